@@ -1,0 +1,106 @@
+//! The one table of which role may do what, and the scope rules. Every route asks here.
+
+use shared::dto::auth::{Role, Scope};
+
+use crate::domain::account::Principal;
+use crate::domain::org::Center;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// `/meta`, `/master/*`: every authenticated caller.
+    ReadMaster,
+    /// Read people's identity and facts (centre node).
+    ReadPersons,
+    /// Register, edit and end people (centre node).
+    WritePersons,
+    /// Create and edit centres.
+    ManageCenters,
+    /// Create and edit a centre's sites (サテライト).
+    ManageSites,
+    /// List and create accounts, disable them.
+    ManageAccounts,
+    /// Clear a lockout.
+    UnlockAccounts,
+    /// Create, list and revoke integrator API tokens.
+    ManageApiTokens,
+    /// Search the audit log.
+    ReadAudit,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 9] = [
+        Permission::ReadMaster,
+        Permission::ReadPersons,
+        Permission::WritePersons,
+        Permission::ManageCenters,
+        Permission::ManageSites,
+        Permission::ManageAccounts,
+        Permission::UnlockAccounts,
+        Permission::ManageApiTokens,
+        Permission::ReadAudit,
+    ];
+}
+
+/// Which roles hold which permission. The operator never holds a person-level permission.
+pub fn allows(role: Role, permission: Permission) -> bool {
+    use Permission::*;
+    use Role::*;
+    match permission {
+        ReadMaster => true,
+        ReadPersons | WritePersons => matches!(role, CenterStaff | CenterAdmin),
+        ManageCenters => matches!(role, Prefecture),
+        ManageSites => matches!(role, Prefecture | CenterAdmin),
+        ManageAccounts | ManageApiTokens => matches!(role, Prefecture | CenterAdmin),
+        UnlockAccounts => matches!(role, Prefecture | CenterAdmin | Operator),
+        ReadAudit => matches!(role, Prefecture | Operator),
+    }
+}
+
+impl Principal {
+    /// Whether this caller's scope covers `center`.
+    pub fn covers_center(&self, center: &Center) -> bool {
+        match &self.scope {
+            Scope::Prefecture => true,
+            Scope::Municipality(m) => *m == center.municipality,
+            Scope::Center(c) => *c == center.code,
+        }
+    }
+
+    /// Whether this caller's scope covers `other` (a narrower or equal scope).
+    /// `municipality_of` gives a centre's municipality.
+    pub fn covers_scope(&self, other: &Scope, municipality_of: impl Fn(&str) -> Option<String>) -> bool {
+        match (&self.scope, other) {
+            (Scope::Prefecture, _) => true,
+            (Scope::Municipality(m), Scope::Municipality(o)) => m == o,
+            (Scope::Municipality(m), Scope::Center(c)) => municipality_of(c).as_deref() == Some(m.as_str()),
+            (Scope::Center(c), Scope::Center(o)) => c == o,
+            _ => false,
+        }
+    }
+
+    /// The audit form of the scope: `prefecture`, `municipality:392014`, `center:C001`.
+    pub fn scope_label(&self) -> String {
+        match self.scope.code() {
+            Some(code) => format!("{}:{code}", self.scope.level()),
+            None => self.scope.level().to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operator_holds_no_person_level_permission() {
+        assert!(!allows(Role::Operator, Permission::ReadPersons));
+        assert!(!allows(Role::Operator, Permission::WritePersons));
+    }
+
+    #[test]
+    fn officers_and_integrators_never_read_identity() {
+        for role in [Role::Municipality, Role::Prefecture, Role::Integrator] {
+            assert!(!allows(role, Permission::ReadPersons), "{role:?}");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Command line: `attaka [--config FILE] serve | migrate | demo | admin …`.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use shared::dto::auth::{NewAccount, Role, Scope};
+
+use crate::config::Settings;
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "attaka",
+    version,
+    about = "あったかふれあいセンター 利用者データ管理 (Attaka)"
+)]
+pub struct Cli {
+    /// TOML configuration file; `ATTAKA_…` environment variables override it.
+    #[arg(long, short, global = true, env = "ATTAKA_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the node (migrates the database first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Fill a fresh database with demo data and print the demo accounts.
+    Demo(crate::demo::DemoArgs),
+    /// Print the OpenAPI document (what `openapi/openapi.json` holds).
+    Openapi,
+    /// Account administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account (e.g. the first administrator). The password is read from stdin.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// center_staff, center_admin, municipality, prefecture, operator.
+        #[arg(long)]
+        role: String,
+        /// `prefecture`, `municipality:392014` or `center:C001`; defaults from the role and node.
+        #[arg(long)]
+        scope: Option<String>,
+    },
+    /// Clear a lockout after repeated failed logins.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Openapi => {
+            use std::io::Write;
+            std::io::stdout().write_all(crate::openapi::json().as_bytes())?;
+        }
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "attaka listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let store = crate::store::open(&settings).await?;
+            let applied = store.migrate().await?;
+            tracing::info!(applied, "migrations up to date");
+        }
+        Command::Demo(args) => {
+            let store = crate::store::open(&settings).await?;
+            store.migrate().await?;
+            let report = crate::demo::fill(store.as_ref(), &settings, &args).await?;
+            let mut out = std::io::stdout().lock();
+            use std::io::Write;
+            writeln!(out, "{report}")?;
+        }
+        Command::Admin(AdminCommand::CreateUser {
+            username,
+            display_name,
+            role,
+            scope,
+        }) => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
+            let scope = match scope {
+                Some(s) => parse_scope(&s)?,
+                None => default_scope(role, &settings)?,
+            };
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from stdin")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let store = crate::store::open(&settings).await?;
+            store.migrate().await?;
+            let new = NewAccount {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password,
+                role,
+                scope,
+            };
+            let account = crate::auth::accounts::create(store.as_ref(), &settings, new, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tracing::info!(id = account.id, username = %account.username, "account created");
+        }
+        Command::Admin(AdminCommand::Unlock { username }) => {
+            let store = crate::store::open(&settings).await?;
+            let account = store
+                .find_account(&username)
+                .await?
+                .with_context(|| format!("no account {username:?}"))?;
+            store.unlock_account(account.id).await?;
+            tracing::info!(username = %username, "account unlocked");
+        }
+    }
+    Ok(())
+}
+
+fn parse_scope(s: &str) -> anyhow::Result<Scope> {
+    match s.split_once(':') {
+        None if s == "prefecture" => Ok(Scope::Prefecture),
+        Some(("municipality", code)) => Ok(Scope::Municipality(code.to_owned())),
+        Some(("center", code)) => Ok(Scope::Center(code.to_owned())),
+        _ => anyhow::bail!("scope must be prefecture, municipality:CODE or center:CODE"),
+    }
+}
+
+fn default_scope(role: Role, settings: &Settings) -> anyhow::Result<Scope> {
+    match role {
+        Role::Prefecture | Role::Operator => Ok(Scope::Prefecture),
+        Role::CenterStaff | Role::CenterAdmin => settings
+            .node
+            .center
+            .clone()
+            .map(Scope::Center)
+            .context("--scope center:CODE is required on a hub"),
+        Role::Municipality | Role::Integrator => {
+            anyhow::bail!("--scope is required for role {}", role.as_str())
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Layered configuration: defaults, then a TOML file, then `ATTAKA_…` environment variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+use shared::dto::meta::NodeRole;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub node: NodeSettings,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NodeSettings {
+    /// `center` or `hub`.
+    pub role: NodeRole,
+    /// The centre this node belongs to (required when `role = "center"`).
+    pub center: Option<String>,
+    /// Where the default database, secrets and logs live.
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    /// Directory of the built SPA (`web/dist`); none serves the API only.
+    pub static_dir: Option<PathBuf>,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.sqlite3` (default: `<data_dir>/attaka.sqlite3`).
+    pub url: Option<String>,
+    pub pool_size: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HMAC secret for access tokens. When absent one is generated on first start and kept in
+    /// the database, so every process sharing the database shares it.
+    pub jwt_secret: Option<String>,
+    pub access_token_minutes: i64,
+    pub refresh_token_hours: i64,
+    /// Failed logins in a row that lock an account.
+    pub lockout_threshold: i64,
+    pub lockout_minutes: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    /// `tracing` filter, e.g. `info` or `api=debug,info`.
+    pub level: String,
+    /// `pretty` (terminal) or `json`.
+    pub format: String,
+}
+
+impl Settings {
+    /// Reads defaults, then `file` (if given), then `ATTAKA_SECTION__KEY` variables
+    /// (e.g. `ATTAKA_SERVER__LISTEN=0.0.0.0:8080`).
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut builder = config::Config::builder()
+            .set_default("node.role", "center")?
+            .set_default("node.data_dir", "./data")?
+            .set_default("server.listen", "127.0.0.1:8080")?
+            .set_default("server.body_limit", 1_048_576)?
+            .set_default("database.pool_size", 8)?
+            .set_default("auth.access_token_minutes", 15)?
+            .set_default("auth.refresh_token_hours", 12)?
+            .set_default("auth.lockout_threshold", 5)?
+            .set_default("auth.lockout_minutes", 15)?
+            .set_default("log.level", "info")?
+            .set_default("log.format", "pretty")?;
+        if let Some(path) = file {
+            builder = builder.add_source(config::File::from(path).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(
+                config::Environment::with_prefix("ATTAKA")
+                    .prefix_separator("_")
+                    .separator("__"),
+            )
+            .build()
+            .context("reading configuration")?
+            .try_deserialize()
+            .context("configuration values")?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if self.node.role == NodeRole::Center {
+            let code = self
+                .node
+                .center
+                .as_deref()
+                .context("node.center (ATTAKA_NODE__CENTER) is required when node.role = \"center\"")?;
+            shared::common_id::CenterCode::parse(code)
+                .map_err(|e| anyhow::anyhow!("node.center {code:?}: {e}"))?;
+        }
+        anyhow::ensure!(
+            self.auth.access_token_minutes > 0,
+            "auth.access_token_minutes must be positive"
+        );
+        anyhow::ensure!(
+            self.auth.refresh_token_hours > 0,
+            "auth.refresh_token_hours must be positive"
+        );
+        anyhow::ensure!(
+            self.auth.lockout_threshold > 0,
+            "auth.lockout_threshold must be positive"
+        );
+        Ok(())
+    }
+
+    /// The database URL, defaulting to an SQLite file under the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.node.data_dir.join("attaka.sqlite3").display()),
+        }
+    }
+
+    /// The centre code of a centre node.
+    pub fn center_code(&self) -> Option<shared::common_id::CenterCode> {
+        self.node
+            .center
+            .as_deref()
+            .and_then(|c| shared::common_id::CenterCode::parse(c).ok())
+    }
+}

@@ -1,0 +1,8 @@
+//! Validated domain types and rules: no HTTP, no SQL.
+
+pub mod account;
+pub mod audit;
+pub mod clock;
+pub mod codes;
+pub mod org;
+pub mod person;

@@ -1,0 +1,162 @@
+//! `ApiError`: the one `ResponseError`, answered as problem+json (RFC 9457).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use shared::error::{FieldError, Problem};
+
+use crate::store::StoreError;
+
+tokio::task_local! {
+    /// The current request's ID, set by the request middleware, so error bodies can carry it.
+    pub static REQUEST_ID: String;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(&'static str),
+    #[error("account locked")]
+    Locked,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {code}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    /// Stable code, Japanese title and detail.
+    fn parts(&self) -> (&'static str, &'static str, String) {
+        match self {
+            ApiError::Validation(errors) => (
+                "validation",
+                "入力内容に誤りがあります",
+                format!("{}件の項目を確認してください。", errors.len()),
+            ),
+            ApiError::BadRequest(d) => ("bad_request", "リクエストが正しくありません", d.clone()),
+            ApiError::Unauthenticated(code) => (
+                code,
+                "認証が必要です",
+                match *code {
+                    "invalid_credentials" => "ユーザー名またはパスワードが違います。".into(),
+                    "token_expired" => "ログインの有効期限が切れました。もう一度ログインしてください。".into(),
+                    _ => "ログインしてください。".into(),
+                },
+            ),
+            ApiError::Locked => (
+                "account_locked",
+                "アカウントがロックされています",
+                "ログインの失敗が続いたため、しばらくの間ログインできません。時間をおくか管理者に連絡してください。".into(),
+            ),
+            ApiError::Forbidden => (
+                "forbidden",
+                "権限がありません",
+                "この操作を行う権限がないか、担当範囲の外のデータです。".into(),
+            ),
+            ApiError::NotFound => ("not_found", "見つかりません", "指定されたデータは見つかりません。".into()),
+            ApiError::Conflict { code, detail } => (code, "競合があります", detail.clone()),
+            ApiError::PayloadTooLarge => (
+                "payload_too_large",
+                "データが大きすぎます",
+                "送信されたデータが上限を超えています。".into(),
+            ),
+            ApiError::Internal(_) => (
+                "internal",
+                "サーバーでエラーが発生しました",
+                "処理中にエラーが発生しました。時間をおいて再度お試しください。".into(),
+            ),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (code, title, detail) = self.parts();
+        Problem {
+            kind: format!("urn:attaka:problem:{code}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail,
+            code: code.to_owned(),
+            request_id: REQUEST_ID.try_with(Clone::clone).ok(),
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Locked => StatusCode::LOCKED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(e) = self {
+            tracing::error!(error = ?e, "request failed");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        if matches!(self, ApiError::Unauthenticated(_)) {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        res.json(self.problem())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Conflict("username") => {
+                ApiError::field("username", "taken", "このユーザー名は既に使われています。")
+            }
+            StoreError::Conflict("common_id") => ApiError::Conflict {
+                code: "already_registered",
+                detail: "この共通利用者番号の方は既にこのセンターに登録されています。".into(),
+            },
+            StoreError::Conflict(what) => ApiError::Conflict {
+                code: "conflict",
+                detail: format!("データが競合しました（{what}）。"),
+            },
+            StoreError::MissingReference("common_id") => ApiError::field(
+                "common_id",
+                "not_issued",
+                "この共通利用者番号はこのセンターで発行されていません。",
+            ),
+            StoreError::MissingReference(what) => {
+                ApiError::field(what, "unknown_reference", "参照先が存在しません。")
+            }
+            StoreError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<Vec<FieldError>> for ApiError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        ApiError::Validation(errors)
+    }
+}

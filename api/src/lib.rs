@@ -1,0 +1,14 @@
+//! The Attaka node: configuration, HTTP routes, domain rules, storage and operations.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod ops;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

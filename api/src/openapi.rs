@@ -1,0 +1,77 @@
+//! The OpenAPI document, generated from the route annotations and DTOs.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Attaka API",
+        description = "あったかふれあいセンター 利用者データ管理 (Attaka) REST API v1. \
+                       Errors are application/problem+json (RFC 9457) with field-level `errors`.",
+    ),
+    paths(
+        routes::health::healthz,
+        routes::health::readyz,
+        routes::auth::login,
+        routes::auth::refresh,
+        routes::auth::logout,
+        routes::auth::me,
+        routes::meta::meta,
+        routes::master::municipalities,
+        routes::master::centers,
+        routes::master::sites,
+        routes::master::code_list,
+        routes::master::put_center,
+        routes::master::put_site,
+        routes::persons::list,
+        routes::persons::register,
+        routes::persons::get,
+        routes::persons::update,
+        routes::persons::end,
+        routes::accounts::list,
+        routes::accounts::create,
+        routes::accounts::unlock,
+        routes::accounts::set_disabled,
+        routes::accounts::list_tokens,
+        routes::accounts::create_token,
+        routes::accounts::revoke_token,
+        routes::audit::search,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "ログイン・トークン"),
+        (name = "meta", description = "ノード情報"),
+        (name = "master", description = "マスタデータ・組織"),
+        (name = "persons", description = "利用者台帳（センターノードのみ）"),
+        (name = "accounts", description = "アカウント・APIトークン"),
+        (name = "operations", description = "運用・監査"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as pretty JSON with a trailing newline, as committed in `openapi/openapi.json`.
+pub fn json() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,3 @@
+//! Operations: audit (and later backups, alerts, uptime and reports).
+
+pub mod audit;

@@ -1,0 +1,233 @@
+//! `/accounts` and `/api-tokens`: account administration and integrator tokens.
+
+use actix_web::{web, HttpResponse};
+use shared::dto::audit::DisabledInput;
+use shared::dto::auth::{AccountView, ApiTokenView, CreatedApiToken, NewAccount, NewApiToken};
+use shared::error::Problem;
+
+use super::extract::Body;
+use crate::auth::{accounts, Caller, Permission};
+use crate::domain::account::{Account, Principal};
+use crate::domain::audit::Outcome;
+use crate::error::{ApiError, ApiResult};
+use crate::ops::audit::{self, Event};
+use crate::startup::AppState;
+
+/// Whether `p` administers `account`: the prefecture and the operator every account, a centre
+/// manager the accounts of their centre.
+fn administers(p: &Principal, account: &Account) -> bool {
+    use shared::dto::auth::Role;
+    match p.role {
+        Role::Prefecture | Role::Operator => true,
+        Role::CenterAdmin => account.scope == p.scope,
+        _ => false,
+    }
+}
+
+async fn audit_admin(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    target: String,
+    outcome: Outcome,
+) -> ApiResult<()> {
+    let event = Event {
+        action,
+        target: Some(target),
+        outcome,
+        detail: None,
+    };
+    Ok(audit::record(
+        state.store.as_ref(),
+        Some(&caller.principal),
+        None,
+        &caller.client,
+        event,
+    )
+    .await?)
+}
+
+/// Accounts the caller administers.
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = [AccountView]), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<Vec<AccountView>>> {
+    let p = caller
+        .require(Permission::ManageAccounts)
+        .or_else(|_| caller.require(Permission::UnlockAccounts))?;
+    let accounts = state.store.accounts().await?;
+    Ok(web::Json(
+        accounts
+            .iter()
+            .filter(|a| administers(p, a))
+            .map(Account::to_view)
+            .collect(),
+    ))
+}
+
+/// Create an account. A centre manager creates staff and managers of their centre; the
+/// prefecture creates any account.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = NewAccount, security(("bearer" = [])),
+    responses((status = 201, body = AccountView), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Body(new): Body<NewAccount>,
+) -> ApiResult<HttpResponse> {
+    let p = caller.require(Permission::ManageAccounts)?;
+    let username = new.username.clone();
+    let result = accounts::create(state.store.as_ref(), &state.settings, new, Some(p)).await;
+    audit_admin(
+        &state,
+        &caller,
+        "account.create",
+        username,
+        audit::outcome_of(&result),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(result?.to_view()))
+}
+
+async fn administered(state: &AppState, p: &Principal, id: i64) -> ApiResult<Account> {
+    let account = state.store.account(id).await?;
+    if administers(p, &account) {
+        Ok(account)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// Clear a lockout after repeated failed logins.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/unlock", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "account ID")),
+    responses((status = 200, body = AccountView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn unlock(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<AccountView>> {
+    let p = caller.require(Permission::UnlockAccounts)?;
+    let account = administered(&state, p, *id).await?;
+    state.store.unlock_account(account.id).await?;
+    audit_admin(
+        &state,
+        &caller,
+        "account.unlock",
+        account.username.clone(),
+        Outcome::Ok,
+    )
+    .await?;
+    Ok(web::Json(state.store.account(account.id).await?.to_view()))
+}
+
+/// Disable or re-enable an account; disabling ends its sessions at once.
+#[utoipa::path(put, path = "/api/v1/accounts/{id}/disabled", tag = "accounts", request_body = DisabledInput,
+    security(("bearer" = [])), params(("id" = i64, Path, description = "account ID")),
+    responses((status = 200, body = AccountView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn set_disabled(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Body(input): Body<DisabledInput>,
+) -> ApiResult<web::Json<AccountView>> {
+    let p = caller.require(Permission::ManageAccounts)?;
+    let account = administered(&state, p, *id).await?;
+    if Some(account.id) == p.account_id {
+        return Err(ApiError::field(
+            "disabled",
+            "self",
+            "自分のアカウントは無効にできません。",
+        ));
+    }
+    state
+        .store
+        .set_account_disabled(account.id, input.disabled)
+        .await?;
+    let action = if input.disabled {
+        "account.disable"
+    } else {
+        "account.enable"
+    };
+    audit_admin(&state, &caller, action, account.username.clone(), Outcome::Ok).await?;
+    Ok(web::Json(state.store.account(account.id).await?.to_view()))
+}
+
+/// Integrator API tokens within the caller's scope.
+#[utoipa::path(get, path = "/api/v1/api-tokens", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = [ApiTokenView]), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_tokens(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> ApiResult<web::Json<Vec<ApiTokenView>>> {
+    let p = caller.require(Permission::ManageApiTokens)?;
+    let centers = state.store.centers().await?;
+    let municipality_of = |c: &str| {
+        centers
+            .iter()
+            .find(|x| x.code == c)
+            .map(|x| x.municipality.clone())
+    };
+    let tokens = state.store.api_tokens().await?;
+    Ok(web::Json(
+        tokens
+            .iter()
+            .filter(|t| p.covers_scope(&t.scope, municipality_of))
+            .map(|t| t.to_view())
+            .collect(),
+    ))
+}
+
+/// Create an integrator API token. The token is shown once; only its hash is kept.
+#[utoipa::path(post, path = "/api/v1/api-tokens", tag = "accounts", request_body = NewApiToken, security(("bearer" = [])),
+    responses((status = 201, body = CreatedApiToken), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_token(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Body(new): Body<NewApiToken>,
+) -> ApiResult<HttpResponse> {
+    let p = caller.require(Permission::ManageApiTokens)?;
+    let result = accounts::create_api_token(&state, p, &new).await;
+    let target = result
+        .as_ref()
+        .map(|t| t.info.prefix.clone())
+        .unwrap_or_else(|_| new.name.clone());
+    audit_admin(
+        &state,
+        &caller,
+        "api_token.create",
+        target,
+        audit::outcome_of(&result),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(result?))
+}
+
+/// Revoke an integrator API token.
+#[utoipa::path(delete, path = "/api/v1/api-tokens/{id}", tag = "accounts", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "token ID")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let p = caller.require(Permission::ManageApiTokens)?;
+    let centers = state.store.centers().await?;
+    let municipality_of = |c: &str| {
+        centers
+            .iter()
+            .find(|x| x.code == c)
+            .map(|x| x.municipality.clone())
+    };
+    let token = state
+        .store
+        .api_tokens()
+        .await?
+        .into_iter()
+        .find(|t| t.id == *id && p.covers_scope(&t.scope, municipality_of))
+        .ok_or(ApiError::NotFound)?;
+    state.store.revoke_api_token(token.id).await?;
+    audit_admin(&state, &caller, "api_token.revoke", token.prefix, Outcome::Ok).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

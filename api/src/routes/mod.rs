@@ -1,0 +1,46 @@
+//! The HTTP layer: the one URL table of the node.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod master;
+pub mod meta;
+pub mod persons;
+
+use actix_web::web;
+
+/// Every route of `/api/v1`, plus health checks.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::scope("/api/v1")
+                .route("/auth/login", web::post().to(auth::login))
+                .route("/auth/refresh", web::post().to(auth::refresh))
+                .route("/auth/logout", web::post().to(auth::logout))
+                .route("/auth/me", web::get().to(auth::me))
+                .route("/meta", web::get().to(meta::meta))
+                .route("/master/municipalities", web::get().to(master::municipalities))
+                .route("/master/centers", web::get().to(master::centers))
+                .route("/master/sites", web::get().to(master::sites))
+                .route("/master/{list}", web::get().to(master::code_list))
+                .route("/centers/{code}", web::put().to(master::put_center))
+                .route("/centers/{code}/sites/{site}", web::put().to(master::put_site))
+                .route("/persons", web::get().to(persons::list))
+                .route("/persons", web::post().to(persons::register))
+                .route("/persons/{common_id}", web::get().to(persons::get))
+                .route("/persons/{common_id}", web::put().to(persons::update))
+                .route("/persons/{common_id}/end", web::post().to(persons::end))
+                .route("/accounts", web::get().to(accounts::list))
+                .route("/accounts", web::post().to(accounts::create))
+                .route("/accounts/{id}/unlock", web::post().to(accounts::unlock))
+                .route("/accounts/{id}/disabled", web::put().to(accounts::set_disabled))
+                .route("/api-tokens", web::get().to(accounts::list_tokens))
+                .route("/api-tokens", web::post().to(accounts::create_token))
+                .route("/api-tokens/{id}", web::delete().to(accounts::revoke_token))
+                .route("/audit", web::get().to(audit::search))
+                .default_service(web::to(health::api_not_found)),
+        );
+}

@@ -1,0 +1,158 @@
+//! Building and running the HTTP server: `Application::build / port / run_until_stopped`.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use anyhow::Context;
+use chrono::Duration;
+use shared::common_id::CenterCode;
+use tracing::Instrument;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::tokens::JwtKeys;
+use crate::auth::RequestId;
+use crate::config::Settings;
+use crate::error::REQUEST_ID;
+use crate::openapi::ApiDoc;
+use crate::routes::{self, extract};
+use crate::store::Store;
+
+/// Shared by every request.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Settings,
+    pub jwt: JwtKeys,
+    /// The centre this node belongs to (centre nodes only).
+    pub node_center: Option<CenterCode>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens and migrates the configured database, then binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let store = crate::store::open(&settings).await?;
+        store.migrate().await.context("migrating the database")?;
+        Application::build_with_store(settings, store).await
+    }
+
+    /// Binds `settings.server.listen` (port 0 picks a free port, for tests).
+    pub async fn build_with_store(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<Application> {
+        let secret = match &settings.auth.jwt_secret {
+            Some(s) if s.len() >= 32 => s.as_bytes().to_vec(),
+            Some(_) => anyhow::bail!("auth.jwt_secret must be at least 32 characters"),
+            None => store
+                .node_secret("jwt_hmac", 32)
+                .await
+                .context("loading the JWT secret")?,
+        };
+        let state = web::Data::new(AppState {
+            jwt: JwtKeys::new(&secret, Duration::minutes(settings.auth.access_token_minutes)),
+            node_center: settings.center_code(),
+            store,
+            settings: settings.clone(),
+        });
+        let listener = TcpListener::bind(settings.server.listen)
+            .with_context(|| format!("binding {}", settings.server.listen))?;
+        let port = listener.local_addr()?.port();
+        let body_limit = settings.server.body_limit;
+        let static_dir = settings.server.static_dir.clone();
+        let openapi = ApiDoc::openapi();
+        let server = HttpServer::new(move || {
+            let mut app = App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(body_limit)
+                        .error_handler(extract::json_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+                .app_data(web::PathConfig::default().error_handler(extract::path_error))
+                .wrap(Compress::default())
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::X_FRAME_OPTIONS, "DENY"))
+                        .add((header::REFERRER_POLICY, "no-referrer")),
+                )
+                .wrap(from_fn(request_context))
+                .configure(routes::configure)
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()));
+            if let Some(dir) = &static_dir {
+                app = app.service(spa_files(dir));
+            }
+            app
+        })
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The built SPA; unknown paths get `index.html` so deep links work.
+fn spa_files(dir: &std::path::Path) -> actix_files::Files {
+    let index = dir.join("index.html");
+    actix_files::Files::new("/", dir)
+        .index_file("index.html")
+        .default_handler(web::to(move |req: actix_web::HttpRequest| {
+            let index = index.clone();
+            async move { actix_files::NamedFile::open(index).map(|f| f.into_response(&req)) }
+        }))
+}
+
+/// Gives every request an ID (kept from a sane `X-Request-Id` or generated), logs one line
+/// per request with it, returns it in `X-Request-Id`, and makes it available to error bodies.
+/// The query string is not logged: it may hold a name being searched for.
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (8..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    let is_api = req.path().starts_with("/api/");
+    let started = Instant::now();
+    let mut res = REQUEST_ID
+        .scope(id.clone(), next.call(req))
+        .instrument(span.clone())
+        .await?;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    if is_api {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let status = res.status().as_u16();
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    span.in_scope(|| tracing::info!(status, elapsed_ms, "request"));
+    Ok(res)
+}

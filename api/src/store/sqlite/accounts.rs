@@ -1,0 +1,310 @@
+//! SQL for accounts, login sessions, refresh tokens and integrator API tokens.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use shared::dto::auth::{Role, Scope};
+
+use super::{is_constraint, parse_opt_date, parse_ts, ts};
+use crate::domain::account::{Account, ApiToken, NewAccountRecord, Principal};
+use crate::store::{RefreshGrant, RefreshUse, StoreError, StoreResult};
+
+pub(super) fn scope_columns(scope: &Scope) -> (&'static str, Option<&str>) {
+    (scope.level(), scope.code())
+}
+
+pub(super) fn scope_from(level: &str, code: Option<String>) -> rusqlite::Result<Scope> {
+    match (level, code) {
+        ("prefecture", _) => Ok(Scope::Prefecture),
+        ("municipality", Some(c)) => Ok(Scope::Municipality(c)),
+        ("center", Some(c)) => Ok(Scope::Center(c)),
+        (l, _) => Err(bad_value(format!("scope level {l:?}"))),
+    }
+}
+
+fn bad_value(what: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, what.into())
+}
+
+fn role_from(s: &str) -> rusqlite::Result<Role> {
+    Role::parse(s).ok_or_else(|| bad_value(format!("role {s:?}")))
+}
+
+const ACCOUNT_COLUMNS: &str = "id, username, display_name, password_hash, role, scope_level, scope_code,
+     disabled, failed_logins, locked_until";
+
+fn account_row(r: &Row) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        display_name: r.get(2)?,
+        password_hash: r.get(3)?,
+        role: role_from(&r.get::<_, String>(4)?)?,
+        scope: scope_from(&r.get::<_, String>(5)?, r.get(6)?)?,
+        disabled: r.get(7)?,
+        failed_logins: r.get(8)?,
+        locked_until: r
+            .get::<_, Option<String>>(9)?
+            .as_deref()
+            .map(parse_ts)
+            .transpose()?,
+    })
+}
+
+pub fn create(c: &mut Connection, a: &NewAccountRecord) -> StoreResult<Account> {
+    let now = ts(Utc::now());
+    let (level, code) = scope_columns(&a.scope);
+    let id = c
+        .query_row(
+            "INSERT INTO accounts (username, display_name, password_hash, role, scope_level, scope_code,
+                                   created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+            params![
+                a.username,
+                a.display_name,
+                a.password_hash,
+                a.role.as_str(),
+                level,
+                code,
+                now
+            ],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(|e| {
+            if is_constraint(&e) {
+                StoreError::Conflict("username")
+            } else {
+                e.into()
+            }
+        })?;
+    by_id(c, id)
+}
+
+pub fn by_id(c: &mut Connection, id: i64) -> StoreResult<Account> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1");
+    Ok(c.prepare_cached(&sql)?.query_row([id], account_row)?)
+}
+
+pub fn by_username(c: &mut Connection, username: &str) -> StoreResult<Option<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?1");
+    Ok(c.prepare_cached(&sql)?
+        .query_row([username], account_row)
+        .optional()?)
+}
+
+pub fn all(c: &mut Connection) -> StoreResult<Vec<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id");
+    let rows = c
+        .prepare_cached(&sql)?
+        .query_map([], account_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn login_failed(
+    c: &mut Connection,
+    id: i64,
+    threshold: i64,
+    lock_until: DateTime<Utc>,
+) -> StoreResult<Account> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE accounts SET failed_logins = failed_logins + 1, updated_at = ?2 WHERE id = ?1",
+        params![id, ts(Utc::now())],
+    )?;
+    tx.execute(
+        "UPDATE accounts SET locked_until = ?3, failed_logins = 0 WHERE id = ?1 AND failed_logins >= ?2",
+        params![id, threshold, ts(lock_until)],
+    )?;
+    tx.commit()?;
+    by_id(c, id)
+}
+
+pub fn login_succeeded(c: &mut Connection, id: i64) -> StoreResult<()> {
+    c.execute(
+        "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
+}
+
+pub fn unlock(c: &mut Connection, id: i64) -> StoreResult<()> {
+    login_succeeded(c, id)
+}
+
+pub fn set_disabled(c: &mut Connection, id: i64, disabled: bool) -> StoreResult<()> {
+    let n = c.execute(
+        "UPDATE accounts SET disabled = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, disabled, ts(Utc::now())],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if disabled {
+        c.execute(
+            "UPDATE sessions SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL",
+            params![id, ts(Utc::now())],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn set_password(c: &mut Connection, id: i64, hash: &str) -> StoreResult<()> {
+    let n = c.execute(
+        "UPDATE accounts SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, hash, ts(Utc::now())],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub fn insert_refresh(c: &mut Connection, g: &RefreshGrant) -> StoreResult<()> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = ts(Utc::now());
+    tx.execute(
+        "INSERT INTO sessions (id, account_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
+        params![g.session, g.account_id, now],
+    )?;
+    tx.execute(
+        "INSERT INTO refresh_tokens (token_hash, session, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![g.token_hash, g.session, now, ts(g.expires_at)],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A refresh token's row: session, expiry, when used, when its session was revoked, account.
+type RefreshRow = (String, String, Option<String>, Option<String>, i64);
+
+pub fn use_refresh(c: &mut Connection, hash: &str, now: DateTime<Utc>) -> StoreResult<RefreshUse> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let row: Option<RefreshRow> = tx
+        .query_row(
+            "SELECT t.session, t.expires_at, t.used_at, s.revoked_at, s.account_id
+             FROM refresh_tokens t JOIN sessions s ON s.id = t.session
+             WHERE t.token_hash = ?1",
+            [hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let Some((session, expires_at, used_at, revoked_at, account_id)) = row else {
+        return Ok(RefreshUse::Invalid);
+    };
+    if revoked_at.is_some() || parse_ts(&expires_at)? <= now {
+        return Ok(RefreshUse::Invalid);
+    }
+    if used_at.is_some() {
+        tx.execute(
+            "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1",
+            params![session, ts(now)],
+        )?;
+        tx.commit()?;
+        return Ok(RefreshUse::Reused);
+    }
+    tx.execute(
+        "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1",
+        params![hash, ts(now)],
+    )?;
+    tx.commit()?;
+    let account = by_id(c, account_id)?;
+    Ok(RefreshUse::Rotated { account, session })
+}
+
+pub fn revoke_session(c: &mut Connection, session: &str) -> StoreResult<()> {
+    c.execute(
+        "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![session, ts(Utc::now())],
+    )?;
+    Ok(())
+}
+
+pub fn session_principal(
+    c: &mut Connection,
+    session: &str,
+    account_id: i64,
+) -> StoreResult<Option<Principal>> {
+    let row = c
+        .prepare_cached(
+            "SELECT a.id, a.username, a.role, a.scope_level, a.scope_code
+             FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.id = ?1 AND s.account_id = ?2 AND s.revoked_at IS NULL AND a.disabled = 0",
+        )?
+        .query_row(params![session, account_id], |r| {
+            Ok(Principal {
+                account_id: Some(r.get(0)?),
+                api_token_id: None,
+                name: r.get(1)?,
+                role: role_from(&r.get::<_, String>(2)?)?,
+                scope: scope_from(&r.get::<_, String>(3)?, r.get(4)?)?,
+                session: Some(session.to_owned()),
+            })
+        })
+        .optional()?;
+    Ok(row)
+}
+
+const TOKEN_COLUMNS: &str = "id, name, prefix, scope_level, scope_code, created_at, expires_on, revoked_at";
+
+fn token_row(r: &Row) -> rusqlite::Result<ApiToken> {
+    Ok(ApiToken {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        prefix: r.get(2)?,
+        scope: scope_from(&r.get::<_, String>(3)?, r.get(4)?)?,
+        created_at: parse_ts(&r.get::<_, String>(5)?)?,
+        expires_on: parse_opt_date(r.get(6)?)?,
+        revoked: r.get::<_, Option<String>>(7)?.is_some(),
+    })
+}
+
+pub fn create_api_token(
+    c: &mut Connection,
+    t: &ApiToken,
+    hash: &str,
+    created_by: Option<i64>,
+) -> StoreResult<ApiToken> {
+    let (level, code) = scope_columns(&t.scope);
+    let id: i64 = c.query_row(
+        "INSERT INTO api_tokens (token_hash, prefix, name, scope_level, scope_code, created_by, created_at, expires_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        params![
+            hash,
+            t.prefix,
+            t.name,
+            level,
+            code,
+            created_by,
+            ts(t.created_at),
+            t.expires_on.map(|d| d.to_string())
+        ],
+        |r| r.get(0),
+    )?;
+    let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1");
+    Ok(c.prepare_cached(&sql)?.query_row([id], token_row)?)
+}
+
+pub fn api_token_by_hash(c: &mut Connection, hash: &str) -> StoreResult<Option<ApiToken>> {
+    let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?1");
+    Ok(c.prepare_cached(&sql)?.query_row([hash], token_row).optional()?)
+}
+
+pub fn api_tokens(c: &mut Connection) -> StoreResult<Vec<ApiToken>> {
+    let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY id");
+    let rows = c
+        .prepare_cached(&sql)?
+        .query_map([], token_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn revoke_api_token(c: &mut Connection, id: i64) -> StoreResult<()> {
+    let n = c.execute(
+        "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
+        params![id, ts(Utc::now())],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! The SQLite migrations, embedded in the binary, and the runner that applies them in order.
+
+use anyhow::Context;
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use shared::dto::meta::NodeRole;
+
+/// `(version, name, sql)`, in order. Files whose name contains `center_` create identity
+/// tables and run on centre nodes only. A test checks this list against `migrations/sqlite/`.
+pub const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "master_data",
+        include_str!("../../../../migrations/sqlite/0002_master_data.sql"),
+    ),
+    (
+        3,
+        "center_identity",
+        include_str!("../../../../migrations/sqlite/0003_center_identity.sql"),
+    ),
+];
+
+/// Whether a migration applies to a node of this role.
+pub fn applies_to(name: &str, role: NodeRole) -> bool {
+    role == NodeRole::Center || !name.starts_with("center_")
+}
+
+/// Applies every pending migration, each in its own transaction; returns how many ran.
+pub fn run(conn: &mut Connection, role: NodeRole) -> anyhow::Result<usize> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version     INTEGER PRIMARY KEY,
+             name        TEXT NOT NULL,
+             applied_at  TEXT NOT NULL,
+             skipped     INTEGER NOT NULL DEFAULT 0
+         );",
+    )
+    .context("creating schema_migrations")?;
+    let mut applied = 0;
+    for &(version, name, sql) in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let done: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM schema_migrations WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if done.is_some() {
+            continue;
+        }
+        let skip = !applies_to(name, role);
+        if !skip {
+            tx.execute_batch(sql)
+                .with_context(|| format!("applying migration {version:04}_{name}"))?;
+        }
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at, skipped) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![version, name, Utc::now().to_rfc3339(), skip],
+        )?;
+        tx.commit()?;
+        tracing::info!(version, name, skipped = skip, "migration applied");
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_list_matches_the_migration_files() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .expect("migrations/sqlite exists")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|(v, n, _)| format!("{v:04}_{n}.sql"))
+            .collect();
+        assert_eq!(files, listed);
+    }
+
+    #[test]
+    fn the_hub_never_creates_identity_tables() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn, NodeRole::Hub).unwrap();
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'person_private'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn running_twice_applies_nothing_the_second_time() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(run(&mut conn, NodeRole::Center).unwrap(), MIGRATIONS.len());
+        assert_eq!(run(&mut conn, NodeRole::Center).unwrap(), 0);
+    }
+}

@@ -1,0 +1,296 @@
+//! The SQLite store (rusqlite, bundled; pooled with deadpool): the embedded default.
+
+mod accounts;
+mod audit;
+pub mod migrations;
+mod org;
+mod persons;
+
+use anyhow::{anyhow, Context};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use deadpool_sqlite::{Config, Pool, Runtime};
+use rusqlite::{Connection, OptionalExtension};
+use shared::common_id::{CenterCode, CommonId};
+use shared::dto::meta::NodeRole;
+
+use super::{RefreshGrant, RefreshUse, Store, StoreError, StoreResult};
+use crate::domain::account::{Account, ApiToken, NewAccountRecord, Principal};
+use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord};
+use crate::domain::codes::{CodeItem, Codes};
+use crate::domain::org::{Center, Site};
+use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
+
+pub struct SqliteStore {
+    pool: Pool,
+    role: NodeRole,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and sets WAL mode.
+    pub async fn open(path: &str, pool_size: usize, role: NodeRole) -> anyhow::Result<SqliteStore> {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            }
+        }
+        let mut config = Config::new(path);
+        config.pool = Some(deadpool_sqlite::PoolConfig::new(pool_size.max(1)));
+        let pool = config
+            .create_pool(Runtime::Tokio1)
+            .context("creating the SQLite pool")?;
+        let store = SqliteStore { pool, role };
+        store
+            .run(|c| {
+                c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+                c.execute_batch("PRAGMA synchronous = NORMAL;")?;
+                Ok(())
+            })
+            .await
+            .with_context(|| format!("opening SQLite database {path}"))?;
+        Ok(store)
+    }
+
+    /// Runs `f` on a pooled connection with foreign keys enforced and a busy timeout.
+    async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let conn = self.pool.get().await.context("getting an SQLite connection")?;
+        conn.interact(move |c| {
+            c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")?;
+            f(c)
+        })
+        .await
+        .map_err(|e| StoreError::Other(anyhow!("SQLite task failed: {e}")))?
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            e => StoreError::Other(anyhow::Error::new(e)),
+        }
+    }
+}
+
+/// Whether an SQLite error is a constraint violation (unique, foreign key, check).
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+pub(crate) fn parse_date(s: &str) -> rusqlite::Result<NaiveDate> {
+    s.parse::<NaiveDate>()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+pub(crate) fn parse_opt_date(s: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
+    s.as_deref().map(parse_date).transpose()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    #[tracing::instrument(skip(self))]
+    async fn migrate(&self) -> StoreResult<usize> {
+        let role = self.role;
+        self.run(move |c| Ok(migrations::run(c, role)?)).await
+    }
+
+    async fn node_secret(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {
+        let name = name.to_owned();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let existing: Option<Vec<u8>> = tx
+                .query_row("SELECT value FROM node_secrets WHERE name = ?1", [&name], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let value = match existing {
+                Some(v) => v,
+                None => {
+                    let mut v = vec![0u8; len];
+                    getrandom::fill(&mut v).map_err(|e| anyhow!("random source: {e}"))?;
+                    tx.execute(
+                        "INSERT INTO node_secrets (name, value, created_at) VALUES (?1, ?2, ?3)",
+                        rusqlite::params![name, v, ts(Utc::now())],
+                    )?;
+                    v
+                }
+            };
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
+    }
+
+    async fn codes(&self) -> StoreResult<Codes> {
+        self.run(org::codes).await
+    }
+    async fn code_items(&self, list: &str) -> StoreResult<Vec<CodeItem>> {
+        let list = list.to_owned();
+        self.run(move |c| org::code_items(c, Some(&list))).await
+    }
+    async fn municipalities(&self) -> StoreResult<Vec<(String, String, String, i32)>> {
+        self.run(org::municipalities).await
+    }
+    async fn centers(&self) -> StoreResult<Vec<Center>> {
+        self.run(org::centers).await
+    }
+    async fn center(&self, code: &str) -> StoreResult<Center> {
+        let code = code.to_owned();
+        self.run(move |c| org::center(c, &code)).await
+    }
+    async fn upsert_center(&self, center: &Center) -> StoreResult<()> {
+        let center = center.clone();
+        self.run(move |c| org::upsert_center(c, &center)).await
+    }
+    async fn sites(&self, center: Option<&str>) -> StoreResult<Vec<Site>> {
+        let center = center.map(str::to_owned);
+        self.run(move |c| org::sites(c, center.as_deref())).await
+    }
+    async fn upsert_site(&self, site: &Site) -> StoreResult<()> {
+        let site = site.clone();
+        self.run(move |c| org::upsert_site(c, &site)).await
+    }
+
+    async fn create_account(&self, account: &NewAccountRecord) -> StoreResult<Account> {
+        let account = account.clone();
+        self.run(move |c| accounts::create(c, &account)).await
+    }
+    async fn find_account(&self, username: &str) -> StoreResult<Option<Account>> {
+        let username = username.to_owned();
+        self.run(move |c| accounts::by_username(c, &username)).await
+    }
+    async fn account(&self, id: i64) -> StoreResult<Account> {
+        self.run(move |c| accounts::by_id(c, id)).await
+    }
+    async fn accounts(&self) -> StoreResult<Vec<Account>> {
+        self.run(accounts::all).await
+    }
+    async fn record_login_failure(
+        &self,
+        id: i64,
+        threshold: i64,
+        lock_until: DateTime<Utc>,
+    ) -> StoreResult<Account> {
+        self.run(move |c| accounts::login_failed(c, id, threshold, lock_until))
+            .await
+    }
+    async fn record_login_success(&self, id: i64) -> StoreResult<()> {
+        self.run(move |c| accounts::login_succeeded(c, id)).await
+    }
+    async fn unlock_account(&self, id: i64) -> StoreResult<()> {
+        self.run(move |c| accounts::unlock(c, id)).await
+    }
+    async fn set_account_disabled(&self, id: i64, disabled: bool) -> StoreResult<()> {
+        self.run(move |c| accounts::set_disabled(c, id, disabled)).await
+    }
+    async fn set_password(&self, id: i64, password_hash: &str) -> StoreResult<()> {
+        let hash = password_hash.to_owned();
+        self.run(move |c| accounts::set_password(c, id, &hash)).await
+    }
+    async fn insert_refresh(&self, grant: &RefreshGrant) -> StoreResult<()> {
+        let grant = grant.clone();
+        self.run(move |c| accounts::insert_refresh(c, &grant)).await
+    }
+    async fn use_refresh(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<RefreshUse> {
+        let hash = token_hash.to_owned();
+        self.run(move |c| accounts::use_refresh(c, &hash, now)).await
+    }
+    async fn revoke_session(&self, session: &str) -> StoreResult<()> {
+        let session = session.to_owned();
+        self.run(move |c| accounts::revoke_session(c, &session)).await
+    }
+    async fn session_principal(&self, session: &str, account_id: i64) -> StoreResult<Option<Principal>> {
+        let session = session.to_owned();
+        self.run(move |c| accounts::session_principal(c, &session, account_id))
+            .await
+    }
+
+    async fn create_api_token(
+        &self,
+        token: &ApiToken,
+        token_hash: &str,
+        created_by: Option<i64>,
+    ) -> StoreResult<ApiToken> {
+        let (token, hash) = (token.clone(), token_hash.to_owned());
+        self.run(move |c| accounts::create_api_token(c, &token, &hash, created_by))
+            .await
+    }
+    async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
+        let hash = token_hash.to_owned();
+        self.run(move |c| accounts::api_token_by_hash(c, &hash)).await
+    }
+    async fn api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
+        self.run(accounts::api_tokens).await
+    }
+    async fn revoke_api_token(&self, id: i64) -> StoreResult<()> {
+        self.run(move |c| accounts::revoke_api_token(c, id)).await
+    }
+
+    #[tracing::instrument(skip(self, record))]
+    async fn register_person(
+        &self,
+        center: &CenterCode,
+        existing: Option<&CommonId>,
+        record: &PersonRecord,
+    ) -> StoreResult<Person> {
+        self.require_identity()?;
+        let (center, existing, record) = (center.clone(), existing.cloned(), record.clone());
+        self.run(move |c| persons::register(c, &center, existing.as_ref(), &record))
+            .await
+    }
+    async fn person(&self, center: &str, id: &CommonId) -> StoreResult<Person> {
+        self.require_identity()?;
+        let (center, id) = (center.to_owned(), id.clone());
+        self.run(move |c| persons::get(c, &center, &id)).await
+    }
+    #[tracing::instrument(skip(self, record))]
+    async fn update_person(&self, center: &str, id: &CommonId, record: &PersonRecord) -> StoreResult<Person> {
+        self.require_identity()?;
+        let (center, id, record) = (center.to_owned(), id.clone(), record.clone());
+        self.run(move |c| persons::update(c, &center, &id, &record)).await
+    }
+    async fn end_person(&self, center: &str, id: &CommonId, ending: &Ending) -> StoreResult<Person> {
+        self.require_identity()?;
+        let (center, id, ending) = (center.to_owned(), id.clone(), ending.clone());
+        self.run(move |c| persons::end(c, &center, &id, &ending)).await
+    }
+    #[tracing::instrument(skip(self))]
+    async fn persons(&self, center: &str, query: &PersonQuery) -> StoreResult<(Vec<Person>, u64)> {
+        self.require_identity()?;
+        let (center, query) = (center.to_owned(), query.clone());
+        self.run(move |c| persons::list(c, &center, &query)).await
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let entry = entry.clone();
+        self.run(move |c| audit::append(c, &entry)).await
+    }
+    async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+        let query = query.clone();
+        self.run(move |c| audit::query(c, &query)).await
+    }
+}
+
+impl SqliteStore {
+    /// Identity lives on centre nodes only; on the hub there is no table for it.
+    fn require_identity(&self) -> StoreResult<()> {
+        match self.role {
+            NodeRole::Center => Ok(()),
+            NodeRole::Hub => Err(StoreError::NotFound),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# THE test command: installs what is missing, then lint, build and every test suite.
+# Stops at the first failing step with a non-zero exit. Used as is by .ci/run.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+# Browser tests need Chromium and e2e/node_modules; install them only once such tests exist.
+if [[ -f e2e/run.sh ]]; then
+    export ATTAKA_WITH_BROWSER="${ATTAKA_WITH_BROWSER:-1}"
+fi
+
+step "setup (scripts/setup.sh)"
+bash scripts/setup.sh
+
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+# Host lints cover the default members (api, shared); web only builds for wasm32.
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+step "cargo clippy -p web --target wasm32-unknown-unknown -- -D warnings"
+cargo clippy -p web --target wasm32-unknown-unknown -- -D warnings
+
+# `shared` must keep building for the browser on its own, not only through web's features.
+step "cargo check -p shared --target wasm32-unknown-unknown"
+cargo check -p shared --target wasm32-unknown-unknown
+
+step "build the SPA (scripts/build-web.sh)"
+bash scripts/build-web.sh
+
+if cargo nextest --version >/dev/null 2>&1; then
+    step "cargo nextest run --no-fail-fast"
+    cargo nextest run --no-fail-fast
+    # nextest does not run doctests.
+    step "cargo test --doc"
+    cargo test --doc
+else
+    step "cargo test --no-fail-fast"
+    cargo test --no-fail-fast
+fi
+
+if [[ -f e2e/run.sh ]]; then
+    step "browser tests (e2e/run.sh)"
+    bash e2e/run.sh
+fi
+
+step "all checks passed"

@@ -1,0 +1,176 @@
+//! Login, token refresh, accounts and integrator API tokens.
+
+use serde::{Deserialize, Serialize};
+
+/// Roles, as in the architecture note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    CenterStaff,
+    CenterAdmin,
+    Municipality,
+    Prefecture,
+    Operator,
+    Integrator,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::CenterStaff,
+        Role::CenterAdmin,
+        Role::Municipality,
+        Role::Prefecture,
+        Role::Operator,
+        Role::Integrator,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CenterStaff => "center_staff",
+            Role::CenterAdmin => "center_admin",
+            Role::Municipality => "municipality",
+            Role::Prefecture => "prefecture",
+            Role::Operator => "operator",
+            Role::Integrator => "integrator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Japanese label for screens.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::CenterStaff => "センター職員",
+            Role::CenterAdmin => "センター管理者",
+            Role::Municipality => "市町村",
+            Role::Prefecture => "県",
+            Role::Operator => "運用保守",
+            Role::Integrator => "連携(API)",
+        }
+    }
+}
+
+/// What part of the prefecture an account may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "level", content = "code", rename_all = "snake_case")]
+pub enum Scope {
+    /// The whole prefecture (高知県 390003).
+    Prefecture,
+    /// One municipality, by its 6-digit code.
+    Municipality(String),
+    /// One centre, by its centre code (e.g. `C012`).
+    Center(String),
+}
+
+impl Scope {
+    pub fn level(&self) -> &'static str {
+        match self {
+            Scope::Prefecture => "prefecture",
+            Scope::Municipality(_) => "municipality",
+            Scope::Center(_) => "center",
+        }
+    }
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Scope::Prefecture => None,
+            Scope::Municipality(c) | Scope::Center(c) => Some(c),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenResponse {
+    /// Short-lived bearer token (JWT).
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until `access_token` expires.
+    pub expires_in: u64,
+    /// Single-use refresh token; each refresh returns a new one.
+    pub refresh_token: String,
+    pub account: AccountView,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LogoutRequest {
+    pub refresh_token: String,
+}
+
+/// An account as shown to itself and to administrators (never the password hash).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub disabled: bool,
+    /// Set while the account is locked after repeated failed logins.
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewApiToken {
+    /// What the token is for, e.g. `市町村集計スクリプト`.
+    pub name: String,
+    pub scope: Scope,
+    /// Optional expiry date; none means until revoked.
+    pub expires_on: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiTokenView {
+    pub id: i64,
+    pub name: String,
+    pub scope: Scope,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_on: Option<chrono::NaiveDate>,
+    pub revoked: bool,
+    /// First characters of the token, to recognise it.
+    pub prefix: String,
+}
+
+/// Returned once, when the token is created; only its hash is stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedApiToken {
+    pub token: String,
+    pub info: ApiTokenView,
+}

@@ -1,0 +1,7 @@
+//! Request and response types of the REST API (`/api/v1`).
+
+pub mod audit;
+pub mod auth;
+pub mod master;
+pub mod meta;
+pub mod person;

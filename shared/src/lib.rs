@@ -1,0 +1,10 @@
+//! Types and rules shared by the `attaka` server and the web client.
+//!
+//! Everything here builds for `wasm32-unknown-unknown`: no actix, tokio or database driver.
+
+pub mod common_id;
+pub mod dates;
+pub mod dto;
+pub mod error;
+pub mod kana;
+pub mod municipality;

@@ -1,0 +1,11 @@
+//! Attaka's browser client: a Leptos single-page app, rendered client-side from WebAssembly.
+//!
+//! `app` holds the shell and the route table, `api` is the only module that does HTTP, `session`
+//! keeps the signed-in account, `pages` has one page per file and `components` only props-driven
+//! pieces.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod pages;
+pub mod session;
