@@ -66,6 +66,14 @@ impl Settings {
     /// Reads defaults, then `file` (if given), then `ATTAKA_SECTION__KEY` variables
     /// (e.g. `ATTAKA_SERVER__LISTEN=0.0.0.0:8080`).
     pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        let settings = Settings::load_unchecked(file)?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Like [`Settings::load`] without the consistency check, for callers (tests) that
+    /// adjust the values and then call [`Settings::check`].
+    pub fn load_unchecked(file: Option<&Path>) -> anyhow::Result<Settings> {
         let mut builder = config::Config::builder()
             .set_default("node.role", "center")?
             .set_default("node.data_dir", "./data")?
@@ -91,11 +99,11 @@ impl Settings {
             .context("reading configuration")?
             .try_deserialize()
             .context("configuration values")?;
-        settings.check()?;
         Ok(settings)
     }
 
-    fn check(&self) -> anyhow::Result<()> {
+    /// Refuses inconsistent settings (a centre node without its centre, bad durations).
+    pub fn check(&self) -> anyhow::Result<()> {
         if self.node.role == NodeRole::Center {
             let code = self
                 .node

@@ -87,8 +87,9 @@ impl Application {
                         .add((header::REFERRER_POLICY, "no-referrer")),
                 )
                 .wrap(from_fn(request_context))
-                .configure(routes::configure)
-                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()));
+                // Before the /api/v1 scope, whose default service would answer 404 for the spec.
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
+                .configure(routes::configure);
             if let Some(dir) = &static_dir {
                 app = app.service(spa_files(dir));
             }

@@ -211,11 +211,15 @@ impl PersonRecord {
         let given_kana = kana(&mut e, "given_kana", &input.given_kana);
         let birth_date = input.birth_date;
         let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
-        if birth_date > today {
+        let birth_ok = if birth_date > today {
             e.push("birth_date", "future", "生年月日が未来の日付です。");
+            false
         } else if birth_date < earliest {
             e.push("birth_date", "too_early", "生年月日が1900年より前です。");
-        }
+            false
+        } else {
+            true
+        };
         let sex = code(&mut e, codes, "sex", list::SEX, &input.sex, today);
         let residence = input.residence_municipality.trim().to_owned();
         if !codes.is_municipality(&residence) {
@@ -266,7 +270,7 @@ impl PersonRecord {
         }
         if input.registered_on > today {
             e.push("registered_on", "future", "登録日が未来の日付です。");
-        } else if input.registered_on < birth_date {
+        } else if birth_ok && input.registered_on < birth_date {
             e.push("registered_on", "before_birth", "登録日が生年月日より前です。");
         }
         let identity = Identity {

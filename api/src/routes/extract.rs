@@ -28,7 +28,13 @@ pub fn field_error(path: &str, message: &str) -> FieldError {
     if message.starts_with("missing field") {
         FieldError::new(under(quoted), "required", "入力してください。")
     } else if message.starts_with("unknown field") {
-        FieldError::new(under(quoted), "unknown_field", "この項目は受け付けられません。")
+        // The path already ends with the unknown field itself.
+        let field = if path.is_empty() || path == "." {
+            quoted.to_owned()
+        } else {
+            path.to_owned()
+        };
+        FieldError::new(field, "unknown_field", "この項目は受け付けられません。")
     } else {
         let field = if path.is_empty() || path == "." {
             "body"

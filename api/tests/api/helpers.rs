@@ -1,0 +1,278 @@
+//! Spawning a node on port 0 with a fresh SQLite file, accounts for every role, and typed calls.
+
+use std::sync::Arc;
+
+use api::config::Settings;
+use api::domain::org::{Center, Site};
+use api::startup::Application;
+use api::store::Store;
+use chrono::NaiveDate;
+use reqwest::{Method, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use shared::dto::auth::{NewAccount, Role, Scope, TokenResponse};
+use shared::dto::meta::NodeRole;
+use shared::dto::person::{PersonInput, PersonView};
+use shared::error::Problem;
+
+/// The centre of the node under test, and a second centre in another municipality.
+pub const CENTER: &str = "C001";
+pub const OTHER_CENTER: &str = "C002";
+pub const CENTER_MUNICIPALITY: &str = "392014";
+pub const OTHER_MUNICIPALITY: &str = "392022";
+pub const PASSWORD: &str = "correct-horse-battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub store: Arc<dyn Store>,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// Usernames of the accounts every test app has, one per role (plus one of another centre).
+pub fn username(role: Role) -> &'static str {
+    match role {
+        Role::CenterStaff => "staff",
+        Role::CenterAdmin => "manager",
+        Role::Municipality => "city",
+        Role::Prefecture => "pref",
+        Role::Operator => "operator",
+        Role::Integrator => "integrator-has-no-account",
+    }
+}
+
+pub fn settings(role: NodeRole, dir: &std::path::Path) -> Settings {
+    let mut s = Settings::load_unchecked(None).expect("default settings");
+    s.node.role = role;
+    s.node.center = (role == NodeRole::Center).then(|| CENTER.to_owned());
+    s.node.data_dir = dir.to_path_buf();
+    s.server.listen = "127.0.0.1:0".parse().expect("addr");
+    s.database.url = Some(format!("sqlite://{}", dir.join("test.sqlite3").display()));
+    s.database.pool_size = 4;
+    s.log.level = "warn".into();
+    s.check().expect("test settings are consistent");
+    s
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_node(NodeRole::Center).await
+}
+
+pub async fn spawn_node(role: NodeRole) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = settings(role, dir.path());
+    api::telemetry::init(&settings.log.level, "pretty");
+    let store = api::store::open(&settings).await.expect("open store");
+    store.migrate().await.expect("migrate");
+    seed(store.as_ref(), &settings).await;
+    let app = Application::build_with_store(settings, store.clone())
+        .await
+        .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        store,
+        client: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+async fn seed(store: &dyn Store, settings: &Settings) {
+    for (code, municipality) in [(CENTER, CENTER_MUNICIPALITY), (OTHER_CENTER, OTHER_MUNICIPALITY)] {
+        store
+            .upsert_center(&Center {
+                code: code.into(),
+                name: format!("テストセンター {code}"),
+                municipality: municipality.into(),
+                operator_body: "社会福祉協議会".into(),
+                opened_on: date(2009, 4, 1),
+                closed_on: None,
+            })
+            .await
+            .expect("centre");
+    }
+    store
+        .upsert_site(&Site {
+            code: format!("{CENTER}-S01"),
+            center: CENTER.into(),
+            name: "サテライト".into(),
+            opened_on: date(2015, 4, 1),
+            closed_on: None,
+        })
+        .await
+        .expect("site");
+    let accounts = [
+        ("staff", Role::CenterStaff, Scope::Center(CENTER.into())),
+        ("manager", Role::CenterAdmin, Scope::Center(CENTER.into())),
+        (
+            "other-staff",
+            Role::CenterStaff,
+            Scope::Center(OTHER_CENTER.into()),
+        ),
+        (
+            "other-manager",
+            Role::CenterAdmin,
+            Scope::Center(OTHER_CENTER.into()),
+        ),
+        (
+            "city",
+            Role::Municipality,
+            Scope::Municipality(CENTER_MUNICIPALITY.into()),
+        ),
+        ("pref", Role::Prefecture, Scope::Prefecture),
+        ("operator", Role::Operator, Scope::Prefecture),
+    ];
+    for (name, role, scope) in accounts {
+        let new = NewAccount {
+            username: name.into(),
+            display_name: name.into(),
+            password: PASSWORD.into(),
+            role,
+            scope,
+        };
+        api::auth::accounts::create(store, settings, new, None)
+            .await
+            .expect("account");
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn login_as(&self, username: &str) -> TokenResponse {
+        let res = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(res.status(), StatusCode::OK, "login as {username}");
+        res.json().await.expect("token response")
+    }
+
+    /// A bearer token for `role` (an API token for the integrator, prefecture-wide).
+    pub async fn token(&self, role: Role) -> String {
+        if role == Role::Integrator {
+            let pref = self.login_as("pref").await.access_token;
+            let created: shared::dto::auth::CreatedApiToken = self
+                .send(
+                    Method::POST,
+                    "/api/v1/api-tokens",
+                    &pref,
+                    Some(&serde_json::json!({
+                        "name": "テスト連携", "scope": {"level": "prefecture"}, "expires_on": null
+                    })),
+                )
+                .await
+                .json()
+                .await
+                .expect("token");
+            return created.token;
+        }
+        self.login_as(username(role)).await.access_token
+    }
+
+    pub async fn send<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&B>,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.send::<()>(Method::GET, path, token, None).await
+    }
+
+    pub async fn post<B: Serialize>(&self, path: &str, token: &str, body: &B) -> Response {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put<B: Serialize>(&self, path: &str, token: &str, body: &B) -> Response {
+        self.send(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn register(&self, token: &str, input: &PersonInput) -> PersonView {
+        let res = self.post("/api/v1/persons", token, input).await;
+        expect_json(res, StatusCode::CREATED).await
+    }
+
+    /// Audit rows so far.
+    pub async fn audit_rows(&self) -> Vec<api::domain::audit::AuditRecord> {
+        let q = api::domain::audit::AuditQuery {
+            limit: 10_000,
+            ..Default::default()
+        };
+        self.store.audit(&q).await.expect("audit")
+    }
+
+    /// People registered at the node's centre, ended ones included.
+    pub async fn person_count(&self) -> u64 {
+        let q = api::domain::person::PersonQuery {
+            include_ended: true,
+            limit: 1,
+            ..Default::default()
+        };
+        self.store.persons(CENTER, &q).await.expect("persons").1
+    }
+}
+
+pub async fn expect_json<T: DeserializeOwned>(res: Response, status: StatusCode) -> T {
+    let got = res.status();
+    let text = res.text().await.expect("body");
+    assert_eq!(got, status, "body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {text}: {e}"))
+}
+
+/// Asserts a problem+json answer with `status`, returning it.
+pub async fn expect_problem(res: Response, status: StatusCode) -> Problem {
+    let got = res.status();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = res.text().await.expect("body");
+    assert_eq!(got, status, "body: {text}");
+    assert_eq!(ct, "application/problem+json", "body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing problem {text}: {e}"))
+}
+
+/// A valid registration, half-width kana on purpose.
+pub fn person_input() -> PersonInput {
+    PersonInput {
+        common_id: None,
+        family_name: "山本".into(),
+        given_name: "花子".into(),
+        family_kana: "ﾔﾏﾓﾄ".into(),
+        given_kana: "ﾊﾅｺ".into(),
+        birth_date: date(1948, 5, 1),
+        sex: "F".into(),
+        residence_municipality: CENTER_MUNICIPALITY.into(),
+        postal_code: Some("781-0301".into()),
+        address: Some("高知市春野町西分100".into()),
+        phone: Some("088-894-0000".into()),
+        emergency_contact: Some("長男 山本一郎 090-0000-0000".into()),
+        notes: Some("膝が悪く送迎が必要".into()),
+        categories: vec!["elderly".into()],
+        care_level: "shien1".into(),
+        disabilities: vec![],
+        household: "alone".into(),
+        registered_on: date(2024, 4, 1),
+    }
+}
