@@ -1,14 +1,28 @@
 //! The only module that talks HTTP: typed calls to the Attaka REST API (`/api/v1`), sending and
 //! receiving `shared` DTOs and turning `application/problem+json` answers into [`ApiError`].
+//!
+//! Calls made for a signed-in user go through [`send_authed`], which renews the access token
+//! shortly before it expires and, if the server still answers 401, renews it once and retries.
+//! When the refresh token is refused too, the session ends and the app shows the login page.
 
+use std::cell::RefCell;
+
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use shared::dto::auth::{LoginRequest, LogoutRequest, TokenResponse};
+use shared::dto::auth::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
+use shared::dto::master::{CenterView, MasterItem, MunicipalityView};
+use shared::dto::meta::MetaView;
+use shared::dto::person::{EndRegistration, PersonInput, PersonPage, PersonView};
 use shared::error::Problem;
+
+use crate::session::Session;
 
 /// Same origin as the SPA: the node serves both.
 const API_BASE: &str = "/api/v1";
+
+const UNAUTHORIZED: u16 = 401;
 
 /// Why a call failed, in a form a page can show.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +35,8 @@ pub enum ApiError {
     Network(String),
     /// The answer could not be read as the expected type.
     Decode(String),
+    /// No one is signed in (or the session just ended).
+    SignedOut,
 }
 
 impl ApiError {
@@ -36,49 +52,293 @@ impl ApiError {
                 "サーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。".to_owned()
             }
             ApiError::Decode(_) => "サーバーの応答を読み取れませんでした。".to_owned(),
+            ApiError::SignedOut => {
+                "ログインの有効期限が切れました。もう一度ログインしてください。".to_owned()
+            }
         }
     }
 
     /// The server's message for one request field (e.g. `username`), if it named that field.
     pub fn field_message(&self, field: &str) -> Option<String> {
-        match self {
-            ApiError::Problem(p) => p
-                .errors
+        self.problem().and_then(|p| {
+            p.errors
                 .iter()
                 .find(|e| e.field == field)
-                .map(|e| e.message.clone()),
+                .map(|e| e.message.clone())
+        })
+    }
+
+    /// The problem body, when the server sent one.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            ApiError::Problem(p) => Some(p),
             _ => None,
         }
     }
+
+    /// HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Problem(p) => Some(p.status),
+            ApiError::Status(s) => Some(*s),
+            _ => None,
+        }
+    }
+
+    /// Stable English code of the problem (`validation`, `not_found`, …).
+    pub fn code(&self) -> Option<&str> {
+        self.problem().map(|p| p.code.as_str())
+    }
 }
 
-/// `POST /api/v1/auth/login`.
+// ---- auth --------------------------------------------------------------------------------
+
+/// `POST /auth/login`.
 pub async fn login(request: &LoginRequest) -> Result<TokenResponse, ApiError> {
-    let response = send_json(Request::post(&url("/auth/login")), request).await?;
+    let response = send(json_body(Request::post(&url("/auth/login")), request)?).await?;
     read_json(response).await
 }
 
-/// `POST /api/v1/auth/logout`: revokes the refresh token.
-pub async fn logout(access_token: &str, request: &LogoutRequest) -> Result<(), ApiError> {
-    let builder = with_bearer(Request::post(&url("/auth/logout")), access_token);
-    let response = send_json(builder, request).await?;
+/// `POST /auth/logout`: revokes the session's tokens on the server.
+pub async fn logout(session: Session) -> Result<(), ApiError> {
+    let Some(tokens) = session.tokens() else {
+        return Ok(());
+    };
+    let body = LogoutRequest {
+        refresh_token: tokens.refresh_token,
+    };
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::post(&url("/auth/logout")), token), &body)
+    })
+    .await?;
     expect_success(response).await
 }
 
+/// `GET /meta`: the node's role and the caller's role and scope.
+pub async fn meta(session: Session) -> Result<MetaView, ApiError> {
+    get_json(session, url("/meta")).await
+}
+
+// ---- master data -------------------------------------------------------------------------
+
+/// `GET /master/municipalities`.
+pub async fn municipalities(session: Session) -> Result<Vec<MunicipalityView>, ApiError> {
+    get_json(session, url("/master/municipalities")).await
+}
+
+/// `GET /master/centers`.
+pub async fn centers(session: Session) -> Result<Vec<CenterView>, ApiError> {
+    get_json(session, url("/master/centers")).await
+}
+
+/// `GET /master/{list}` for a code list such as `categories` or `end_reasons`.
+pub async fn code_list(session: Session, list: &str) -> Result<Vec<MasterItem>, ApiError> {
+    get_json(session, url(&format!("/master/{}", encode(list)))).await
+}
+
+// ---- people ------------------------------------------------------------------------------
+
+/// Search parameters of `GET /persons`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PersonQuery {
+    /// Common ID, フリガナ (any width or script) or name; the server normalises it.
+    pub q: String,
+    /// Category code, or empty for all.
+    pub category: String,
+    pub include_ended: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// `GET /persons`.
+pub async fn persons(session: Session, query: &PersonQuery) -> Result<PersonPage, ApiError> {
+    let mut params = vec![
+        ("offset", query.offset.to_string()),
+        ("limit", query.limit.to_string()),
+    ];
+    if !query.q.trim().is_empty() {
+        params.push(("q", query.q.trim().to_owned()));
+    }
+    if !query.category.is_empty() {
+        params.push(("category", query.category.clone()));
+    }
+    if query.include_ended {
+        params.push(("include_ended", "true".to_owned()));
+    }
+    let query_string = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    get_json(session, url(&format!("/persons?{query_string}"))).await
+}
+
+/// `GET /persons/{common_id}`.
+pub async fn person(session: Session, common_id: &str) -> Result<PersonView, ApiError> {
+    get_json(session, person_url(common_id, "")).await
+}
+
+/// `POST /persons`: registers a person; a new common ID is issued unless the input names one.
+pub async fn register_person(session: Session, input: &PersonInput) -> Result<PersonView, ApiError> {
+    let target = url("/persons");
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::post(&target), token), input)
+    })
+    .await?;
+    read_json(response).await
+}
+
+/// `PUT /persons/{common_id}`: replaces a person's record.
+pub async fn update_person(
+    session: Session,
+    common_id: &str,
+    input: &PersonInput,
+) -> Result<PersonView, ApiError> {
+    let target = person_url(common_id, "");
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::put(&target), token), input)
+    })
+    .await?;
+    read_json(response).await
+}
+
+/// `POST /persons/{common_id}/end`: ends a registration.
+pub async fn end_registration(
+    session: Session,
+    common_id: &str,
+    input: &EndRegistration,
+) -> Result<PersonView, ApiError> {
+    let target = person_url(common_id, "/end");
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::post(&target), token), input)
+    })
+    .await?;
+    read_json(response).await
+}
+
+// ---- plumbing ----------------------------------------------------------------------------
+
 fn url(path: &str) -> String {
     format!("{API_BASE}{path}")
+}
+
+fn person_url(common_id: &str, suffix: &str) -> String {
+    url(&format!("/persons/{}{suffix}", encode(common_id)))
+}
+
+fn encode(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
 }
 
 fn with_bearer(builder: RequestBuilder, access_token: &str) -> RequestBuilder {
     builder.header("Authorization", &format!("Bearer {access_token}"))
 }
 
-async fn send_json<B: Serialize + ?Sized>(builder: RequestBuilder, body: &B) -> Result<Response, ApiError> {
-    let request = builder
-        .header("Accept", "application/json, application/problem+json")
+fn accept(builder: RequestBuilder) -> RequestBuilder {
+    builder.header("Accept", "application/json, application/problem+json")
+}
+
+fn json_body<B: Serialize + ?Sized>(builder: RequestBuilder, body: &B) -> Result<Request, ApiError> {
+    accept(builder)
         .json(body)
-        .map_err(|e| ApiError::Decode(e.to_string()))?;
+        .map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+async fn send(request: Request) -> Result<Response, ApiError> {
     request.send().await.map_err(|e| ApiError::Network(e.to_string()))
+}
+
+async fn get_json<T: DeserializeOwned>(session: Session, target: String) -> Result<T, ApiError> {
+    let response = send_authed(session, |token| {
+        accept(with_bearer(Request::get(&target), token))
+            .build()
+            .map_err(|e| ApiError::Decode(e.to_string()))
+    })
+    .await?;
+    read_json(response).await
+}
+
+/// Sends a request built by `build` (given the access token) for the signed-in user, renewing
+/// the token before expiry and once more on a 401.
+async fn send_authed(
+    session: Session,
+    build: impl Fn(&str) -> Result<Request, ApiError>,
+) -> Result<Response, ApiError> {
+    let tokens = session.tokens().ok_or(ApiError::SignedOut)?;
+    let token = if tokens.expiring() {
+        refresh(session).await?
+    } else {
+        tokens.access_token
+    };
+    let response = send(build(&token)?).await?;
+    if response.status() != UNAUTHORIZED {
+        return Ok(response);
+    }
+    // Another call may have renewed the tokens while this one was on the way; use theirs
+    // instead of spending the refresh token again.
+    let current = session.tokens().ok_or(ApiError::SignedOut)?;
+    let retry_token = if current.access_token != token {
+        current.access_token
+    } else {
+        refresh(session).await?
+    };
+    let response = send(build(&retry_token)?).await?;
+    if response.status() == UNAUTHORIZED {
+        let error = error_from(response).await;
+        session.expire(ApiError::SignedOut.user_message());
+        return Err(error);
+    }
+    Ok(response)
+}
+
+type RefreshFuture = Shared<LocalBoxFuture<'static, Result<String, ApiError>>>;
+
+thread_local! {
+    /// The refresh in progress, if any. Refresh tokens are single-use and the server ends the
+    /// whole session when one is used twice, so concurrent calls must share one refresh.
+    static REFRESHING: RefCell<Option<RefreshFuture>> = const { RefCell::new(None) };
+}
+
+/// Renews the tokens (at most one request in flight) and returns the new access token.
+async fn refresh(session: Session) -> Result<String, ApiError> {
+    let shared = REFRESHING.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if let Some(running) = slot.as_ref() {
+            return running.clone();
+        }
+        let running = async move {
+            let result = refresh_now(session).await;
+            REFRESHING.with(|slot| slot.borrow_mut().take());
+            result
+        }
+        .boxed_local()
+        .shared();
+        *slot = Some(running.clone());
+        running
+    });
+    shared.await
+}
+
+async fn refresh_now(session: Session) -> Result<String, ApiError> {
+    let tokens = session.tokens().ok_or(ApiError::SignedOut)?;
+    let body = RefreshRequest {
+        refresh_token: tokens.refresh_token,
+    };
+    let response = send(json_body(Request::post(&url("/auth/refresh")), &body)?).await?;
+    match read_json::<TokenResponse>(response).await {
+        Ok(renewed) => {
+            let access_token = renewed.access_token.clone();
+            session.replace_tokens(renewed);
+            Ok(access_token)
+        }
+        Err(err) if err.status() == Some(UNAUTHORIZED) => {
+            // Expired, revoked or already used: this session is over.
+            session.expire(ApiError::SignedOut.user_message());
+            Err(ApiError::SignedOut)
+        }
+        // Network trouble: keep the session, the next call tries again.
+        Err(err) => Err(err),
+    }
 }
 
 async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {

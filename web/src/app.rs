@@ -1,43 +1,169 @@
 //! The application shell (header and main area) and the one route table of the SPA.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::{ProtectedRoute, Router, Routes};
+use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 
-use crate::components::app_header::AppHeader;
-use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFoundPage};
+use crate::api;
+use crate::components::app_header::{AppHeader, HeaderInfo};
+use crate::components::messages::{focus_element, Loading};
+use crate::format::scope_label;
+use crate::master::Master;
+use crate::node::{node_role_label, persons_allowed, Node};
+use crate::pages::{
+    home::HomePage, login::LoginPage, not_found::NotFoundPage, person_detail::PersonDetailPage,
+    person_edit::PersonEditPage, person_end::PersonEndPage, person_list::PersonListPage,
+    person_new::PersonNewPage,
+};
 use crate::session::Session;
 
 /// Where an anonymous visitor is sent, and where a signed-in one is not let back to.
 pub const LOGIN_PATH: &str = "/login";
 pub const HOME_PATH: &str = "/";
+/// The people registry.
+pub const PERSONS_PATH: &str = "/persons";
 
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::provide();
-    let user_name = Signal::derive(move || session.account().map(|a| a.display_name));
-    let signed_in = move || Some(session.is_signed_in());
-    let signed_out = move || Some(!session.is_signed_in());
-
+    Node::provide(session);
+    Master::provide(session);
     view! {
         <Router>
-            <AppHeader user_name=user_name />
-            <main id="main" class="app-main" data-testid="app-main">
-                <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <ProtectedRoute
-                        path=path!("/")
-                        view=HomePage
-                        condition=signed_in
-                        redirect_path=|| LOGIN_PATH
-                    />
-                    <ProtectedRoute
-                        path=path!("/login")
-                        view=LoginPage
-                        condition=signed_out
-                        redirect_path=|| HOME_PATH
-                    />
-                </Routes>
-            </main>
+            <Shell />
         </Router>
+    }
+}
+
+/// Header and routes; inside the router so it can read the location.
+#[component]
+fn Shell() -> impl IntoView {
+    let session = Session::expect();
+    let node = Node::expect();
+    let master = Master::expect();
+    let location = use_location();
+    let navigate = use_navigate();
+    let signing_out = RwSignal::new(false);
+
+    let header = Signal::derive(move || {
+        let account = session.account()?;
+        let meta = node.meta();
+        let data = master.data();
+        let center_name = meta.as_ref().and_then(|m| m.center.clone()).map(|code| {
+            data.as_ref()
+                .and_then(|d| d.center_name(&code).map(str::to_owned))
+                .unwrap_or(code)
+        });
+        let mut nav = vec![(HOME_PATH, "ホーム", "nav-home")];
+        if meta.as_ref().is_some_and(persons_allowed) {
+            nav.push((PERSONS_PATH, "利用者", "nav-persons"));
+        }
+        Some(HeaderInfo {
+            node_role: meta.as_ref().map(|m| node_role_label(m.node_role)),
+            center_name,
+            user_name: account.display_name.clone(),
+            role_label: account.role.label(),
+            scope_label: scope_label(&account.scope, data.as_deref()),
+            nav,
+        })
+    });
+
+    let on_logout = Callback::new(move |()| {
+        if signing_out.get_untracked() {
+            return;
+        }
+        signing_out.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            if let Err(err) = api::logout(session).await {
+                // Signing out locally must not depend on the server: the access token expires
+                // on its own and the refresh token is gone from this browser.
+                leptos::logging::warn!("logout request failed: {err:?}");
+            }
+            session.sign_out();
+            signing_out.set(false);
+            navigate(LOGIN_PATH, Default::default());
+        });
+    });
+
+    let signed_in = move || Some(session.is_signed_in());
+    let signed_out = move || Some(!session.is_signed_in());
+    // The registry: a centre node and a centre account; `None` (wait) while /meta loads.
+    let persons_open = move || {
+        if session.is_signed_in() {
+            node.can_use_persons()
+        } else {
+            Some(false)
+        }
+    };
+    let away_from_persons = move || {
+        if session.is_signed_in() {
+            HOME_PATH
+        } else {
+            LOGIN_PATH
+        }
+    };
+    let loading = || view! { <Loading /> };
+
+    view! {
+        <a
+            class="skip-link"
+            href="#main"
+            on:click=|ev| {
+                ev.prevent_default();
+                focus_element("main");
+            }
+        >
+            "本文へ移動"
+        </a>
+        <AppHeader
+            info=header
+            current_path=Signal::derive(move || location.pathname.get())
+            signing_out
+            on_logout
+        />
+        <main id="main" class="app-main" tabindex="-1" data-testid="app-main">
+            <Routes fallback=|| view! { <NotFoundPage /> }>
+                <ProtectedRoute path=path!("/") view=HomePage condition=signed_in redirect_path=|| LOGIN_PATH />
+                <ProtectedRoute path=path!("/login") view=LoginPage condition=signed_out redirect_path=|| HOME_PATH />
+                <ProtectedRoute
+                    path=path!("/persons")
+                    view=PersonListPage
+                    condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/persons/new")
+                    view=PersonNewPage
+                    condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/persons/:id")
+                    view=PersonDetailPage
+                    condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/persons/:id/edit")
+                    view=PersonEditPage
+                    condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/persons/:id/end")
+                    view=PersonEndPage
+                    condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+            </Routes>
+        </main>
     }
 }

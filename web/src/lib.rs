@@ -1,11 +1,17 @@
 //! Attaka's browser client: a Leptos single-page app, rendered client-side from WebAssembly.
 //!
 //! `app` holds the shell and the route table, `api` is the only module that does HTTP, `session`
-//! keeps the signed-in account, `pages` has one page per file and `components` only props-driven
-//! pieces.
+//! keeps the signed-in account, `node` and `master` what the server says about itself and its
+//! code lists, `forms` the state of forms, `pages` has one page per file and `components` only
+//! props-driven pieces.
 
 pub mod api;
 pub mod app;
+pub mod clock;
 pub mod components;
+pub mod format;
+pub mod forms;
+pub mod master;
+pub mod node;
 pub mod pages;
 pub mod session;

@@ -1,19 +1,63 @@
 //! The signed-in account and its tokens, kept in memory and mirrored to `sessionStorage`, so a
 //! reload keeps the user signed in while closing the tab signs them out.
+//!
+//! Only the account is reactive: a token refresh every few minutes must not re-render pages (a
+//! half-filled form would be lost), so the tokens sit in a non-reactive store.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use shared::dto::auth::{AccountView, TokenResponse};
+
+use crate::clock;
 
 const STORAGE_KEY: &str = "attaka.session";
 
+/// Refresh this long before the access token expires, so a request never leaves with a token
+/// that dies on the way (clocks of the PC and the node may also differ a little).
+const REFRESH_MARGIN_MS: f64 = 60_000.0;
+
+/// The bearer tokens of a session and when the access token expires (browser clock, ms).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at_ms: f64,
+}
+
+impl Tokens {
+    /// Whether the access token should be renewed before it is used.
+    pub fn expiring(&self) -> bool {
+        clock::now_ms() + REFRESH_MARGIN_MS >= self.expires_at_ms
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Stored {
+    tokens: Tokens,
+    account: AccountView,
+}
+
 /// Handle to the session, shared through Leptos context (`Copy`, cheap to pass around).
 #[derive(Debug, Clone, Copy)]
-pub struct Session(RwSignal<Option<TokenResponse>>);
+pub struct Session {
+    account: RwSignal<Option<AccountView>>,
+    tokens: StoredValue<Option<Tokens>>,
+    signed_in: Memo<bool>,
+    /// Why the user was signed out without asking (shown on the login page).
+    notice: RwSignal<Option<String>>,
+}
 
 impl Session {
     /// Restores the session from `sessionStorage` and makes it available to every component.
     pub fn provide() -> Session {
-        let session = Session(RwSignal::new(load()));
+        let stored = load();
+        let account = RwSignal::new(stored.as_ref().map(|s| s.account.clone()));
+        let session = Session {
+            account,
+            tokens: StoredValue::new(stored.map(|s| s.tokens)),
+            signed_in: Memo::new(move |_| account.with(Option::is_some)),
+            notice: RwSignal::new(None),
+        };
         provide_context(session);
         session
     }
@@ -23,30 +67,61 @@ impl Session {
         expect_context::<Session>()
     }
 
+    /// Reactive; changes only on sign-in and sign-out, not on token refresh.
     pub fn is_signed_in(&self) -> bool {
-        self.0.with(Option::is_some)
+        self.signed_in.get()
     }
 
     pub fn account(&self) -> Option<AccountView> {
-        self.0.with(|t| t.as_ref().map(|t| t.account.clone()))
+        self.account.get()
     }
 
-    /// `(access_token, refresh_token)` of the current session.
-    pub fn tokens(&self) -> Option<(String, String)> {
-        self.0.with_untracked(|t| {
-            t.as_ref()
-                .map(|t| (t.access_token.clone(), t.refresh_token.clone()))
-        })
+    /// The current tokens (not reactive).
+    pub fn tokens(&self) -> Option<Tokens> {
+        self.tokens.get_value()
     }
 
-    pub fn sign_in(&self, tokens: TokenResponse) {
-        save(&tokens);
-        self.0.set(Some(tokens));
+    /// A message for the login page, e.g. that the session expired.
+    pub fn notice(&self) -> Option<String> {
+        self.notice.get()
+    }
+
+    pub fn sign_in(&self, response: TokenResponse) {
+        self.notice.set(None);
+        self.replace_tokens(response);
+    }
+
+    /// Stores the tokens of a refresh; the account is only touched if it changed, so pages
+    /// that read it are not re-rendered.
+    pub fn replace_tokens(&self, response: TokenResponse) {
+        let tokens = Tokens {
+            access_token: response.access_token,
+            refresh_token: response.refresh_token,
+            expires_at_ms: clock::now_ms() + response.expires_in as f64 * 1000.0,
+        };
+        save(&Stored {
+            tokens: tokens.clone(),
+            account: response.account.clone(),
+        });
+        self.tokens.set_value(Some(tokens));
+        if self
+            .account
+            .with_untracked(|a| a.as_ref() != Some(&response.account))
+        {
+            self.account.set(Some(response.account));
+        }
     }
 
     pub fn sign_out(&self) {
         clear();
-        self.0.set(None);
+        self.tokens.set_value(None);
+        self.account.set(None);
+    }
+
+    /// Signs out because the server no longer accepts the session; the login page says why.
+    pub fn expire(&self, message: String) {
+        self.notice.set(Some(message));
+        self.sign_out();
     }
 }
 
@@ -55,10 +130,10 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
-fn load() -> Option<TokenResponse> {
+fn load() -> Option<Stored> {
     let raw = storage()?.get_item(STORAGE_KEY).ok().flatten()?;
     match serde_json::from_str(&raw) {
-        Ok(tokens) => Some(tokens),
+        Ok(stored) => Some(stored),
         Err(err) => {
             // Written by an older version of the app: start signed out rather than fail.
             leptos::logging::warn!("discarding unreadable stored session: {err}");
@@ -68,8 +143,8 @@ fn load() -> Option<TokenResponse> {
     }
 }
 
-fn save(tokens: &TokenResponse) {
-    let (Some(storage), Ok(raw)) = (storage(), serde_json::to_string(tokens)) else {
+fn save(stored: &Stored) {
+    let (Some(storage), Ok(raw)) = (storage(), serde_json::to_string(stored)) else {
         return;
     };
     if storage.set_item(STORAGE_KEY, &raw).is_err() {

@@ -1,21 +1,119 @@
-//! The page header: system name, and who is signed in.
+//! The page header: system name, what this node is, who is signed in, the navigation and
+//! sign-out.
 
 use leptos::prelude::*;
 
-/// Shown on every page. `user_name` is the signed-in account's display name, if any.
+/// What the header shows about the node and the signed-in account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderInfo {
+    /// `センター` or `県ハブ`; `None` while loading.
+    pub node_role: Option<&'static str>,
+    /// The centre this node belongs to, by name.
+    pub center_name: Option<String>,
+    pub user_name: String,
+    pub role_label: &'static str,
+    pub scope_label: String,
+    /// Navigation entries the caller may use: `(path, label, testid)`.
+    pub nav: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+/// Shown on every page; the account part only when someone is signed in.
 #[component]
-pub fn AppHeader(#[prop(into)] user_name: Signal<Option<String>>) -> impl IntoView {
+pub fn AppHeader(
+    #[prop(into)] info: Signal<Option<HeaderInfo>>,
+    /// The current path, to mark the active navigation entry.
+    #[prop(into)]
+    current_path: Signal<String>,
+    #[prop(into)] signing_out: Signal<bool>,
+    on_logout: Callback<()>,
+) -> impl IntoView {
+    let is_current = move |path: &str| {
+        current_path.with(|p| {
+            if path == "/" {
+                p == "/"
+            } else {
+                p == path || p.starts_with(&format!("{path}/"))
+            }
+        })
+    };
     view! {
         <header class="app-header" data-testid="app-header">
-            <h1 class="app-title" data-testid="app-title">
-                "あったかふれあいセンター 利用者データ管理（Attaka）"
-            </h1>
-            <Show when=move || user_name.with(Option::is_some)>
-                <p class="app-user" data-testid="header-user">
-                    {move || user_name.get().unwrap_or_default()}
-                    " さん"
+            <div class="app-header-bar">
+                <p class="app-title" data-testid="app-title">
+                    "あったかふれあいセンター 利用者データ管理"
                 </p>
-            </Show>
+                {move || {
+                    info.get()
+                        .map(|info| {
+                            view! {
+                                <div class="app-node">
+                                    {info
+                                        .node_role
+                                        .map(|r| {
+                                            view! {
+                                                <span class="node-badge" data-testid="header-node-role">{r}</span>
+                                            }
+                                        })}
+                                    {info
+                                        .center_name
+                                        .map(|c| {
+                                            view! {
+                                                <span class="app-center long-text" data-testid="header-center-name">{c}</span>
+                                            }
+                                        })}
+                                </div>
+                                <div class="app-account">
+                                    <p class="app-user">
+                                        <span class="long-text" data-testid="header-user">{info.user_name}</span>
+                                        " さん"
+                                    </p>
+                                    <p class="app-role">
+                                        <span data-testid="header-role">{info.role_label}</span>
+                                        "・"
+                                        <span class="long-text" data-testid="header-scope">{info.scope_label}</span>
+                                    </p>
+                                </div>
+                                <button
+                                    type="button"
+                                    class="button button-on-dark"
+                                    data-testid="logout-button"
+                                    disabled=move || signing_out.get()
+                                    on:click=move |_| on_logout.run(())
+                                >
+                                    {move || if signing_out.get() { "ログアウト中…" } else { "ログアウト" }}
+                                </button>
+                            }
+                        })
+                }}
+            </div>
+            {move || {
+                info.get()
+                    .map(|info| {
+                        view! {
+                            <nav class="app-nav" aria-label="メインメニュー" data-testid="app-nav">
+                                <ul>
+                                    {info
+                                        .nav
+                                        .into_iter()
+                                        .map(|(path, label, testid)| {
+                                            view! {
+                                                <li>
+                                                    <a
+                                                        href=path
+                                                        data-testid=testid
+                                                        aria-current=move || is_current(path).then_some("page")
+                                                    >
+                                                        {label}
+                                                    </a>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            </nav>
+                        }
+                    })
+            }}
         </header>
     }
 }

@@ -2,4 +2,11 @@
 
 pub mod account_summary;
 pub mod app_header;
+pub mod birth_date_input;
+pub mod fields;
 pub mod messages;
+pub mod pagination;
+pub mod person_card;
+pub mod person_details;
+pub mod person_form;
+pub mod person_table;

@@ -1,58 +1,75 @@
-//! The signed-in start page: who is signed in, and sign-out.
+//! The signed-in start page: who is signed in on which node, and shortcuts to the screens the
+//! account may use.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
-use shared::dto::auth::LogoutRequest;
 
-use crate::api;
-use crate::app::LOGIN_PATH;
+use crate::app::PERSONS_PATH;
 use crate::components::account_summary::AccountSummary;
+use crate::format::scope_label;
+use crate::master::Master;
+use crate::node::{node_role_label, persons_allowed, Node};
 use crate::session::Session;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = Session::expect();
-    let navigate = use_navigate();
-    let signing_out = RwSignal::new(false);
+    let node = Node::expect();
+    let master = Master::expect();
 
-    let on_logout = move |_| {
-        if signing_out.get_untracked() {
-            return;
-        }
-        signing_out.set(true);
-        let tokens = session.tokens();
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            if let Some((access_token, refresh_token)) = tokens {
-                let request = LogoutRequest { refresh_token };
-                if let Err(err) = api::logout(&access_token, &request).await {
-                    // Signing out locally must not depend on the server: the access token
-                    // expires on its own and the refresh token is gone from this browser.
-                    leptos::logging::warn!("logout request failed: {err:?}");
-                }
+    let summary = move || {
+        session.account().map(|account| {
+            let scope = scope_label(&account.scope, master.data().as_deref());
+            view! { <AccountSummary account scope_label=scope /> }
+        })
+    };
+    let node_line = move || {
+        node.meta().map(|meta| {
+            let center = meta
+                .center
+                .as_deref()
+                .map(|code| {
+                    master
+                        .data()
+                        .and_then(|d| d.center_name(code).map(str::to_owned))
+                        .unwrap_or_else(|| code.to_owned())
+                })
+                .unwrap_or_default();
+            format!(
+                "{}ノード {center}（バージョン {}）",
+                node_role_label(meta.node_role),
+                meta.version
+            )
+        })
+    };
+    let shortcuts = move || {
+        node.meta().filter(persons_allowed).map(|_| {
+            view! {
+                <section class="card" aria-labelledby="home-persons-title">
+                    <h3 id="home-persons-title">"利用者"</h3>
+                    <p>"利用者の検索・登録・編集、利用者カードの印刷ができます。"</p>
+                    <div class="actions">
+                        <a class="button button-primary" href=PERSONS_PATH data-testid="home-persons-link">
+                            "利用者を探す"
+                        </a>
+                        <a class="button" href=format!("{PERSONS_PATH}/new") data-testid="home-person-new-link">
+                            "新しく登録する"
+                        </a>
+                    </div>
+                </section>
             }
-            session.sign_out();
-            navigate(LOGIN_PATH, Default::default());
-        });
+        })
     };
 
     view! {
         <section class="page page-home" data-testid="page-home" aria-labelledby="home-title">
-            <h2 id="home-title">"ホーム"</h2>
-            <div class="card">
-                {move || session.account().map(|account| view! { <AccountSummary account /> })}
-                <div class="actions">
-                    <button
-                        type="button"
-                        class="button"
-                        data-testid="logout-button"
-                        disabled=move || signing_out.get()
-                        on:click=on_logout
-                    >
-                        {move || if signing_out.get() { "ログアウト中…" } else { "ログアウト" }}
-                    </button>
-                </div>
+            <h1 id="home-title">"ホーム"</h1>
+            <div class="home-grid">
+                {shortcuts}
+                <section class="card" aria-labelledby="home-account-title">
+                    <h3 id="home-account-title">"ログイン中のアカウント"</h3>
+                    {summary}
+                    <p class="muted" data-testid="home-node">{node_line}</p>
+                </section>
             </div>
         </section>
     }

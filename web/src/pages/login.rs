@@ -61,7 +61,12 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <section class="page page-login" data-testid="page-login">
             <form class="card login-form" novalidate on:submit=on_submit aria-labelledby="login-title">
-                <h2 id="login-title">"ログイン"</h2>
+                <h1 id="login-title">"ログイン"</h1>
+                <Show when=move || session.notice().is_some() && form_error.with(Option::is_none)>
+                    <p class="alert alert-info" role="status" data-testid="login-notice">
+                        {move || session.notice().unwrap_or_default()}
+                    </p>
+                </Show>
                 <ErrorAlert message=form_error testid="login-error" />
                 <div class="field">
                     <label for="login-username">"ユーザー名"</label>

@@ -3,3 +3,8 @@
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod person_detail;
+pub mod person_edit;
+pub mod person_end;
+pub mod person_list;
+pub mod person_new;

@@ -9,7 +9,7 @@ use crate::app::HOME_PATH;
 pub fn NotFoundPage() -> impl IntoView {
     view! {
         <section class="page page-not-found" data-testid="page-not-found">
-            <h2>"ページが見つかりません"</h2>
+            <h1>"ページが見つかりません"</h1>
             <p>"お探しのページは移動または削除された可能性があります。"</p>
             <p>
                 <A href=HOME_PATH attr:data-testid="not-found-home-link">

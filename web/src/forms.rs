@@ -1,0 +1,273 @@
+//! Form state and form errors: the person form's fields as signals, the checks that must pass
+//! before a request can even be built, and the server's field errors keyed by input.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use shared::common_id::CommonId;
+use shared::dto::person::{DisabilityInput, EndRegistration, PersonInput, PersonView};
+
+use crate::api::ApiError;
+
+/// Field errors of one form, keyed by the request field they belong to (`categories[1]` and
+/// `disabilities[0].kind` are filed under `categories` and `disabilities`: the input group).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FormErrors(Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push((field_key(field).to_owned(), message.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every message for `key`, joined (a group may collect several).
+    pub fn get(&self, key: &str) -> Option<String> {
+        let messages: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, m)| m.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+
+    /// `(key, message)` in the order the fields were reported, one entry per key.
+    pub fn entries(&self) -> Vec<(String, String)> {
+        let mut keys: Vec<&str> = Vec::new();
+        for (k, _) in &self.0 {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+        keys.into_iter()
+            .filter_map(|k| self.get(k).map(|m| (k.to_owned(), m)))
+            .collect()
+    }
+
+    /// The field errors a problem+json answer names.
+    pub fn from_api(error: &ApiError) -> FormErrors {
+        let mut errors = FormErrors::default();
+        if let Some(problem) = error.problem() {
+            for e in &problem.errors {
+                errors.push(&e.field, e.message.clone());
+            }
+        }
+        errors
+    }
+}
+
+/// The input a request field belongs to: `categories[0]` → `categories`,
+/// `disabilities[1].grade` → `disabilities`.
+pub fn field_key(field: &str) -> &str {
+    field.split(['[', '.']).next().unwrap_or(field)
+}
+
+/// The person form, one signal per input (`Copy`: pass it to components freely).
+#[derive(Debug, Clone, Copy)]
+pub struct PersonFormState {
+    pub has_common_id: RwSignal<bool>,
+    pub common_id: RwSignal<String>,
+    pub family_name: RwSignal<String>,
+    pub given_name: RwSignal<String>,
+    pub family_kana: RwSignal<String>,
+    pub given_kana: RwSignal<String>,
+    pub birth_date: RwSignal<Option<NaiveDate>>,
+    pub sex: RwSignal<String>,
+    pub residence_municipality: RwSignal<String>,
+    pub postal_code: RwSignal<String>,
+    pub address: RwSignal<String>,
+    pub phone: RwSignal<String>,
+    pub emergency_contact: RwSignal<String>,
+    pub notes: RwSignal<String>,
+    pub categories: RwSignal<Vec<String>>,
+    pub care_level: RwSignal<String>,
+    pub disabilities: RwSignal<Vec<DisabilityInput>>,
+    pub household: RwSignal<String>,
+    /// `YYYY-MM-DD` as an `<input type="date">` holds it.
+    pub registered_on: RwSignal<String>,
+}
+
+impl PersonFormState {
+    /// An empty form for a new registration at a centre in `municipality`, registered today.
+    pub fn new(municipality: &str, today: NaiveDate) -> PersonFormState {
+        PersonFormState {
+            has_common_id: RwSignal::new(false),
+            common_id: RwSignal::new(String::new()),
+            family_name: RwSignal::new(String::new()),
+            given_name: RwSignal::new(String::new()),
+            family_kana: RwSignal::new(String::new()),
+            given_kana: RwSignal::new(String::new()),
+            birth_date: RwSignal::new(None),
+            sex: RwSignal::new(String::new()),
+            residence_municipality: RwSignal::new(municipality.to_owned()),
+            postal_code: RwSignal::new(String::new()),
+            address: RwSignal::new(String::new()),
+            phone: RwSignal::new(String::new()),
+            emergency_contact: RwSignal::new(String::new()),
+            notes: RwSignal::new(String::new()),
+            categories: RwSignal::new(Vec::new()),
+            care_level: RwSignal::new(String::new()),
+            disabilities: RwSignal::new(Vec::new()),
+            household: RwSignal::new(String::new()),
+            registered_on: RwSignal::new(crate::format::iso(today)),
+        }
+    }
+
+    /// The form filled with a person's current record, for editing.
+    pub fn from_view(p: &PersonView) -> PersonFormState {
+        let text = |v: &Option<String>| RwSignal::new(v.clone().unwrap_or_default());
+        PersonFormState {
+            has_common_id: RwSignal::new(false),
+            common_id: RwSignal::new(p.common_id.clone()),
+            family_name: RwSignal::new(p.family_name.clone()),
+            given_name: RwSignal::new(p.given_name.clone()),
+            family_kana: RwSignal::new(p.family_kana.clone()),
+            given_kana: RwSignal::new(p.given_kana.clone()),
+            birth_date: RwSignal::new(Some(p.birth_date)),
+            sex: RwSignal::new(p.sex.clone()),
+            residence_municipality: RwSignal::new(p.residence_municipality.clone()),
+            postal_code: text(&p.postal_code),
+            address: text(&p.address),
+            phone: text(&p.phone),
+            emergency_contact: text(&p.emergency_contact),
+            notes: text(&p.notes),
+            categories: RwSignal::new(p.categories.clone()),
+            care_level: RwSignal::new(p.care_level.clone()),
+            disabilities: RwSignal::new(
+                p.disabilities
+                    .iter()
+                    .map(|d| DisabilityInput {
+                        kind: d.kind.clone(),
+                        grade: d.grade.clone(),
+                    })
+                    .collect(),
+            ),
+            household: RwSignal::new(p.household.clone()),
+            registered_on: RwSignal::new(crate::format::iso(p.registered_on)),
+        }
+    }
+
+    /// The request, or the errors that keep one from being built (nothing chosen in a list, no
+    /// readable date, a mistyped common ID). Everything else is the server's to judge, so its
+    /// messages are the ones staff see.
+    pub fn to_input(&self, new_registration: bool) -> Result<PersonInput, FormErrors> {
+        let mut errors = FormErrors::default();
+        let choose = "選択してください。";
+        let common_id = if new_registration && self.has_common_id.get_untracked() {
+            match CommonId::parse(&self.common_id.get_untracked()) {
+                Ok(id) => Some(id.to_string()),
+                Err(e) => {
+                    errors.push("common_id", e.to_string());
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let birth_date = self.birth_date.get_untracked();
+        if birth_date.is_none() {
+            errors.push(
+                "birth_date",
+                "生年月日を入力してください（例: 昭和23年5月1日、S23.5.1）。",
+            );
+        }
+        for (key, signal) in [
+            ("sex", self.sex),
+            ("residence_municipality", self.residence_municipality),
+            ("care_level", self.care_level),
+            ("household", self.household),
+        ] {
+            if signal.with_untracked(String::is_empty) {
+                errors.push(key, choose);
+            }
+        }
+        let categories = self.categories.get_untracked();
+        if categories.is_empty() {
+            errors.push("categories", "対象区分を1つ以上選んでください。");
+        }
+        let registered_on =
+            parse_date_field(&mut errors, "registered_on", &self.registered_on.get_untracked());
+        match (birth_date, registered_on) {
+            (Some(birth_date), Some(registered_on)) if errors.is_empty() => Ok(PersonInput {
+                common_id,
+                family_name: self.family_name.get_untracked(),
+                given_name: self.given_name.get_untracked(),
+                family_kana: self.family_kana.get_untracked(),
+                given_kana: self.given_kana.get_untracked(),
+                birth_date,
+                sex: self.sex.get_untracked(),
+                residence_municipality: self.residence_municipality.get_untracked(),
+                postal_code: optional(self.postal_code),
+                address: optional(self.address),
+                phone: optional(self.phone),
+                emergency_contact: optional(self.emergency_contact),
+                notes: optional(self.notes),
+                categories,
+                care_level: self.care_level.get_untracked(),
+                disabilities: self
+                    .disabilities
+                    .get_untracked()
+                    .into_iter()
+                    .map(|d| DisabilityInput {
+                        grade: d.grade.filter(|g| !g.trim().is_empty()),
+                        ..d
+                    })
+                    .collect(),
+                household: self.household.get_untracked(),
+                registered_on,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Ending a registration: the date and the reason.
+#[derive(Debug, Clone, Copy)]
+pub struct EndFormState {
+    pub ended_on: RwSignal<String>,
+    pub end_reason: RwSignal<String>,
+}
+
+impl EndFormState {
+    pub fn new(today: NaiveDate) -> EndFormState {
+        EndFormState {
+            ended_on: RwSignal::new(crate::format::iso(today)),
+            end_reason: RwSignal::new(String::new()),
+        }
+    }
+
+    pub fn to_input(&self) -> Result<EndRegistration, FormErrors> {
+        let mut errors = FormErrors::default();
+        let ended_on = parse_date_field(&mut errors, "ended_on", &self.ended_on.get_untracked());
+        let end_reason = self.end_reason.get_untracked();
+        if end_reason.is_empty() {
+            errors.push("end_reason", "終了理由を選択してください。");
+        }
+        match ended_on {
+            Some(ended_on) if errors.is_empty() => Ok(EndRegistration { ended_on, end_reason }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A date input's value (`YYYY-MM-DD`; typed text in 和暦 is accepted too).
+fn parse_date_field(errors: &mut FormErrors, key: &str, value: &str) -> Option<NaiveDate> {
+    if value.trim().is_empty() {
+        errors.push(key, "日付を入力してください。");
+        return None;
+    }
+    match shared::dates::parse_date_input(value) {
+        Ok(date) => Some(date),
+        Err(e) => {
+            errors.push(key, e.to_string());
+            None
+        }
+    }
+}
+
+fn optional(signal: RwSignal<String>) -> Option<String> {
+    let value = signal.get_untracked();
+    (!value.trim().is_empty()).then_some(value)
+}

@@ -1,0 +1,103 @@
+//! One person: the printable card (A4, common ID in large type) and everything recorded, with
+//! the ways on to editing and ending the registration.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api;
+use crate::app::PERSONS_PATH;
+use crate::clock::today_jst;
+use crate::components::messages::{ErrorAlert, Loading, SuccessNotice};
+use crate::components::person_card::PersonCard;
+use crate::components::person_details::PersonDetails;
+use crate::format;
+use crate::master::Master;
+use crate::node::Node;
+use crate::session::Session;
+
+#[component]
+pub fn PersonDetailPage() -> impl IntoView {
+    let session = Session::expect();
+    let master = Master::expect();
+    let node = Node::expect();
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let person = LocalResource::new(move || {
+        let id = id.get();
+        async move { api::person(session, &id).await }
+    });
+    let saved = Signal::derive(move || {
+        query.with(|q| match q.get("saved").as_deref() {
+            Some("new") => Some("登録しました。共通利用者番号を利用者カードで確認してください。".to_owned()),
+            Some("updated") => Some("変更を保存しました。".to_owned()),
+            Some("ended") => Some("登録を終了しました。".to_owned()),
+            _ => None,
+        })
+    });
+
+    let body = move || match (master.get(), person.get()) {
+        (None, _) | (_, None) => view! { <Loading /> }.into_any(),
+        (Some(Err(e)), _) | (_, Some(Err(e))) => {
+            let message = e.user_message();
+            view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="person-detail-error" /> }
+                .into_any()
+        }
+        (Some(Ok(data)), Some(Ok(p))) => {
+            let center_code = node
+                .meta()
+                .and_then(|m| m.center)
+                .unwrap_or_else(|| p.center.clone());
+            let center_name = data
+                .center_name(&center_code)
+                .map_or(center_code.clone(), str::to_owned);
+            let name = format::full_name(&p.family_name, &p.given_name);
+            let base = format!("{PERSONS_PATH}/{}", p.common_id);
+            let ended = p.ended_on.is_some();
+            view! {
+                <div class="page-head no-print">
+                    <h1 id="person-detail-title" class="long-text" data-testid="person-detail-name">{name}</h1>
+                    {ended.then(|| view! { <span class="status-badge" data-testid="person-ended-badge">"登録終了"</span> })}
+                </div>
+                <div class="toolbar no-print">
+                    <button type="button" class="button button-primary" data-testid="person-print" on:click=|_| print()>
+                        "利用者カードを印刷"
+                    </button>
+                    <a class="button" href=format!("{base}/edit") data-testid="person-edit">"編集する"</a>
+                    {(!ended)
+                        .then(|| {
+                            view! {
+                                <a class="button button-danger" href=format!("{base}/end") data-testid="person-end">
+                                    "登録を終了する"
+                                </a>
+                            }
+                        })}
+                    <a class="button" href=PERSONS_PATH data-testid="person-back">"一覧へ戻る"</a>
+                </div>
+                <div class="detail-grid">
+                    <PersonCard person=p.clone() center_name printed_on=today_jst() />
+                    <PersonDetails person=p master=data />
+                </div>
+            }
+            .into_any()
+        }
+    };
+
+    view! {
+        <section class="page page-person-detail" data-testid="page-person-detail" aria-labelledby="person-detail-title">
+            <div class="no-print">
+                <SuccessNotice message=saved testid="person-saved" />
+            </div>
+            {body}
+        </section>
+    }
+}
+
+/// Opens the browser's print dialog (the stylesheet prints only the card).
+fn print() {
+    if let Some(window) = leptos::web_sys::window() {
+        if let Err(err) = window.print() {
+            leptos::logging::warn!("print failed: {err:?}");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Editing a person's record. Past participations keep the attributes they were recorded with
+//! (the server takes care of that), so correcting a record never changes closed figures.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::dto::person::PersonView;
+
+use crate::api;
+use crate::app::PERSONS_PATH;
+use crate::clock::today_jst;
+use crate::components::messages::{ErrorAlert, Loading};
+use crate::components::person_form::PersonForm;
+use crate::format;
+use crate::forms::{FormErrors, PersonFormState};
+use crate::master::{Master, MasterData};
+use crate::session::Session;
+
+#[component]
+pub fn PersonEditPage() -> impl IntoView {
+    let session = Session::expect();
+    let master = Master::expect();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let person = LocalResource::new(move || {
+        let id = id.get();
+        async move { api::person(session, &id).await }
+    });
+
+    view! {
+        <section class="page page-person-edit" data-testid="page-person-edit" aria-labelledby="person-edit-title">
+            <h1 id="person-edit-title">"利用者情報の編集"</h1>
+            {move || match (master.get(), person.get()) {
+                (None, _) | (_, None) => view! { <Loading /> }.into_any(),
+                (Some(Err(e)), _) | (_, Some(Err(e))) => {
+                    let message = e.user_message();
+                    view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="person-edit-error" /> }
+                        .into_any()
+                }
+                (Some(Ok(data)), Some(Ok(p))) => view! { <EditPersonForm person=p master=data /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn EditPersonForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView {
+    let session = Session::expect();
+    let navigate = use_navigate();
+    let state = PersonFormState::from_view(&person);
+    let errors = RwSignal::new(FormErrors::default());
+    let alert = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let common_id = person.common_id.clone();
+    let detail_href = format!("{PERSONS_PATH}/{common_id}");
+
+    let on_submit = Callback::new({
+        let common_id = common_id.clone();
+        move |()| {
+            let input = match state.to_input(false) {
+                Ok(input) => input,
+                Err(found) => {
+                    errors.set(found);
+                    alert.set(Some("入力内容を確認してください。".to_owned()));
+                    return;
+                }
+            };
+            pending.set(true);
+            let navigate = navigate.clone();
+            let common_id = common_id.clone();
+            spawn_local(async move {
+                match api::update_person(session, &common_id, &input).await {
+                    Ok(_) => navigate(
+                        &format!("{PERSONS_PATH}/{common_id}?saved=updated"),
+                        Default::default(),
+                    ),
+                    Err(e) => {
+                        errors.set(FormErrors::from_api(&e));
+                        alert.set(Some(e.user_message()));
+                        pending.set(false);
+                    }
+                }
+            });
+        }
+    });
+
+    view! {
+        <p class="person-heading">
+            <span class="muted">"共通利用者番号 "</span>
+            <strong class="id-text" data-testid="person-common-id">{common_id}</strong>
+            <span class="long-text">
+                {format!("　{}", format::full_name(&person.family_name, &person.given_name))}
+            </span>
+        </p>
+        <PersonForm
+            state
+            master
+            errors
+            alert
+            is_new=false
+            pending
+            on_submit
+            cancel_href=detail_href
+            today=today_jst()
+        />
+    }
+}
