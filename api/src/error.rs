@@ -138,6 +138,21 @@ impl From<StoreError> for ApiError {
                 code: "already_registered",
                 detail: "この共通利用者番号の方は既にこのセンターに登録されています。".into(),
             },
+            StoreError::Conflict("activity_id") => ApiError::Conflict {
+                code: "activity_id_conflict",
+                detail: "このIDの活動は別の内容で既に記録されています。再送でなければ新しいIDで記録してください。"
+                    .into(),
+            },
+            StoreError::Conflict("already_unlocked") => ApiError::Conflict {
+                code: "already_unlocked",
+                detail: "この締めは既に解除されています。".into(),
+            },
+            StoreError::PeriodLocked(period) => ApiError::Conflict {
+                code: "period_locked",
+                detail: format!(
+                    "{period}は締め済みのため、この期間の活動は記録・変更・削除できません。変更が必要な場合は県に締めの解除を依頼してください。"
+                ),
+            },
             StoreError::Conflict(what) => ApiError::Conflict {
                 code: "conflict",
                 detail: format!("データが競合しました（{what}）。"),

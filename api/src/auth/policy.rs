@@ -25,10 +25,18 @@ pub enum Permission {
     ManageApiTokens,
     /// Search the audit log.
     ReadAudit,
+    /// Read the centre's activities and who took part (centre node).
+    ReadActivities,
+    /// Record, correct and delete the centre's activities and participations (centre node).
+    WriteActivities,
+    /// See which periods are locked.
+    ReadPeriodLocks,
+    /// Lock and unlock periods (after the annual report is submitted).
+    LockPeriods,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ReadMaster,
         Permission::ReadPersons,
         Permission::WritePersons,
@@ -38,6 +46,10 @@ impl Permission {
         Permission::UnlockAccounts,
         Permission::ManageApiTokens,
         Permission::ReadAudit,
+        Permission::ReadActivities,
+        Permission::WriteActivities,
+        Permission::ReadPeriodLocks,
+        Permission::LockPeriods,
     ];
 }
 
@@ -53,6 +65,9 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ManageAccounts | ManageApiTokens => matches!(role, Prefecture | CenterAdmin),
         UnlockAccounts => matches!(role, Prefecture | CenterAdmin | Operator),
         ReadAudit => matches!(role, Prefecture | Operator),
+        ReadActivities | WriteActivities => matches!(role, CenterStaff | CenterAdmin),
+        ReadPeriodLocks => matches!(role, CenterStaff | CenterAdmin | Municipality | Prefecture),
+        LockPeriods => matches!(role, Prefecture),
     }
 }
 
@@ -95,6 +110,20 @@ mod tests {
     fn the_operator_holds_no_person_level_permission() {
         assert!(!allows(Role::Operator, Permission::ReadPersons));
         assert!(!allows(Role::Operator, Permission::WritePersons));
+    }
+
+    #[test]
+    fn only_centre_accounts_record_activities_and_only_the_prefecture_locks_periods() {
+        for role in Role::ALL {
+            let centre = matches!(role, Role::CenterStaff | Role::CenterAdmin);
+            assert_eq!(allows(role, Permission::ReadActivities), centre, "{role:?}");
+            assert_eq!(allows(role, Permission::WriteActivities), centre, "{role:?}");
+            assert_eq!(
+                allows(role, Permission::LockPeriods),
+                role == Role::Prefecture,
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

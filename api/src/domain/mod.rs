@@ -1,8 +1,10 @@
 //! Validated domain types and rules: no HTTP, no SQL.
 
 pub mod account;
+pub mod activity;
 pub mod audit;
 pub mod clock;
 pub mod codes;
 pub mod org;
+pub mod period_lock;
 pub mod person;

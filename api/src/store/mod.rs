@@ -7,12 +7,17 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::common_id::{CenterCode, CommonId};
+use uuid::Uuid;
 
 use crate::config::Settings;
 use crate::domain::account::{Account, ApiToken, NewAccountRecord, Principal};
+use crate::domain::activity::{
+    Activity, ActivityListItem, ActivityQuery, ActivityRecord, Participation, PersonParticipationRow,
+};
 use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
+use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
 
 /// What can go wrong in storage, in storage words.
@@ -26,8 +31,29 @@ pub enum StoreError {
     /// A reference to something that does not exist (a centre, a municipality).
     #[error("missing reference: {0}")]
     MissingReference(&'static str),
+    /// The write falls in a locked period; the string names the period (e.g. `2024年5月`).
+    #[error("period locked: {0}")]
+    PeriodLocked(String),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+/// The result of an idempotent create: made now, or found already there with the same content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded<T> {
+    New(T),
+    Existing(T),
+}
+
+impl<T> Recorded<T> {
+    pub fn is_new(&self) -> bool {
+        matches!(self, Recorded::New(_))
+    }
+    pub fn into_inner(self) -> T {
+        match self {
+            Recorded::New(t) | Recorded::Existing(t) => t,
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -115,6 +141,52 @@ pub trait Store: Send + Sync {
     async fn update_person(&self, center: &str, id: &CommonId, record: &PersonRecord) -> StoreResult<Person>;
     async fn end_person(&self, center: &str, id: &CommonId, ending: &Ending) -> StoreResult<Person>;
     async fn persons(&self, center: &str, query: &PersonQuery) -> StoreResult<(Vec<Person>, u64)>;
+
+    /// The people of `center` among `ids` (unknown ones left out), with identity (centre node).
+    async fn persons_by_ids(&self, center: &str, ids: &[CommonId]) -> StoreResult<Vec<Person>>;
+
+    // Activities and participations. Every write is refused with `PeriodLocked` when the
+    // activity's date (before or after the change) lies in a locked period of its centre.
+    /// Records a new activity; the same activity sent again under its ID is `Existing`, a
+    /// different one under that ID is `Conflict("activity_id")`.
+    async fn create_activity(&self, record: &ActivityRecord) -> StoreResult<Recorded<Activity>>;
+    /// Records many new activities in one transaction (bulk loads such as demo data).
+    async fn import_activities(&self, records: &[ActivityRecord]) -> StoreResult<usize>;
+    async fn activity(&self, center: &str, id: Uuid) -> StoreResult<Activity>;
+    /// Replaces an activity and its participations.
+    async fn update_activity(&self, record: &ActivityRecord) -> StoreResult<Activity>;
+    async fn delete_activity(&self, center: &str, id: Uuid) -> StoreResult<()>;
+    /// Adds or replaces one participation of an activity.
+    async fn put_participation(
+        &self,
+        center: &str,
+        activity: Uuid,
+        participation: &Participation,
+    ) -> StoreResult<Activity>;
+    async fn delete_participation(
+        &self,
+        center: &str,
+        activity: Uuid,
+        common_id: &CommonId,
+    ) -> StoreResult<Activity>;
+    /// Activities of `center` in date and start-time order, with their participant counts.
+    async fn activities(&self, center: &str, query: &ActivityQuery) -> StoreResult<Vec<ActivityListItem>>;
+    /// A person's participations at `center`, newest first, and how many there are in all.
+    async fn participations_of(
+        &self,
+        center: &str,
+        common_id: &CommonId,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<PersonParticipationRow>, u64)>;
+
+    // Period locks.
+    async fn period_locks(&self, include_unlocked: bool) -> StoreResult<Vec<PeriodLock>>;
+    /// Locks a period; an active lock of the same scope and period is returned as `Existing`.
+    async fn lock_period(&self, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>>;
+    /// Unlocks an active lock (`NotFound` when there is none with that ID, `Conflict` when it is
+    /// already unlocked).
+    async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock>;
 
     // Audit.
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;

@@ -1,5 +1,6 @@
 //! Request and response types of the REST API (`/api/v1`).
 
+pub mod activity;
 pub mod audit;
 pub mod auth;
 pub mod master;

@@ -23,6 +23,16 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "center_identity",
         include_str!("../../../../migrations/sqlite/0003_center_identity.sql"),
     ),
+    (
+        4,
+        "activities",
+        include_str!("../../../../migrations/sqlite/0004_activities.sql"),
+    ),
+    (
+        5,
+        "center_activity_notes",
+        include_str!("../../../../migrations/sqlite/0005_center_activity_notes.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.
@@ -102,6 +112,23 @@ mod tests {
             )
             .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn the_hub_has_no_place_for_activity_notes_but_has_the_activity_facts() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn, NodeRole::Hub).unwrap();
+        let count = |name: &str| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(count("center_activity_notes"), 0);
+        assert_eq!(count("activities"), 1);
+        assert_eq!(count("participations"), 1);
     }
 
     #[test]

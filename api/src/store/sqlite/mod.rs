@@ -1,9 +1,11 @@
 //! The SQLite store (rusqlite, bundled; pooled with deadpool): the embedded default.
 
 mod accounts;
+mod activities;
 mod audit;
 pub mod migrations;
 mod org;
+mod period_locks;
 mod persons;
 
 use anyhow::{anyhow, Context};
@@ -14,12 +16,17 @@ use rusqlite::{Connection, OptionalExtension};
 use shared::common_id::{CenterCode, CommonId};
 use shared::dto::meta::NodeRole;
 
-use super::{RefreshGrant, RefreshUse, Store, StoreError, StoreResult};
+use super::{Recorded, RefreshGrant, RefreshUse, Store, StoreError, StoreResult};
 use crate::domain::account::{Account, ApiToken, NewAccountRecord, Principal};
+use crate::domain::activity::{
+    Activity, ActivityListItem, ActivityQuery, ActivityRecord, Participation, PersonParticipationRow,
+};
 use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
+use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
+use uuid::Uuid;
 
 pub struct SqliteStore {
     pool: Pool,
@@ -275,6 +282,90 @@ impl Store for SqliteStore {
         self.run(move |c| persons::list(c, &center, &query)).await
     }
 
+    async fn persons_by_ids(&self, center: &str, ids: &[CommonId]) -> StoreResult<Vec<Person>> {
+        self.require_identity()?;
+        let (center, ids) = (center.to_owned(), ids.to_vec());
+        self.run(move |c| persons::many(c, &center, &ids)).await
+    }
+
+    #[tracing::instrument(skip(self, record), fields(id = %record.id))]
+    async fn create_activity(&self, record: &ActivityRecord) -> StoreResult<Recorded<Activity>> {
+        let (record, notes) = (record.clone(), self.has_identity());
+        self.run(move |c| activities::create(c, &record, notes)).await
+    }
+    #[tracing::instrument(skip(self, records), fields(n = records.len()))]
+    async fn import_activities(&self, records: &[ActivityRecord]) -> StoreResult<usize> {
+        let (records, notes) = (records.to_vec(), self.has_identity());
+        self.run(move |c| activities::import(c, &records, notes)).await
+    }
+    async fn activity(&self, center: &str, id: Uuid) -> StoreResult<Activity> {
+        let (center, notes) = (center.to_owned(), self.has_identity());
+        self.run(move |c| activities::get(c, &center, id, notes)).await
+    }
+    #[tracing::instrument(skip(self, record), fields(id = %record.id))]
+    async fn update_activity(&self, record: &ActivityRecord) -> StoreResult<Activity> {
+        let (record, notes) = (record.clone(), self.has_identity());
+        self.run(move |c| activities::update(c, &record, notes)).await
+    }
+    #[tracing::instrument(skip(self))]
+    async fn delete_activity(&self, center: &str, id: Uuid) -> StoreResult<()> {
+        let center = center.to_owned();
+        self.run(move |c| activities::delete(c, &center, id)).await
+    }
+    #[tracing::instrument(skip(self, participation))]
+    async fn put_participation(
+        &self,
+        center: &str,
+        activity: Uuid,
+        participation: &Participation,
+    ) -> StoreResult<Activity> {
+        let (center, p, notes) = (center.to_owned(), participation.clone(), self.has_identity());
+        self.run(move |c| activities::put_participation(c, &center, activity, &p, notes))
+            .await
+    }
+    #[tracing::instrument(skip(self))]
+    async fn delete_participation(
+        &self,
+        center: &str,
+        activity: Uuid,
+        common_id: &CommonId,
+    ) -> StoreResult<Activity> {
+        let (center, id, notes) = (center.to_owned(), common_id.clone(), self.has_identity());
+        self.run(move |c| activities::delete_participation(c, &center, activity, &id, notes))
+            .await
+    }
+    #[tracing::instrument(skip(self))]
+    async fn activities(&self, center: &str, query: &ActivityQuery) -> StoreResult<Vec<ActivityListItem>> {
+        let (center, query) = (center.to_owned(), query.clone());
+        self.run(move |c| activities::list(c, &center, &query)).await
+    }
+    #[tracing::instrument(skip(self))]
+    async fn participations_of(
+        &self,
+        center: &str,
+        common_id: &CommonId,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<PersonParticipationRow>, u64)> {
+        let (center, id) = (center.to_owned(), common_id.clone());
+        self.run(move |c| activities::of_person(c, &center, &id, offset, limit))
+            .await
+    }
+
+    async fn period_locks(&self, include_unlocked: bool) -> StoreResult<Vec<PeriodLock>> {
+        self.run(move |c| period_locks::list(c, include_unlocked)).await
+    }
+    #[tracing::instrument(skip(self))]
+    async fn lock_period(&self, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>> {
+        let (lock, by) = (lock.clone(), by.to_owned());
+        self.run(move |c| period_locks::lock(c, &lock, &by)).await
+    }
+    #[tracing::instrument(skip(self))]
+    async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock> {
+        let by = by.to_owned();
+        self.run(move |c| period_locks::unlock(c, id, &by)).await
+    }
+
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
         let entry = entry.clone();
         self.run(move |c| audit::append(c, &entry)).await
@@ -286,6 +377,11 @@ impl Store for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Whether this node keeps identity-grade data (person identity, activity notes).
+    fn has_identity(&self) -> bool {
+        self.role == NodeRole::Center
+    }
+
     /// Identity lives on centre nodes only; on the hub there is no table for it.
     fn require_identity(&self) -> StoreResult<()> {
         match self.role {

@@ -67,7 +67,7 @@ pub fn centers(c: &mut Connection) -> StoreResult<Vec<Center>> {
     Ok(rows)
 }
 
-pub fn center(c: &mut Connection, code: &str) -> StoreResult<Center> {
+pub fn center(c: &Connection, code: &str) -> StoreResult<Center> {
     let mut stmt = c.prepare_cached(
         "SELECT code, name, municipality, operator_body, opened_on, closed_on FROM centers WHERE code = ?1",
     )?;

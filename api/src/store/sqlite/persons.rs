@@ -230,6 +230,19 @@ pub fn get(c: &mut Connection, center: &str, id: &CommonId) -> StoreResult<Perso
     Ok(person)
 }
 
+/// The people of `center` among `ids`; IDs not registered there are left out.
+pub fn many(c: &mut Connection, center: &str, ids: &[CommonId]) -> StoreResult<Vec<Person>> {
+    let mut people = Vec::with_capacity(ids.len());
+    for id in ids {
+        match get(c, center, id) {
+            Ok(p) => people.push(p),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(people)
+}
+
 pub fn update(c: &mut Connection, center: &str, id: &CommonId, record: &PersonRecord) -> StoreResult<Person> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let f = &record.facts;

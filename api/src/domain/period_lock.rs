@@ -1,0 +1,208 @@
+//! Period locks: after the annual report is submitted the prefecture closes a month or a 年度
+//! for a centre, a municipality or everyone, and activity writes dated in it are refused.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use shared::dates::{Period, PeriodKind};
+use shared::dto::activity::{PeriodLockInput, PeriodLockView};
+use shared::dto::auth::Scope;
+use shared::error::{FieldError, FieldErrors};
+
+use super::codes::Codes;
+use super::org::Center;
+
+/// A lock to create: a month or a 年度, for a scope that exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPeriodLock {
+    pub scope: Scope,
+    pub period: Period,
+}
+
+/// A lock as stored; it no longer refuses anything once unlocked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodLock {
+    pub id: i64,
+    pub scope: Scope,
+    pub period: Period,
+    pub locked_by: String,
+    pub locked_at: DateTime<Utc>,
+    pub unlocked_by: Option<String>,
+    pub unlocked_at: Option<DateTime<Utc>>,
+}
+
+impl NewPeriodLock {
+    pub fn parse(
+        input: &PeriodLockInput,
+        codes: &Codes,
+        centers: &[Center],
+    ) -> Result<NewPeriodLock, Vec<FieldError>> {
+        let mut e = FieldErrors::default();
+        let period = match e.take("period", Period::parse(&input.period)) {
+            Some(p) if matches!(p.kind(), PeriodKind::FiscalQuarter { .. }) => {
+                e.push(
+                    "period",
+                    "unsupported_period",
+                    "締めは月（2024-05）または年度（FY2024）で指定してください。",
+                );
+                None
+            }
+            p => p,
+        };
+        let scope = match &input.scope {
+            Scope::Prefecture => Scope::Prefecture,
+            Scope::Municipality(code) => {
+                if !codes.is_municipality(code.trim()) {
+                    e.push("scope.code", "unknown_code", "市町村コードが登録されていません。");
+                }
+                Scope::Municipality(code.trim().to_owned())
+            }
+            Scope::Center(code) => {
+                let code = code.trim().to_ascii_uppercase();
+                if !centers.iter().any(|c| c.code == code) {
+                    e.push(
+                        "scope.code",
+                        "unknown_code",
+                        "センターコードが登録されていません。",
+                    );
+                }
+                Scope::Center(code)
+            }
+        };
+        e.into_result()?;
+        Ok(NewPeriodLock {
+            scope,
+            period: period.ok_or_else(Vec::new)?,
+        })
+    }
+}
+
+impl PeriodLock {
+    pub fn is_active(&self) -> bool {
+        self.unlocked_at.is_none()
+    }
+
+    /// Whether this lock refuses writes to `center`'s activities dated `date`.
+    pub fn refuses(&self, center: &Center, date: NaiveDate) -> bool {
+        let in_scope = match &self.scope {
+            Scope::Prefecture => true,
+            Scope::Municipality(m) => *m == center.municipality,
+            Scope::Center(c) => *c == center.code,
+        };
+        self.is_active() && in_scope && self.period.contains(date)
+    }
+
+    pub fn to_view(&self) -> PeriodLockView {
+        PeriodLockView {
+            id: self.id,
+            scope: self.scope.clone(),
+            period: self.period.to_string(),
+            from: self.period.from(),
+            to: self.period.to(),
+            locked_by: self.locked_by.clone(),
+            locked_at: self.locked_at,
+            unlocked_by: self.unlocked_by.clone(),
+            unlocked_at: self.unlocked_at,
+        }
+    }
+}
+
+/// A period as users say it: `2024年5月`, `2024年度`.
+pub fn period_label(period: &Period) -> String {
+    match period.kind() {
+        PeriodKind::Month { year, month } => format!("{year}年{month}月"),
+        PeriodKind::FiscalYear { fiscal_year } => format!("{fiscal_year}年度"),
+        PeriodKind::FiscalQuarter { fiscal_year, quarter } => format!("{fiscal_year}年度第{quarter}四半期"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn center(code: &str, municipality: &str) -> Center {
+        Center {
+            code: code.into(),
+            name: code.into(),
+            municipality: municipality.into(),
+            operator_body: "社協".into(),
+            opened_on: d(2009, 4, 1),
+            closed_on: None,
+        }
+    }
+
+    fn lock(scope: Scope, period: &str) -> PeriodLock {
+        PeriodLock {
+            id: 1,
+            scope,
+            period: Period::parse(period).unwrap(),
+            locked_by: "pref".into(),
+            locked_at: Utc::now(),
+            unlocked_by: None,
+            unlocked_at: None,
+        }
+    }
+
+    #[test]
+    fn a_month_lock_refuses_only_that_month_of_its_centre() {
+        let l = lock(Scope::Center("C001".into()), "2024-05");
+        let (here, there) = (center("C001", "392014"), center("C002", "392014"));
+        assert!(l.refuses(&here, d(2024, 5, 1)));
+        assert!(l.refuses(&here, d(2024, 5, 31)));
+        assert!(!l.refuses(&here, d(2024, 6, 1)));
+        assert!(!l.refuses(&there, d(2024, 5, 15)));
+    }
+
+    #[test]
+    fn a_municipality_lock_covers_the_centres_in_it_for_the_whole_fiscal_year() {
+        let l = lock(Scope::Municipality("392014".into()), "FY2024");
+        assert!(l.refuses(&center("C002", "392014"), d(2025, 3, 31)));
+        assert!(!l.refuses(&center("C002", "392014"), d(2025, 4, 1)));
+        assert!(!l.refuses(&center("C003", "392022"), d(2024, 10, 1)));
+    }
+
+    #[test]
+    fn an_unlocked_lock_refuses_nothing() {
+        let mut l = lock(Scope::Prefecture, "FY2024");
+        assert!(l.refuses(&center("C005", "393649"), d(2024, 4, 1)));
+        l.unlocked_at = Some(Utc::now());
+        assert!(!l.refuses(&center("C005", "393649"), d(2024, 4, 1)));
+    }
+
+    #[test]
+    fn quarters_and_unknown_scopes_cannot_be_locked() {
+        let codes = Codes::new(Vec::new(), ["392014".to_owned()]);
+        let centers = [center("C001", "392014")];
+        let input = |scope: Scope, period: &str| PeriodLockInput {
+            scope,
+            period: period.into(),
+        };
+        let ok =
+            NewPeriodLock::parse(&input(Scope::Center("c001".into()), "fy2024"), &codes, &centers).unwrap();
+        assert_eq!(ok.scope, Scope::Center("C001".into()));
+        assert_eq!(period_label(&ok.period), "2024年度");
+        let fields = |r: Result<NewPeriodLock, Vec<FieldError>>| -> Vec<(String, String)> {
+            r.unwrap_err().into_iter().map(|e| (e.field, e.code)).collect()
+        };
+        assert_eq!(
+            fields(NewPeriodLock::parse(
+                &input(Scope::Prefecture, "FY2024Q1"),
+                &codes,
+                &centers
+            )),
+            [("period".to_owned(), "unsupported_period".to_owned())]
+        );
+        assert_eq!(
+            fields(NewPeriodLock::parse(
+                &input(Scope::Municipality("392022".into()), "2024-05"),
+                &codes,
+                &centers
+            )),
+            [("scope.code".to_owned(), "unknown_code".to_owned())]
+        );
+    }
+}

@@ -1,0 +1,450 @@
+//! SQL for activities and participations (facts), and the activity note (centre nodes only).
+
+use chrono::Utc;
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+use shared::common_id::CommonId;
+use uuid::Uuid;
+
+use super::{parse_date, parse_ts, period_locks, ts};
+use crate::domain::activity::{
+    Activity, ActivityListItem, ActivityQuery, ActivityRecord, Detail, Participation, PersonParticipationRow,
+    Snapshot, Unregistered,
+};
+use crate::store::{Recorded, StoreError, StoreResult};
+
+fn conversion(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn uuid_at(r: &Row, col: usize) -> rusqlite::Result<Uuid> {
+    Uuid::parse_str(&r.get::<_, String>(col)?).map_err(|e| conversion(col, e))
+}
+
+fn common_id_at(r: &Row, col: usize) -> rusqlite::Result<CommonId> {
+    let raw: String = r.get(col)?;
+    CommonId::parse(&raw).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, e.to_string().into())
+    })
+}
+
+fn count_at(r: &Row, col: usize) -> rusqlite::Result<u16> {
+    r.get(col)
+}
+
+/// `a;b;c` as sorted codes.
+fn codes_at(r: &Row, col: usize) -> rusqlite::Result<Vec<String>> {
+    let mut v: Vec<String> = r
+        .get::<_, Option<String>>(col)?
+        .unwrap_or_default()
+        .split(';')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// The participation columns, from `p` (participations) at the end of a select.
+const PARTICIPATION_COLUMNS: &str = "
+    p.common_id, p.age_band, p.sex, p.reporting_group, p.care_level, p.household,
+    p.visit_purpose, p.referral_destination,
+    (SELECT group_concat(category, ';') FROM participation_categories pc
+      WHERE pc.activity_id = p.activity_id AND pc.common_id = p.common_id),
+    (SELECT group_concat(topic, ';') FROM participation_topics pt
+      WHERE pt.activity_id = p.activity_id AND pt.common_id = p.common_id)";
+
+/// Reads the participation columns starting at `col`.
+fn participation_at(r: &Row, col: usize) -> rusqlite::Result<Participation> {
+    Ok(Participation {
+        common_id: common_id_at(r, col)?,
+        snapshot: Snapshot {
+            age_band: r.get(col + 1)?,
+            sex: r.get(col + 2)?,
+            group: r.get(col + 3)?,
+            care_level: r.get(col + 4)?,
+            household: r.get(col + 5)?,
+            categories: codes_at(r, col + 8)?,
+        },
+        detail: Detail {
+            visit_purpose: r.get(col + 6)?,
+            referral_destination: r.get(col + 7)?,
+            topics: codes_at(r, col + 9)?,
+        },
+    })
+}
+
+fn participations(c: &Connection, id: &str) -> StoreResult<Vec<Participation>> {
+    let sql = format!(
+        "SELECT {PARTICIPATION_COLUMNS} FROM participations p WHERE p.activity_id = ?1 ORDER BY p.common_id"
+    );
+    let rows = c
+        .prepare_cached(&sql)?
+        .query_map([id], |r| participation_at(r, 0))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// The activity `id`, when it exists (and, given `center`, belongs to it).
+fn find(c: &Connection, center: Option<&str>, id: &str, with_notes: bool) -> StoreResult<Option<Activity>> {
+    let found = c
+        .prepare_cached(
+            "SELECT id, center, site, date, function, title, start_time, end_time, staff_count,
+                    volunteer_count, unregistered_elderly, unregistered_disabled, unregistered_child,
+                    unregistered_other, created_at, updated_at
+             FROM activities WHERE id = ?1 AND (?2 IS NULL OR center = ?2)",
+        )?
+        .query_row(params![id, center], |r| {
+            Ok(Activity {
+                record: ActivityRecord {
+                    id: uuid_at(r, 0)?,
+                    center: r.get(1)?,
+                    site: r.get(2)?,
+                    date: parse_date(&r.get::<_, String>(3)?)?,
+                    function: r.get(4)?,
+                    title: r.get(5)?,
+                    start_time: r.get(6)?,
+                    end_time: r.get(7)?,
+                    staff_count: count_at(r, 8)?,
+                    volunteer_count: count_at(r, 9)?,
+                    unregistered: Unregistered {
+                        elderly: count_at(r, 10)?,
+                        disabled: count_at(r, 11)?,
+                        child: count_at(r, 12)?,
+                        other: count_at(r, 13)?,
+                    },
+                    note: None,
+                    participations: Vec::new(),
+                },
+                created_at: parse_ts(&r.get::<_, String>(14)?)?,
+                updated_at: parse_ts(&r.get::<_, String>(15)?)?,
+            })
+        })
+        .optional()?;
+    let Some(mut activity) = found else {
+        return Ok(None);
+    };
+    activity.record.participations = participations(c, id)?;
+    if with_notes {
+        activity.record.note = c
+            .prepare_cached("SELECT note FROM center_activity_notes WHERE activity_id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+    }
+    Ok(Some(activity))
+}
+
+fn load(c: &Connection, center: &str, id: &str, with_notes: bool) -> StoreResult<Activity> {
+    find(c, Some(center), id, with_notes)?.ok_or(StoreError::NotFound)
+}
+
+fn insert_participation(tx: &Transaction, id: &str, p: &Participation) -> StoreResult<()> {
+    let (s, d) = (&p.snapshot, &p.detail);
+    tx.prepare_cached(
+        "INSERT INTO participations (activity_id, common_id, age_band, sex, reporting_group, care_level,
+                                     household, visit_purpose, referral_destination)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        id,
+        p.common_id.as_str(),
+        s.age_band,
+        s.sex,
+        s.group,
+        s.care_level,
+        s.household,
+        d.visit_purpose,
+        d.referral_destination,
+    ])?;
+    let mut category = tx.prepare_cached(
+        "INSERT INTO participation_categories (activity_id, common_id, category) VALUES (?1, ?2, ?3)",
+    )?;
+    for c in &s.categories {
+        category.execute(params![id, p.common_id.as_str(), c])?;
+    }
+    let mut topic = tx.prepare_cached(
+        "INSERT INTO participation_topics (activity_id, common_id, topic) VALUES (?1, ?2, ?3)",
+    )?;
+    for t in &d.topics {
+        topic.execute(params![id, p.common_id.as_str(), t])?;
+    }
+    Ok(())
+}
+
+fn write_note(tx: &Transaction, id: &str, note: Option<&str>, with_notes: bool) -> StoreResult<()> {
+    if !with_notes {
+        return Ok(());
+    }
+    match note {
+        Some(n) => tx.execute(
+            "INSERT INTO center_activity_notes (activity_id, note) VALUES (?1, ?2)
+             ON CONFLICT (activity_id) DO UPDATE SET note = excluded.note",
+            params![id, n],
+        )?,
+        None => tx.execute("DELETE FROM center_activity_notes WHERE activity_id = ?1", [id])?,
+    };
+    Ok(())
+}
+
+fn insert(tx: &Transaction, r: &ActivityRecord, with_notes: bool) -> StoreResult<()> {
+    period_locks::ensure_unlocked(tx, &r.center, r.date)?;
+    let id = r.id.to_string();
+    let now = ts(Utc::now());
+    let u = &r.unregistered;
+    tx.prepare_cached(
+        "INSERT INTO activities (id, center, site, date, fiscal_year, function, title, start_time, end_time,
+                                 staff_count, volunteer_count, unregistered_elderly, unregistered_disabled,
+                                 unregistered_child, unregistered_other, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+    )?
+    .execute(params![
+        id,
+        r.center,
+        r.site,
+        r.date.to_string(),
+        r.fiscal_year(),
+        r.function,
+        r.title,
+        r.start_time,
+        r.end_time,
+        r.staff_count,
+        r.volunteer_count,
+        u.elderly,
+        u.disabled,
+        u.child,
+        u.other,
+        now,
+    ])
+    .map_err(|e| {
+        if super::is_constraint(&e) {
+            StoreError::Conflict("activity_id")
+        } else {
+            e.into()
+        }
+    })?;
+    for p in &r.participations {
+        insert_participation(tx, &id, p)?;
+    }
+    write_note(tx, &id, r.note.as_deref(), with_notes)
+}
+
+pub fn create(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Recorded<Activity>> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id = r.id.to_string();
+    if let Some(existing) = find(&tx, None, &id, with_notes)? {
+        let mut incoming = r.clone();
+        if !with_notes {
+            incoming.note = None;
+        }
+        return if existing.record.same_request(&incoming) {
+            Ok(Recorded::Existing(existing))
+        } else {
+            Err(StoreError::Conflict("activity_id"))
+        };
+    }
+    insert(&tx, r, with_notes)?;
+    tx.commit()?;
+    Ok(Recorded::New(load(c, &r.center, &id, with_notes)?))
+}
+
+pub fn import(c: &mut Connection, records: &[ActivityRecord], with_notes: bool) -> StoreResult<usize> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for r in records {
+        insert(&tx, r, with_notes)?;
+    }
+    tx.commit()?;
+    Ok(records.len())
+}
+
+pub fn get(c: &mut Connection, center: &str, id: Uuid, with_notes: bool) -> StoreResult<Activity> {
+    load(c, center, &id.to_string(), with_notes)
+}
+
+/// Locks out writes to an existing activity of `center` dated in a locked period.
+fn writable_date(tx: &Transaction, center: &str, id: &str) -> StoreResult<()> {
+    let date: String = tx
+        .prepare_cached("SELECT date FROM activities WHERE id = ?1 AND center = ?2")?
+        .query_row(params![id, center], |r| r.get(0))?;
+    period_locks::ensure_unlocked(tx, center, parse_date(&date)?)
+}
+
+fn touch(tx: &Transaction, id: &str) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE activities SET updated_at = ?2 WHERE id = ?1",
+        params![id, ts(Utc::now())],
+    )?;
+    Ok(())
+}
+
+pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Activity> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id = r.id.to_string();
+    writable_date(&tx, &r.center, &id)?;
+    period_locks::ensure_unlocked(&tx, &r.center, r.date)?;
+    let u = &r.unregistered;
+    tx.execute(
+        "UPDATE activities SET site = ?2, date = ?3, fiscal_year = ?4, function = ?5, title = ?6,
+                start_time = ?7, end_time = ?8, staff_count = ?9, volunteer_count = ?10,
+                unregistered_elderly = ?11, unregistered_disabled = ?12, unregistered_child = ?13,
+                unregistered_other = ?14, updated_at = ?15
+         WHERE id = ?1",
+        params![
+            id,
+            r.site,
+            r.date.to_string(),
+            r.fiscal_year(),
+            r.function,
+            r.title,
+            r.start_time,
+            r.end_time,
+            r.staff_count,
+            r.volunteer_count,
+            u.elderly,
+            u.disabled,
+            u.child,
+            u.other,
+            ts(Utc::now()),
+        ],
+    )?;
+    tx.execute("DELETE FROM participations WHERE activity_id = ?1", [&id])?;
+    for p in &r.participations {
+        insert_participation(&tx, &id, p)?;
+    }
+    write_note(&tx, &id, r.note.as_deref(), with_notes)?;
+    tx.commit()?;
+    load(c, &r.center, &id, with_notes)
+}
+
+pub fn delete(c: &mut Connection, center: &str, id: Uuid) -> StoreResult<()> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id = id.to_string();
+    writable_date(&tx, center, &id)?;
+    tx.execute("DELETE FROM activities WHERE id = ?1", [&id])?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn put_participation(
+    c: &mut Connection,
+    center: &str,
+    activity: Uuid,
+    p: &Participation,
+    with_notes: bool,
+) -> StoreResult<Activity> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id = activity.to_string();
+    writable_date(&tx, center, &id)?;
+    tx.execute(
+        "DELETE FROM participations WHERE activity_id = ?1 AND common_id = ?2",
+        params![id, p.common_id.as_str()],
+    )?;
+    insert_participation(&tx, &id, p)?;
+    touch(&tx, &id)?;
+    tx.commit()?;
+    load(c, center, &id, with_notes)
+}
+
+pub fn delete_participation(
+    c: &mut Connection,
+    center: &str,
+    activity: Uuid,
+    common_id: &CommonId,
+    with_notes: bool,
+) -> StoreResult<Activity> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id = activity.to_string();
+    writable_date(&tx, center, &id)?;
+    let n = tx.execute(
+        "DELETE FROM participations WHERE activity_id = ?1 AND common_id = ?2",
+        params![id, common_id.as_str()],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    touch(&tx, &id)?;
+    tx.commit()?;
+    load(c, center, &id, with_notes)
+}
+
+pub fn list(c: &mut Connection, center: &str, q: &ActivityQuery) -> StoreResult<Vec<ActivityListItem>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT a.id, a.site, a.date, a.function, a.title, a.start_time, a.end_time, a.staff_count,
+                a.volunteer_count, a.unregistered_elderly, a.unregistered_disabled, a.unregistered_child,
+                a.unregistered_other,
+                (SELECT count(*) FROM participations p WHERE p.activity_id = a.id)
+         FROM activities a
+         WHERE a.center = ?1 AND a.date BETWEEN ?2 AND ?3
+           AND (?4 IS NULL OR a.function = ?4)
+           AND (?5 IS NULL OR a.site = ?5)
+         ORDER BY a.date, a.start_time IS NULL, a.start_time, a.function, a.id",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![center, q.from.to_string(), q.to.to_string(), q.function, q.site],
+            |r| {
+                Ok(ActivityListItem {
+                    id: uuid_at(r, 0)?,
+                    site: r.get(1)?,
+                    date: parse_date(&r.get::<_, String>(2)?)?,
+                    function: r.get(3)?,
+                    title: r.get(4)?,
+                    start_time: r.get(5)?,
+                    end_time: r.get(6)?,
+                    staff_count: count_at(r, 7)?,
+                    volunteer_count: count_at(r, 8)?,
+                    unregistered: Unregistered {
+                        elderly: count_at(r, 9)?,
+                        disabled: count_at(r, 10)?,
+                        child: count_at(r, 11)?,
+                        other: count_at(r, 12)?,
+                    },
+                    participants: r.get(13)?,
+                })
+            },
+        )?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn of_person(
+    c: &mut Connection,
+    center: &str,
+    common_id: &CommonId,
+    offset: u64,
+    limit: u64,
+) -> StoreResult<(Vec<PersonParticipationRow>, u64)> {
+    let total: i64 = c
+        .prepare_cached(
+            "SELECT count(*) FROM participations p JOIN activities a ON a.id = p.activity_id
+             WHERE p.common_id = ?1 AND a.center = ?2",
+        )?
+        .query_row(params![common_id.as_str(), center], |r| r.get(0))?;
+    let sql = format!(
+        "SELECT a.id, a.date, a.site, a.function, a.title, {PARTICIPATION_COLUMNS}
+         FROM participations p JOIN activities a ON a.id = p.activity_id
+         WHERE p.common_id = ?1 AND a.center = ?2
+         ORDER BY a.date DESC, a.start_time DESC, a.id
+         LIMIT ?3 OFFSET ?4"
+    );
+    let rows = c
+        .prepare_cached(&sql)?
+        .query_map(
+            params![
+                common_id.as_str(),
+                center,
+                i64::try_from(limit).unwrap_or(i64::MAX),
+                i64::try_from(offset).unwrap_or(i64::MAX)
+            ],
+            |r| {
+                Ok(PersonParticipationRow {
+                    activity_id: uuid_at(r, 0)?,
+                    date: parse_date(&r.get::<_, String>(1)?)?,
+                    site: r.get(2)?,
+                    function: r.get(3)?,
+                    title: r.get(4)?,
+                    participation: participation_at(r, 5)?,
+                })
+            },
+        )?
+        .collect::<Result<_, _>>()?;
+    Ok((rows, u64::try_from(total).unwrap_or(0)))
+}
