@@ -1,12 +1,14 @@
 //! The HTTP layer: the one URL table of the node.
 
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod extract;
 pub mod health;
 pub mod master;
 pub mod meta;
+pub mod period_locks;
 pub mod persons;
 
 use actix_web::web;
@@ -33,6 +35,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/persons/{common_id}", web::get().to(persons::get))
                 .route("/persons/{common_id}", web::put().to(persons::update))
                 .route("/persons/{common_id}/end", web::post().to(persons::end))
+                .route(
+                    "/persons/{common_id}/participations",
+                    web::get().to(activities::person_participations),
+                )
+                .route("/activities", web::get().to(activities::list))
+                .route("/activities", web::post().to(activities::create))
+                .route("/activities/{id}", web::get().to(activities::get))
+                .route("/activities/{id}", web::put().to(activities::update))
+                .route("/activities/{id}", web::delete().to(activities::delete))
+                .route(
+                    "/activities/{id}/participations/{common_id}",
+                    web::put().to(activities::put_participation),
+                )
+                .route(
+                    "/activities/{id}/participations/{common_id}",
+                    web::delete().to(activities::delete_participation),
+                )
+                .route("/period-locks", web::get().to(period_locks::list))
+                .route("/period-locks", web::post().to(period_locks::lock))
+                .route("/period-locks/{id}/unlock", web::post().to(period_locks::unlock))
                 .route("/accounts", web::get().to(accounts::list))
                 .route("/accounts", web::post().to(accounts::create))
                 .route("/accounts/{id}/unlock", web::post().to(accounts::unlock))

@@ -15,7 +15,7 @@ use crate::startup::AppState;
 
 /// The centre whose people the caller may see on this node: the node's own centre, and only
 /// for an account scoped to it.
-fn own_center(state: &AppState, caller: &Caller, permission: Permission) -> ApiResult<CenterCode> {
+pub(crate) fn own_center(state: &AppState, caller: &Caller, permission: Permission) -> ApiResult<CenterCode> {
     let p = caller.require(permission)?;
     let center = state.node_center.clone().ok_or(ApiError::NotFound)?;
     match p.scope.code() {
@@ -24,13 +24,13 @@ fn own_center(state: &AppState, caller: &Caller, permission: Permission) -> ApiR
     }
 }
 
-fn parse_id(raw: &str) -> ApiResult<CommonId> {
+pub(crate) fn parse_id(raw: &str) -> ApiResult<CommonId> {
     CommonId::parse(raw).map_err(|e| ApiError::field("common_id", e.code(), e.to_string()))
 }
 
 /// Records the audit row for a person-data call, then returns the call's result. When the
 /// audit row cannot be written the call fails: person data is never served unaudited.
-async fn audited<T>(
+pub(crate) async fn audited<T>(
     state: &AppState,
     caller: &Caller,
     action: &str,

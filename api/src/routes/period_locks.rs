@@ -1,0 +1,97 @@
+//! `/period-locks`: the prefecture closes a month or a 年度 after the annual report, so nobody
+//! changes the figures behind it. Locking and unlocking are audited.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+use shared::dto::activity::{PeriodLockInput, PeriodLockView};
+use shared::error::Problem;
+
+use super::extract::Body;
+use super::persons::audited;
+use crate::auth::{Caller, Permission};
+use crate::domain::period_lock::NewPeriodLock;
+use crate::error::ApiResult;
+use crate::startup::AppState;
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LocksQuery {
+    /// Include locks that have been unlocked (default false).
+    pub include_unlocked: Option<bool>,
+}
+
+/// Period locks, newest period first.
+#[utoipa::path(get, path = "/api/v1/period-locks", tag = "activities", params(LocksQuery), security(("bearer" = [])),
+    responses((status = 200, body = [PeriodLockView]), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<LocksQuery>,
+) -> ApiResult<web::Json<Vec<PeriodLockView>>> {
+    caller.require(Permission::ReadPeriodLocks)?;
+    let locks = state
+        .store
+        .period_locks(query.include_unlocked.unwrap_or(false))
+        .await?;
+    Ok(web::Json(locks.iter().map(|l| l.to_view()).collect()))
+}
+
+/// Lock a month (`2024-05`) or a 年度 (`FY2024`) for a centre, a municipality or the whole
+/// prefecture (prefecture). Locking what is already locked returns the existing lock (200).
+#[utoipa::path(post, path = "/api/v1/period-locks", tag = "activities", request_body = PeriodLockInput,
+    security(("bearer" = [])),
+    responses((status = 201, body = PeriodLockView), (status = 200, description = "already locked", body = PeriodLockView),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn lock(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Body(input): Body<PeriodLockInput>,
+) -> ApiResult<HttpResponse> {
+    let result = async {
+        let p = caller.require(Permission::LockPeriods)?;
+        let lock = NewPeriodLock::parse(&input, &state.store.codes().await?, &state.store.centers().await?)?;
+        let recorded = state.store.lock_period(&lock, &p.name).await?;
+        Ok((recorded.is_new(), recorded.into_inner().to_view()))
+    }
+    .await;
+    let target = result.as_ref().ok().map(|(_, v)| v.id.to_string());
+    let detail = json!({"scope": input.scope, "period": input.period});
+    let (new, view) = audited(&state, &caller, "period.lock", target, Some(detail), result).await?;
+    Ok(if new {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
+}
+
+/// Unlock a period (prefecture). The lock is kept as history, with who unlocked it and when.
+#[utoipa::path(post, path = "/api/v1/period-locks/{id}/unlock", tag = "activities", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "lock ID")),
+    responses((status = 200, body = PeriodLockView), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`already_unlocked`", body = Problem, content_type = "application/problem+json")))]
+pub async fn unlock(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<PeriodLockView>> {
+    let result = async {
+        let p = caller.require(Permission::LockPeriods)?;
+        Ok(state.store.unlock_period(*id, &p.name).await?.to_view())
+    }
+    .await;
+    let detail = result
+        .as_ref()
+        .ok()
+        .map(|v| json!({"scope": v.scope, "period": v.period}));
+    audited(
+        &state,
+        &caller,
+        "period.unlock",
+        Some(id.to_string()),
+        detail,
+        result,
+    )
+    .await
+    .map(web::Json)
+}
