@@ -1,6 +1,9 @@
 //! `attaka demo`: realistic demo data for a fresh database, through the same store calls the
 //! API uses. Deterministic for a given seed.
 
+mod activities;
+mod holidays;
+
 use anyhow::Context;
 use chrono::{Duration, NaiveDate};
 use rand::rngs::StdRng;
@@ -331,5 +334,28 @@ pub async fn fill(store: &dyn Store, settings: &Settings, args: &DemoArgs) -> an
     } else if already > 0 {
         lines.push(format!("  利用者は登録済みです（{already} 名）。"));
     }
+    if settings.node.role == shared::dto::meta::NodeRole::Center {
+        lines.push(fill_activities(store, center_code.as_str(), args.seed).await?);
+    }
     Ok(lines.join("\n"))
+}
+
+/// A realistic stretch of activities for the demo centre, unless it already has some.
+async fn fill_activities(store: &dyn Store, center: &str, seed: u64) -> anyhow::Result<String> {
+    let today = today_jst();
+    let (from, _) = shared::dates::fiscal_year_range(shared::dates::fiscal_year(today) - 1);
+    let query = crate::domain::activity::ActivityQuery {
+        from,
+        to: today,
+        function: None,
+        site: None,
+    };
+    let existing = store.activities(center, &query).await?.len();
+    if existing > 0 {
+        return Ok(format!("  活動は記録済みです（{existing} 件）。"));
+    }
+    let (activities, participations) = activities::fill(store, center, seed, today).await?;
+    Ok(format!(
+        "  活動 {activities} 件（参加 {participations} 件）を {from} 〜 {today} に記録しました。"
+    ))
 }
