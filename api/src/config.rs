@@ -14,6 +14,20 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
+    pub stats: StatsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatsSettings {
+    /// Small-cell suppression threshold k per role code (`integrator = 10`): people-counts
+    /// 1 ≤ v < k are hidden. A role not listed, or 0, sees exact figures.
+    pub suppression: std::collections::HashMap<String, u64>,
+}
+
+impl StatsSettings {
+    pub fn threshold(&self, role: shared::dto::auth::Role) -> Option<u64> {
+        self.suppression.get(role.as_str()).copied().filter(|k| *k > 1)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,7 +99,8 @@ impl Settings {
             .set_default("auth.lockout_threshold", 5)?
             .set_default("auth.lockout_minutes", 15)?
             .set_default("log.level", "info")?
-            .set_default("log.format", "pretty")?;
+            .set_default("log.format", "pretty")?
+            .set_default("stats.suppression.integrator", 10)?;
         if let Some(path) = file {
             builder = builder.add_source(config::File::from(path).required(true));
         }

@@ -29,6 +29,9 @@ pub enum ApiError {
     Conflict { code: &'static str, detail: String },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// CSV in CP932 cannot hold some characters; each is named.
+    #[error("characters not encodable")]
+    Unencodable(Vec<FieldError>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -70,6 +73,11 @@ impl ApiError {
             ),
             ApiError::NotFound => ("not_found", "見つかりません", "指定されたデータは見つかりません。".into()),
             ApiError::Conflict { code, detail } => (code, "競合があります", detail.clone()),
+            ApiError::Unencodable(errors) => (
+                "unmappable_characters",
+                "Shift_JIS (CP932) で表せない文字があります",
+                format!("{}件の文字を CP932 に変換できません。", errors.len()),
+            ),
             ApiError::PayloadTooLarge => (
                 "payload_too_large",
                 "データが大きすぎます",
@@ -93,7 +101,7 @@ impl ApiError {
             code: code.to_owned(),
             request_id: REQUEST_ID.try_with(Clone::clone).ok(),
             errors: match self {
-                ApiError::Validation(errors) => errors.clone(),
+                ApiError::Validation(errors) | ApiError::Unencodable(errors) => errors.clone(),
                 _ => Vec::new(),
             },
         }
@@ -110,6 +118,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unencodable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -10,5 +10,6 @@ pub mod openapi;
 pub mod ops;
 pub mod routes;
 pub mod startup;
+pub mod stats;
 pub mod store;
 pub mod telemetry;

@@ -49,6 +49,8 @@ use crate::routes;
         routes::accounts::list_tokens,
         routes::accounts::create_token,
         routes::accounts::revoke_token,
+        routes::stats::stats,
+        routes::extracts::extract,
         routes::audit::search,
     ),
     modifiers(&BearerAuth),
@@ -59,6 +61,7 @@ use crate::routes;
         (name = "persons", description = "利用者台帳（センターノードのみ）"),
         (name = "activities", description = "活動・参加記録・締め（センターノード）"),
         (name = "accounts", description = "アカウント・APIトークン"),
+        (name = "stats", description = "統計・匿名化データ抽出"),
         (name = "operations", description = "運用・監査"),
     )
 )]

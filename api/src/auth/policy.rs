@@ -25,6 +25,10 @@ pub enum Permission {
     ManageApiTokens,
     /// Search the audit log.
     ReadAudit,
+    /// Figures (`/stats`) within the caller's scope.
+    ReadStats,
+    /// De-identified records (`/extracts/*`) within the caller's scope.
+    ReadExtracts,
     /// Read the centre's activities and who took part (centre node).
     ReadActivities,
     /// Record, correct and delete the centre's activities and participations (centre node).
@@ -36,7 +40,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ReadMaster,
         Permission::ReadPersons,
         Permission::WritePersons,
@@ -46,6 +50,8 @@ impl Permission {
         Permission::UnlockAccounts,
         Permission::ManageApiTokens,
         Permission::ReadAudit,
+        Permission::ReadStats,
+        Permission::ReadExtracts,
         Permission::ReadActivities,
         Permission::WriteActivities,
         Permission::ReadPeriodLocks,
@@ -65,6 +71,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ManageAccounts | ManageApiTokens => matches!(role, Prefecture | CenterAdmin),
         UnlockAccounts => matches!(role, Prefecture | CenterAdmin | Operator),
         ReadAudit => matches!(role, Prefecture | Operator),
+        // Figures and de-identified records: everyone but the operator, always within scope.
+        ReadStats | ReadExtracts => !matches!(role, Operator),
         ReadActivities | WriteActivities => matches!(role, CenterStaff | CenterAdmin),
         ReadPeriodLocks => matches!(role, CenterStaff | CenterAdmin | Municipality | Prefecture),
         LockPeriods => matches!(role, Prefecture),

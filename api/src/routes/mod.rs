@@ -5,11 +5,13 @@ pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod extract;
+pub mod extracts;
 pub mod health;
 pub mod master;
 pub mod meta;
 pub mod period_locks;
 pub mod persons;
+pub mod stats;
 
 use actix_web::web;
 
@@ -62,6 +64,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/api-tokens", web::get().to(accounts::list_tokens))
                 .route("/api-tokens", web::post().to(accounts::create_token))
                 .route("/api-tokens/{id}", web::delete().to(accounts::revoke_token))
+                .route("/stats", web::get().to(stats::stats))
+                .route("/extracts/{kind}", web::get().to(extracts::extract))
                 .route("/audit", web::get().to(audit::search))
                 .default_service(web::to(health::api_not_found)),
         );

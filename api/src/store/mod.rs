@@ -188,6 +188,17 @@ pub trait Store: Send + Sync {
     /// already unlocked).
     async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock>;
 
+    // Statistics and extracts.
+    /// Measures by dimensions (rows with zero everywhere left out, in no order).
+    async fn stats(&self, query: &crate::stats::StatsQuery) -> StoreResult<Vec<(Vec<String>, Vec<u64>)>>;
+    /// Streams de-identified records to `rows` in chunks; returns how many were sent. Stops
+    /// early, without error, when the receiver is dropped.
+    async fn extract(
+        &self,
+        query: &crate::stats::extract::ExtractQuery,
+        rows: tokio::sync::mpsc::Sender<Vec<Vec<String>>>,
+    ) -> StoreResult<u64>;
+
     // Audit.
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;

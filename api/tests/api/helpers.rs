@@ -59,8 +59,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_node(role: NodeRole) -> TestApp {
+    spawn_with(role, |_| {}).await
+}
+
+/// A node whose settings `adjust` changes first (e.g. a suppression threshold).
+pub async fn spawn_with(role: NodeRole, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = settings(role, dir.path());
+    let mut settings = settings(role, dir.path());
+    adjust(&mut settings);
     api::telemetry::init(&settings.log.level, "pretty");
     let store = api::store::open(&settings).await.expect("open store");
     store.migrate().await.expect("migrate");

@@ -2,8 +2,10 @@
 
 mod activities;
 mod auth;
+mod extracts;
 mod helpers;
 mod openapi;
 mod persons;
 mod roles;
+mod stats;
 mod validation;

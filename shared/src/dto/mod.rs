@@ -6,3 +6,4 @@ pub mod auth;
 pub mod master;
 pub mod meta;
 pub mod person;
+pub mod stats;

@@ -3,10 +3,12 @@
 mod accounts;
 mod activities;
 mod audit;
+mod extracts;
 pub mod migrations;
 mod org;
 mod period_locks;
 mod persons;
+mod stats;
 
 use anyhow::{anyhow, Context};
 use async_trait::async_trait;
@@ -364,6 +366,24 @@ impl Store for SqliteStore {
     async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock> {
         let by = by.to_owned();
         self.run(move |c| period_locks::unlock(c, id, &by)).await
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn stats(&self, query: &crate::stats::StatsQuery) -> StoreResult<Vec<(Vec<String>, Vec<u64>)>> {
+        let query = query.clone();
+        self.run(move |c| stats::stats(c, &query)).await
+    }
+
+    #[tracing::instrument(skip(self, rows))]
+    async fn extract(
+        &self,
+        query: &crate::stats::extract::ExtractQuery,
+        rows: tokio::sync::mpsc::Sender<Vec<Vec<String>>>,
+    ) -> StoreResult<u64> {
+        let query = query.clone();
+        // The connection's thread blocks on a full channel: memory stays flat however many rows.
+        self.run(move |c| extracts::extract(c, &query, &mut |chunk| rows.blocking_send(chunk).is_ok()))
+            .await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {

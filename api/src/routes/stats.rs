@@ -1,0 +1,154 @@
+//! `GET /api/v1/stats`: figures for the caller's scope, as JSON or CSV (api.md).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use shared::dto::stats::{StatsMeta, StatsResponse};
+use shared::error::{FieldError, Problem};
+
+use crate::auth::{Caller, Permission};
+use crate::domain::clock;
+use crate::error::{ApiError, ApiResult};
+use crate::ops::audit::{self, Event};
+use crate::startup::AppState;
+use crate::stats::engine::{self, KnownCodes, Planned};
+use crate::stats::table::Labeler;
+use crate::stats::{csv_out, params, Format};
+
+/// Labels and known codes for checking and rendering.
+pub async fn labeler(state: &AppState) -> ApiResult<(Labeler, KnownCodes)> {
+    let store = state.store.as_ref();
+    let codes = store.codes().await?;
+    let municipalities = store
+        .municipalities()
+        .await?
+        .into_iter()
+        .map(|(c, n, _, _)| (c, n));
+    let centers = store.centers().await?;
+    let sites = store.sites(None).await?;
+    let known = KnownCodes {
+        centers: centers.iter().map(|c| c.code.clone()).collect(),
+        sites: sites.iter().map(|s| s.code.clone()).collect(),
+    };
+    let labeler = Labeler::new(
+        codes,
+        municipalities,
+        centers.into_iter().map(|c| (c.code, c.name)),
+        sites.into_iter().map(|s| (s.code, s.name)),
+    );
+    Ok((labeler, known))
+}
+
+/// Characters CP932 cannot hold, as a 422 naming each one's place.
+pub fn unencodable(lost: Vec<csv_out::Unmappable>) -> ApiError {
+    ApiError::Unencodable(
+        lost.into_iter()
+            .map(|u| {
+                FieldError::new(
+                    format!("line {} / {}", u.line, u.column),
+                    "unmappable",
+                    format!(
+                        "「{}」(U+{:04X}) は Shift_JIS (CP932) で表せません（{}行目・{}列）。encoding=utf-8-bom を使うか on_unmappable=replace を指定してください。",
+                        u.character, u.character as u32, u.line, u.column
+                    ),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Figures: measures by dimensions over a period, within the caller's scope.
+///
+/// Query parameters as in the API contract: `measures`, `rows`, `period` or `from`/`to`,
+/// repeatable `filter=dimension:code;code`, `totals`, `format=json|csv`,
+/// `encoding=utf-8-bom|utf-8|cp932`, `labels=ja|code`, `on_unmappable=error|replace`.
+#[utoipa::path(get, path = "/api/v1/stats", tag = "stats", security(("bearer" = [])),
+    params(
+        ("measures" = String, Query, description = "comma list: participations, unique_persons, activities, open_days, new_registrations, registered_persons, visits, consultations, referrals"),
+        ("rows" = Option<String>, Query, description = "comma list of dimensions: fiscal_year, quarter, month, date, municipality, center, site, function, sex, age_band, group, category, care_level, household"),
+        ("period" = Option<String>, Query, description = "FY2024, 2024-04 or FY2024Q1 (or from and to)"),
+        ("from" = Option<String>, Query, description = "first day, inclusive"),
+        ("to" = Option<String>, Query, description = "last day, inclusive"),
+        ("filter" = Option<Vec<String>>, Query, description = "repeatable dimension:code;code"),
+        ("totals" = Option<bool>, Query, description = "add a grand-total row computed by the server"),
+        ("format" = Option<String>, Query, description = "json (default) or csv"),
+        ("encoding" = Option<String>, Query, description = "CSV: utf-8-bom (default), utf-8, cp932"),
+        ("labels" = Option<String>, Query, description = "ja (CSV default) or code (JSON default)"),
+        ("on_unmappable" = Option<String>, Query, description = "cp932: error (default, 422) or replace"),
+    ),
+    responses(
+        (status = 200, body = StatsResponse, description = "JSON, or text/csv with format=csv"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "characters CP932 cannot hold"),
+    ))]
+pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let p = caller.require(Permission::ReadStats)?;
+    let request = params::stats_request(req.query_string())?;
+    let (labeler, known) = labeler(&state).await?;
+    engine::check(&request, &labeler, &known)?;
+    let (rows, totals) = match engine::plan(&request, &p.scope, &request.rows) {
+        Planned::Nothing => (
+            Vec::new(),
+            request.totals.then(|| vec![0; request.measures.len()]),
+        ),
+        Planned::Query(q) => {
+            let rows = state.store.stats(&q).await?;
+            let totals = if request.totals {
+                let all = crate::stats::StatsQuery {
+                    dims: Vec::new(),
+                    ..q
+                };
+                let t = state.store.stats(&all).await?;
+                Some(
+                    t.into_iter()
+                        .next()
+                        .map(|(_, v)| v)
+                        .unwrap_or_else(|| vec![0; request.measures.len()]),
+                )
+            } else {
+                None
+            };
+            (rows, totals)
+        }
+    };
+    let k = state.settings.stats.threshold(p.role);
+    let (table, hidden) = engine::assemble(&request, rows, totals, &labeler, k);
+    let detail = serde_json::json!({"query": req.query_string(), "rows": table.rows.len()});
+    let event = Event {
+        action: "stats.read",
+        target: None,
+        outcome: crate::domain::audit::Outcome::Ok,
+        detail: Some(detail),
+    };
+    audit::record(state.store.as_ref(), Some(p), None, &caller.client, event).await?;
+    match request.format {
+        Format::Csv | Format::Ndjson => {
+            let bytes = table
+                .to_csv(
+                    request.encoding,
+                    request.labels,
+                    request.replace_unmappable,
+                    &labeler,
+                )
+                .map_err(unencodable)?;
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CONTENT_TYPE, csv_out::content_type(request.encoding)))
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"attaka-stats.csv\"",
+                ))
+                .body(bytes))
+        }
+        Format::Json => {
+            let meta = StatsMeta {
+                from: request.from,
+                to: request.to,
+                scope: p.scope_label(),
+                suppressed_cells: hidden,
+                suppression_threshold: k,
+                generated_at: clock::now_jst(),
+                notes: engine::notes(&request),
+            };
+            Ok(HttpResponse::Ok().json(table.to_json(request.labels, &labeler, meta)))
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! A statistics table and its two renderings: the JSON of api.md and CSV for Excel.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use serde_json::Value;
+use shared::dates::{format_wareki, to_wareki};
+use shared::dto::stats::{ColumnKind, StatsColumn, StatsMeta, StatsResponse};
+
+use super::csv_out::{CsvEncoder, Unmappable};
+use super::{Dimension, Encoding, Labels, Measure};
+use crate::domain::codes::Codes;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    /// One code per dimension of `Table::dims`.
+    pub keys: Vec<String>,
+    /// One value per measure; `None` where suppressed.
+    pub values: Vec<Option<u64>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub dims: Vec<Dimension>,
+    pub measures: Vec<Measure>,
+    pub rows: Vec<TableRow>,
+    pub totals: Option<Vec<Option<u64>>>,
+}
+
+/// Japanese labels for dimension codes: master lists, municipalities, centres, sites, periods.
+#[derive(Debug, Clone, Default)]
+pub struct Labeler {
+    codes: Codes,
+    names: HashMap<(Dimension, String), String>,
+}
+
+impl Labeler {
+    pub fn new(
+        codes: Codes,
+        municipalities: impl IntoIterator<Item = (String, String)>,
+        centers: impl IntoIterator<Item = (String, String)>,
+        sites: impl IntoIterator<Item = (String, String)>,
+    ) -> Labeler {
+        let mut names = HashMap::new();
+        for (code, name) in municipalities {
+            names.insert((Dimension::Municipality, code), name);
+        }
+        for (code, name) in centers {
+            names.insert((Dimension::Center, code), name);
+        }
+        for (code, name) in sites {
+            names.insert((Dimension::Site, code), name);
+        }
+        Labeler { codes, names }
+    }
+
+    pub fn codes(&self) -> &Codes {
+        &self.codes
+    }
+
+    /// Every label this labeler can produce (to check an encoding before streaming).
+    pub fn all_labels(&self) -> impl Iterator<Item = &str> {
+        self.names.values().map(String::as_str).chain(
+            crate::domain::codes::list::ALL
+                .iter()
+                .flat_map(|l| self.codes.items(l).iter().map(|i| i.label.as_str())),
+        )
+    }
+
+    pub fn label(&self, dim: Dimension, code: &str) -> String {
+        if code == super::UNKNOWN {
+            return "不明".into();
+        }
+        if code.is_empty() {
+            return match dim {
+                Dimension::Site => "本所".into(),
+                _ => String::new(),
+            };
+        }
+        match dim {
+            Dimension::FiscalYear => fiscal_year_label(code).unwrap_or_else(|| code.to_owned()),
+            Dimension::Quarter => quarter_label(code).unwrap_or_else(|| code.to_owned()),
+            Dimension::Month => month_label(code).unwrap_or_else(|| code.to_owned()),
+            Dimension::Date => code
+                .parse::<NaiveDate>()
+                .map(format_wareki)
+                .unwrap_or_else(|_| code.to_owned()),
+            Dimension::Municipality | Dimension::Center | Dimension::Site => self
+                .names
+                .get(&(dim, code.to_owned()))
+                .cloned()
+                .unwrap_or_else(|| code.to_owned()),
+            _ => dim
+                .code_list()
+                .and_then(|l| self.codes.get(l, code))
+                .map(|i| i.label.clone())
+                .unwrap_or_else(|| code.to_owned()),
+        }
+    }
+}
+
+/// `FY2019` → `令和元年度`: a fiscal year takes the era in force on 1 May, so the year of an
+/// era change is named after the new era, as Japanese offices do.
+fn fiscal_year_label(code: &str) -> Option<String> {
+    let fy: i32 = code.strip_prefix("FY")?.parse().ok()?;
+    let (era, year) = to_wareki(NaiveDate::from_ymd_opt(fy, 5, 1)?)?;
+    let year = if year == 1 {
+        "元".to_owned()
+    } else {
+        year.to_string()
+    };
+    Some(format!("{}{}年度", era.kanji(), year))
+}
+
+fn quarter_label(code: &str) -> Option<String> {
+    let (fy, q) = code.split_once('Q')?;
+    Some(format!("{} 第{}四半期", fiscal_year_label(fy)?, q))
+}
+
+fn month_label(code: &str) -> Option<String> {
+    let first = NaiveDate::parse_from_str(&format!("{code}-01"), "%Y-%m-%d").ok()?;
+    let full = format_wareki(first);
+    // 令和6年4月1日 → 令和6年4月
+    Some(full.strip_suffix(&format!("{}日", first.day()))?.to_owned())
+}
+
+impl Table {
+    fn columns(&self, labels: Labels) -> Vec<StatsColumn> {
+        let mut cols = Vec::new();
+        for d in &self.dims {
+            cols.push(StatsColumn {
+                name: d.code().to_owned(),
+                kind: ColumnKind::Dimension,
+            });
+            if labels == Labels::Ja {
+                cols.push(StatsColumn {
+                    name: format!("{}_label", d.code()),
+                    kind: ColumnKind::Label,
+                });
+            }
+        }
+        for m in &self.measures {
+            cols.push(StatsColumn {
+                name: m.code().to_owned(),
+                kind: ColumnKind::Measure,
+            });
+        }
+        cols
+    }
+
+    pub fn to_json(&self, labels: Labels, labeler: &Labeler, meta: StatsMeta) -> StatsResponse {
+        let row = |keys: Option<&[String]>, values: &[Option<u64>]| {
+            let mut out = Vec::new();
+            for (i, d) in self.dims.iter().enumerate() {
+                let code = keys.map(|k| k[i].clone());
+                if labels == Labels::Ja {
+                    let label = code.as_deref().map(|c| labeler.label(*d, c));
+                    out.push(code.map_or(Value::Null, Value::String));
+                    out.push(label.map_or(Value::Null, Value::String));
+                } else {
+                    out.push(code.map_or(Value::Null, Value::String));
+                }
+            }
+            out.extend(values.iter().map(|v| v.map_or(Value::Null, Value::from)));
+            out
+        };
+        StatsResponse {
+            columns: self.columns(labels),
+            rows: self.rows.iter().map(|r| row(Some(&r.keys), &r.values)).collect(),
+            totals: self.totals.as_ref().map(|t| row(None, t)),
+            meta,
+        }
+    }
+
+    /// CSV bytes; with CP932 and `replace` false, characters it cannot hold fail the whole
+    /// table (nothing is sent) and are listed.
+    pub fn to_csv(
+        &self,
+        encoding: Encoding,
+        labels: Labels,
+        replace: bool,
+        labeler: &Labeler,
+    ) -> Result<Vec<u8>, Vec<Unmappable>> {
+        let header: Vec<String> = match labels {
+            Labels::Code => self.columns(labels).into_iter().map(|c| c.name).collect(),
+            Labels::Ja => {
+                let mut h = Vec::new();
+                for d in &self.dims {
+                    h.push(format!("{}コード", d.label()));
+                    h.push(d.label().to_owned());
+                }
+                h.extend(self.measures.iter().map(|m| m.label().to_owned()));
+                h
+            }
+        };
+        let cell = |v: &Option<u64>| v.map_or_else(|| "x".to_owned(), |n| n.to_string());
+        let mut enc = CsvEncoder::new(encoding);
+        let mut out = Vec::new();
+        let mut lost = enc.record(&header, &header, &mut out);
+        let mut write = |keys: Option<&[String]>, values: &[Option<u64>], out: &mut Vec<u8>| {
+            let mut fields = Vec::new();
+            for (i, d) in self.dims.iter().enumerate() {
+                match keys {
+                    Some(k) => {
+                        fields.push(k[i].clone());
+                        if labels == Labels::Ja {
+                            fields.push(labeler.label(*d, &k[i]));
+                        }
+                    }
+                    None => {
+                        fields.push(if i == 0 {
+                            "合計".to_owned()
+                        } else {
+                            String::new()
+                        });
+                        if labels == Labels::Ja {
+                            fields.push(String::new());
+                        }
+                    }
+                }
+            }
+            fields.extend(values.iter().map(cell));
+            enc.record(&header, &fields, out)
+        };
+        for r in &self.rows {
+            lost.extend(write(Some(&r.keys), &r.values, &mut out));
+        }
+        if let Some(t) = &self.totals {
+            lost.extend(write(None, t, &mut out));
+        }
+        if lost.is_empty() || replace {
+            Ok(out)
+        } else {
+            Err(lost)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_are_labelled_in_wareki_with_gannen() {
+        assert_eq!(fiscal_year_label("FY2019").unwrap(), "令和元年度");
+        assert_eq!(fiscal_year_label("FY2024").unwrap(), "令和6年度");
+        assert_eq!(fiscal_year_label("FY1989").unwrap(), "平成元年度");
+        assert_eq!(quarter_label("FY2024Q1").unwrap(), "令和6年度 第1四半期");
+        assert_eq!(month_label("2025-03").unwrap(), "令和7年3月");
+    }
+
+    #[test]
+    fn csv_has_japanese_headers_code_columns_beside_labels_and_x_for_hidden_cells() {
+        let labeler = Labeler::new(
+            Codes::default(),
+            [("392014".to_owned(), "高知市".to_owned())],
+            Vec::new(),
+            Vec::new(),
+        );
+        let t = Table {
+            dims: vec![Dimension::Municipality],
+            measures: vec![Measure::Participations, Measure::UniquePersons],
+            rows: vec![TableRow {
+                keys: vec!["392014".into()],
+                values: vec![Some(1234), None],
+            }],
+            totals: Some(vec![Some(1234), Some(99)]),
+        };
+        let bytes = t.to_csv(Encoding::Utf8Bom, Labels::Ja, false, &labeler).unwrap();
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        assert_eq!(
+            text,
+            "市町村コード,市町村,延べ利用者数,実利用者数\r\n392014,高知市,1234,x\r\n合計,,1234,99\r\n"
+        );
+    }
+}
