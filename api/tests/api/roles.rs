@@ -34,6 +34,8 @@ const EVERYONE: &[Role] = &[
     Integrator,
 ];
 const CENTRE: &[Role] = &[CenterStaff, CenterAdmin];
+/// Figures and de-identified records: everyone but the operator.
+const FIGURES: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Prefecture, Integrator];
 
 fn cases(person: &str, staff_id: i64) -> Vec<Case> {
     let person_body = serde_json::to_value(person_input()).unwrap();
@@ -100,6 +102,30 @@ fn cases(person: &str, staff_id: i64) -> Vec<Case> {
             &[CenterAdmin, Prefecture],
         ),
         case(Method::GET, "/api/v1/audit", None, &[Prefecture, Operator]),
+        case(
+            Method::GET,
+            "/api/v1/stats?measures=participations&period=FY2024",
+            None,
+            FIGURES,
+        ),
+        case(
+            Method::GET,
+            "/api/v1/extracts/participations?period=FY2024",
+            None,
+            FIGURES,
+        ),
+        case(
+            Method::GET,
+            "/api/v1/extracts/activities?period=FY2024",
+            None,
+            FIGURES,
+        ),
+        case(
+            Method::GET,
+            "/api/v1/extracts/persons?period=FY2024",
+            None,
+            FIGURES,
+        ),
     ]
 }
 
@@ -153,7 +179,7 @@ async fn accounts_of_another_centre_are_refused_on_every_person_route() {
         let token = app.login_as(who).await.access_token;
         for c in cases(&person, 0)
             .into_iter()
-            .filter(|c| c.path.contains("/persons"))
+            .filter(|c| c.path.starts_with("/api/v1/persons"))
         {
             let res = app.send(c.method.clone(), &c.path, &token, c.body.as_ref()).await;
             assert_eq!(
@@ -166,6 +192,13 @@ async fn accounts_of_another_centre_are_refused_on_every_person_route() {
         }
     }
     assert_eq!(app.person_count().await, 1);
+    // Their figures and records are scoped to their own centre: nothing of ours.
+    let token = app.login_as("other-staff").await.access_token;
+    let res = app
+        .get("/api/v1/extracts/persons?period=FY2024&format=ndjson", &token)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "");
 }
 
 #[tokio::test]
