@@ -58,6 +58,20 @@ impl ApiError {
         }
     }
 
+    /// The message with every field error spelled out, for places that show no form (a page
+    /// whose URL held a malformed common ID, say).
+    pub fn full_message(&self) -> String {
+        match self.problem() {
+            Some(p) if !p.errors.is_empty() => p
+                .errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => self.user_message(),
+        }
+    }
+
     /// The server's message for one request field (e.g. `username`), if it named that field.
     pub fn field_message(&self, field: &str) -> Option<String> {
         self.problem().and_then(|p| {

@@ -87,6 +87,20 @@ pub fn label(items: &[MasterItem], code: &str) -> String {
         .map_or_else(|| code.to_owned(), |i| i.label.clone())
 }
 
+/// Labels of the chosen `codes`, in the list's order (not the order they were stored in),
+/// joined with `、`; unknown codes last, as they are.
+pub fn labels_in_order(items: &[MasterItem], codes: &[String]) -> String {
+    let known = items
+        .iter()
+        .filter(|i| codes.contains(&i.code))
+        .map(|i| i.label.clone());
+    let unknown = codes
+        .iter()
+        .filter(|c| !items.iter().any(|i| i.code == **c))
+        .cloned();
+    known.chain(unknown).collect::<Vec<_>>().join("、")
+}
+
 /// Items valid on `on` (choices for new input); an item already chosen stays offered.
 pub fn choices(items: &[MasterItem], on: chrono::NaiveDate, chosen: &[String]) -> Vec<MasterItem> {
     items

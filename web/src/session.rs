@@ -12,22 +12,22 @@ use crate::clock;
 
 const STORAGE_KEY: &str = "attaka.session";
 
-/// Refresh this long before the access token expires, so a request never leaves with a token
-/// that dies on the way (clocks of the PC and the node may also differ a little).
+/// Renew this long before the access token expires (at most; a fifth of a short lifetime), so a
+/// request never leaves with a token that dies on the way.
 const REFRESH_MARGIN_MS: f64 = 60_000.0;
 
-/// The bearer tokens of a session and when the access token expires (browser clock, ms).
+/// The bearer tokens of a session and when to renew the access token (browser clock, ms).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tokens {
     pub access_token: String,
     pub refresh_token: String,
-    pub expires_at_ms: f64,
+    pub renew_at_ms: f64,
 }
 
 impl Tokens {
     /// Whether the access token should be renewed before it is used.
     pub fn expiring(&self) -> bool {
-        clock::now_ms() + REFRESH_MARGIN_MS >= self.expires_at_ms
+        clock::now_ms() >= self.renew_at_ms
     }
 }
 
@@ -94,10 +94,11 @@ impl Session {
     /// Stores the tokens of a refresh; the account is only touched if it changed, so pages
     /// that read it are not re-rendered.
     pub fn replace_tokens(&self, response: TokenResponse) {
+        let lifetime_ms = response.expires_in as f64 * 1000.0;
         let tokens = Tokens {
             access_token: response.access_token,
             refresh_token: response.refresh_token,
-            expires_at_ms: clock::now_ms() + response.expires_in as f64 * 1000.0,
+            renew_at_ms: clock::now_ms() + lifetime_ms - REFRESH_MARGIN_MS.min(lifetime_ms / 5.0),
         };
         save(&Stored {
             tokens: tokens.clone(),

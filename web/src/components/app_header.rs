@@ -46,7 +46,7 @@ pub fn AppHeader(
                     info.get()
                         .map(|info| {
                             view! {
-                                <div class="app-node">
+                                <p class="app-node">
                                     {info
                                         .node_role
                                         .map(|r| {
@@ -61,18 +61,47 @@ pub fn AppHeader(
                                                 <span class="app-center long-text" data-testid="header-center-name">{c}</span>
                                             }
                                         })}
-                                </div>
-                                <div class="app-account">
-                                    <p class="app-user">
-                                        <span class="long-text" data-testid="header-user">{info.user_name}</span>
-                                        " さん"
-                                    </p>
-                                    <p class="app-role">
+                                </p>
+                            }
+                        })
+                }}
+            </div>
+            {move || {
+                info.get()
+                    .map(|info| {
+                        view! {
+                            <div class="app-nav">
+                                <nav aria-label="メインメニュー" data-testid="app-nav">
+                                    <ul>
+                                        {info
+                                            .nav
+                                            .into_iter()
+                                            .map(|(path, label, testid)| {
+                                                view! {
+                                                    <li>
+                                                        <a
+                                                            href=path
+                                                            data-testid=testid
+                                                            aria-current=move || is_current(path).then_some("page")
+                                                        >
+                                                            {label}
+                                                        </a>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                </nav>
+                                <p class="app-account">
+                                    <span class="app-user long-text" data-testid="header-user">{info.user_name}</span>
+                                    <span class="app-role">
+                                        "（"
                                         <span data-testid="header-role">{info.role_label}</span>
                                         "・"
                                         <span class="long-text" data-testid="header-scope">{info.scope_label}</span>
-                                    </p>
-                                </div>
+                                        "）"
+                                    </span>
+                                </p>
                                 <button
                                     type="button"
                                     class="button button-on-dark"
@@ -82,35 +111,7 @@ pub fn AppHeader(
                                 >
                                     {move || if signing_out.get() { "ログアウト中…" } else { "ログアウト" }}
                                 </button>
-                            }
-                        })
-                }}
-            </div>
-            {move || {
-                info.get()
-                    .map(|info| {
-                        view! {
-                            <nav class="app-nav" aria-label="メインメニュー" data-testid="app-nav">
-                                <ul>
-                                    {info
-                                        .nav
-                                        .into_iter()
-                                        .map(|(path, label, testid)| {
-                                            view! {
-                                                <li>
-                                                    <a
-                                                        href=path
-                                                        data-testid=testid
-                                                        aria-current=move || is_current(path).then_some("page")
-                                                    >
-                                                        {label}
-                                                    </a>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            </nav>
+                            </div>
                         }
                     })
             }}

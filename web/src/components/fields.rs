@@ -60,9 +60,16 @@ pub fn TextField(
     #[prop(optional)] input_mode: Option<&'static str>,
     #[prop(optional)] class: Option<&'static str>,
     #[prop(default = 200)] max_length: u32,
+    /// Take the focus when shown (the `autofocus` attribute only works on a page's first load).
+    #[prop(optional)]
+    focus: bool,
 ) -> impl IntoView {
     let error = error_of(errors, name);
     let hint_id = hint.map(|_| format!("{form}-{name}-hint"));
+    let input = NodeRef::<leptos::html::Input>::new();
+    if focus {
+        focus_when_mounted(input);
+    }
     let described_by = describe(&hint_id, error_id(form, name));
     view! {
         <div class=format!("field {}", class.unwrap_or_default())>
@@ -77,6 +84,7 @@ pub fn TextField(
                 maxlength=max_length
                 autocomplete=autocomplete.unwrap_or("off")
                 inputmode=input_mode
+                node_ref=input
                 data-testid=testid(form, name)
                 aria-describedby=described_by
                 aria-invalid=move || error.with(Option::is_some).then_some("true")
@@ -333,6 +341,22 @@ pub fn RadioGroup(
             <FieldError form name message=error />
         </fieldset>
     }
+}
+
+/// Focuses `input` once it is in the page.
+pub fn focus_when_mounted(input: NodeRef<leptos::html::Input>) {
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        match input.get() {
+            Some(el) => {
+                let _ = el.focus();
+                true
+            }
+            None => false,
+        }
+    });
 }
 
 fn describe(hint_id: &Option<String>, error_id: String) -> String {

@@ -5,17 +5,12 @@ use leptos::prelude::*;
 use shared::dto::person::PersonView;
 
 use crate::format;
-use crate::master::{label, MasterData};
+use crate::master::{label, labels_in_order, MasterData};
 
 #[component]
 pub fn PersonDetails(person: PersonView, master: std::sync::Arc<MasterData>) -> impl IntoView {
     let m = &master;
-    let categories = person
-        .categories
-        .iter()
-        .map(|c| label(&m.categories, c))
-        .collect::<Vec<_>>()
-        .join("、");
+    let categories = labels_in_order(&m.categories, &person.categories);
     let disabilities = if person.disabilities.is_empty() {
         "なし".to_owned()
     } else {

@@ -45,8 +45,15 @@ const FIELD_LABELS: [(&str, &str); 19] = [
 
 /// The summary lines for a form's errors.
 pub fn summary_items(errors: &FormErrors) -> Vec<SummaryItem> {
-    errors
-        .entries()
+    let mut entries = errors.entries();
+    // In the order the form shows its fields, unknown ones last.
+    entries.sort_by_key(|(key, _)| {
+        FIELD_LABELS
+            .iter()
+            .position(|(k, _)| k == key)
+            .unwrap_or(FIELD_LABELS.len())
+    });
+    entries
         .into_iter()
         .map(|(key, message)| SummaryItem {
             label: FIELD_LABELS
@@ -109,7 +116,7 @@ pub fn PersonForm(
             <fieldset class="form-section">
                 <legend>"氏名"</legend>
                 <div class="grid-2">
-                    <TextField form=FORM name="family_name" label="姓" value=state.family_name errors required=true max_length=50 autocomplete="family-name" />
+                    <TextField form=FORM name="family_name" label="姓" value=state.family_name errors required=true max_length=50 autocomplete="family-name" focus=true />
                     <TextField form=FORM name="given_name" label="名" value=state.given_name errors required=true max_length=50 autocomplete="given-name" />
                     <TextField form=FORM name="family_kana" label="セイ（フリガナ）" value=state.family_kana errors required=true max_length=50 hint="カタカナ・ひらがな・半角カナのどれでも入力できます" />
                     <TextField form=FORM name="given_kana" label="メイ（フリガナ）" value=state.given_kana errors required=true max_length=50 />

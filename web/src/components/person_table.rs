@@ -7,7 +7,7 @@ use shared::dates::format_wareki;
 use shared::dto::person::PersonSummary;
 
 use crate::format;
-use crate::master::{label, MasterData};
+use crate::master::{label, labels_in_order, MasterData};
 
 #[component]
 pub fn PersonTable(items: Vec<PersonSummary>, master: Arc<MasterData>) -> impl IntoView {
@@ -37,12 +37,7 @@ pub fn PersonTable(items: Vec<PersonSummary>, master: Arc<MasterData>) -> impl I
                     .into_iter()
                     .map(|p| {
                         let href = format!("/persons/{}", p.common_id);
-                        let categories = p
-                            .categories
-                            .iter()
-                            .map(|c| label(&master.categories, c))
-                            .collect::<Vec<_>>()
-                            .join("、");
+                        let categories = labels_in_order(&master.categories, &p.categories);
                         let ended = p.ended_on.is_some();
                         view! {
                             <tr data-testid="person-row" class:row-ended=ended>

@@ -39,7 +39,7 @@ pub fn PersonDetailPage() -> impl IntoView {
     let body = move || match (master.get(), person.get()) {
         (None, _) | (_, None) => view! { <Loading /> }.into_any(),
         (Some(Err(e)), _) | (_, Some(Err(e))) => {
-            let message = e.user_message();
+            let message = e.full_message();
             view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="person-detail-error" /> }
                 .into_any()
         }

@@ -35,7 +35,7 @@ pub fn PersonEditPage() -> impl IntoView {
             {move || match (master.get(), person.get()) {
                 (None, _) | (_, None) => view! { <Loading /> }.into_any(),
                 (Some(Err(e)), _) | (_, Some(Err(e))) => {
-                    let message = e.user_message();
+                    let message = e.full_message();
                     view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="person-edit-error" /> }
                         .into_any()
                 }
@@ -62,8 +62,11 @@ fn EditPersonForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView 
             let input = match state.to_input(false) {
                 Ok(input) => input,
                 Err(found) => {
+                    alert.set(Some(format!(
+                        "{}件の項目を確認してください。",
+                        found.entries().len()
+                    )));
                     errors.set(found);
-                    alert.set(Some("入力内容を確認してください。".to_owned()));
                     return;
                 }
             };

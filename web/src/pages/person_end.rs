@@ -38,7 +38,7 @@ pub fn PersonEndPage() -> impl IntoView {
             {move || match (master.get(), person.get()) {
                 (None, _) | (_, None) => view! { <Loading /> }.into_any(),
                 (Some(Err(e)), _) | (_, Some(Err(e))) => {
-                    let message = e.user_message();
+                    let message = e.full_message();
                     view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="person-end-error" /> }
                         .into_any()
                 }
@@ -100,8 +100,11 @@ fn EndForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView {
             let input = match state.to_input() {
                 Ok(input) => input,
                 Err(found) => {
+                    alert.set(Some(format!(
+                        "{}件の項目を確認してください。",
+                        found.entries().len()
+                    )));
                     errors.set(found);
-                    alert.set(Some("入力内容を確認してください。".to_owned()));
                     return;
                 }
             };

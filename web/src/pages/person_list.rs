@@ -11,6 +11,7 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{self, PersonQuery};
 use crate::app::PERSONS_PATH;
+use crate::components::fields::focus_when_mounted;
 use crate::components::messages::{ErrorAlert, Loading};
 use crate::components::pagination::Pagination;
 use crate::components::person_table::PersonTable;
@@ -35,6 +36,8 @@ pub fn PersonListPage() -> impl IntoView {
     let include_ended = RwSignal::new(param("ended") == "1");
     let offset = RwSignal::new(param("offset").parse::<u64>().unwrap_or(0));
     let timer = StoredValue::new(None::<TimeoutHandle>);
+    let search_input = NodeRef::<leptos::html::Input>::new();
+    focus_when_mounted(search_input);
 
     let query = Memo::new(move |_| PersonQuery {
         q: q.get(),
@@ -106,12 +109,12 @@ pub fn PersonListPage() -> impl IntoView {
     let results = move || {
         let data = match master.get() {
             None => return view! { <Loading /> }.into_any(),
-            Some(Err(e)) => return error_view(e.user_message()),
+            Some(Err(e)) => return error_view(e.full_message()),
             Some(Ok(data)) => data,
         };
         match page.get() {
             None => view! { <Loading /> }.into_any(),
-            Some(Err(e)) => error_view(e.user_message()),
+            Some(Err(e)) => error_view(e.full_message()),
             Some(Ok(found)) if found.items.is_empty() => view! {
                 <p class="empty" data-testid="person-empty">
                     {if query.with(|q| q.q.trim().is_empty()) {
@@ -166,8 +169,8 @@ pub fn PersonListPage() -> impl IntoView {
                         type="search"
                         autocomplete="off"
                         spellcheck="false"
-                        autofocus
-                        placeholder="例: やまもと、ﾔﾏﾓﾄ、山本、C001-000001-3"
+                        node_ref=search_input
+                        placeholder="例: やまもと、ﾔﾏﾓﾄ、山本、C012-000123-8"
                         data-testid="person-search"
                         prop:value=move || typed.get()
                         on:input=move |ev| on_type(event_target_value(&ev))

@@ -26,7 +26,7 @@ pub fn PersonNewPage() -> impl IntoView {
             {move || match master.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(e)) => {
-                    let message = e.user_message();
+                    let message = e.full_message();
                     view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="person-new-error" /> }
                         .into_any()
                 }
@@ -55,8 +55,11 @@ fn NewPersonForm(master: Arc<MasterData>) -> impl IntoView {
         let input = match state.to_input(true) {
             Ok(input) => input,
             Err(found) => {
+                alert.set(Some(format!(
+                    "{}件の項目を確認してください。",
+                    found.entries().len()
+                )));
                 errors.set(found);
-                alert.set(Some("入力内容を確認してください。".to_owned()));
                 return;
             }
         };
