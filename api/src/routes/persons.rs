@@ -152,6 +152,24 @@ pub async fn register(
         .json(view))
 }
 
+/// The dates of a person's first and last participation at the centre, if any: a registration
+/// must cover them all.
+async fn participation_span(
+    state: &AppState,
+    center: &str,
+    id: &CommonId,
+) -> ApiResult<Option<(chrono::NaiveDate, chrono::NaiveDate)>> {
+    let (newest, total) = state.store.participations_of(center, id, 0, 1).await?;
+    let Some(last) = newest.first().map(|r| r.date) else {
+        return Ok(None);
+    };
+    let (oldest, _) = state
+        .store
+        .participations_of(center, id, total.saturating_sub(1), 1)
+        .await?;
+    Ok(Some((oldest.first().map_or(last, |r| r.date), last)))
+}
+
 async fn load(
     state: &AppState,
     caller: &Caller,
@@ -210,6 +228,15 @@ pub async fn update(
                 "登録日が終了日より後です。",
             ));
         }
+        if let Some((first, _)) = participation_span(&state, center.as_str(), &person.common_id).await? {
+            if record.facts.registered_on > first {
+                return Err(ApiError::field(
+                    "registered_on",
+                    "participations_before_registration",
+                    format!("登録日より前の参加記録があります（{first}）。"),
+                ));
+            }
+        }
         let updated = state
             .store
             .update_person(center.as_str(), &person.common_id, &record)
@@ -249,6 +276,15 @@ pub async fn end(
             &state.store.codes().await?,
             today,
         )?;
+        if let Some((_, last)) = participation_span(&state, center.as_str(), &person.common_id).await? {
+            if last > ending.ended_on {
+                return Err(ApiError::field(
+                    "ended_on",
+                    "participations_after_end",
+                    format!("終了日より後の参加記録があります（{last}）。"),
+                ));
+            }
+        }
         let ended = state
             .store
             .end_person(center.as_str(), &person.common_id, &ending)

@@ -473,14 +473,15 @@ async fn bad_parameters_are_named_and_the_operator_gets_no_figures() {
 async fn registered_persons_is_a_stock_at_each_month_end() {
     let f = fixture().await;
     let t = f.app.token(Role::CenterStaff).await;
-    // B's registration ends on 2024-05-15: still registered at the end of April, not of May.
-    let page: shared::dto::person::PersonPage =
-        expect_json(f.app.get("/api/v1/persons?q=乙", &t).await, StatusCode::OK).await;
-    let b = &page.items[0].common_id;
+    // D registers on 2024-04-20 and leaves on 2024-05-15 without taking part in anything:
+    // counted at the end of April, not of May.
+    let mut input = person_input();
+    input.registered_on = "2024-04-20".parse().unwrap();
+    let d = f.app.register(&t, &input).await.common_id;
     let res = f
         .app
         .post(
-            &format!("/api/v1/persons/{b}/end"),
+            &format!("/api/v1/persons/{d}/end"),
             &t,
             &json!({"ended_on": "2024-05-15", "end_reason": "moved"}),
         )
@@ -495,9 +496,54 @@ async fn registered_persons_is_a_stock_at_each_month_end() {
     assert_eq!(
         table(&r),
         [
-            ("2024-04".to_owned(), vec![json!(3), json!(3)]),
-            ("2024-05".to_owned(), vec![json!(2), json!(0)]),
-            ("2024-06".to_owned(), vec![json!(2), json!(0)]),
+            ("2024-04".to_owned(), vec![json!(4), json!(4)]),
+            ("2024-05".to_owned(), vec![json!(3), json!(0)]),
+            ("2024-06".to_owned(), vec![json!(3), json!(0)]),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_registration_cannot_end_before_or_start_after_the_persons_participations() {
+    let f = fixture().await;
+    let t = f.app.token(Role::CenterStaff).await;
+    let page: shared::dto::person::PersonPage =
+        expect_json(f.app.get("/api/v1/persons?q=乙", &t).await, StatusCode::OK).await;
+    let b = page.items[0].common_id.clone();
+    // B took part on 2025-04-01.
+    let res = f
+        .app
+        .post(
+            &format!("/api/v1/persons/{b}/end"),
+            &t,
+            &json!({"ended_on": "2025-03-31", "end_reason": "moved"}),
+        )
+        .await;
+    let p = expect_problem(res, StatusCode::BAD_REQUEST).await;
+    assert_eq!(
+        (p.errors[0].field.as_str(), p.errors[0].code.as_str()),
+        ("ended_on", "participations_after_end")
+    );
+    // B first took part on 2024-04-01.
+    let mut input = person_input();
+    input.family_name = "乙".into();
+    input.birth_date = "2006-04-02".parse().unwrap();
+    input.sex = "M".into();
+    input.categories = vec!["other".into()];
+    input.registered_on = "2024-05-01".parse().unwrap();
+    let p = expect_problem(
+        f.app.put(&format!("/api/v1/persons/{b}"), &t, &input).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(p.errors[0].code, "participations_before_registration");
+    let ok = f
+        .app
+        .post(
+            &format!("/api/v1/persons/{b}/end"),
+            &t,
+            &json!({"ended_on": "2025-04-01", "end_reason": "moved"}),
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK);
 }
