@@ -59,6 +59,25 @@ pub enum AdminCommand {
         #[arg(long)]
         username: String,
     },
+    /// Create or update a centre (拠点): a new centre node needs its own centre before anyone
+    /// can be registered there.
+    Center {
+        /// `C` and three digits, e.g. C012.
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// 6-digit municipality code, e.g. 392014.
+        #[arg(long)]
+        municipality: String,
+        /// 運営主体, e.g. 社会福祉協議会.
+        #[arg(long, default_value = "")]
+        operator_body: String,
+        #[arg(long)]
+        opened_on: chrono::NaiveDate,
+        #[arg(long)]
+        closed_on: Option<chrono::NaiveDate>,
+    },
 }
 
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -114,6 +133,39 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             tracing::info!(id = account.id, username = %account.username, "account created");
+        }
+        Command::Admin(AdminCommand::Center {
+            code,
+            name,
+            municipality,
+            operator_body,
+            opened_on,
+            closed_on,
+        }) => {
+            let input = shared::dto::master::CenterInput {
+                code,
+                name,
+                municipality,
+                operator_body,
+                opened_on,
+                closed_on,
+            };
+            let center = crate::domain::org::Center::parse(&input).map_err(|errors| {
+                let lines: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect();
+                anyhow::anyhow!("invalid centre: {}", lines.join("; "))
+            })?;
+            let store = crate::store::open(&settings).await?;
+            store.migrate().await?;
+            anyhow::ensure!(
+                store.codes().await?.is_municipality(&center.municipality),
+                "unknown municipality {}",
+                center.municipality
+            );
+            store.upsert_center(&center).await?;
+            tracing::info!(code = %center.code, name = %center.name, "centre saved");
         }
         Command::Admin(AdminCommand::Unlock { username }) => {
             let store = crate::store::open(&settings).await?;
