@@ -7,3 +7,4 @@ pub mod master;
 pub mod meta;
 pub mod person;
 pub mod stats;
+pub mod sync;
