@@ -8,3 +8,4 @@ pub mod codes;
 pub mod org;
 pub mod period_lock;
 pub mod person;
+pub mod sync;

@@ -19,6 +19,7 @@ use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
 use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
+use crate::domain::sync::{OutboxState, OutgoingBatch};
 
 /// What can go wrong in storage, in storage words.
 #[derive(Debug, thiserror::Error)]
@@ -202,6 +203,27 @@ pub trait Store: Send + Sync {
     // Audit.
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+
+    // Synchronisation, centre side: the outbox of changes to facts (centre nodes only; on the
+    // hub these answer `NotFound`). Once started, every write to persons, activities,
+    // participations and sites adds its entry in its own transaction.
+    /// Starts synchronisation of `center` on first use: a new stream whose first entries are a
+    /// full snapshot of what the node holds. Returns whether it started now.
+    async fn sync_start(&self, center: &str) -> StoreResult<bool>;
+    /// Starts a new stream with a full snapshot, replacing the entries not yet acknowledged;
+    /// returns how many entries the snapshot has.
+    async fn sync_resnapshot(&self, center: &str) -> StoreResult<usize>;
+    /// The batch to deliver: the one in flight again, unchanged, or the next entries waiting.
+    async fn sync_next_batch(
+        &self,
+        max_entries: usize,
+        max_bytes: usize,
+    ) -> StoreResult<Option<OutgoingBatch>>;
+    /// The hub acknowledged everything up to `last_seq`.
+    async fn sync_acknowledge(&self, batch_seq: u64, last_seq: u64, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn sync_failed(&self, error: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The outbox and its delivery, once synchronisation has started.
+    async fn sync_outbox(&self) -> StoreResult<Option<OutboxState>>;
 }
 
 /// Opens the store named by the configured database URL.

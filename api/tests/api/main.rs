@@ -8,4 +8,5 @@ mod openapi;
 mod persons;
 mod roles;
 mod stats;
+mod sync_outbox;
 mod validation;

@@ -5,11 +5,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use shared::common_id::CommonId;
 use uuid::Uuid;
 
-use super::{parse_date, parse_ts, period_locks, ts};
+use super::{outbox, parse_date, parse_ts, period_locks, ts};
 use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Detail, Participation, PersonParticipationRow,
     Snapshot, Unregistered,
 };
+use crate::domain::sync::Change;
 use crate::store::{Recorded, StoreError, StoreResult};
 
 fn conversion(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
@@ -84,15 +85,33 @@ fn participations(c: &Connection, id: &str) -> StoreResult<Vec<Participation>> {
     Ok(rows)
 }
 
-/// The activity `id`, when it exists (and, given `center`, belongs to it).
-fn find(c: &Connection, center: Option<&str>, id: &str, with_notes: bool) -> StoreResult<Option<Activity>> {
+/// The title column where there is one: the hub's activities have none (free text stays on the
+/// centre node).
+fn title_column(with_notes: bool) -> &'static str {
+    if with_notes {
+        "title"
+    } else {
+        "NULL"
+    }
+}
+
+/// The activity `id`, when it exists (and, given `center`, belongs to it). Without notes (on
+/// the hub, or for the sync outbox) neither the note nor the title is read.
+pub(super) fn find(
+    c: &Connection,
+    center: Option<&str>,
+    id: &str,
+    with_notes: bool,
+) -> StoreResult<Option<Activity>> {
+    let sql = format!(
+        "SELECT id, center, site, date, function, {}, start_time, end_time, staff_count,
+                volunteer_count, unregistered_elderly, unregistered_disabled, unregistered_child,
+                unregistered_other, created_at, updated_at
+         FROM activities WHERE id = ?1 AND (?2 IS NULL OR center = ?2)",
+        title_column(with_notes)
+    );
     let found = c
-        .prepare_cached(
-            "SELECT id, center, site, date, function, title, start_time, end_time, staff_count,
-                    volunteer_count, unregistered_elderly, unregistered_disabled, unregistered_child,
-                    unregistered_other, created_at, updated_at
-             FROM activities WHERE id = ?1 AND (?2 IS NULL OR center = ?2)",
-        )?
+        .prepare_cached(&sql)?
         .query_row(params![id, center], |r| {
             Ok(Activity {
                 record: ActivityRecord {
@@ -137,7 +156,7 @@ fn load(c: &Connection, center: &str, id: &str, with_notes: bool) -> StoreResult
     find(c, Some(center), id, with_notes)?.ok_or(StoreError::NotFound)
 }
 
-fn insert_participation(tx: &Transaction, id: &str, p: &Participation) -> StoreResult<()> {
+pub(super) fn insert_participation(tx: &Transaction, id: &str, p: &Participation) -> StoreResult<()> {
     let (s, d) = (&p.snapshot, &p.detail);
     tx.prepare_cached(
         "INSERT INTO participations (activity_id, common_id, age_band, sex, reporting_group, care_level,
@@ -190,41 +209,52 @@ fn insert(tx: &Transaction, r: &ActivityRecord, with_notes: bool) -> StoreResult
     let id = r.id.to_string();
     let now = ts(Utc::now());
     let u = &r.unregistered;
-    tx.prepare_cached(
+    // The hub has no title column: `?7` is bound but not stored there.
+    let sql = if with_notes {
         "INSERT INTO activities (id, center, site, date, fiscal_year, function, title, start_time, end_time,
                                  staff_count, volunteer_count, unregistered_elderly, unregistered_disabled,
                                  unregistered_child, unregistered_other, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
-    )?
-    .execute(params![
-        id,
-        r.center,
-        r.site,
-        r.date.to_string(),
-        r.fiscal_year(),
-        r.function,
-        r.title,
-        r.start_time,
-        r.end_time,
-        r.staff_count,
-        r.volunteer_count,
-        u.elderly,
-        u.disabled,
-        u.child,
-        u.other,
-        now,
-    ])
-    .map_err(|e| {
-        if super::is_constraint(&e) {
-            StoreError::Conflict("activity_id")
-        } else {
-            e.into()
-        }
-    })?;
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)"
+    } else {
+        "INSERT INTO activities (id, center, site, date, fiscal_year, function, start_time, end_time,
+                                 staff_count, volunteer_count, unregistered_elderly, unregistered_disabled,
+                                 unregistered_child, unregistered_other, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)"
+    };
+    tx.prepare_cached(sql)?
+        .execute(params![
+            id,
+            r.center,
+            r.site,
+            r.date.to_string(),
+            r.fiscal_year(),
+            r.function,
+            r.title,
+            r.start_time,
+            r.end_time,
+            r.staff_count,
+            r.volunteer_count,
+            u.elderly,
+            u.disabled,
+            u.child,
+            u.other,
+            now,
+        ])
+        .map_err(|e| {
+            if super::is_constraint(&e) {
+                StoreError::Conflict("activity_id")
+            } else {
+                e.into()
+            }
+        })?;
     for p in &r.participations {
         insert_participation(tx, &id, p)?;
     }
-    write_note(tx, &id, r.note.as_deref(), with_notes)
+    write_note(tx, &id, r.note.as_deref(), with_notes)?;
+    if with_notes {
+        outbox::record(tx, &r.center, |c| outbox::activity_change(c, &r.center, &id))?;
+    }
+    Ok(())
 }
 
 pub fn create(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Recorded<Activity>> {
@@ -281,12 +311,22 @@ pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> Store
     writable_date(&tx, &r.center, &id)?;
     period_locks::ensure_unlocked(&tx, &r.center, r.date)?;
     let u = &r.unregistered;
-    tx.execute(
+    // The hub has no title column: `?6` is bound but not stored there.
+    let sql = if with_notes {
         "UPDATE activities SET site = ?2, date = ?3, fiscal_year = ?4, function = ?5, title = ?6,
                 start_time = ?7, end_time = ?8, staff_count = ?9, volunteer_count = ?10,
                 unregistered_elderly = ?11, unregistered_disabled = ?12, unregistered_child = ?13,
                 unregistered_other = ?14, updated_at = ?15
-         WHERE id = ?1",
+         WHERE id = ?1"
+    } else {
+        "UPDATE activities SET site = ?2, date = ?3, fiscal_year = ?4, function = ?5, start_time = ?7,
+                end_time = ?8, staff_count = ?9, volunteer_count = ?10, unregistered_elderly = ?11,
+                unregistered_disabled = ?12, unregistered_child = ?13, unregistered_other = ?14,
+                updated_at = ?15
+         WHERE id = ?1"
+    };
+    tx.execute(
+        sql,
         params![
             id,
             r.site,
@@ -310,15 +350,21 @@ pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> Store
         insert_participation(&tx, &id, p)?;
     }
     write_note(&tx, &id, r.note.as_deref(), with_notes)?;
+    if with_notes {
+        outbox::record(&tx, &r.center, |c| outbox::activity_change(c, &r.center, &id))?;
+    }
     tx.commit()?;
     load(c, &r.center, &id, with_notes)
 }
 
-pub fn delete(c: &mut Connection, center: &str, id: Uuid) -> StoreResult<()> {
+pub fn delete(c: &mut Connection, center: &str, uuid: Uuid, with_notes: bool) -> StoreResult<()> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let id = id.to_string();
+    let id = uuid.to_string();
     writable_date(&tx, center, &id)?;
     tx.execute("DELETE FROM activities WHERE id = ?1", [&id])?;
+    if with_notes {
+        outbox::record(&tx, center, |_| Ok(Change::DeleteActivity(uuid)))?;
+    }
     tx.commit()?;
     Ok(())
 }
@@ -339,6 +385,14 @@ pub fn put_participation(
     )?;
     insert_participation(&tx, &id, p)?;
     touch(&tx, &id)?;
+    if with_notes {
+        outbox::record(&tx, center, |_| {
+            Ok(Change::PutParticipation {
+                activity,
+                participation: p.clone(),
+            })
+        })?;
+    }
     tx.commit()?;
     load(c, center, &id, with_notes)
 }
@@ -361,13 +415,26 @@ pub fn delete_participation(
         return Err(StoreError::NotFound);
     }
     touch(&tx, &id)?;
+    if with_notes {
+        outbox::record(&tx, center, |_| {
+            Ok(Change::DeleteParticipation {
+                activity,
+                common_id: common_id.clone(),
+            })
+        })?;
+    }
     tx.commit()?;
     load(c, center, &id, with_notes)
 }
 
-pub fn list(c: &mut Connection, center: &str, q: &ActivityQuery) -> StoreResult<Vec<ActivityListItem>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT a.id, a.site, a.date, a.function, a.title, a.start_time, a.end_time, a.staff_count,
+pub fn list(
+    c: &mut Connection,
+    center: &str,
+    q: &ActivityQuery,
+    with_notes: bool,
+) -> StoreResult<Vec<ActivityListItem>> {
+    let sql = format!(
+        "SELECT a.id, a.site, a.date, a.function, {}, a.start_time, a.end_time, a.staff_count,
                 a.volunteer_count, a.unregistered_elderly, a.unregistered_disabled, a.unregistered_child,
                 a.unregistered_other,
                 (SELECT count(*) FROM participations p WHERE p.activity_id = a.id)
@@ -376,7 +443,9 @@ pub fn list(c: &mut Connection, center: &str, q: &ActivityQuery) -> StoreResult<
            AND (?4 IS NULL OR a.function = ?4)
            AND (?5 IS NULL OR a.site = ?5)
          ORDER BY a.date, a.start_time IS NULL, a.start_time, a.function, a.id",
-    )?;
+        title_column(with_notes)
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(
             params![center, q.from.to_string(), q.to.to_string(), q.function, q.site],
@@ -411,6 +480,7 @@ pub fn of_person(
     common_id: &CommonId,
     offset: u64,
     limit: u64,
+    with_notes: bool,
 ) -> StoreResult<(Vec<PersonParticipationRow>, u64)> {
     let total: i64 = c
         .prepare_cached(
@@ -419,11 +489,12 @@ pub fn of_person(
         )?
         .query_row(params![common_id.as_str(), center], |r| r.get(0))?;
     let sql = format!(
-        "SELECT a.id, a.date, a.site, a.function, a.title, {PARTICIPATION_COLUMNS}
+        "SELECT a.id, a.date, a.site, a.function, {}, {PARTICIPATION_COLUMNS}
          FROM participations p JOIN activities a ON a.id = p.activity_id
          WHERE p.common_id = ?1 AND a.center = ?2
          ORDER BY a.date DESC, a.start_time DESC, a.id
-         LIMIT ?3 OFFSET ?4"
+         LIMIT ?3 OFFSET ?4",
+        title_column(with_notes)
     );
     let rows = c
         .prepare_cached(&sql)?

@@ -5,8 +5,9 @@ use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use shared::dto::meta::NodeRole;
 
-/// `(version, name, sql)`, in order. Files whose name contains `center_` create identity
-/// tables and run on centre nodes only. A test checks this list against `migrations/sqlite/`.
+/// `(version, name, sql)`, in order. Files whose name starts with `center_` create identity
+/// tables and run on centre nodes only; files whose name starts with `hub_` run on the hub only.
+/// A test checks this list against `migrations/sqlite/`.
 pub const MIGRATIONS: &[(u32, &str, &str)] = &[
     (
         1,
@@ -33,11 +34,37 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "center_activity_notes",
         include_str!("../../../../migrations/sqlite/0005_center_activity_notes.sql"),
     ),
+    (
+        6,
+        "center_sync_outbox",
+        include_str!("../../../../migrations/sqlite/0006_center_sync_outbox.sql"),
+    ),
+    (
+        7,
+        "hub_sync",
+        include_str!("../../../../migrations/sqlite/0007_hub_sync.sql"),
+    ),
+    (
+        8,
+        "hub_no_activity_title",
+        include_str!("../../../../migrations/sqlite/0008_hub_no_activity_title.sql"),
+    ),
+    (
+        9,
+        "ops_alerts",
+        include_str!("../../../../migrations/sqlite/0009_ops_alerts.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.
 pub fn applies_to(name: &str, role: NodeRole) -> bool {
-    role == NodeRole::Center || !name.starts_with("center_")
+    if name.starts_with("center_") {
+        role == NodeRole::Center
+    } else if name.starts_with("hub_") {
+        role == NodeRole::Hub
+    } else {
+        true
+    }
 }
 
 /// Applies every pending migration, each in its own transaction; returns how many ran.
@@ -129,6 +156,31 @@ mod tests {
         assert_eq!(count("center_activity_notes"), 0);
         assert_eq!(count("activities"), 1);
         assert_eq!(count("participations"), 1);
+    }
+
+    #[test]
+    fn hub_only_migrations_run_on_the_hub_only() {
+        assert!(applies_to("hub_sync", NodeRole::Hub));
+        assert!(!applies_to("hub_sync", NodeRole::Center));
+        assert!(!applies_to("center_sync_outbox", NodeRole::Hub));
+        assert!(applies_to("activities", NodeRole::Hub) && applies_to("activities", NodeRole::Center));
+        let mut hub = Connection::open_in_memory().unwrap();
+        run(&mut hub, NodeRole::Hub).unwrap();
+        let columns = |conn: &Connection, table: &str| -> Vec<String> {
+            let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)").unwrap();
+            stmt.query_map([table], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        assert!(!columns(&hub, "activities").contains(&"title".to_owned()));
+        assert!(columns(&hub, "sync_credentials").contains(&"token_hash".to_owned()));
+        assert!(columns(&hub, "sync_outbox").is_empty());
+        let mut centre = Connection::open_in_memory().unwrap();
+        run(&mut centre, NodeRole::Center).unwrap();
+        assert!(columns(&centre, "activities").contains(&"title".to_owned()));
+        assert!(columns(&centre, "sync_credentials").is_empty());
+        assert!(columns(&centre, "sync_outbox").contains(&"payload".to_owned()));
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod audit;
 mod extracts;
 pub mod migrations;
 mod org;
+mod outbox;
 mod period_locks;
 mod persons;
 mod stats;
@@ -28,6 +29,7 @@ use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
 use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
+use crate::domain::sync::{OutboxState, OutgoingBatch};
 use uuid::Uuid;
 
 pub struct SqliteStore {
@@ -170,8 +172,8 @@ impl Store for SqliteStore {
         self.run(move |c| org::sites(c, center.as_deref())).await
     }
     async fn upsert_site(&self, site: &Site) -> StoreResult<()> {
-        let site = site.clone();
-        self.run(move |c| org::upsert_site(c, &site)).await
+        let (site, outbox) = (site.clone(), self.has_identity());
+        self.run(move |c| org::upsert_site(c, &site, outbox)).await
     }
 
     async fn create_account(&self, account: &NewAccountRecord) -> StoreResult<Account> {
@@ -311,8 +313,8 @@ impl Store for SqliteStore {
     }
     #[tracing::instrument(skip(self))]
     async fn delete_activity(&self, center: &str, id: Uuid) -> StoreResult<()> {
-        let center = center.to_owned();
-        self.run(move |c| activities::delete(c, &center, id)).await
+        let (center, notes) = (center.to_owned(), self.has_identity());
+        self.run(move |c| activities::delete(c, &center, id, notes)).await
     }
     #[tracing::instrument(skip(self, participation))]
     async fn put_participation(
@@ -338,8 +340,9 @@ impl Store for SqliteStore {
     }
     #[tracing::instrument(skip(self))]
     async fn activities(&self, center: &str, query: &ActivityQuery) -> StoreResult<Vec<ActivityListItem>> {
-        let (center, query) = (center.to_owned(), query.clone());
-        self.run(move |c| activities::list(c, &center, &query)).await
+        let (center, query, notes) = (center.to_owned(), query.clone(), self.has_identity());
+        self.run(move |c| activities::list(c, &center, &query, notes))
+            .await
     }
     #[tracing::instrument(skip(self))]
     async fn participations_of(
@@ -349,8 +352,8 @@ impl Store for SqliteStore {
         offset: u64,
         limit: u64,
     ) -> StoreResult<(Vec<PersonParticipationRow>, u64)> {
-        let (center, id) = (center.to_owned(), common_id.clone());
-        self.run(move |c| activities::of_person(c, &center, &id, offset, limit))
+        let (center, id, notes) = (center.to_owned(), common_id.clone(), self.has_identity());
+        self.run(move |c| activities::of_person(c, &center, &id, offset, limit, notes))
             .await
     }
 
@@ -393,6 +396,42 @@ impl Store for SqliteStore {
     async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         let query = query.clone();
         self.run(move |c| audit::query(c, &query)).await
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn sync_start(&self, center: &str) -> StoreResult<bool> {
+        self.require_identity()?;
+        let center = center.to_owned();
+        self.run(move |c| outbox::start(c, &center)).await
+    }
+    #[tracing::instrument(skip(self))]
+    async fn sync_resnapshot(&self, center: &str) -> StoreResult<usize> {
+        self.require_identity()?;
+        let center = center.to_owned();
+        self.run(move |c| outbox::resnapshot(c, &center)).await
+    }
+    async fn sync_next_batch(
+        &self,
+        max_entries: usize,
+        max_bytes: usize,
+    ) -> StoreResult<Option<OutgoingBatch>> {
+        self.require_identity()?;
+        self.run(move |c| outbox::next_batch(c, max_entries, max_bytes))
+            .await
+    }
+    async fn sync_acknowledge(&self, batch_seq: u64, last_seq: u64, at: DateTime<Utc>) -> StoreResult<()> {
+        self.require_identity()?;
+        self.run(move |c| outbox::acknowledge(c, batch_seq, last_seq, at))
+            .await
+    }
+    async fn sync_failed(&self, error: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        self.require_identity()?;
+        let error = error.to_owned();
+        self.run(move |c| outbox::failed(c, &error, at)).await
+    }
+    async fn sync_outbox(&self) -> StoreResult<Option<OutboxState>> {
+        self.require_identity()?;
+        self.run(outbox::state).await
     }
 }
 

@@ -5,6 +5,7 @@ use rusqlite::{params, Connection, Row};
 use super::{is_constraint, parse_date, parse_opt_date};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
+use crate::domain::sync::Change;
 use crate::store::{StoreError, StoreResult};
 
 fn code_item(r: &Row) -> rusqlite::Result<CodeItem> {
@@ -120,8 +121,11 @@ pub fn sites(c: &mut Connection, center: Option<&str>) -> StoreResult<Vec<Site>>
     Ok(rows)
 }
 
-pub fn upsert_site(c: &mut Connection, site: &Site) -> StoreResult<()> {
-    c.execute(
+/// Creates or changes a site; on a centre node (`with_outbox`) the change also goes to the sync
+/// outbox, in the same transaction.
+pub fn upsert_site(c: &mut Connection, site: &Site, with_outbox: bool) -> StoreResult<()> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute(
         "INSERT INTO sites (code, center, name, opened_on, closed_on) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (code) DO UPDATE SET
              name = excluded.name, opened_on = excluded.opened_on, closed_on = excluded.closed_on
@@ -141,5 +145,9 @@ pub fn upsert_site(c: &mut Connection, site: &Site) -> StoreResult<()> {
             e.into()
         }
     })?;
+    if with_outbox {
+        super::outbox::record(&tx, &site.center, |_| Ok(Change::UpsertSite(site.clone())))?;
+    }
+    tx.commit()?;
     Ok(())
 }

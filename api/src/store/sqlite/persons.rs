@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use shared::common_id::{CenterCode, CommonId};
 use shared::kana::normalize_kana;
 
-use super::{is_constraint, parse_date, parse_opt_date, parse_ts, ts};
+use super::{is_constraint, outbox, parse_date, parse_opt_date, parse_ts, ts};
 use crate::domain::person::{
     name_key, Disability, Ending, Facts, Identity, Person, PersonQuery, PersonRecord,
 };
@@ -148,6 +148,9 @@ pub fn register(
         }
     })?;
     write_details(&tx, center.as_str(), id.as_str(), record)?;
+    outbox::record(&tx, center.as_str(), |c| {
+        outbox::person_change(c, center.as_str(), &id)
+    })?;
     tx.commit()?;
     get(c, center.as_str(), &id)
 }
@@ -273,12 +276,14 @@ pub fn update(c: &mut Connection, center: &str, id: &CommonId, record: &PersonRe
         return Err(StoreError::NotFound);
     }
     write_details(&tx, center, id.as_str(), record)?;
+    outbox::record(&tx, center, |c| outbox::person_change(c, center, id))?;
     tx.commit()?;
     get(c, center, id)
 }
 
 pub fn end(c: &mut Connection, center: &str, id: &CommonId, ending: &Ending) -> StoreResult<Person> {
-    let n = c
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let n = tx
         .execute(
             "UPDATE persons SET ended_on = ?3, end_reason = ?4, updated_at = ?5
              WHERE center = ?1 AND common_id = ?2",
@@ -300,6 +305,8 @@ pub fn end(c: &mut Connection, center: &str, id: &CommonId, ending: &Ending) -> 
     if n == 0 {
         return Err(StoreError::NotFound);
     }
+    outbox::record(&tx, center, |c| outbox::person_change(c, center, id))?;
+    tx.commit()?;
     get(c, center, id)
 }
 
