@@ -12,9 +12,10 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::dto::auth::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
-use shared::dto::master::{CenterView, MasterItem, MunicipalityView};
+use shared::dto::master::{CenterView, MasterItem, MunicipalityView, SiteView};
 use shared::dto::meta::MetaView;
 use shared::dto::person::{EndRegistration, PersonInput, PersonPage, PersonView};
+use shared::dto::stats::StatsResponse;
 use shared::error::Problem;
 
 use crate::session::Session;
@@ -228,6 +229,95 @@ pub async fn end_registration(
     })
     .await?;
     read_json(response).await
+}
+
+// ---- figures ----------------------------------------------------------------------------
+
+/// What to ask `GET /stats` for. The figures page keeps the same parameters in its own URL.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatsQuery {
+    /// Measure codes (`participations`, `unique_persons`, …), at least one.
+    pub measures: Vec<String>,
+    /// Dimension codes to break down by, in order; empty for one total row.
+    pub rows: Vec<String>,
+    /// `FY2024`, `FY2024Q1` or `2024-04`; empty when `from` and `to` are given.
+    pub period: String,
+    pub from: String,
+    pub to: String,
+    /// `(dimension, codes)`: each becomes one `filter=dimension:code;code`.
+    pub filters: Vec<(String, Vec<String>)>,
+}
+
+impl StatsQuery {
+    /// The query's parameters (without `format`, `labels`, `totals`), unencoded.
+    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if !self.measures.is_empty() {
+            pairs.push(("measures", self.measures.join(",")));
+        }
+        if !self.rows.is_empty() {
+            pairs.push(("rows", self.rows.join(",")));
+        }
+        if !self.period.is_empty() {
+            pairs.push(("period", self.period.clone()));
+        } else {
+            pairs.push(("from", self.from.clone()));
+            pairs.push(("to", self.to.clone()));
+        }
+        for (dimension, codes) in &self.filters {
+            if !codes.is_empty() {
+                pairs.push(("filter", format!("{dimension}:{}", codes.join(";"))));
+            }
+        }
+        pairs
+    }
+
+    fn url(&self, extra: &[(&'static str, &str)]) -> String {
+        let mut pairs = self.query_pairs();
+        pairs.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let query_string = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        url(&format!("/stats?{query_string}"))
+    }
+}
+
+/// `GET /stats` as JSON with Japanese labels beside the codes and the server's grand total.
+pub async fn stats(session: Session, query: &StatsQuery) -> Result<StatsResponse, ApiError> {
+    get_json(session, query.url(&[("totals", "true"), ("labels", "ja")])).await
+}
+
+/// `GET /stats?format=csv`: the same table as a CSV file for Excel, in `encoding`
+/// (`utf-8-bom` or `cp932`), as the bytes to save. The bearer token goes in the header, never
+/// in a URL the browser could keep.
+pub async fn stats_csv(session: Session, query: &StatsQuery, encoding: &str) -> Result<Vec<u8>, ApiError> {
+    let target = query.url(&[
+        ("totals", "true"),
+        ("labels", "ja"),
+        ("format", "csv"),
+        ("encoding", encoding),
+    ]);
+    let response = send_authed(session, |token| {
+        with_bearer(Request::get(&target), token)
+            .header("Accept", "text/csv, application/problem+json")
+            .build()
+            .map_err(|e| ApiError::Decode(e.to_string()))
+    })
+    .await?;
+    if !response.ok() {
+        return Err(error_from(response).await);
+    }
+    response
+        .binary()
+        .await
+        .map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// `GET /master/sites`: the サテライト of every centre.
+pub async fn master_sites(session: Session) -> Result<Vec<SiteView>, ApiError> {
+    get_json(session, url("/master/sites")).await
 }
 
 // ---- plumbing ----------------------------------------------------------------------------

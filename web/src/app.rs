@@ -9,9 +9,12 @@ use leptos_router::path;
 use crate::api;
 use crate::components::app_header::{AppHeader, HeaderInfo};
 use crate::components::messages::{focus_element, Loading};
+use crate::figures::figures_allowed;
 use crate::format::scope_label;
 use crate::master::Master;
 use crate::node::{node_role_label, persons_allowed, Node};
+use crate::pages::figures::FiguresPage;
+use crate::pages::overview::OverviewPage;
 use crate::pages::{
     home::HomePage, login::LoginPage, not_found::NotFoundPage, person_detail::PersonDetailPage,
     person_edit::PersonEditPage, person_end::PersonEndPage, person_list::PersonListPage,
@@ -24,6 +27,9 @@ pub const LOGIN_PATH: &str = "/login";
 pub const HOME_PATH: &str = "/";
 /// The people registry.
 pub const PERSONS_PATH: &str = "/persons";
+/// Figures (集計) and the year at a glance (概況), for every role with figures.
+pub const FIGURES_PATH: &str = "/figures";
+pub const OVERVIEW_PATH: &str = "/overview";
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -59,6 +65,10 @@ fn Shell() -> impl IntoView {
         let mut nav = vec![(HOME_PATH, "ホーム", "nav-home")];
         if meta.as_ref().is_some_and(persons_allowed) {
             nav.push((PERSONS_PATH, "利用者", "nav-persons"));
+        }
+        if meta.as_ref().is_some_and(figures_allowed) {
+            nav.push((OVERVIEW_PATH, "概況", "nav-overview"));
+            nav.push((FIGURES_PATH, "集計", "nav-figures"));
         }
         Some(HeaderInfo {
             node_role: meta.as_ref().map(|m| node_role_label(m.node_role)),
@@ -103,6 +113,14 @@ fn Shell() -> impl IntoView {
             HOME_PATH
         } else {
             LOGIN_PATH
+        }
+    };
+    // Figures: every role but the operator; `None` (wait) while /meta loads.
+    let figures_open = move || {
+        if session.is_signed_in() {
+            node.get().map(|meta| meta.is_ok_and(|m| figures_allowed(&m)))
+        } else {
+            Some(false)
         }
     };
     let loading = || view! { <Loading /> };
@@ -160,6 +178,20 @@ fn Shell() -> impl IntoView {
                     path=path!("/persons/:id/end")
                     view=PersonEndPage
                     condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/figures")
+                    view=FiguresPage
+                    condition=figures_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/overview")
+                    view=OverviewPage
+                    condition=figures_open
                     redirect_path=away_from_persons
                     fallback=loading
                 />

@@ -9,6 +9,8 @@ pub mod api;
 pub mod app;
 pub mod clock;
 pub mod components;
+pub mod download;
+pub mod figures;
 pub mod format;
 pub mod forms;
 pub mod master;

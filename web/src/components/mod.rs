@@ -3,10 +3,14 @@
 pub mod account_summary;
 pub mod app_header;
 pub mod birth_date_input;
+pub mod chart;
 pub mod fields;
+pub mod figures_chart;
+pub mod figures_controls;
 pub mod messages;
 pub mod pagination;
 pub mod person_card;
 pub mod person_details;
 pub mod person_form;
 pub mod person_table;
+pub mod stats_table;

@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::app::PERSONS_PATH;
+use crate::app::{FIGURES_PATH, OVERVIEW_PATH, PERSONS_PATH};
 use crate::components::account_summary::AccountSummary;
+use crate::figures::figures_allowed;
 use crate::format::scope_label;
 use crate::master::Master;
 use crate::node::{node_role_label, persons_allowed, Node};
@@ -60,11 +61,31 @@ pub fn HomePage() -> impl IntoView {
         })
     };
 
+    let figures = move || {
+        node.meta().filter(figures_allowed).map(|_| {
+            view! {
+                <section class="card" aria-labelledby="home-figures-title">
+                    <h3 id="home-figures-title">"集計"</h3>
+                    <p>"利用範囲の実利用者数・延べ利用者数などを、年度・月・期間ごとに表とグラフで確認し、CSV に保存・印刷できます。"</p>
+                    <div class="actions">
+                        <a class="button button-primary" href=OVERVIEW_PATH data-testid="home-overview-link">
+                            "概況を見る"
+                        </a>
+                        <a class="button" href=FIGURES_PATH data-testid="home-figures-link">
+                            "集計する"
+                        </a>
+                    </div>
+                </section>
+            }
+        })
+    };
+
     view! {
         <section class="page page-home" data-testid="page-home" aria-labelledby="home-title">
             <h1 id="home-title">"ホーム"</h1>
             <div class="home-grid">
                 {shortcuts}
+                {figures}
                 <section class="card" aria-labelledby="home-account-title">
                     <h3 id="home-account-title">"ログイン中のアカウント"</h3>
                     {summary}

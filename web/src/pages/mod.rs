@@ -1,8 +1,10 @@
 //! One routed page per file; pages read the session from context and call `crate::api`.
 
+pub mod figures;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod overview;
 pub mod person_detail;
 pub mod person_edit;
 pub mod person_end;

@@ -1,0 +1,452 @@
+//! 集計: figures for the caller's scope (the server applies it). Choose the period, breakdowns,
+//! filters and measures; read the table with its totals and a chart; download it as CSV for
+//! Excel; print it on A4 portrait. The choices live in the URL with the API's parameter names.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use shared::dates::fiscal_year;
+use shared::dto::auth::Scope;
+use shared::dto::stats::StatsMeta;
+
+use crate::api::{self, StatsQuery};
+use crate::app::FIGURES_PATH;
+use crate::clock::today_jst;
+use crate::components::figures_chart::FiguresChart;
+use crate::components::figures_controls::{FigureChoices, FiguresControls, FilterOffer, PeriodKind};
+use crate::components::messages::{ErrorAlert, Loading};
+use crate::components::stats_table::StatsTable;
+use crate::figures::{
+    dimension_label, figures_url, filter_choices, measure_label, offered_dimension, query_from_url, Lists,
+    Period, Table, DIMENSIONS, FILTER_DIMENSIONS,
+};
+use crate::format::{iso, scope_label};
+use crate::master::Master;
+use crate::session::Session;
+use crate::{download, format};
+
+/// CSV encodings offered: `(API value, label)`; the first is the default.
+const CSV_ENCODINGS: [(&str, &str); 2] = [
+    ("utf-8-bom", "Excel 用（UTF-8 BOM 付き）"),
+    ("cp932", "Shift_JIS（古い Excel 用）"),
+];
+
+/// One answer of the server, with the query it answers.
+#[derive(Clone)]
+struct Answer {
+    query: StatsQuery,
+    period: Period,
+    table: Table,
+    meta: StatsMeta,
+}
+
+#[component]
+pub fn FiguresPage() -> impl IntoView {
+    let session = Session::expect();
+    let master = Master::expect();
+    let lists = Lists::new(session);
+    let navigate = use_navigate();
+    let today = today_jst();
+    let current_fy = fiscal_year(today);
+    let scope = session
+        .account()
+        .map_or(Scope::Prefecture, |account| account.scope);
+
+    let (period, initial) = query_from_url(&use_query_map().get_untracked(), today);
+    let choices = choices_from(&period, &initial, today);
+
+    // What the choices ask for, or why they cannot be asked yet.
+    let chosen = Memo::new(move |_| chosen_query(choices));
+
+    Effect::new(move |previous: Option<String>| {
+        let target = match chosen.get() {
+            Ok((_, query)) => figures_url(FIGURES_PATH, &query),
+            Err(_) => previous.clone().unwrap_or_default(),
+        };
+        if previous.is_some() && previous.as_ref() != Some(&target) {
+            navigate(
+                &target,
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+        target
+    });
+
+    let answer = LocalResource::new(move || {
+        let chosen = chosen.get();
+        async move {
+            let (period, query) = chosen.ok()?;
+            Some(api::stats(session, &query).await.map(|response| Answer {
+                query,
+                period,
+                table: Table::from_response(&response),
+                meta: response.meta,
+            }))
+        }
+    });
+    let busy = move || match (chosen.get(), answer.get().flatten()) {
+        (Ok((_, query)), Some(Ok(a))) => a.query != query,
+        (Ok(_), Some(Err(_))) => false,
+        (Ok(_), None) => true,
+        (Err(_), _) => false,
+    };
+
+    let offers = Signal::derive({
+        let scope = scope.clone();
+        move || {
+            let (Some(data), Some(Ok(lists))) = (master.data(), lists.get()) else {
+                return Vec::new();
+            };
+            FILTER_DIMENSIONS
+                .iter()
+                .filter(|d| offered_dimension(&scope, d))
+                .map(|&d| FilterOffer {
+                    dimension: d,
+                    label: dimension_label(d),
+                    choices: filter_choices(d, &scope, &data, &lists),
+                })
+                .filter(|o| !o.choices.is_empty())
+                .collect()
+        }
+    });
+    let dimensions: Vec<(&'static str, &'static str)> = DIMENSIONS
+        .iter()
+        .copied()
+        .filter(|(d, _)| offered_dimension(&scope, d))
+        .collect();
+
+    let chart_measure = RwSignal::new(String::new());
+    let encoding = RwSignal::new(CSV_ENCODINGS[0].0.to_owned());
+    let csv_status = RwSignal::new(None::<Result<String, String>>);
+    let downloading = RwSignal::new(false);
+
+    let on_download = move |_| {
+        let Ok((period, query)) = chosen.get_untracked() else {
+            return;
+        };
+        if downloading.get_untracked() {
+            return;
+        }
+        downloading.set(true);
+        csv_status.set(None);
+        let encoding = encoding.get_untracked();
+        spawn_local(async move {
+            let result = api::stats_csv(session, &query, &encoding).await;
+            let status = match result {
+                Ok(bytes) => {
+                    let filename = format!("attaka-stats-{}.csv", period.slug());
+                    let mime = if encoding == "cp932" {
+                        "text/csv;charset=shift_jis"
+                    } else {
+                        "text/csv;charset=utf-8"
+                    };
+                    download::save(&bytes, &filename, mime)
+                        .map(|()| format!("{filename} をダウンロードしました。"))
+                        .map_err(|e| format!("ファイルを保存できませんでした（{e}）。"))
+                }
+                Err(e) => Err(e.full_message()),
+            };
+            csv_status.set(Some(status));
+            downloading.set(false);
+        });
+    };
+
+    let scope_text = {
+        let scope = scope.clone();
+        move || scope_label(&scope, master.data().as_deref())
+    };
+
+    let results = move || {
+        let invalid = chosen.with(|c| c.as_ref().err().cloned());
+        if let Some(message) = invalid {
+            return view! { <p class="alert alert-info" data-testid="figures-invalid">{message}</p> }
+                .into_any();
+        }
+        match answer.get().flatten() {
+            None => view! { <Loading /> }.into_any(),
+            Some(Err(e)) => {
+                let message = e.full_message();
+                view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="figures-error" /> }
+                    .into_any()
+            }
+            Some(Ok(a)) => {
+                let measure = {
+                    let wanted = chart_measure.get();
+                    if a.table.measure_index(&wanted).is_some() {
+                        wanted
+                    } else {
+                        a.table.measures.first().cloned().unwrap_or_default()
+                    }
+                };
+                let caption = format!("集計表　{}", a.period.label());
+                let filters = filter_text(&a.query, &offers.get());
+                view! {
+                    <ResultHeader answer=a.clone() scope=scope_text() filters />
+                    <Notes meta=a.meta.clone() has_suppressed=a.table.has_suppressed />
+                    <div class="chart-head no-print">
+                        <label for="figures-chart-measure">"グラフに表示する項目"</label>
+                        <select
+                            id="figures-chart-measure"
+                            data-testid="figures-chart-measure"
+                            on:change=move |ev| chart_measure.set(event_target_value(&ev))
+                        >
+                            {a
+                                .table
+                                .measures
+                                .iter()
+                                .map(|m| {
+                                    let selected = *m == measure;
+                                    view! { <option value=m.clone() selected=selected>{measure_label(m).to_owned()}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    </div>
+                    <FiguresChart table=a.table.clone() measure />
+                    <StatsTable table=a.table caption testid="figures-table" />
+                }
+                .into_any()
+            }
+        }
+    };
+
+    view! {
+        <section class="page page-figures" data-testid="page-figures" aria-labelledby="figures-title">
+            <div class="page-head no-print">
+                <h1 id="figures-title">"集計"</h1>
+                <div class="toolbar toolbar-end">
+                    <label class="inline-label" for="figures-csv-encoding">"CSV の文字コード"</label>
+                    <select
+                        id="figures-csv-encoding"
+                        class="select-inline"
+                        data-testid="figures-csv-encoding"
+                        on:change=move |ev| encoding.set(event_target_value(&ev))
+                    >
+                        {CSV_ENCODINGS
+                            .iter()
+                            .map(|(value, label)| {
+                                view! {
+                                    <option value=*value prop:selected=move || encoding.with(|e| e == value)>
+                                        {*label}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <button
+                        type="button"
+                        class="button"
+                        data-testid="figures-csv-download"
+                        disabled=move || downloading.get() || chosen.with(Result::is_err)
+                        on:click=on_download
+                    >
+                        {move || if downloading.get() { "作成中…" } else { "CSV ダウンロード" }}
+                    </button>
+                    <button
+                        type="button"
+                        class="button button-primary"
+                        data-testid="figures-print"
+                        on:click=|_| print()
+                    >
+                        "印刷"
+                    </button>
+                </div>
+            </div>
+            {move || {
+                csv_status
+                    .get()
+                    .map(|status| match status {
+                        Ok(message) => {
+                            view! { <p class="alert alert-success no-print" role="status" data-testid="figures-csv-status">{message}</p> }
+                                .into_any()
+                        }
+                        Err(message) => {
+                            view! { <p class="alert alert-error no-print" role="alert" data-testid="figures-csv-error">{message}</p> }
+                                .into_any()
+                        }
+                    })
+            }}
+            <div class="figures-layout">
+                <FiguresControls choices current_fiscal_year=current_fy dimensions filters=offers />
+                <div
+                    class="figures-result"
+                    data-testid="figures-result"
+                    aria-live="polite"
+                    aria-busy=move || if busy() { "true" } else { "false" }
+                >
+                    {results}
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// What the table covers: period, scope, filters; on paper also the title and when it was made.
+#[component]
+fn ResultHeader(answer: Answer, scope: String, filters: Option<String>) -> impl IntoView {
+    let generated = answer.meta.generated_at.format("%Y-%m-%d %H:%M").to_string();
+    let range = format!(
+        "{}〜{}",
+        format::wareki_with_seireki(answer.meta.from),
+        format::wareki_with_seireki(answer.meta.to)
+    );
+    view! {
+        <header class="result-header">
+            <h2 class="print-only print-title">"あったかふれあいセンター 集計表"</h2>
+            <p class="result-period" data-testid="figures-period-label">{answer.period.label()}</p>
+            <dl class="result-facts">
+                <dt>"期間"</dt>
+                <dd data-testid="figures-range">{range}</dd>
+                <dt>"範囲"</dt>
+                <dd class="long-text" data-testid="figures-scope">{scope}</dd>
+                {filters
+                    .map(|text| {
+                        view! {
+                            <dt>"絞り込み"</dt>
+                            <dd class="long-text" data-testid="figures-filters">{text}</dd>
+                        }
+                    })}
+                <dt class="print-only">"作成日時"</dt>
+                <dd class="print-only">{generated}</dd>
+            </dl>
+        </header>
+    }
+}
+
+/// `機能：集い・訪問　性別：女` from the query's filters, with labels where they are known.
+fn filter_text(query: &StatsQuery, offers: &[FilterOffer]) -> Option<String> {
+    let parts: Vec<String> = query
+        .filters
+        .iter()
+        .map(|(d, codes)| {
+            let choices = offers
+                .iter()
+                .find(|o| o.dimension == d)
+                .map(|o| o.choices.as_slice());
+            let labels: Vec<&str> = codes
+                .iter()
+                .map(|code| {
+                    choices
+                        .and_then(|c| c.iter().find(|(c, _)| c == code))
+                        .map_or(code.as_str(), |(_, label)| label.as_str())
+                })
+                .collect();
+            format!("{}：{}", dimension_label(d), labels.join("・"))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("　"))
+}
+
+/// The server's notes and, where cells are hidden, what `＊` means.
+#[component]
+fn Notes(meta: StatsMeta, has_suppressed: bool) -> impl IntoView {
+    let suppression = (has_suppressed || meta.suppressed_cells > 0).then(|| {
+        let threshold = meta
+            .suppression_threshold
+            .map(|k| format!("{k}人未満の"))
+            .unwrap_or_default();
+        format!(
+            "＊ は個人が特定されないよう秘匿した値です（{threshold}少ない人数と、合計から逆算できないようにした周りのセル、計{}セル）。",
+            meta.suppressed_cells
+        )
+    });
+    let notes = meta.notes;
+    (suppression.is_some() || !notes.is_empty()).then(|| {
+        view! {
+            <ul class="result-notes" data-testid="figures-notes">
+                {suppression.map(|s| view! { <li class="note-suppression" data-testid="figures-suppression-note">{s}</li> })}
+                {notes.into_iter().map(|n| view! { <li data-testid="figures-note">{n}</li> }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// The choices as the page opens them, from what the URL asked for.
+fn choices_from(period: &Period, query: &StatsQuery, today: chrono::NaiveDate) -> FigureChoices {
+    let current_fy = fiscal_year(today);
+    let (fy_start, _) = shared::dates::fiscal_year_range(current_fy);
+    let (kind, fy, quarter, month, from, to) = match period {
+        Period::FiscalYear(y) => (PeriodKind::FiscalYear, *y, 0, None, None, None),
+        Period::Quarter(y, q) => (PeriodKind::FiscalYear, *y, *q, None, None, None),
+        Period::Month(y, m) => (
+            PeriodKind::Month,
+            current_fy,
+            0,
+            Some(format!("{y}-{m:02}")),
+            None,
+            None,
+        ),
+        Period::Range(f, t) => (
+            PeriodKind::Range,
+            current_fy,
+            0,
+            None,
+            Some(iso(*f)),
+            Some(iso(*t)),
+        ),
+    };
+    let mut rows = query.rows.clone();
+    rows.sort_by_key(|r| DIMENSIONS.iter().position(|(d, _)| d == r));
+    FigureChoices {
+        kind: RwSignal::new(kind),
+        fiscal_year: RwSignal::new(fy),
+        quarter: RwSignal::new(quarter),
+        month: RwSignal::new(month.unwrap_or_else(|| today.format("%Y-%m").to_string())),
+        from: RwSignal::new(from.unwrap_or_else(|| iso(fy_start))),
+        to: RwSignal::new(to.unwrap_or_else(|| iso(today))),
+        rows: RwSignal::new(rows),
+        measures: RwSignal::new(query.measures.clone()),
+        filters: RwSignal::new(query.filters.clone()),
+    }
+}
+
+/// The query the choices make, or the reason there is none yet.
+fn chosen_query(c: FigureChoices) -> Result<(Period, StatsQuery), String> {
+    let period = match c.kind.get() {
+        PeriodKind::FiscalYear => match c.quarter.get() {
+            0 => Period::FiscalYear(c.fiscal_year.get()),
+            q => Period::Quarter(c.fiscal_year.get(), q),
+        },
+        PeriodKind::Month => Period::parse(Some(&c.month.get()), None, None)
+            .ok_or_else(|| "月を選んでください。".to_owned())?,
+        PeriodKind::Range => {
+            let (from, to) = (c.from.get(), c.to.get());
+            match Period::parse(None, Some(&from), Some(&to)) {
+                Some(Period::Range(f, t)) if f <= t => Period::Range(f, t),
+                Some(_) => return Err("終了日は開始日と同じか、それより後の日にしてください。".to_owned()),
+                None => return Err("開始日と終了日を入力してください。".to_owned()),
+            }
+        }
+    };
+    // Measures and rows in the order the API and the screens list them, whatever the clicks.
+    let mut measures = c.measures.get();
+    measures.sort_by_key(|m| crate::figures::MEASURES.iter().position(|(code, _)| code == m));
+    if measures.is_empty() {
+        return Err("集計項目を1つ以上選んでください。".to_owned());
+    }
+    let mut rows = c.rows.get();
+    rows.sort_by_key(|r| DIMENSIONS.iter().position(|(d, _)| d == r));
+    let mut filters = c.filters.get();
+    filters.sort_by_key(|(d, _)| FILTER_DIMENSIONS.iter().position(|f| f == d));
+    let mut query = StatsQuery {
+        measures,
+        rows,
+        filters,
+        ..StatsQuery::default()
+    };
+    period.apply(&mut query);
+    Ok((period, query))
+}
+
+/// Opens the browser's print dialog; the print stylesheet keeps the heading, chart and table.
+fn print() {
+    if let Some(window) = leptos::web_sys::window() {
+        if let Err(err) = window.print() {
+            leptos::logging::warn!("print failed: {err:?}");
+        }
+    }
+}
