@@ -37,6 +37,9 @@ pub enum Command {
     /// Account administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Synchronisation with the prefecture hub: credentials (hub), snapshot and status (centre).
+    #[command(subcommand)]
+    Sync(crate::sync::SyncCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,6 +178,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .with_context(|| format!("no account {username:?}"))?;
             store.unlock_account(account.id).await?;
             tracing::info!(username = %username, "account unlocked");
+        }
+        Command::Sync(command) => {
+            let report = crate::sync::run_command(command, &settings).await?;
+            use std::io::Write;
+            writeln!(std::io::stdout().lock(), "{report}")?;
         }
     }
     Ok(())

@@ -15,6 +15,56 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub log: LogSettings,
     pub stats: StatsSettings,
+    /// Centre nodes: delivery of the outbox to the prefecture hub (off unless configured).
+    #[serde(default)]
+    pub sync: SyncSettings,
+}
+
+/// `[sync]`: where a centre node sends its outbox, and how patiently.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SyncSettings {
+    /// The hub's base URL, e.g. `https://attaka-hub.example.pref.kochi.lg.jp` (HTTPS in production).
+    pub hub_url: Option<String>,
+    /// The centre's credential issued by the hub (`ats_…`); keep it out of shared files, e.g.
+    /// in `ATTAKA_SYNC__CREDENTIAL`.
+    pub credential: Option<String>,
+    /// Pause between looks at an empty outbox.
+    pub interval_ms: u64,
+    /// First pause after a failed delivery; it doubles on each failure up to `retry_max_ms`.
+    pub retry_initial_ms: u64,
+    pub retry_max_ms: u64,
+    /// Time allowed for one delivery (connect, send, acknowledgement).
+    pub request_timeout_ms: u64,
+    /// Largest batch, in entries and (roughly) in bytes of JSON; keep below the hub's
+    /// `server.body_limit`.
+    pub batch_max_entries: usize,
+    pub batch_max_bytes: usize,
+    /// Raise the `sync_backlog_stuck` alert when an entry has waited longer than this.
+    pub alert_after_seconds: i64,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        SyncSettings {
+            hub_url: None,
+            credential: None,
+            interval_ms: 2_000,
+            retry_initial_ms: 1_000,
+            retry_max_ms: 300_000,
+            request_timeout_ms: 30_000,
+            batch_max_entries: 200,
+            batch_max_bytes: 512 * 1024,
+            alert_after_seconds: 3_600,
+        }
+    }
+}
+
+impl SyncSettings {
+    /// Whether a centre node should run the sender.
+    pub fn is_configured(&self) -> bool {
+        self.hub_url.is_some() && self.credential.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,6 +189,39 @@ impl Settings {
         anyhow::ensure!(
             self.auth.lockout_threshold > 0,
             "auth.lockout_threshold must be positive"
+        );
+        self.check_sync()?;
+        Ok(())
+    }
+
+    fn check_sync(&self) -> anyhow::Result<()> {
+        let sync = &self.sync;
+        if sync.hub_url.is_none() && sync.credential.is_none() {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            self.node.role == NodeRole::Center,
+            "[sync] is for centre nodes: the hub receives batches, it does not send them"
+        );
+        let url = sync
+            .hub_url
+            .as_deref()
+            .context("sync.hub_url is required when sync.credential is set")?;
+        anyhow::ensure!(
+            url.starts_with("https://") || url.starts_with("http://"),
+            "sync.hub_url must start with https:// (or http:// for a local test hub)"
+        );
+        anyhow::ensure!(
+            sync.credential.as_deref().is_some_and(|c| !c.trim().is_empty()),
+            "sync.credential (ATTAKA_SYNC__CREDENTIAL) is required when sync.hub_url is set"
+        );
+        anyhow::ensure!(
+            sync.interval_ms > 0 && sync.retry_initial_ms > 0 && sync.retry_max_ms >= sync.retry_initial_ms,
+            "sync intervals must be positive, and retry_max_ms at least retry_initial_ms"
+        );
+        anyhow::ensure!(
+            sync.batch_max_entries > 0 && sync.batch_max_bytes > 0,
+            "sync batch limits must be positive"
         );
         Ok(())
     }

@@ -162,6 +162,15 @@ impl From<StoreError> for ApiError {
                     "{period}は締め済みのため、この期間の活動は記録・変更・削除できません。変更が必要な場合は県に締めの解除を依頼してください。"
                 ),
             },
+            StoreError::Conflict("sync_out_of_order") => ApiError::Conflict {
+                code: "sync_out_of_order",
+                detail: "このバッチはハブが適用済みの続きではありません。全件スナップショットから新しい系列で送り直してください。"
+                    .into(),
+            },
+            StoreError::Conflict("sync_foreign_record") => ApiError::Conflict {
+                code: "sync_foreign_record",
+                detail: "このIDのデータはハブでは別のセンターのものです。".into(),
+            },
             StoreError::Conflict(what) => ApiError::Conflict {
                 code: "conflict",
                 detail: format!("データが競合しました（{what}）。"),

@@ -12,4 +12,5 @@ pub mod routes;
 pub mod startup;
 pub mod stats;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

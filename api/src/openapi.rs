@@ -52,6 +52,11 @@ use crate::routes;
         routes::stats::stats,
         routes::extracts::extract,
         routes::audit::search,
+        routes::sync::receive_batch,
+        routes::sync::create_credential,
+        routes::sync::list_credentials,
+        routes::sync::revoke_credential,
+        routes::sync::status,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -63,6 +68,7 @@ use crate::routes;
         (name = "accounts", description = "アカウント・APIトークン"),
         (name = "stats", description = "統計・匿名化データ抽出"),
         (name = "operations", description = "運用・監査"),
+        (name = "sync", description = "センター→県ハブ同期（匿名化された事実のみ）"),
     )
 )]
 pub struct ApiDoc;

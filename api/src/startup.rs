@@ -36,6 +36,25 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The centre node's sync sender, when `[sync]` is configured.
+    sync_worker: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Stops a running application from elsewhere (tests restart nodes with it): the sync sender
+/// at once, then the server after its in-flight requests.
+#[derive(Clone)]
+pub struct StopHandle {
+    server: actix_web::dev::ServerHandle,
+    sync_worker: Option<tokio::task::AbortHandle>,
+}
+
+impl StopHandle {
+    pub async fn stop(&self) {
+        if let Some(worker) = &self.sync_worker {
+            worker.abort();
+        }
+        self.server.stop(true).await;
+    }
 }
 
 impl Application {
@@ -56,6 +75,7 @@ impl Application {
                 .await
                 .context("loading the JWT secret")?,
         };
+        let state_store = store.clone();
         let state = web::Data::new(AppState {
             jwt: JwtKeys::new(&secret, Duration::minutes(settings.auth.access_token_minutes)),
             node_center: settings.center_code(),
@@ -98,16 +118,33 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        let sync_worker = crate::sync::worker::spawn(state_store, &settings)?;
+        Ok(Application {
+            port,
+            server,
+            sync_worker,
+        })
+    }
+
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            sync_worker: self.sync_worker.as_ref().map(|w| w.abort_handle()),
+        }
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Runs until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown).
+    /// Runs until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown). The
+    /// sync sender stops with the server; what it had not delivered waits in the outbox.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(worker) = self.sync_worker {
+            worker.abort();
+        }
+        result
     }
 }
 

@@ -88,6 +88,64 @@ impl FromRequest for Caller {
     }
 }
 
+/// A centre node delivering sync batches with its credential (`Authorization: Bearer ats_…`).
+/// Only the hub accepts one (elsewhere: 404); an unknown or revoked credential is a 401.
+#[derive(Debug, Clone)]
+pub struct CenterCredential {
+    /// The centre the credential may deliver for.
+    pub center: String,
+    pub credential: crate::domain::sync::SyncCredential,
+    pub client: ClientInfo,
+}
+
+impl FromRequest for CenterCredential {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<CenterCredential, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState missing")))?
+                .clone();
+            if state.settings.node.role != shared::dto::meta::NodeRole::Hub {
+                return Err(ApiError::NotFound);
+            }
+            let token = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+                .map(str::trim)
+                .filter(|t| t.starts_with(tokens::SYNC_CREDENTIAL_PREFIX))
+                .ok_or(ApiError::Unauthenticated("unauthenticated"))?;
+            let found = state
+                .store
+                .sync_credential_by_hash(&tokens::token_hash(token))
+                .await?;
+            let client = ClientInfo::of(&req);
+            match found {
+                Some(credential) => match policy::sync_center(&credential) {
+                    Some(center) => Ok(CenterCredential {
+                        center: center.to_owned(),
+                        credential,
+                        client,
+                    }),
+                    None => {
+                        tracing::warn!(center = %credential.center, id = credential.id, "sync batch with a revoked credential");
+                        Err(ApiError::Unauthenticated("invalid_token"))
+                    }
+                },
+                None => {
+                    tracing::warn!(client = ?client.address, "sync batch with an unknown credential");
+                    Err(ApiError::Unauthenticated("invalid_token"))
+                }
+            }
+        })
+    }
+}
+
 /// Resolves a bearer token: an integrator API token (`atk_…`) or an access JWT whose session
 /// is still live and whose account is enabled.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {

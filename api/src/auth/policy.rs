@@ -37,10 +37,14 @@ pub enum Permission {
     ReadPeriodLocks,
     /// Lock and unlock periods (after the annual report is submitted).
     LockPeriods,
+    /// Issue, list and revoke the centres' sync credentials (hub).
+    ManageSyncCredentials,
+    /// See synchronisation state (backlog, last delivery) within the caller's scope.
+    ReadSyncStatus,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ReadMaster,
         Permission::ReadPersons,
         Permission::WritePersons,
@@ -56,6 +60,8 @@ impl Permission {
         Permission::WriteActivities,
         Permission::ReadPeriodLocks,
         Permission::LockPeriods,
+        Permission::ManageSyncCredentials,
+        Permission::ReadSyncStatus,
     ];
 }
 
@@ -76,7 +82,16 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadActivities | WriteActivities => matches!(role, CenterStaff | CenterAdmin),
         ReadPeriodLocks => matches!(role, CenterStaff | CenterAdmin | Municipality | Prefecture),
         LockPeriods => matches!(role, Prefecture),
+        ManageSyncCredentials => matches!(role, Prefecture),
+        // Delivery state holds no person-level data: the operator watches it too.
+        ReadSyncStatus => !matches!(role, Integrator),
     }
+}
+
+/// The centre a sync credential may deliver batches for: its own, while it is not revoked.
+/// Every entry of a batch must be about that centre (checked in `domain::sync::parse_batch`).
+pub fn sync_center(credential: &crate::domain::sync::SyncCredential) -> Option<&str> {
+    credential.is_active().then_some(credential.center.as_str())
 }
 
 impl Principal {
@@ -132,6 +147,26 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_the_prefecture_issues_sync_credentials_and_a_revoked_one_delivers_nothing() {
+        for role in Role::ALL {
+            assert_eq!(
+                allows(role, Permission::ManageSyncCredentials),
+                role == Role::Prefecture
+            );
+        }
+        let mut credential = crate::domain::sync::SyncCredential {
+            id: 1,
+            center: "C001".into(),
+            prefix: "ats_0123".into(),
+            created_at: chrono::Utc::now(),
+            revoked_at: None,
+        };
+        assert_eq!(sync_center(&credential), Some("C001"));
+        credential.revoked_at = Some(chrono::Utc::now());
+        assert_eq!(sync_center(&credential), None);
     }
 
     #[test]

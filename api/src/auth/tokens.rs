@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 
 /// Prefix that tells an integrator API token from a JWT.
 pub const API_TOKEN_PREFIX: &str = "atk_";
+/// Prefix of a centre's sync credential (issued by the hub, presented by the centre node).
+pub const SYNC_CREDENTIAL_PREFIX: &str = "ats_";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod alert;
 pub mod audit;
 pub mod clock;
 pub mod codes;

@@ -1,3 +1,4 @@
-//! Operations: audit (and later backups, alerts, uptime and reports).
+//! Operations: audit, alert events (and later backups, uptime and reports).
 
+pub mod alerts;
 pub mod audit;

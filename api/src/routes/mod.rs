@@ -12,6 +12,7 @@ pub mod meta;
 pub mod period_locks;
 pub mod persons;
 pub mod stats;
+pub mod sync;
 
 use actix_web::web;
 
@@ -67,6 +68,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/stats", web::get().to(stats::stats))
                 .route("/extracts/{kind}", web::get().to(extracts::extract))
                 .route("/audit", web::get().to(audit::search))
+                .route("/sync/batches", web::post().to(sync::receive_batch))
+                .route("/sync/credentials", web::get().to(sync::list_credentials))
+                .route("/sync/credentials", web::post().to(sync::create_credential))
+                .route(
+                    "/sync/credentials/{id}",
+                    web::delete().to(sync::revoke_credential),
+                )
+                .route("/sync/status", web::get().to(sync::status))
                 .default_service(web::to(health::api_not_found)),
         );
 }

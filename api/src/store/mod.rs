@@ -14,12 +14,15 @@ use crate::domain::account::{Account, ApiToken, NewAccountRecord, Principal};
 use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Participation, PersonParticipationRow,
 };
+use crate::domain::alert::{Alert, NewAlert};
 use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
 use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
-use crate::domain::sync::{OutboxState, OutgoingBatch};
+use crate::domain::sync::{
+    AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential, ValidBatch,
+};
 
 /// What can go wrong in storage, in storage words.
 #[derive(Debug, thiserror::Error)]
@@ -224,6 +227,31 @@ pub trait Store: Send + Sync {
     async fn sync_failed(&self, error: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// The outbox and its delivery, once synchronisation has started.
     async fn sync_outbox(&self) -> StoreResult<Option<OutboxState>>;
+
+    // Synchronisation, hub side (on a centre node these answer `NotFound`).
+    /// Applies a centre's batch in one transaction, each entry at most once and in order;
+    /// `Conflict("sync_out_of_order")` (nothing applied) when it does not follow on.
+    async fn apply_sync_batch(&self, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch>;
+    async fn create_sync_credential(
+        &self,
+        center: &str,
+        token_hash: &str,
+        prefix: &str,
+        created_by: Option<i64>,
+    ) -> StoreResult<SyncCredential>;
+    async fn sync_credentials(&self) -> StoreResult<Vec<SyncCredential>>;
+    async fn sync_credential_by_hash(&self, token_hash: &str) -> StoreResult<Option<SyncCredential>>;
+    async fn revoke_sync_credential(&self, id: i64) -> StoreResult<SyncCredential>;
+    /// Every centre that has synchronised or holds a credential.
+    async fn sync_centers(&self) -> StoreResult<Vec<CenterSyncState>>;
+
+    // Operational alert events.
+    /// Raises an alert, or notes it is still there; true when it was not open before.
+    async fn raise_alert(&self, alert: &NewAlert, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Clears the open alert of `event` about `subject`; true when there was one.
+    async fn clear_alert(&self, event: &str, subject: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Alerts, newest first.
+    async fn alerts(&self, open_only: bool) -> StoreResult<Vec<Alert>>;
 }
 
 /// Opens the store named by the configured database URL.

@@ -8,5 +8,6 @@ mod openapi;
 mod persons;
 mod roles;
 mod stats;
+mod sync_hub;
 mod sync_outbox;
 mod validation;

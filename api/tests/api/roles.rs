@@ -126,6 +126,20 @@ fn cases(person: &str, staff_id: i64) -> Vec<Case> {
             None,
             FIGURES,
         ),
+        case(
+            Method::GET,
+            "/api/v1/sync/status",
+            None,
+            &[CenterStaff, CenterAdmin, Municipality, Prefecture, Operator],
+        ),
+        // Credentials live on the hub: a centre node has none to show or issue.
+        case(Method::GET, "/api/v1/sync/credentials", None, &[]),
+        case(
+            Method::POST,
+            "/api/v1/sync/credentials",
+            Some(json!({"center": CENTER})),
+            &[],
+        ),
     ]
 }
 

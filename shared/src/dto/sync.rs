@@ -249,7 +249,7 @@ pub struct OutboxStatus {
     pub last_success_at: Option<DateTime<Utc>>,
     /// The last failure (cleared by the next success).
     pub last_error: Option<String>,
-    /// True while the backlog has been waiting longer than `[sync] alert_after_minutes`.
+    /// True while the backlog has been waiting longer than `[sync] alert_after_seconds`.
     pub stuck: bool,
 }
 

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod activities;
+mod alerts;
 mod audit;
 mod extracts;
 pub mod migrations;
@@ -10,6 +11,7 @@ mod outbox;
 mod period_locks;
 mod persons;
 mod stats;
+mod sync;
 
 use anyhow::{anyhow, Context};
 use async_trait::async_trait;
@@ -24,12 +26,15 @@ use crate::domain::account::{Account, ApiToken, NewAccountRecord, Principal};
 use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Participation, PersonParticipationRow,
 };
+use crate::domain::alert::{Alert, NewAlert};
 use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
 use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
-use crate::domain::sync::{OutboxState, OutgoingBatch};
+use crate::domain::sync::{
+    AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential, ValidBatch,
+};
 use uuid::Uuid;
 
 pub struct SqliteStore {
@@ -433,12 +438,68 @@ impl Store for SqliteStore {
         self.require_identity()?;
         self.run(outbox::state).await
     }
+
+    #[tracing::instrument(skip(self, batch), fields(center = %batch.center, batch_seq = batch.batch_seq))]
+    async fn apply_sync_batch(&self, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch> {
+        self.require_hub()?;
+        let batch = batch.clone();
+        self.run(move |c| sync::apply(c, &batch, at)).await
+    }
+    async fn create_sync_credential(
+        &self,
+        center: &str,
+        token_hash: &str,
+        prefix: &str,
+        created_by: Option<i64>,
+    ) -> StoreResult<SyncCredential> {
+        self.require_hub()?;
+        let (center, hash, prefix) = (center.to_owned(), token_hash.to_owned(), prefix.to_owned());
+        self.run(move |c| sync::create_credential(c, &center, &hash, &prefix, created_by))
+            .await
+    }
+    async fn sync_credentials(&self) -> StoreResult<Vec<SyncCredential>> {
+        self.require_hub()?;
+        self.run(sync::credentials).await
+    }
+    async fn sync_credential_by_hash(&self, token_hash: &str) -> StoreResult<Option<SyncCredential>> {
+        self.require_hub()?;
+        let hash = token_hash.to_owned();
+        self.run(move |c| sync::credential_by_hash(c, &hash)).await
+    }
+    async fn revoke_sync_credential(&self, id: i64) -> StoreResult<SyncCredential> {
+        self.require_hub()?;
+        self.run(move |c| sync::revoke_credential(c, id)).await
+    }
+    async fn sync_centers(&self) -> StoreResult<Vec<CenterSyncState>> {
+        self.require_hub()?;
+        self.run(sync::centers).await
+    }
+
+    async fn raise_alert(&self, alert: &NewAlert, at: DateTime<Utc>) -> StoreResult<bool> {
+        let alert = alert.clone();
+        self.run(move |c| alerts::raise(c, &alert, at)).await
+    }
+    async fn clear_alert(&self, event: &str, subject: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let (event, subject) = (event.to_owned(), subject.to_owned());
+        self.run(move |c| alerts::clear(c, &event, &subject, at)).await
+    }
+    async fn alerts(&self, open_only: bool) -> StoreResult<Vec<Alert>> {
+        self.run(move |c| alerts::list(c, open_only)).await
+    }
 }
 
 impl SqliteStore {
     /// Whether this node keeps identity-grade data (person identity, activity notes).
     fn has_identity(&self) -> bool {
         self.role == NodeRole::Center
+    }
+
+    /// The hub's side of synchronisation (credentials, applied batches) exists on the hub only.
+    fn require_hub(&self) -> StoreResult<()> {
+        match self.role {
+            NodeRole::Hub => Ok(()),
+            NodeRole::Center => Err(StoreError::NotFound),
+        }
     }
 
     /// Identity lives on centre nodes only; on the hub there is no table for it.

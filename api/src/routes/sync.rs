@@ -1,0 +1,233 @@
+//! `/sync/*`: centre → hub synchronisation. The hub receives batches from centre nodes holding
+//! a credential and issues those credentials; both nodes report their sync state.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use serde_json::json;
+use shared::common_id::CenterCode;
+use shared::dto::meta::NodeRole;
+use shared::dto::sync::{
+    CreatedSyncCredential, NewSyncCredential, SyncAck, SyncBatch, SyncCredentialView, SyncStatus,
+};
+use shared::error::Problem;
+
+use super::extract::Body;
+use crate::auth::tokens::{random_token, token_hash, SYNC_CREDENTIAL_PREFIX};
+use crate::auth::{Caller, CenterCredential, Permission};
+use crate::domain::sync::{parse_batch, BatchRefusal};
+use crate::error::{ApiError, ApiResult};
+use crate::ops::audit::{self, Event};
+use crate::startup::AppState;
+use crate::store::StoreError;
+
+fn hub_only(state: &AppState) -> ApiResult<()> {
+    match state.settings.node.role {
+        NodeRole::Hub => Ok(()),
+        NodeRole::Center => Err(ApiError::NotFound),
+    }
+}
+
+/// Receive a batch of a centre's outbox (hub; centre credential). Entries the hub already has
+/// are skipped, so a batch delivered twice changes nothing. Unknown fields, and any entry about
+/// another centre than the credential's, refuse the whole batch with nothing applied.
+#[utoipa::path(post, path = "/api/v1/sync/batches", tag = "sync", request_body = SyncBatch,
+    security(("bearer" = [])),
+    responses((status = 200, description = "applied (now or before)", body = SyncAck),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "an entry about another centre", body = Problem,
+               content_type = "application/problem+json"),
+              (status = 409, description = "`sync_out_of_order`: start a new stream with a snapshot",
+               body = Problem, content_type = "application/problem+json")))]
+pub async fn receive_batch(
+    state: web::Data<AppState>,
+    sender: CenterCredential,
+    Body(batch): Body<SyncBatch>,
+) -> ApiResult<web::Json<SyncAck>> {
+    let result = async {
+        let codes = state.store.codes().await?;
+        let valid = parse_batch(&batch, &sender.center, &codes).map_err(|refusal| match refusal {
+            BatchRefusal::OtherCenter(field) => {
+                tracing::warn!(center = %sender.center, field, "sync batch about another centre refused");
+                ApiError::Forbidden
+            }
+            BatchRefusal::Invalid(errors) => ApiError::Validation(errors),
+        })?;
+        let applied = state.store.apply_sync_batch(&valid, Utc::now()).await?;
+        Ok::<_, ApiError>(SyncAck {
+            center: valid.center,
+            stream: valid.stream,
+            batch_seq: valid.batch_seq,
+            last_seq: applied.last_seq,
+            applied: applied.applied,
+            skipped: applied.skipped,
+        })
+    }
+    .await;
+    let detail = match &result {
+        Ok(ack) => json!({"batch_seq": ack.batch_seq, "entries": batch.entries.len(),
+                          "applied": ack.applied, "skipped": ack.skipped, "last_seq": ack.last_seq}),
+        Err(e) => {
+            json!({"batch_seq": batch.batch_seq, "entries": batch.entries.len(), "error": e.problem().code})
+        }
+    };
+    let event = Event {
+        action: "sync.batch",
+        target: Some(sender.center.clone()),
+        outcome: audit::outcome_of(&result),
+        detail: Some(detail),
+    };
+    let actor = format!("sync:{}:{}", sender.center, sender.credential.prefix);
+    audit::record(state.store.as_ref(), None, Some(&actor), &sender.client, event).await?;
+    result.map(web::Json)
+}
+
+async fn audited<T>(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    target: Option<String>,
+    result: ApiResult<T>,
+) -> ApiResult<T> {
+    let event = Event {
+        action,
+        target,
+        outcome: audit::outcome_of(&result),
+        detail: None,
+    };
+    audit::record(
+        state.store.as_ref(),
+        Some(&caller.principal),
+        None,
+        &caller.client,
+        event,
+    )
+    .await?;
+    result
+}
+
+/// Issue a credential for a centre (hub, prefecture). The credential is in this answer only:
+/// configure the centre node with it (`[sync] credential`); the hub keeps only its hash.
+#[utoipa::path(post, path = "/api/v1/sync/credentials", tag = "sync", request_body = NewSyncCredential,
+    security(("bearer" = [])),
+    responses((status = 201, body = CreatedSyncCredential),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_credential(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Body(input): Body<NewSyncCredential>,
+) -> ApiResult<HttpResponse> {
+    let result = async {
+        let p = caller.require(Permission::ManageSyncCredentials)?;
+        hub_only(&state)?;
+        let unknown = || ApiError::field("center", "unknown_code", "センターコードが登録されていません。");
+        let code = CenterCode::parse(input.center.trim()).map_err(|_| unknown())?;
+        match state.store.center(code.as_str()).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => return Err(unknown()),
+            Err(e) => return Err(e.into()),
+        }
+        let credential = random_token(SYNC_CREDENTIAL_PREFIX)?;
+        let prefix: String = credential
+            .chars()
+            .take(SYNC_CREDENTIAL_PREFIX.len() + 8)
+            .collect();
+        let stored = state
+            .store
+            .create_sync_credential(code.as_str(), &token_hash(&credential), &prefix, p.account_id)
+            .await?;
+        Ok(CreatedSyncCredential {
+            credential,
+            info: stored.to_view(),
+        })
+    }
+    .await;
+    let target = result.as_ref().ok().map(|c| c.info.center.clone());
+    let created = audited(&state, &caller, "sync.credential.create", target, result).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// The centres' credentials, revoked ones included (hub, prefecture). Never the secret.
+#[utoipa::path(get, path = "/api/v1/sync/credentials", tag = "sync", security(("bearer" = [])),
+    responses((status = 200, body = [SyncCredentialView]),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_credentials(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> ApiResult<web::Json<Vec<SyncCredentialView>>> {
+    caller.require(Permission::ManageSyncCredentials)?;
+    hub_only(&state)?;
+    let all = state.store.sync_credentials().await?;
+    Ok(web::Json(all.iter().map(|c| c.to_view()).collect()))
+}
+
+/// Revoke a credential at once (hub, prefecture); the centre's next delivery is refused (401).
+#[utoipa::path(delete, path = "/api/v1/sync/credentials/{id}", tag = "sync", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "credential ID")),
+    responses((status = 200, body = SyncCredentialView),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke_credential(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<SyncCredentialView>> {
+    let result = async {
+        caller.require(Permission::ManageSyncCredentials)?;
+        hub_only(&state)?;
+        Ok(state.store.revoke_sync_credential(*id).await?.to_view())
+    }
+    .await;
+    audited(
+        &state,
+        &caller,
+        "sync.credential.revoke",
+        Some(id.to_string()),
+        result,
+    )
+    .await
+    .map(web::Json)
+}
+
+/// Synchronisation state. On a centre node: its outbox (backlog, last delivery, last error,
+/// whether it is stuck). On the hub: each centre in the caller's scope (last batch and entry).
+#[utoipa::path(get, path = "/api/v1/sync/status", tag = "sync", security(("bearer" = [])),
+    responses((status = 200, body = SyncStatus),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn status(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<SyncStatus>> {
+    let p = caller.require(Permission::ReadSyncStatus)?;
+    let centers = state.store.centers().await?;
+    match state.settings.node.role {
+        NodeRole::Hub => {
+            let rows = state.store.sync_centers().await?;
+            let visible = rows
+                .iter()
+                .filter(|r| centers.iter().any(|c| c.code == r.center && p.covers_center(c)))
+                .map(|r| r.to_view())
+                .collect();
+            Ok(web::Json(SyncStatus {
+                node_role: NodeRole::Hub,
+                outbox: None,
+                centers: visible,
+            }))
+        }
+        NodeRole::Center => {
+            let code = state.node_center.as_ref().ok_or(ApiError::NotFound)?;
+            let own = centers
+                .iter()
+                .find(|c| c.code == code.as_str())
+                .ok_or(ApiError::NotFound)?;
+            if !p.covers_center(own) {
+                return Err(ApiError::Forbidden);
+            }
+            let outbox =
+                crate::sync::outbox_status(state.store.as_ref(), &state.settings.sync, code.as_str()).await?;
+            Ok(web::Json(SyncStatus {
+                node_role: NodeRole::Center,
+                outbox: Some(outbox),
+                centers: Vec::new(),
+            }))
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! SQL for the hub's side of synchronisation: applying a centre's batch in order and exactly
+//! once, the centres' credentials, and how far each centre has been applied. Hub nodes only.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+
+use super::{activities, is_constraint, parse_ts, ts};
+use crate::domain::activity::ActivityRecord;
+use crate::domain::sync::{
+    AppliedBatch, CenterSyncState, Change, PersonFactsRecord, SyncCredential, ValidBatch,
+};
+use crate::store::{StoreError, StoreResult};
+
+/// The entry cannot be applied where it stands: the centre must start a new stream.
+const OUT_OF_ORDER: StoreError = StoreError::Conflict("sync_out_of_order");
+
+fn i64_of(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn u64_of(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn upsert_person(tx: &Transaction, center: &str, p: &PersonFactsRecord, now: &str) -> StoreResult<()> {
+    let (f, id) = (&p.facts, p.common_id.as_str());
+    tx.prepare_cached(
+        "INSERT INTO persons (center, common_id, sex, birth_year_month, residence_municipality, care_level,
+                              household, registered_on, ended_on, end_reason, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+         ON CONFLICT (center, common_id) DO UPDATE SET
+             sex = excluded.sex, birth_year_month = excluded.birth_year_month,
+             residence_municipality = excluded.residence_municipality, care_level = excluded.care_level,
+             household = excluded.household, registered_on = excluded.registered_on,
+             ended_on = excluded.ended_on, end_reason = excluded.end_reason, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        center,
+        id,
+        f.sex,
+        f.birth_year_month,
+        f.residence_municipality,
+        f.care_level,
+        f.household,
+        f.registered_on.to_string(),
+        p.ended_on.map(|d| d.to_string()),
+        p.end_reason,
+        now,
+    ])?;
+    tx.prepare_cached("DELETE FROM person_categories WHERE center = ?1 AND common_id = ?2")?
+        .execute(params![center, id])?;
+    let mut category =
+        tx.prepare_cached("INSERT INTO person_categories (center, common_id, category) VALUES (?1, ?2, ?3)")?;
+    for c in &f.categories {
+        category.execute(params![center, id, c])?;
+    }
+    Ok(())
+}
+
+/// The centre an activity belongs to on the hub, if it is there.
+fn activity_center(tx: &Transaction, id: &str) -> StoreResult<Option<String>> {
+    Ok(tx
+        .prepare_cached("SELECT center FROM activities WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+fn upsert_activity(tx: &Transaction, center: &str, a: &ActivityRecord, now: &str) -> StoreResult<()> {
+    let id = a.id.to_string();
+    match activity_center(tx, &id)? {
+        Some(owner) if owner != center => return Err(StoreError::Conflict("sync_foreign_record")),
+        _ => {}
+    }
+    let u = &a.unregistered;
+    // The hub's activities have no title column.
+    tx.prepare_cached(
+        "INSERT INTO activities (id, center, site, date, fiscal_year, function, start_time, end_time,
+                                 staff_count, volunteer_count, unregistered_elderly, unregistered_disabled,
+                                 unregistered_child, unregistered_other, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+         ON CONFLICT (id) DO UPDATE SET
+             site = excluded.site, date = excluded.date, fiscal_year = excluded.fiscal_year,
+             function = excluded.function, start_time = excluded.start_time, end_time = excluded.end_time,
+             staff_count = excluded.staff_count, volunteer_count = excluded.volunteer_count,
+             unregistered_elderly = excluded.unregistered_elderly,
+             unregistered_disabled = excluded.unregistered_disabled,
+             unregistered_child = excluded.unregistered_child,
+             unregistered_other = excluded.unregistered_other, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        id,
+        center,
+        a.site,
+        a.date.to_string(),
+        a.fiscal_year(),
+        a.function,
+        a.start_time,
+        a.end_time,
+        a.staff_count,
+        a.volunteer_count,
+        u.elderly,
+        u.disabled,
+        u.child,
+        u.other,
+        now,
+    ])
+    .map_err(|e| {
+        if is_constraint(&e) {
+            StoreError::MissingReference("site")
+        } else {
+            e.into()
+        }
+    })?;
+    tx.prepare_cached("DELETE FROM participations WHERE activity_id = ?1")?
+        .execute([&id])?;
+    for p in &a.participations {
+        activities::insert_participation(tx, &id, p)?;
+    }
+    Ok(())
+}
+
+fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> StoreResult<()> {
+    match change {
+        Change::ResetCenter => {
+            // Participations, their categories and topics go with their activities; categories
+            // with their people (ON DELETE CASCADE).
+            tx.execute("DELETE FROM activities WHERE center = ?1", [center])?;
+            tx.execute("DELETE FROM persons WHERE center = ?1", [center])?;
+        }
+        Change::UpsertSite(s) => {
+            tx.prepare_cached(
+                "INSERT INTO sites (code, center, name, opened_on, closed_on) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (code) DO UPDATE SET
+                     name = excluded.name, opened_on = excluded.opened_on, closed_on = excluded.closed_on
+                 WHERE sites.center = excluded.center",
+            )?
+            .execute(params![
+                s.code,
+                center,
+                s.name,
+                s.opened_on.to_string(),
+                s.closed_on.map(|d| d.to_string()),
+            ])?;
+            let owner: String = tx
+                .prepare_cached("SELECT center FROM sites WHERE code = ?1")?
+                .query_row([&s.code], |r| r.get(0))?;
+            if owner != center {
+                return Err(StoreError::Conflict("sync_foreign_record"));
+            }
+        }
+        Change::UpsertPerson(p) => upsert_person(tx, center, p, now)?,
+        Change::UpsertActivity(a) => upsert_activity(tx, center, a, now)?,
+        Change::DeleteActivity(id) => {
+            tx.execute(
+                "DELETE FROM activities WHERE id = ?1 AND center = ?2",
+                params![id.to_string(), center],
+            )?;
+        }
+        Change::PutParticipation {
+            activity,
+            participation,
+        } => {
+            let id = activity.to_string();
+            if activity_center(tx, &id)?.as_deref() != Some(center) {
+                // Only an entry out of place can name an activity the hub does not have.
+                return Err(OUT_OF_ORDER);
+            }
+            tx.execute(
+                "DELETE FROM participations WHERE activity_id = ?1 AND common_id = ?2",
+                params![id, participation.common_id.as_str()],
+            )?;
+            activities::insert_participation(tx, &id, participation)?;
+        }
+        Change::DeleteParticipation { activity, common_id } => {
+            tx.execute(
+                "DELETE FROM participations WHERE activity_id = ?1 AND common_id = ?2
+                   AND activity_id IN (SELECT id FROM activities WHERE center = ?3)",
+                params![activity.to_string(), common_id.as_str(), center],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies `batch` in one transaction: entries the hub already has are skipped, the rest must
+/// follow on from the last one applied (or begin a new stream with a reset), else nothing is
+/// applied and the answer is `Conflict("sync_out_of_order")`.
+pub fn apply(c: &mut Connection, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let state: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT stream, last_seq FROM sync_centers WHERE center = ?1",
+            [&batch.center],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let stream = batch.stream.to_string();
+    let first_contact = state.is_none();
+    // Entries of this stream the hub has applied (none when the stream is new to it).
+    let mut last: Option<u64> = match &state {
+        Some((s, last)) if *s == stream => Some(u64_of(*last)),
+        _ => None,
+    };
+    let now = ts(at);
+    let (mut applied, mut skipped) = (0, 0);
+    for (seq, change) in &batch.entries {
+        let follows = match last {
+            Some(l) if *seq <= l => {
+                skipped += 1;
+                continue;
+            }
+            Some(l) => *seq == l + 1,
+            None => first_contact && *seq == 1,
+        };
+        if !(follows || change.is_reset()) {
+            return Err(OUT_OF_ORDER);
+        }
+        apply_change(&tx, &batch.center, change, &now)?;
+        last = Some(*seq);
+        applied += 1;
+    }
+    let Some(last) = last else {
+        // An empty batch of a stream the hub does not know: nothing to record.
+        return Ok(AppliedBatch {
+            last_seq: 0,
+            applied,
+            skipped,
+        });
+    };
+    tx.execute(
+        "INSERT INTO sync_centers (center, stream, last_seq, last_batch_seq, last_batch_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (center) DO UPDATE SET stream = excluded.stream, last_seq = excluded.last_seq,
+             last_batch_seq = excluded.last_batch_seq, last_batch_at = excluded.last_batch_at",
+        params![batch.center, stream, i64_of(last), i64_of(batch.batch_seq), now],
+    )?;
+    tx.commit()?;
+    Ok(AppliedBatch {
+        last_seq: last,
+        applied,
+        skipped,
+    })
+}
+
+fn credential_row(r: &Row) -> rusqlite::Result<SyncCredential> {
+    Ok(SyncCredential {
+        id: r.get(0)?,
+        center: r.get(1)?,
+        prefix: r.get(2)?,
+        created_at: parse_ts(&r.get::<_, String>(3)?)?,
+        revoked_at: r
+            .get::<_, Option<String>>(4)?
+            .as_deref()
+            .map(parse_ts)
+            .transpose()?,
+    })
+}
+
+const CREDENTIAL_COLUMNS: &str = "SELECT id, center, prefix, created_at, revoked_at FROM sync_credentials";
+
+pub fn create_credential(
+    c: &mut Connection,
+    center: &str,
+    token_hash: &str,
+    prefix: &str,
+    created_by: Option<i64>,
+) -> StoreResult<SyncCredential> {
+    let id: i64 = c
+        .query_row(
+            "INSERT INTO sync_credentials (center, token_hash, prefix, created_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            params![center, token_hash, prefix, created_by, ts(Utc::now())],
+            |r| r.get(0),
+        )
+        .map_err(|e| {
+            if is_constraint(&e) {
+                StoreError::MissingReference("center")
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(c.query_row(
+        &format!("{CREDENTIAL_COLUMNS} WHERE id = ?1"),
+        [id],
+        credential_row,
+    )?)
+}
+
+pub fn credentials(c: &mut Connection) -> StoreResult<Vec<SyncCredential>> {
+    let rows = c
+        .prepare(&format!("{CREDENTIAL_COLUMNS} ORDER BY center, id"))?
+        .query_map([], credential_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn credential_by_hash(c: &mut Connection, token_hash: &str) -> StoreResult<Option<SyncCredential>> {
+    Ok(
+        c.prepare_cached(&format!("{CREDENTIAL_COLUMNS} WHERE token_hash = ?1"))?
+            .query_row([token_hash], credential_row)
+            .optional()?,
+    )
+}
+
+/// Revokes a credential (again: no change); `NotFound` when there is none with that ID.
+pub fn revoke_credential(c: &mut Connection, id: i64) -> StoreResult<SyncCredential> {
+    c.execute(
+        "UPDATE sync_credentials SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![id, ts(Utc::now())],
+    )?;
+    Ok(c.query_row(
+        &format!("{CREDENTIAL_COLUMNS} WHERE id = ?1"),
+        [id],
+        credential_row,
+    )?)
+}
+
+/// Every centre that has synchronised or holds a credential.
+pub fn centers(c: &mut Connection) -> StoreResult<Vec<CenterSyncState>> {
+    let rows = c
+        .prepare(
+            "SELECT c.code, s.last_batch_at, s.last_batch_seq, coalesce(s.last_seq, 0),
+                    (SELECT count(*) FROM sync_credentials k WHERE k.center = c.code AND k.revoked_at IS NULL)
+             FROM centers c LEFT JOIN sync_centers s ON s.center = c.code
+             WHERE s.center IS NOT NULL OR EXISTS (SELECT 1 FROM sync_credentials k WHERE k.center = c.code)
+             ORDER BY c.code",
+        )?
+        .query_map([], |r| {
+            Ok(CenterSyncState {
+                center: r.get(0)?,
+                last_batch_at: r
+                    .get::<_, Option<String>>(1)?
+                    .as_deref()
+                    .map(parse_ts)
+                    .transpose()?,
+                last_batch_seq: r.get::<_, Option<i64>>(2)?.map(u64_of),
+                last_seq: u64_of(r.get(3)?),
+                active_credentials: u64_of(r.get(4)?),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

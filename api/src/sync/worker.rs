@@ -1,0 +1,261 @@
+//! The centre node's sender: delivers the outbox to the hub in batches, in order, and marks
+//! entries delivered only when the hub acknowledges them. It keeps trying with exponential
+//! backoff while the hub or the network is down; a batch whose answer was lost is sent again
+//! unchanged (the hub skips what it already has). Started by `attaka serve` when `[sync]` is set.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use reqwest::StatusCode;
+use shared::dto::sync::{SyncAck, SyncBatch, SyncEntry};
+use shared::error::Problem;
+
+use crate::config::{Settings, SyncSettings};
+use crate::domain::alert::{NewAlert, Severity};
+use crate::ops::alerts;
+use crate::store::Store;
+
+/// Stable event name of the alert raised when entries wait too long.
+pub const BACKLOG_STUCK: &str = "sync_backlog_stuck";
+
+/// What one delivery attempt came to.
+#[derive(Debug, PartialEq, Eq)]
+enum Delivery {
+    /// Nothing waiting.
+    Idle,
+    /// A batch was acknowledged; look again at once.
+    Sent,
+    /// The hub's record of this centre does not follow on from ours: start a new stream.
+    StartOver(&'static str),
+}
+
+pub struct Worker {
+    store: Arc<dyn Store>,
+    settings: SyncSettings,
+    center: String,
+    batches_url: String,
+    credential: String,
+    client: reqwest::Client,
+}
+
+/// Starts the sender on a centre node whose `[sync]` is configured; none otherwise.
+pub fn spawn(
+    store: Arc<dyn Store>,
+    settings: &Settings,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let sync = &settings.sync;
+    let (Some(url), Some(credential), Some(center)) = (
+        sync.hub_url.as_deref(),
+        sync.credential.as_deref(),
+        settings.center_code(),
+    ) else {
+        return Ok(None);
+    };
+    if settings.node.role != shared::dto::meta::NodeRole::Center {
+        return Ok(None);
+    }
+    let timeout = Duration::from_millis(sync.request_timeout_ms);
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("attaka/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("building the HTTP client for sync")?;
+    let worker = Worker {
+        store,
+        settings: sync.clone(),
+        center: center.to_string(),
+        batches_url: format!("{}/api/v1/sync/batches", url.trim_end_matches('/')),
+        credential: credential.trim().to_owned(),
+        client,
+    };
+    tracing::info!(center = %worker.center, hub = %url, "sync sender starting");
+    Ok(Some(tokio::spawn(worker.run())))
+}
+
+/// `base` plus up to half again, so many centres coming back at once do not arrive together.
+fn jittered(base: Duration) -> Duration {
+    let spread = u64::try_from(base.as_millis() / 2).unwrap_or(0);
+    let extra = match getrandom::u64() {
+        Ok(r) if spread > 0 => r % spread,
+        _ => 0,
+    };
+    base + Duration::from_millis(extra)
+}
+
+impl Worker {
+    async fn run(self) {
+        let initial = Duration::from_millis(self.settings.retry_initial_ms);
+        let max = Duration::from_millis(self.settings.retry_max_ms);
+        let interval = Duration::from_millis(self.settings.interval_ms);
+        let mut backoff = initial;
+        loop {
+            match self.store.sync_start(&self.center).await {
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::error!(event = "sync_start_failed", error = ?e, "cannot start synchronisation");
+                    tokio::time::sleep(jittered(backoff)).await;
+                    backoff = (backoff * 2).min(max);
+                }
+            }
+        }
+        backoff = initial;
+        loop {
+            let pause = match self.deliver_once().await {
+                Ok(Delivery::Sent) => {
+                    backoff = initial;
+                    Duration::ZERO
+                }
+                Ok(Delivery::Idle) => {
+                    backoff = initial;
+                    interval
+                }
+                Ok(Delivery::StartOver(reason)) => {
+                    tracing::warn!(event = "sync_resnapshot", center = %self.center, reason, "starting a new stream with a full snapshot");
+                    match self.store.sync_resnapshot(&self.center).await {
+                        Ok(entries) => {
+                            tracing::info!(entries, "snapshot queued");
+                            Duration::ZERO
+                        }
+                        Err(e) => {
+                            tracing::error!(event = "sync_resnapshot_failed", error = ?e, "cannot queue a snapshot");
+                            jittered(backoff)
+                        }
+                    }
+                }
+                Err(e) => {
+                    let message = format!("{e:#}");
+                    tracing::warn!(event = "sync_delivery_failed", center = %self.center, error = %message, retry_in_ms = backoff.as_millis() as u64, "delivery to the hub failed");
+                    if let Err(e) = self.store.sync_failed(&message, Utc::now()).await {
+                        tracing::error!(error = ?e, "cannot record the failed delivery");
+                    }
+                    let pause = jittered(backoff);
+                    backoff = (backoff * 2).min(max);
+                    pause
+                }
+            };
+            self.watch_backlog().await;
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+
+    /// Sends the next batch (or the one in flight again) and records the acknowledgement.
+    async fn deliver_once(&self) -> anyhow::Result<Delivery> {
+        let Some(batch) = self
+            .store
+            .sync_next_batch(self.settings.batch_max_entries, self.settings.batch_max_bytes)
+            .await?
+        else {
+            return Ok(Delivery::Idle);
+        };
+        let entries = batch
+            .entries
+            .iter()
+            .map(|(seq, payload)| {
+                Ok(SyncEntry {
+                    seq: *seq,
+                    op: serde_json::from_str(payload).with_context(|| format!("outbox entry {seq}"))?,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let body = SyncBatch {
+            center: self.center.clone(),
+            stream: batch.stream,
+            batch_seq: batch.batch_seq,
+            entries,
+        };
+        let res = self
+            .client
+            .post(&self.batches_url)
+            .bearer_auth(&self.credential)
+            .json(&body)
+            .send()
+            .await
+            .context("sending the batch to the hub")?;
+        let status = res.status();
+        if status.is_success() {
+            let ack: SyncAck = res.json().await.context("reading the hub's acknowledgement")?;
+            if ack.stream != batch.stream || ack.last_seq != batch.last_seq() {
+                // The hub holds entries of this stream we never sent (this node was restored
+                // from an older backup): only a new stream with a snapshot puts it right.
+                return Ok(Delivery::StartOver(
+                    "the hub's last entry is not the last one sent",
+                ));
+            }
+            self.store
+                .sync_acknowledge(batch.batch_seq, ack.last_seq, Utc::now())
+                .await?;
+            tracing::info!(
+                event = "sync_batch_delivered",
+                batch_seq = batch.batch_seq,
+                entries = batch.entries.len(),
+                applied = ack.applied,
+                skipped = ack.skipped,
+                last_seq = ack.last_seq,
+                "batch delivered"
+            );
+            return Ok(Delivery::Sent);
+        }
+        let text = res.text().await.unwrap_or_default();
+        let problem: Option<Problem> = serde_json::from_str(&text).ok();
+        if status == StatusCode::CONFLICT && problem.as_ref().is_some_and(|p| p.code == "sync_out_of_order") {
+            return Ok(Delivery::StartOver(
+                "the hub does not have the entries before this batch",
+            ));
+        }
+        let summary = match problem {
+            Some(p) => {
+                let fields: Vec<String> = p
+                    .errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.field, e.code))
+                    .collect();
+                format!("{} {}: {} {}", p.status, p.code, p.detail, fields.join(", "))
+            }
+            None => format!("{status}: {}", text.chars().take(300).collect::<String>()),
+        };
+        anyhow::bail!("the hub refused batch {}: {summary}", batch.batch_seq)
+    }
+
+    /// Raises `sync_backlog_stuck` while the oldest waiting entry is older than allowed, and
+    /// clears it once deliveries catch up.
+    async fn watch_backlog(&self) {
+        let limit = chrono::Duration::seconds(self.settings.alert_after_seconds);
+        let result = async {
+            let Some(state) = self.store.sync_outbox().await? else {
+                return Ok(());
+            };
+            if state.is_stuck(Utc::now(), limit) {
+                let since = state
+                    .oldest_pending_at
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default();
+                let reason = state.last_error.clone().unwrap_or_else(|| "不明".into());
+                alerts::raise(
+                    self.store.as_ref(),
+                    NewAlert {
+                        event: BACKLOG_STUCK,
+                        subject: self.center.clone(),
+                        severity: Severity::Error,
+                        message: format!(
+                            "県ハブへの送信待ちが{}件、{since}から滞留しています（最後のエラー: {reason}）。",
+                            state.backlog
+                        ),
+                    },
+                )
+                .await?;
+            } else {
+                alerts::clear(self.store.as_ref(), BACKLOG_STUCK, &self.center).await?;
+            }
+            Ok::<_, crate::store::StoreError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = ?e, "cannot check the sync backlog");
+        }
+    }
+}
