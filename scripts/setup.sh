@@ -73,7 +73,9 @@ apt_install() {
 }
 
 install_browser_deps() {
-    apt_install chromium chromium-driver
+    # fonts-noto-cjk: without a Japanese font Chromium draws every kana and kanji as a box, and
+    # the screenshots in docs/screenshots/ would show nothing readable.
+    apt_install chromium chromium-driver fonts-noto-cjk
 }
 
 install_e2e_node_modules() {

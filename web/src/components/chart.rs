@@ -180,15 +180,18 @@ pub fn LineChart(
     /// Drawing width in SVG units (default [`WIDTH`]).
     #[prop(optional)]
     width: Option<f64>,
+    /// Drawing height in SVG units (default 300).
+    #[prop(optional)]
+    height: Option<f64>,
 ) -> impl IntoView {
-    const HEIGHT: f64 = 300.0;
     let width = width.unwrap_or(WIDTH);
+    let height = height.unwrap_or(300.0);
     const LEFT: f64 = 64.0;
     const RIGHT: f64 = 20.0;
     const TOP: f64 = 16.0;
     const BOTTOM: f64 = 52.0;
     let plot_width = width - LEFT - RIGHT;
-    let plot_height = HEIGHT - TOP - BOTTOM;
+    let plot_height = height - TOP - BOTTOM;
     let n = ticks.len().max(1);
     let max = series
         .iter()
@@ -225,11 +228,11 @@ pub fn LineChart(
         .map(|(i, t)| {
             let tx = x(i);
             let sub = t.sub.clone().map(|s| {
-                view! { <text class="chart-axis-sub" x=tx y=HEIGHT - BOTTOM + 38.0 text-anchor="middle">{s}</text> }
+                view! { <text class="chart-axis-sub" x=tx y=height - BOTTOM + 38.0 text-anchor="middle">{s}</text> }
             });
             view! {
-                <line class="chart-axis" x1=tx x2=tx y1=HEIGHT - BOTTOM y2=HEIGHT - BOTTOM + 5.0 />
-                <text class="chart-axis-text" x=tx y=HEIGHT - BOTTOM + 20.0 text-anchor="middle">{t.text.clone()}</text>
+                <line class="chart-axis" x1=tx x2=tx y1=height - BOTTOM y2=height - BOTTOM + 5.0 />
+                <text class="chart-axis-text" x=tx y=height - BOTTOM + 20.0 text-anchor="middle">{t.text.clone()}</text>
                 {sub}
             }
         })
@@ -292,7 +295,7 @@ pub fn LineChart(
                             .into_any()
                         }
                         None => view! {
-                            <text class="chart-suppressed" x=x(i) y=HEIGHT - BOTTOM - 6.0 text-anchor="middle">
+                            <text class="chart-suppressed" x=x(i) y=height - BOTTOM - 6.0 text-anchor="middle">
                                 {SUPPRESSED}
                             </text>
                         }
@@ -313,7 +316,7 @@ pub fn LineChart(
         <figure class="chart" data-testid=testid.unwrap_or("chart")>
             <svg
                 class="chart-svg chart-lines"
-                viewBox=format!("0 0 {width} {HEIGHT}")
+                viewBox=format!("0 0 {width} {height}")
                 role="img"
                 aria-label=title.clone()
                 data-testid="chart-line"
@@ -321,7 +324,7 @@ pub fn LineChart(
             >
                 <title>{title.clone()}</title>
                 {grid}
-                <line class="chart-axis" x1=LEFT x2=width - RIGHT y1=HEIGHT - BOTTOM y2=HEIGHT - BOTTOM />
+                <line class="chart-axis" x1=LEFT x2=width - RIGHT y1=height - BOTTOM y2=height - BOTTOM />
                 {x_axis}
                 {lines}
             </svg>

@@ -19,6 +19,9 @@ pub fn FiguresChart(
     /// Drawing width in SVG units (see [`crate::components::chart::WIDTH`]).
     #[prop(optional)]
     width: Option<f64>,
+    /// Height of a line chart in SVG units (default 300).
+    #[prop(optional)]
+    height: Option<f64>,
 ) -> impl IntoView {
     let testid = testid.unwrap_or("figures-chart");
     let width = width.unwrap_or(crate::components::chart::WIDTH);
@@ -45,7 +48,7 @@ pub fn FiguresChart(
             format!("{measure_name}の推移")
         };
         return view! {
-            <LineChart title ticks series testid width />
+            <LineChart title ticks series testid width height=height.unwrap_or(300.0) />
             {(dropped > 0)
                 .then(|| {
                     view! {

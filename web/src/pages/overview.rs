@@ -6,8 +6,9 @@
 use leptos::prelude::*;
 use shared::dates::fiscal_year;
 use shared::dto::auth::Scope;
+use shared::dto::stats::StatsResponse;
 
-use crate::api::{self, StatsQuery};
+use crate::api::{self, ApiError, StatsQuery};
 use crate::app::FIGURES_PATH;
 use crate::clock::today_jst;
 use crate::components::chart::{Bar, BarChart};
@@ -57,6 +58,8 @@ pub fn OverviewPage() -> impl IntoView {
     let centers = Signal::derive(move || query(&["center"], &["participations", "unique_persons"]));
     let sites = Signal::derive(move || query(&["site"], &["participations", "unique_persons"]));
     let functions = Signal::derive(move || query(&["function"], &["participations", "activities"]));
+    // The headline cards and the group section read the same answer.
+    let groups_answer = fetch(session, groups);
 
     view! {
         <section class="page page-overview" data-testid="page-overview" aria-labelledby="overview-title">
@@ -96,42 +99,65 @@ pub fn OverviewPage() -> impl IntoView {
                 "　範囲："
                 <span class="long-text" data-testid="overview-scope">{scope_text}</span>
             </p>
-            <Section query=groups testid="overview-groups" title="対象区分別（4区分）" render=render_groups />
+            <div class="kpi-row" data-testid="overview-kpis">
+                {move || match groups_answer.get() {
+                    Some((Ok(response), _)) => render_kpis(&Table::from_response(&response)).into_any(),
+                    _ => view! { <Loading /> }.into_any(),
+                }}
+            </div>
             <div class="overview-grid">
-                <Section query=months testid="overview-months" title="月別の推移" render=render_months />
-                <Section query=functions testid="overview-functions" title="機能別" render=render_bars />
+                <Section query=groups answer=groups_answer testid="overview-groups" title="対象区分別（4区分）" render=render_groups />
+                <Section query=months answer=fetch(session, months) testid="overview-months" title="月別の推移" render=render_months />
                 {many_municipalities
                     .then(|| {
                         view! {
-                            <Section query=municipalities testid="overview-municipalities" title="市町村別" render=render_bars />
+                            <Section
+                                query=municipalities
+                                answer=fetch(session, municipalities)
+                                testid="overview-municipalities"
+                                title="市町村別"
+                                render=render_bars
+                            />
                         }
                     })}
                 {many_centers
                     .then(|| {
-                        view! { <Section query=centers testid="overview-centers" title="センター別" render=render_bars /> }
+                        view! {
+                            <Section query=centers answer=fetch(session, centers) testid="overview-centers" title="センター別" render=render_bars />
+                        }
                     })}
                 {(!many_centers)
                     .then(|| {
-                        view! { <Section query=sites testid="overview-sites" title="本所・サテライト別" render=render_bars /> }
+                        view! {
+                            <Section query=sites answer=fetch(session, sites) testid="overview-sites" title="本所・サテライト別" render=render_bars />
+                        }
                     })}
+                <Section query=functions answer=fetch(session, functions) testid="overview-functions" title="機能別" render=render_bars />
             </div>
         </section>
     }
 }
 
-/// One card: fetches its query, draws it with `render`, links to the figures page.
+/// An answer of `/stats` with the query it answers (to tell a stale one from the current).
+type Answer = LocalResource<(Result<StatsResponse, ApiError>, StatsQuery)>;
+
+/// Asks `/stats` for `query`, again whenever it changes.
+fn fetch(session: Session, query: Signal<StatsQuery>) -> Answer {
+    LocalResource::new(move || {
+        let query = query.get();
+        async move { (api::stats(session, &query).await, query) }
+    })
+}
+
+/// One card: draws its answer with `render` and links to the figures page with its query.
 #[component]
 fn Section(
     query: Signal<StatsQuery>,
+    answer: Answer,
     testid: &'static str,
     title: &'static str,
     render: fn(Table) -> AnyView,
 ) -> impl IntoView {
-    let session = Session::expect();
-    let answer = LocalResource::new(move || {
-        let query = query.get();
-        async move { (api::stats(session, &query).await, query) }
-    });
     let heading_id = format!("{testid}-title");
     let labelled_by = heading_id.clone();
     let body = move || match answer.get() {
@@ -172,21 +198,19 @@ fn Section(
     }
 }
 
-/// The four groups: headline cards (the grand totals), 実利用者数 by group as bars, the table.
-fn render_groups(table: Table) -> AnyView {
-    let cards = HEADLINE
+/// The headline cards: the grand totals of the year.
+fn render_kpis(table: &Table) -> impl IntoView {
+    HEADLINE
         .iter()
         .map(|m| {
             let value = table
                 .measure_index(m)
                 .and_then(|i| table.totals.as_ref().and_then(|t| t.get(i).copied()))
                 .flatten();
-            let unit = if matches!(*m, "activities") {
-                "回"
-            } else if matches!(*m, "open_days") {
-                "日"
-            } else {
-                "人"
+            let unit = match *m {
+                "activities" => "回",
+                "open_days" => "日",
+                _ => "人",
             };
             view! {
                 <div class="kpi" data-testid=format!("overview-kpi-{m}")>
@@ -198,7 +222,11 @@ fn render_groups(table: Table) -> AnyView {
                 </div>
             }
         })
-        .collect_view();
+        .collect_view()
+}
+
+/// The four groups: 実利用者数 by group as bars, then the table.
+fn render_groups(table: Table) -> AnyView {
     let unique = table.measure_index("unique_persons").unwrap_or(0);
     let bars = table
         .rows
@@ -209,11 +237,8 @@ fn render_groups(table: Table) -> AnyView {
         })
         .collect();
     view! {
-        <div class="kpi-row">{cards}</div>
-        <div class="overview-pair">
-            <BarChart title="実利用者数（対象区分別）".to_owned() bars testid="overview-groups-chart" width=CHART_WIDTH />
-            <StatsTable table caption="対象区分別".to_owned() testid="overview-groups-table" />
-        </div>
+        <BarChart title="実利用者数（対象区分別）".to_owned() bars testid="overview-groups-chart" width=CHART_WIDTH />
+        <StatsTable table caption=String::new() testid="overview-groups-table" />
     }
     .into_any()
 }
@@ -221,8 +246,8 @@ fn render_groups(table: Table) -> AnyView {
 /// The month trend of 延べ利用者数 and 実利用者数, then the table.
 fn render_months(table: Table) -> AnyView {
     view! {
-        <FiguresChart table=table.clone() measure="participations".to_owned() testid="overview-months-participations" width=CHART_WIDTH />
-        <FiguresChart table=table.clone() measure="unique_persons".to_owned() testid="overview-months-unique" width=CHART_WIDTH />
+        <FiguresChart table=table.clone() measure="participations".to_owned() testid="overview-months-participations" width=CHART_WIDTH height=230.0 />
+        <FiguresChart table=table.clone() measure="unique_persons".to_owned() testid="overview-months-unique" width=CHART_WIDTH height=230.0 />
         <details class="overview-details">
             <summary>"表で見る"</summary>
             <StatsTable table caption="月別".to_owned() testid="overview-months-table" />
