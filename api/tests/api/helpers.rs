@@ -26,7 +26,10 @@ pub struct TestApp {
     pub address: String,
     pub store: Arc<dyn Store>,
     pub client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    /// Stops the server (and a centre's sync sender); the database stays in `dir`.
+    pub stop: api::startup::StopHandle,
+    /// The node's data directory: start the node again on it with [`spawn_in`].
+    pub dir: Arc<tempfile::TempDir>,
 }
 
 /// Usernames of the accounts every test app has, one per role (plus one of another centre).
@@ -64,23 +67,38 @@ pub async fn spawn_node(role: NodeRole) -> TestApp {
 
 /// A node whose settings `adjust` changes first (e.g. a suppression threshold).
 pub async fn spawn_with(role: NodeRole, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    spawn_in(dir, role, true, adjust).await
+}
+
+/// A node on the database in `dir`: seeded (centres, site, accounts) when `fresh`, as it was
+/// left otherwise (a restart).
+pub async fn spawn_in(
+    dir: Arc<tempfile::TempDir>,
+    role: NodeRole,
+    fresh: bool,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = settings(role, dir.path());
     adjust(&mut settings);
     api::telemetry::init(&settings.log.level, "pretty");
     let store = api::store::open(&settings).await.expect("open store");
     store.migrate().await.expect("migrate");
-    seed(store.as_ref(), &settings).await;
+    if fresh {
+        seed(store.as_ref(), &settings).await;
+    }
     let app = Application::build_with_store(settings, store.clone())
         .await
         .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let stop = app.stop_handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         store,
         client: reqwest::Client::new(),
-        _dir: dir,
+        stop,
+        dir,
     }
 }
 

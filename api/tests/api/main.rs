@@ -9,5 +9,8 @@ mod persons;
 mod roles;
 mod stats;
 mod sync_hub;
+mod sync_nodes;
 mod sync_outbox;
+mod sync_pii;
+mod sync_support;
 mod validation;
