@@ -4,6 +4,7 @@
 # playwright-core) drives Debian's /usr/bin/chromium headless through node's test runner.
 # Builds only what is missing; always stops the server; exits non-zero when a test fails.
 # Screenshots of the main screens land in docs/screenshots/ (1280×768).
+# Usage: bash e2e/run.sh [test files…]   (default: every file in e2e/tests/)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -105,6 +106,8 @@ healthy || {
 
 log "running the browser tests"
 cd e2e
+# Paths given relative to the repository root still work from e2e/.
+set -- "${@#e2e/}"
 ATTAKA_E2E_BASE_URL="${base_url}" ATTAKA_E2E_CHROMIUM="${chromium}" \
     node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
-    tests/
+    "${@:-tests/}"

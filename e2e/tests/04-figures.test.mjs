@@ -76,6 +76,38 @@ scenario(browser, 'a breakdown by group shows bars, the table and its totals row
   await screenshot(page, '07-figures');
 });
 
+scenario(browser, 'the period can be a month or a range of dates, shown in 和暦, and filters narrow the table', async (page) => {
+  const figures = await new FiguresPage(page).open('?rows=');
+  const yearTotal = await figures.total('participations');
+  const [y, m] = thisMonth.split('-').map(Number);
+
+  await page.getByTestId('figures-period-month').check();
+  await page.getByTestId('figures-month').selectOption(thisMonth);
+  await figures.settled();
+  await expect(figures.periodLabel).toHaveText(`令和${y - 2018}年${m}月（${y}年${m}月）`);
+  assert.ok(decodeURIComponent(page.url()).includes(`period=${thisMonth}`), page.url());
+  const monthTotal = await figures.total('participations');
+  assert.ok(monthTotal > 0 && monthTotal <= yearTotal, `${monthTotal} of ${yearTotal}`);
+
+  await page.getByTestId('figures-period-range').check();
+  await page.getByTestId('figures-from').fill(`${thisMonth}-01`);
+  await page.getByTestId('figures-to').fill(today);
+  await figures.settled();
+  await expect(page.getByTestId('figures-from-wareki')).toHaveText(`令和${y - 2018}年${m}月1日`);
+  await expect(figures.periodLabel).toContainText(`（${thisMonth}-01〜${today}）`);
+  assert.equal(await figures.total('participations'), monthTotal, 'the month so far is the month');
+
+  await page.getByTestId('figures-period-fy').check();
+  await page.getByTestId('figures-filter-function').locator('summary').click();
+  await page.getByTestId('figures-filter-function-tsudoi').check();
+  await figures.settled();
+  await expect(page.getByTestId('figures-filter-function-summary')).toHaveText('集い');
+  await expect(page.getByTestId('figures-filters')).toHaveText('機能：集い');
+  assert.ok(decodeURIComponent(page.url()).includes('filter=function:tsudoi'), page.url());
+  const gatherings = await figures.total('participations');
+  assert.ok(gatherings > 0 && gatherings < yearTotal, `${gatherings} of ${yearTotal}`);
+});
+
 scenario(browser, 'the CSV download is UTF-8 with a BOM and Japanese headers, or Shift_JIS', async (page) => {
   const figures = await new FiguresPage(page).open(`?rows=month,group&measures=participations,unique_persons`);
   const utf8 = await figures.downloadCsv('utf-8-bom');

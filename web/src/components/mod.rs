@@ -7,6 +7,7 @@ pub mod chart;
 pub mod fields;
 pub mod figures_chart;
 pub mod figures_controls;
+pub mod figures_result;
 pub mod messages;
 pub mod pagination;
 pub mod person_card;

@@ -15,8 +15,10 @@ use crate::app::FIGURES_PATH;
 use crate::clock::today_jst;
 use crate::components::figures_chart::FiguresChart;
 use crate::components::figures_controls::{FigureChoices, FiguresControls, FilterOffer, PeriodKind};
+use crate::components::figures_result::{ResultHeader, ResultNotes};
 use crate::components::messages::{ErrorAlert, Loading};
 use crate::components::stats_table::StatsTable;
+use crate::download;
 use crate::figures::{
     dimension_label, figures_url, filter_choices, measure_label, offered_dimension, query_from_url, Lists,
     Period, Table, DIMENSIONS, FILTER_DIMENSIONS,
@@ -24,7 +26,6 @@ use crate::figures::{
 use crate::format::{iso, scope_label};
 use crate::master::Master;
 use crate::session::Session;
-use crate::{download, format};
 
 /// CSV encodings offered: `(API value, label)`; the first is the default.
 const CSV_ENCODINGS: [(&str, &str); 2] = [
@@ -186,8 +187,15 @@ pub fn FiguresPage() -> impl IntoView {
                 let caption = format!("集計表　{}", a.period.label());
                 let filters = filter_text(&a.query, &offers.get());
                 view! {
-                    <ResultHeader answer=a.clone() scope=scope_text() filters />
-                    <Notes meta=a.meta.clone() has_suppressed=a.table.has_suppressed />
+                    <ResultHeader
+                        period=a.period.label()
+                        from=a.meta.from
+                        to=a.meta.to
+                        generated_at=a.meta.generated_at
+                        scope=scope_text()
+                        filters
+                    />
+                    <ResultNotes meta=a.meta.clone() has_suppressed=a.table.has_suppressed />
                     <div class="chart-head no-print">
                         <label for="figures-chart-measure">"グラフに表示する項目"</label>
                         <select
@@ -285,38 +293,6 @@ pub fn FiguresPage() -> impl IntoView {
     }
 }
 
-/// What the table covers: period, scope, filters; on paper also the title and when it was made.
-#[component]
-fn ResultHeader(answer: Answer, scope: String, filters: Option<String>) -> impl IntoView {
-    let generated = answer.meta.generated_at.format("%Y-%m-%d %H:%M").to_string();
-    let range = format!(
-        "{}〜{}",
-        format::wareki_with_seireki(answer.meta.from),
-        format::wareki_with_seireki(answer.meta.to)
-    );
-    view! {
-        <header class="result-header">
-            <h2 class="print-only print-title">"あったかふれあいセンター 集計表"</h2>
-            <p class="result-period" data-testid="figures-period-label">{answer.period.label()}</p>
-            <dl class="result-facts">
-                <dt>"期間"</dt>
-                <dd data-testid="figures-range">{range}</dd>
-                <dt>"範囲"</dt>
-                <dd class="long-text" data-testid="figures-scope">{scope}</dd>
-                {filters
-                    .map(|text| {
-                        view! {
-                            <dt>"絞り込み"</dt>
-                            <dd class="long-text" data-testid="figures-filters">{text}</dd>
-                        }
-                    })}
-                <dt class="print-only">"作成日時"</dt>
-                <dd class="print-only">{generated}</dd>
-            </dl>
-        </header>
-    }
-}
-
 /// `機能：集い・訪問　性別：女` from the query's filters, with labels where they are known.
 fn filter_text(query: &StatsQuery, offers: &[FilterOffer]) -> Option<String> {
     let parts: Vec<String> = query
@@ -339,30 +315,6 @@ fn filter_text(query: &StatsQuery, offers: &[FilterOffer]) -> Option<String> {
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join("　"))
-}
-
-/// The server's notes and, where cells are hidden, what `＊` means.
-#[component]
-fn Notes(meta: StatsMeta, has_suppressed: bool) -> impl IntoView {
-    let suppression = (has_suppressed || meta.suppressed_cells > 0).then(|| {
-        let threshold = meta
-            .suppression_threshold
-            .map(|k| format!("{k}人未満の"))
-            .unwrap_or_default();
-        format!(
-            "＊ は個人が特定されないよう秘匿した値です（{threshold}少ない人数と、合計から逆算できないようにした周りのセル、計{}セル）。",
-            meta.suppressed_cells
-        )
-    });
-    let notes = meta.notes;
-    (suppression.is_some() || !notes.is_empty()).then(|| {
-        view! {
-            <ul class="result-notes" data-testid="figures-notes">
-                {suppression.map(|s| view! { <li class="note-suppression" data-testid="figures-suppression-note">{s}</li> })}
-                {notes.into_iter().map(|n| view! { <li data-testid="figures-note">{n}</li> }).collect_view()}
-            </ul>
-        }
-    })
 }
 
 /// The choices as the page opens them, from what the URL asked for.

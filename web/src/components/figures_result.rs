@@ -1,0 +1,73 @@
+//! What a figures table covers (period, dates in 和暦 with 西暦, scope, filters; on paper also a
+//! title and when it was made) and the notes that go with it: what `＊` means where cells are
+//! suppressed, and the server's own notes on reading the table.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use leptos::prelude::*;
+use shared::dto::stats::StatsMeta;
+
+use crate::format;
+
+#[component]
+pub fn ResultHeader(
+    /// `令和6年度（2024年度）`.
+    period: String,
+    from: NaiveDate,
+    to: NaiveDate,
+    generated_at: DateTime<FixedOffset>,
+    scope: String,
+    /// `機能：集い・訪問` and so on, if any filter is set.
+    filters: Option<String>,
+) -> impl IntoView {
+    let range = format!(
+        "{}〜{}",
+        format::wareki_with_seireki(from),
+        format::wareki_with_seireki(to)
+    );
+    let generated = generated_at.format("%Y-%m-%d %H:%M").to_string();
+    view! {
+        <header class="result-header">
+            <h2 class="print-only print-title">"あったかふれあいセンター 集計表"</h2>
+            <p class="result-period" data-testid="figures-period-label">{period}</p>
+            <dl class="result-facts">
+                <dt>"期間"</dt>
+                <dd data-testid="figures-range">{range}</dd>
+                <dt>"範囲"</dt>
+                <dd class="long-text" data-testid="figures-scope">{scope}</dd>
+                {filters
+                    .map(|text| {
+                        view! {
+                            <dt>"絞り込み"</dt>
+                            <dd class="long-text" data-testid="figures-filters">{text}</dd>
+                        }
+                    })}
+                <dt class="print-only">"作成日時"</dt>
+                <dd class="print-only">{generated}</dd>
+            </dl>
+        </header>
+    }
+}
+
+/// The server's notes and, where cells are hidden, what `＊` means.
+#[component]
+pub fn ResultNotes(meta: StatsMeta, has_suppressed: bool) -> impl IntoView {
+    let suppression = (has_suppressed || meta.suppressed_cells > 0).then(|| {
+        let threshold = meta
+            .suppression_threshold
+            .map(|k| format!("{k}人未満の"))
+            .unwrap_or_default();
+        format!(
+            "＊ は個人が特定されないよう秘匿した値です（{threshold}少ない人数と、合計から逆算できないようにした周りのセル、計{}セル）。",
+            meta.suppressed_cells
+        )
+    });
+    let notes = meta.notes;
+    (suppression.is_some() || !notes.is_empty()).then(|| {
+        view! {
+            <ul class="result-notes" data-testid="figures-notes">
+                {suppression.map(|s| view! { <li class="note-suppression" data-testid="figures-suppression-note">{s}</li> })}
+                {notes.into_iter().map(|n| view! { <li data-testid="figures-note">{n}</li> }).collect_view()}
+            </ul>
+        }
+    })
+}
