@@ -236,8 +236,11 @@ fn render_groups(table: Table) -> AnyView {
             value: r.values.get(unique).copied().flatten(),
         })
         .collect();
+    let chart = (!table.rows.is_empty()).then(|| {
+        view! { <BarChart title="実利用者数（対象区分別）".to_owned() bars testid="overview-groups-chart" width=CHART_WIDTH /> }
+    });
     view! {
-        <BarChart title="実利用者数（対象区分別）".to_owned() bars testid="overview-groups-chart" width=CHART_WIDTH />
+        {chart}
         <StatsTable table caption=String::new() testid="overview-groups-table" />
     }
     .into_any()
