@@ -320,6 +320,108 @@ pub async fn master_sites(session: Session) -> Result<Vec<SiteView>, ApiError> {
     get_json(session, url("/master/sites")).await
 }
 
+// ---- activities --------------------------------------------------------------------------
+
+use shared::dto::activity as activity_dto;
+
+/// `GET /activities?month=YYYY-MM[&function=]`: a month's activities with totals by function.
+pub async fn activities_in_month(
+    session: Session,
+    month: &str,
+    function: Option<&str>,
+) -> Result<activity_dto::ActivityList, ApiError> {
+    let mut target = format!("/activities?month={}", encode(month));
+    if let Some(function) = function.filter(|f| !f.is_empty()) {
+        target.push_str(&format!("&function={}", encode(function)));
+    }
+    get_json(session, url(&target)).await
+}
+
+/// `GET /activities?date=YYYY-MM-DD`: one day's activities.
+pub async fn activities_on(
+    session: Session,
+    date: chrono::NaiveDate,
+) -> Result<activity_dto::ActivityList, ApiError> {
+    get_json(
+        session,
+        url(&format!("/activities?date={}", date.format("%Y-%m-%d"))),
+    )
+    .await
+}
+
+/// `GET /activities/{id}`: an activity with everyone who took part.
+pub async fn activity(session: Session, id: &str) -> Result<activity_dto::ActivityView, ApiError> {
+    get_json(session, activity_url(id)).await
+}
+
+/// `POST /activities`: records an activity; `true` when it is new, `false` when the same
+/// activity (same client-chosen ID and content) had already been recorded.
+pub async fn record_activity(
+    session: Session,
+    input: &activity_dto::ActivityInput,
+) -> Result<(activity_dto::ActivityView, bool), ApiError> {
+    let target = url("/activities");
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::post(&target), token), input)
+    })
+    .await?;
+    let created = response.status() == 201;
+    Ok((read_json(response).await?, created))
+}
+
+/// `PUT /activities/{id}`: replaces an activity, participants included.
+pub async fn replace_activity(
+    session: Session,
+    input: &activity_dto::ActivityInput,
+) -> Result<activity_dto::ActivityView, ApiError> {
+    let target = activity_url(&input.id.to_string());
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::put(&target), token), input)
+    })
+    .await?;
+    read_json(response).await
+}
+
+/// `DELETE /activities/{id}`.
+pub async fn delete_activity(session: Session, id: &str) -> Result<(), ApiError> {
+    let target = activity_url(id);
+    let response = send_authed(session, |token| {
+        accept(with_bearer(Request::delete(&target), token))
+            .build()
+            .map_err(|e| ApiError::Decode(e.to_string()))
+    })
+    .await?;
+    expect_success(response).await
+}
+
+/// `GET /persons/{common_id}/participations`: a person's participations, newest first.
+pub async fn person_participations(
+    session: Session,
+    common_id: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<activity_dto::PersonParticipationPage, ApiError> {
+    let target = person_url(
+        common_id,
+        &format!("/participations?offset={offset}&limit={limit}"),
+    );
+    get_json(session, target).await
+}
+
+/// `GET /period-locks`: the locks in force.
+pub async fn period_locks(session: Session) -> Result<Vec<activity_dto::PeriodLockView>, ApiError> {
+    get_json(session, url("/period-locks")).await
+}
+
+/// `GET /master/sites`: every centre's サテライト (the activity screens pick their own).
+pub async fn activity_sites(session: Session) -> Result<Vec<shared::dto::master::SiteView>, ApiError> {
+    get_json(session, url("/master/sites")).await
+}
+
+fn activity_url(id: &str) -> String {
+    url(&format!("/activities/{}", encode(id)))
+}
+
 // ---- plumbing ----------------------------------------------------------------------------
 
 fn url(path: &str) -> String {

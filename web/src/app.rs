@@ -6,6 +6,7 @@ use leptos_router::components::{ProtectedRoute, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 
+use crate::activity_master::ActivityMaster;
 use crate::api;
 use crate::components::app_header::{AppHeader, HeaderInfo};
 use crate::components::messages::{focus_element, Loading};
@@ -13,6 +14,11 @@ use crate::figures::figures_allowed;
 use crate::format::scope_label;
 use crate::master::Master;
 use crate::node::{node_role_label, persons_allowed, Node};
+use crate::pages::activity_calendar::ActivityCalendarPage;
+use crate::pages::activity_day::ActivityDayPage;
+use crate::pages::activity_detail::ActivityDetailPage;
+use crate::pages::activity_edit::ActivityEditPage;
+use crate::pages::activity_new::ActivityNewPage;
 use crate::pages::figures::FiguresPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::{
@@ -27,6 +33,8 @@ pub const LOGIN_PATH: &str = "/login";
 pub const HOME_PATH: &str = "/";
 /// The people registry.
 pub const PERSONS_PATH: &str = "/persons";
+/// Recording what the centre did each day (活動記録).
+pub const ACTIVITIES_PATH: &str = "/activities";
 /// Figures (集計) and the year at a glance (概況), for every role with figures.
 pub const FIGURES_PATH: &str = "/figures";
 pub const OVERVIEW_PATH: &str = "/overview";
@@ -36,6 +44,7 @@ pub fn App() -> impl IntoView {
     let session = Session::provide();
     Node::provide(session);
     Master::provide(session);
+    ActivityMaster::provide(session);
     view! {
         <Router>
             <Shell />
@@ -64,6 +73,7 @@ fn Shell() -> impl IntoView {
         });
         let mut nav = vec![(HOME_PATH, "ホーム", "nav-home")];
         if meta.as_ref().is_some_and(persons_allowed) {
+            nav.push((ACTIVITIES_PATH, "活動記録", "nav-activities"));
             nav.push((PERSONS_PATH, "利用者", "nav-persons"));
         }
         if meta.as_ref().is_some_and(figures_allowed) {
@@ -177,6 +187,41 @@ fn Shell() -> impl IntoView {
                 <ProtectedRoute
                     path=path!("/persons/:id/end")
                     view=PersonEndPage
+                    condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/activities")
+                    view=ActivityCalendarPage
+                    condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/activities/new")
+                    view=ActivityNewPage
+                    condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/activities/day/:date")
+                    view=ActivityDayPage
+                    condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/activities/:id")
+                    view=ActivityDetailPage
+                    condition=persons_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/activities/:id/edit")
+                    view=ActivityEditPage
                     condition=persons_open
                     redirect_path=away_from_persons
                     fallback=loading

@@ -18,6 +18,12 @@ impl FormErrors {
         self.0.push((field_key(field).to_owned(), message.into()));
     }
 
+    /// Files a message under `key` as given: for forms whose sub-fields have inputs of their own
+    /// (`unregistered.child`), or keys of the form's own making.
+    pub fn push_exact(&mut self, key: &str, message: impl Into<String>) {
+        self.0.push((key.to_owned(), message.into()));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -5,6 +5,8 @@
 //! code lists, `forms` the state of forms, `pages` has one page per file and `components` only
 //! props-driven pieces.
 
+pub mod activity_form;
+pub mod activity_master;
 pub mod api;
 pub mod app;
 pub mod clock;
@@ -13,6 +15,7 @@ pub mod download;
 pub mod figures;
 pub mod format;
 pub mod forms;
+pub mod holidays;
 pub mod master;
 pub mod node;
 pub mod pages;

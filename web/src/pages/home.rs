@@ -45,6 +45,18 @@ pub fn HomePage() -> impl IntoView {
     let shortcuts = move || {
         node.meta().filter(persons_allowed).map(|_| {
             view! {
+                <section class="card" aria-labelledby="home-activities-title">
+                    <h3 id="home-activities-title">"活動記録"</h3>
+                    <p>"集い・訪問・相談などの記録と、月ごとのカレンダーです。"</p>
+                    <div class="actions">
+                        <a class="button button-primary" href=format!("{}/new", crate::app::ACTIVITIES_PATH) data-testid="home-activity-new-link">
+                            "今日の集いを記録"
+                        </a>
+                        <a class="button" href=crate::app::ACTIVITIES_PATH data-testid="home-activities-link">
+                            "カレンダーを見る"
+                        </a>
+                    </div>
+                </section>
                 <section class="card" aria-labelledby="home-persons-title">
                     <h3 id="home-persons-title">"利用者"</h3>
                     <p>"利用者の検索・登録・編集、利用者カードの印刷ができます。"</p>

@@ -1,5 +1,11 @@
 //! One routed page per file; pages read the session from context and call `crate::api`.
 
+pub mod activity_calendar;
+pub mod activity_day;
+pub mod activity_detail;
+pub mod activity_edit;
+pub mod activity_editor;
+pub mod activity_new;
 pub mod figures;
 pub mod home;
 pub mod login;

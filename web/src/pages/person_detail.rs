@@ -76,8 +76,9 @@ pub fn PersonDetailPage() -> impl IntoView {
                 </div>
                 <div class="detail-grid">
                     <PersonCard person=p.clone() center_name printed_on=today_jst() />
-                    <PersonDetails person=p master=data />
+                    <PersonDetails person=p.clone() master=data />
                 </div>
+                <PersonParticipations common_id=p.common_id.clone() />
             }
             .into_any()
         }
@@ -99,5 +100,41 @@ fn print() {
         if let Err(err) = window.print() {
             leptos::logging::warn!("print failed: {err:?}");
         }
+    }
+}
+
+/// Where the person took part: their participations at this centre, newest first, 50 at a time.
+#[component]
+fn PersonParticipations(common_id: String) -> impl IntoView {
+    use crate::activity_master::ActivityMaster;
+    use crate::components::participation_history::ParticipationHistory;
+
+    const STEP: u64 = 50;
+    let session = Session::expect();
+    let codes = ActivityMaster::expect();
+    let limit = RwSignal::new(STEP);
+    let page = LocalResource::new(move || {
+        let common_id = common_id.clone();
+        let limit = limit.get();
+        async move { api::person_participations(session, &common_id, 0, limit).await }
+    });
+    let body = move || match (codes.get(), page.get()) {
+        (None, _) | (_, None) => view! { <Loading /> }.into_any(),
+        (Some(Err(e)), _) | (_, Some(Err(e))) => {
+            let message = e.full_message();
+            view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="person-participations-error" /> }
+                .into_any()
+        }
+        (Some(Ok(codes)), Some(Ok(page))) => {
+            let more = (page.total > page.items.len() as u64)
+                .then(|| Callback::new(move |()| limit.update(|l| *l += STEP)));
+            view! { <ParticipationHistory page codes on_more=more /> }.into_any()
+        }
+    };
+    view! {
+        <section class="card person-participations no-print" aria-labelledby="person-participations-title" data-testid="person-participations">
+            <h3 id="person-participations-title">"参加の記録"</h3>
+            {body}
+        </section>
     }
 }

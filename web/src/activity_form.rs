@@ -1,0 +1,525 @@
+//! The activity form's state: one signal per input, the people chosen with the detail their
+//! function asks for, turning all that into an `ActivityInput`, and filing the server's field
+//! errors (`participants[3].common_id`, `unregistered.child`) next to the input they name.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use shared::dto::activity::{ActivityInput, ActivityView, ParticipantInput, UnregisteredCounts};
+use uuid::Uuid;
+
+use crate::api::ApiError;
+use crate::forms::FormErrors;
+
+/// Whether a function asks for a detail, allows it, or has no place for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Required,
+    Optional,
+    NotApplicable,
+}
+
+impl Need {
+    pub fn shown(self) -> bool {
+        self != Need::NotApplicable
+    }
+}
+
+/// Which details a function's participations carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DetailRule {
+    pub visit_purpose: Need,
+    pub topics: Need,
+    pub referral_destination: Need,
+}
+
+/// The server's rule (`api/src/domain/activity.rs`, `detail_rule`): 訪問 carries the visit's
+/// purpose; 相談 its topics and, optionally, a referral; つなぎ the referral and optionally topics.
+pub fn detail_rule(function: &str) -> DetailRule {
+    use Need::*;
+    match function {
+        "houmon" => DetailRule {
+            visit_purpose: Required,
+            topics: NotApplicable,
+            referral_destination: NotApplicable,
+        },
+        "soudan" => DetailRule {
+            visit_purpose: NotApplicable,
+            topics: Required,
+            referral_destination: Optional,
+        },
+        "tsunagi" => DetailRule {
+            visit_purpose: NotApplicable,
+            topics: Optional,
+            referral_destination: Required,
+        },
+        _ => DetailRule {
+            visit_purpose: NotApplicable,
+            topics: NotApplicable,
+            referral_destination: NotApplicable,
+        },
+    }
+}
+
+/// The two forms: a gathering with a checklist of people, or one person's visit, consultation
+/// or referral with its detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    Gathering,
+    Individual,
+}
+
+impl FormKind {
+    pub fn for_function(function: &str) -> FormKind {
+        let rule = detail_rule(function);
+        if rule.visit_purpose.shown() || rule.topics.shown() || rule.referral_destination.shown() {
+            FormKind::Individual
+        } else {
+            FormKind::Gathering
+        }
+    }
+
+    /// `?kind=` of the new-activity page.
+    pub fn from_query(value: &str) -> FormKind {
+        if value == "individual" {
+            FormKind::Individual
+        } else {
+            FormKind::Gathering
+        }
+    }
+
+    pub fn query(self) -> &'static str {
+        match self {
+            FormKind::Gathering => "gathering",
+            FormKind::Individual => "individual",
+        }
+    }
+
+    /// The function a new form starts with.
+    pub fn default_function(self) -> &'static str {
+        match self {
+            FormKind::Gathering => "tsudoi",
+            FormKind::Individual => "houmon",
+        }
+    }
+}
+
+/// A registered person as the form lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRef {
+    pub common_id: String,
+    pub name: String,
+    pub kana: String,
+}
+
+/// A person ticked as taking part, with the detail of their participation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chosen {
+    pub person: PersonRef,
+    pub visit_purpose: String,
+    pub topics: Vec<String>,
+    pub referral_destination: String,
+}
+
+impl Chosen {
+    pub fn new(person: PersonRef) -> Chosen {
+        Chosen {
+            person,
+            visit_purpose: String::new(),
+            topics: Vec::new(),
+            referral_destination: String::new(),
+        }
+    }
+}
+
+/// The form, one signal per input (`Copy`: pass it to components freely).
+#[derive(Debug, Clone, Copy)]
+pub struct ActivityFormState {
+    /// Chosen once per form, so saving again after a lost answer cannot record it twice.
+    pub id: Uuid,
+    pub kind: FormKind,
+    pub date: RwSignal<String>,
+    pub function: RwSignal<String>,
+    /// Site code, empty for the centre itself.
+    pub site: RwSignal<String>,
+    pub title: RwSignal<String>,
+    pub start_time: RwSignal<String>,
+    pub end_time: RwSignal<String>,
+    pub staff_count: RwSignal<String>,
+    pub volunteer_count: RwSignal<String>,
+    pub elderly: RwSignal<String>,
+    pub disabled: RwSignal<String>,
+    pub child: RwSignal<String>,
+    pub other: RwSignal<String>,
+    pub note: RwSignal<String>,
+    /// Who took part, in the order they were ticked.
+    pub chosen: RwSignal<Vec<Chosen>>,
+    /// People added by search, newest first: they stay listed when unticked again.
+    pub added: RwSignal<Vec<PersonRef>>,
+}
+
+impl ActivityFormState {
+    pub fn new(kind: FormKind, date: NaiveDate, function: &str) -> ActivityFormState {
+        let text = |v: &str| RwSignal::new(v.to_owned());
+        ActivityFormState {
+            id: new_activity_id(),
+            kind,
+            date: text(&crate::format::iso(date)),
+            function: text(function),
+            site: text(""),
+            title: text(""),
+            start_time: text(""),
+            end_time: text(""),
+            staff_count: text(if kind == FormKind::Individual { "1" } else { "" }),
+            volunteer_count: text(""),
+            elderly: text(""),
+            disabled: text(""),
+            child: text(""),
+            other: text(""),
+            note: text(""),
+            chosen: RwSignal::new(Vec::new()),
+            added: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// The form filled with a recorded activity, for correcting it.
+    pub fn from_view(v: &ActivityView) -> ActivityFormState {
+        let text = |v: &str| RwSignal::new(v.to_owned());
+        let opt = |v: &Option<String>| RwSignal::new(v.clone().unwrap_or_default());
+        let count = |n: i64| RwSignal::new(if n == 0 { String::new() } else { n.to_string() });
+        ActivityFormState {
+            id: v.id,
+            kind: FormKind::for_function(&v.function),
+            date: text(&crate::format::iso(v.date)),
+            function: text(&v.function),
+            site: opt(&v.site),
+            title: opt(&v.title),
+            start_time: opt(&v.start_time),
+            end_time: opt(&v.end_time),
+            staff_count: count(v.staff_count),
+            volunteer_count: count(v.volunteer_count),
+            elderly: count(v.unregistered.elderly),
+            disabled: count(v.unregistered.disabled),
+            child: count(v.unregistered.child),
+            other: count(v.unregistered.other),
+            note: opt(&v.note),
+            chosen: RwSignal::new(
+                v.participants
+                    .iter()
+                    .map(|p| Chosen {
+                        person: PersonRef {
+                            common_id: p.common_id.clone(),
+                            name: p.name.clone().unwrap_or_default(),
+                            kana: p.kana.clone().unwrap_or_default(),
+                        },
+                        visit_purpose: p.visit_purpose.clone().unwrap_or_default(),
+                        topics: p.topics.clone(),
+                        referral_destination: p.referral_destination.clone().unwrap_or_default(),
+                    })
+                    .collect(),
+            ),
+            added: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// The date as typed, if it reads as one.
+    pub fn date_value(&self) -> Option<NaiveDate> {
+        self.date.with(|d| shared::dates::parse_date_input(d).ok())
+    }
+
+    pub fn is_chosen(&self, common_id: &str) -> bool {
+        self.chosen
+            .with(|c| c.iter().any(|c| c.person.common_id == common_id))
+    }
+
+    /// Ticks or unticks a person.
+    pub fn set_chosen(&self, person: &PersonRef, on: bool) {
+        self.chosen.update(|c| {
+            let there = c.iter().any(|c| c.person.common_id == person.common_id);
+            if on && !there {
+                c.push(Chosen::new(person.clone()));
+            } else if !on && there {
+                c.retain(|c| c.person.common_id != person.common_id);
+            }
+        });
+    }
+
+    /// A person found by search: listed at the top and ticked.
+    pub fn add(&self, person: PersonRef) {
+        self.added.update(|a| {
+            a.retain(|p| p.common_id != person.common_id);
+            a.insert(0, person.clone());
+        });
+        self.set_chosen(&person, true);
+    }
+
+    /// Changes one chosen person's detail.
+    pub fn update_detail(&self, common_id: &str, change: impl FnOnce(&mut Chosen)) {
+        self.chosen.update(|c| {
+            if let Some(c) = c.iter_mut().find(|c| c.person.common_id == common_id) {
+                change(c);
+            }
+        });
+    }
+
+    /// Registered people plus every unregistered headcount that reads as a number.
+    pub fn headcount(&self) -> (usize, i64) {
+        let unregistered = [self.elderly, self.disabled, self.child, self.other]
+            .iter()
+            .filter_map(|s| s.with(|v| parse_count(v).ok()))
+            .sum();
+        (self.chosen.with(Vec::len), unregistered)
+    }
+
+    /// The request, or what keeps one from being built (a date or time that does not read,
+    /// counts that are not numbers, no person for a visit). Everything else is the server's to
+    /// judge, so its messages are the ones staff see.
+    pub fn to_input(&self) -> Result<ActivityInput, FormErrors> {
+        let mut e = FormErrors::default();
+        let date = match self.date.with_untracked(|d| d.trim().to_owned()) {
+            d if d.is_empty() => {
+                e.push_exact("date", "日付を入力してください。");
+                None
+            }
+            d => match shared::dates::parse_date_input(&d) {
+                Ok(date) => Some(date),
+                Err(err) => {
+                    e.push_exact("date", err.to_string());
+                    None
+                }
+            },
+        };
+        let function = self.function.get_untracked();
+        if function.is_empty() {
+            e.push_exact("function", "選択してください。");
+        }
+        let mut time = |key: &str, signal: RwSignal<String>| match normalize_time(&signal.get_untracked()) {
+            Ok(t) => t,
+            Err(message) => {
+                e.push_exact(key, message);
+                None
+            }
+        };
+        let start_time = time("start_time", self.start_time);
+        let end_time = time("end_time", self.end_time);
+        let mut count = |key: &str, signal: RwSignal<String>| match parse_count(&signal.get_untracked()) {
+            Ok(n) => n,
+            Err(message) => {
+                e.push_exact(key, message);
+                0
+            }
+        };
+        let staff_count = count("staff_count", self.staff_count);
+        let volunteer_count = count("volunteer_count", self.volunteer_count);
+        let unregistered = if self.kind == FormKind::Gathering {
+            UnregisteredCounts {
+                elderly: count("unregistered.elderly", self.elderly),
+                disabled: count("unregistered.disabled", self.disabled),
+                child: count("unregistered.child", self.child),
+                other: count("unregistered.other", self.other),
+            }
+        } else {
+            UnregisteredCounts::default()
+        };
+        let rule = detail_rule(&function);
+        let chosen = self.chosen.get_untracked();
+        if self.kind == FormKind::Individual && chosen.is_empty() {
+            e.push_exact("participants", "対象の方を選んでください。");
+        }
+        let participants = chosen
+            .into_iter()
+            .map(|c| ParticipantInput {
+                common_id: c.person.common_id,
+                visit_purpose: (rule.visit_purpose.shown() && !c.visit_purpose.is_empty())
+                    .then_some(c.visit_purpose),
+                topics: if rule.topics.shown() { c.topics } else { Vec::new() },
+                referral_destination: (rule.referral_destination.shown()
+                    && !c.referral_destination.is_empty())
+                .then_some(c.referral_destination),
+            })
+            .collect();
+        let text = |s: RwSignal<String>| {
+            let v = s.get_untracked();
+            (!v.trim().is_empty()).then(|| v.trim().to_owned())
+        };
+        match date {
+            Some(date) if e.is_empty() => Ok(ActivityInput {
+                id: self.id,
+                site: text(self.site),
+                date,
+                function,
+                title: text(self.title),
+                start_time,
+                end_time,
+                staff_count,
+                volunteer_count,
+                unregistered,
+                note: text(self.note),
+                participants,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// Error key of one participant (`participant:C001-000012-3`), or of one of their details
+/// (`participant:C001-000012-3.topics`).
+pub fn participant_key(common_id: &str, detail: Option<&str>) -> String {
+    match detail {
+        Some(d) => format!("participant:{common_id}.{d}"),
+        None => format!("participant:{common_id}"),
+    }
+}
+
+/// The server's field errors, filed under the inputs they belong to: `participants[3].topics[0]`
+/// under the person sent fourth, `unregistered.child` as it is.
+pub fn errors_from_api(error: &ApiError, sent: &ActivityInput) -> FormErrors {
+    let mut errors = FormErrors::default();
+    let Some(problem) = error.problem() else {
+        return errors;
+    };
+    for fe in &problem.errors {
+        match participant_field(&fe.field) {
+            Some((index, detail)) => match sent.participants.get(index) {
+                Some(p) => {
+                    let detail = detail.filter(|d| *d != "common_id");
+                    errors.push_exact(&participant_key(&p.common_id, detail), fe.message.clone());
+                }
+                None => errors.push_exact("participants", fe.message.clone()),
+            },
+            None => {
+                // `topics[1]` style indexes say nothing more to staff than the field does.
+                let key = fe.field.split('[').next().unwrap_or(&fe.field);
+                errors.push_exact(key, fe.message.clone());
+            }
+        }
+    }
+    errors
+}
+
+/// `participants[3].topics[0]` → `(3, Some("topics"))`; `participants[3]` → `(3, None)`.
+fn participant_field(field: &str) -> Option<(usize, Option<&str>)> {
+    let rest = field.strip_prefix("participants[")?;
+    let (index, rest) = rest.split_once(']')?;
+    let index = index.parse().ok()?;
+    let detail = rest.strip_prefix('.').map(|d| d.split('[').next().unwrap_or(d));
+    Some((index, detail))
+}
+
+/// Full-width digits and colon to ASCII, so `１０：３０` reads as `10:30`.
+fn ascii_digits(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '：' => ':',
+            _ => c,
+        })
+        .collect()
+}
+
+/// A headcount: empty is 0; digits of either width.
+pub fn parse_count(s: &str) -> Result<i64, &'static str> {
+    let s = ascii_digits(s);
+    if s.is_empty() {
+        return Ok(0);
+    }
+    if !s.chars().all(|c| c.is_ascii_digit()) || s.len() > 4 {
+        return Err("0以上の数字で入力してください。");
+    }
+    s.parse().map_err(|_| "0以上の数字で入力してください。")
+}
+
+/// A time as typed (`10`, `930`, `1030`, `9:30`, `１０：３０`) as `HH:MM`; empty is none.
+pub fn normalize_time(s: &str) -> Result<Option<String>, &'static str> {
+    const MESSAGE: &str = "時刻は 10:30 のように入力してください。";
+    let s = ascii_digits(s);
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let (h, m) = match s.split_once(':') {
+        Some((h, m)) if m.len() == 2 => (h, m),
+        Some(_) => return Err(MESSAGE),
+        None if s.len() <= 2 => (s.as_str(), "00"),
+        None if s.len() <= 4 => s.split_at(s.len() - 2),
+        None => return Err(MESSAGE),
+    };
+    if h.is_empty()
+        || h.len() > 2
+        || !h.chars().all(|c| c.is_ascii_digit())
+        || !m.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(MESSAGE);
+    }
+    let (h, m): (u32, u32) = (h.parse().map_err(|_| MESSAGE)?, m.parse().map_err(|_| MESSAGE)?);
+    if h > 23 || m > 59 {
+        return Err(MESSAGE);
+    }
+    Ok(Some(format!("{h:02}:{m:02}")))
+}
+
+/// A random (v4) UUID from the browser's `crypto.getRandomValues`, which, unlike
+/// `crypto.randomUUID`, also works on a plain-HTTP centre LAN.
+pub fn new_activity_id() -> Uuid {
+    let mut bytes = [0u8; 16];
+    if !fill_random(&mut bytes) {
+        // No Web Crypto (very old browser): uniqueness is all the ID needs, not secrecy.
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+fn fill_random(bytes: &mut [u8; 16]) -> bool {
+    use wasm_bindgen::JsCast;
+    let crypto = match js_sys::Reflect::get(&js_sys::global(), &"crypto".into()) {
+        Ok(c) if c.is_object() => c,
+        _ => return false,
+    };
+    let Ok(get) = js_sys::Reflect::get(&crypto, &"getRandomValues".into())
+        .and_then(|f| f.dyn_into::<js_sys::Function>())
+    else {
+        return false;
+    };
+    let array = js_sys::Uint8Array::new_with_length(16);
+    if get.call1(&crypto, &array).is_err() {
+        return false;
+    }
+    array.copy_to(bytes);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_read_as_staff_type_them() {
+        assert_eq!(normalize_time("10"), Ok(Some("10:00".into())));
+        assert_eq!(normalize_time("930"), Ok(Some("09:30".into())));
+        assert_eq!(normalize_time("１０：３０"), Ok(Some("10:30".into())));
+        assert_eq!(normalize_time(""), Ok(None));
+        assert!(normalize_time("25:00").is_err());
+        assert!(normalize_time("9:3").is_err());
+    }
+
+    #[test]
+    fn participant_fields_name_the_person_and_the_detail() {
+        assert_eq!(
+            participant_field("participants[3].common_id"),
+            Some((3, Some("common_id")))
+        );
+        assert_eq!(
+            participant_field("participants[0].topics[1]"),
+            Some((0, Some("topics")))
+        );
+        assert_eq!(participant_field("unregistered.child"), None);
+    }
+
+    #[test]
+    fn counts_accept_full_width_digits_and_empty_is_zero() {
+        assert_eq!(parse_count("１２"), Ok(12));
+        assert_eq!(parse_count(""), Ok(0));
+        assert!(parse_count("-1").is_err());
+    }
+}
