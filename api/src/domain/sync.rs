@@ -511,11 +511,25 @@ pub struct OutgoingBatch {
     pub stream: Uuid,
     pub batch_seq: u64,
     pub entries: Vec<(u64, String)>,
+    /// Sent before without an acknowledgement (so the hub may already have all of it).
+    pub resent: bool,
 }
 
 impl OutgoingBatch {
     pub fn last_seq(&self) -> u64 {
         self.entries.last().map_or(0, |(s, _)| *s)
+    }
+
+    /// Whether the hub's acknowledgement shows it holds entries of this stream that this
+    /// centre does not (it was restored from an older backup, or the hub from a newer one):
+    /// the hub must end where the batch ends, and may have had the batch before only if it was
+    /// sent before, and then all of it (a batch is applied whole or not at all).
+    pub fn diverges(&self, ack_last_seq: u64, applied: u64, skipped: u64) -> bool {
+        let len = self.entries.len() as u64;
+        ack_last_seq != self.last_seq()
+            || (skipped > 0 && !self.resent)
+            || (skipped > 0 && skipped != len)
+            || applied + skipped != len
     }
 }
 
@@ -668,6 +682,27 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn an_acknowledgement_that_skips_part_of_a_batch_or_a_new_batch_means_divergence() {
+        let batch = |resent| OutgoingBatch {
+            stream: Uuid::from_u128(1),
+            batch_seq: 3,
+            entries: (9..=12).map(|s| (s, String::new())).collect(),
+            resent,
+        };
+        assert!(!batch(false).diverges(12, 4, 0), "delivered");
+        assert!(
+            !batch(true).diverges(12, 0, 4),
+            "delivered before, the answer was lost"
+        );
+        assert!(
+            batch(false).diverges(12, 0, 4),
+            "a batch never sent cannot be known"
+        );
+        assert!(batch(true).diverges(12, 2, 2), "half known: another timeline");
+        assert!(batch(true).diverges(14, 0, 4), "the hub is ahead");
     }
 
     #[test]

@@ -179,11 +179,11 @@ impl Worker {
         let status = res.status();
         if status.is_success() {
             let ack: SyncAck = res.json().await.context("reading the hub's acknowledgement")?;
-            if ack.stream != batch.stream || ack.last_seq != batch.last_seq() {
-                // The hub holds entries of this stream we never sent (this node was restored
-                // from an older backup): only a new stream with a snapshot puts it right.
+            if ack.stream != batch.stream || batch.diverges(ack.last_seq, ack.applied, ack.skipped) {
+                // The hub holds entries of this stream this node does not (it was restored from
+                // an older backup): only a new stream with a snapshot puts it right.
                 return Ok(Delivery::StartOver(
-                    "the hub's last entry is not the last one sent",
+                    "the hub holds entries of this stream that this node does not",
                 ));
             }
             self.store

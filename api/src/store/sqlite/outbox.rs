@@ -222,6 +222,7 @@ pub fn next_batch(
                 stream,
                 batch_seq: u64_of(batch_seq),
                 entries,
+                resent: true,
             }));
         }
     }
@@ -255,6 +256,7 @@ pub fn next_batch(
         stream,
         batch_seq: u64_of(next_batch_seq),
         entries,
+        resent: false,
     }))
 }
 
