@@ -11,7 +11,7 @@ use shared::dto::activity::PeriodLockView;
 use shared::dto::auth::Scope;
 use shared::dto::master::{MasterItem, SiteView};
 
-use crate::activity_form::FormKind;
+use crate::activity_rules::FormKind;
 use crate::api::{self, ApiError};
 use crate::session::Session;
 

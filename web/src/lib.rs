@@ -7,6 +7,7 @@
 
 pub mod activity_form;
 pub mod activity_master;
+pub mod activity_rules;
 pub mod api;
 pub mod app;
 pub mod clock;

@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use shared::dto::activity::{ActivityView, ParticipationView};
 
-use crate::activity_form::detail_rule;
 use crate::activity_master::ActivityCodes;
+use crate::activity_rules::detail_rule;
 use crate::holidays::weekday_label;
 use crate::master::{label, labels_in_order};
 

@@ -11,15 +11,18 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use shared::dto::person::PersonSummary;
 
-use crate::activity_form::{ActivityFormState, FormKind, PersonRef};
+use crate::activity_form::{ActivityFormState, PersonRef};
 use crate::activity_master::ActivityCodes;
+use crate::activity_rules::FormKind;
 use crate::components::fields::{
-    control_id, DateField, FieldError, RadioGroup, RequiredMark, SelectField, TextAreaField, TextField,
+    control_id, DateField, FieldError, RadioGroup, SelectField, TextAreaField, TextField,
 };
+use crate::components::individual_person::IndividualPerson;
 use crate::components::messages::{focus_element, ErrorSummary, SummaryItem};
 use crate::components::participant_checklist::{ChecklistEntry, ParticipantChecklist};
 use crate::components::participant_detail::ParticipantDetail;
 use crate::components::person_picker::{PersonPicker, SearchResults};
+use crate::components::time_field::TimeField;
 use crate::format;
 use crate::forms::FormErrors;
 
@@ -219,7 +222,7 @@ pub fn ActivityForm(
         }
     };
     let previous_button = move || {
-        previous.get().map(|p| {
+        previous.get().filter(|_| is_new).map(|p| {
             let mut parts = vec![format!("{}月{}日", chrono::Datelike::month(&p.date), chrono::Datelike::day(&p.date))];
             parts.extend(p.title.clone());
             if let (Some(a), Some(b)) = (&p.start_time, &p.end_time) {
@@ -264,8 +267,8 @@ pub fn ActivityForm(
         {site_field}
         <TextField form=FORM name="title" label="名目（任意）" value=state.title errors max_length=100 hint="例: ふれあいサロン、いきいき百歳体操。個人の名前は書かないでください。" />
         <div class="af-row af-row-4">
-            <TimeField name="start_time" label="開始" value=state.start_time errors />
-            <TimeField name="end_time" label="終了" value=state.end_time errors />
+            <TimeField form=FORM name="start_time" label="開始" value=state.start_time errors />
+            <TimeField form=FORM name="end_time" label="終了" value=state.end_time errors />
             <TextField form=FORM name="staff_count" label="職員" value=state.staff_count errors max_length=4 input_mode="numeric" class="field-count" />
             <TextField form=FORM name="volunteer_count" label="ボランティア" value=state.volunteer_count errors max_length=4 input_mode="numeric" class="field-count" />
         </div>
@@ -420,182 +423,10 @@ fn focus_when_attached(id: &'static str, frames: u32) {
     });
 }
 
-/// After a person is chosen for a visit or consultation: on to the first of its detail fields.
-fn focus_first_detail() {
-    fn attempt(frames: u32) {
-        request_animation_frame(move || {
-            let found = leptos::web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.query_selector(".participant-detail input").ok().flatten())
-                .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok());
-            match found {
-                Some(el) => {
-                    let _ = el.focus();
-                }
-                None if frames > 0 => attempt(frames - 1),
-                None => {}
-            }
-        });
-    }
-    attempt(30);
-}
-
 fn nonzero(n: i64) -> String {
     if n == 0 {
         String::new()
     } else {
         n.to_string()
-    }
-}
-
-/// The person of a visit, consultation or referral: the search until someone is chosen, then
-/// their name with a way to choose someone else; people seen recently can be picked at once.
-#[component]
-fn IndividualPerson(
-    state: ActivityFormState,
-    search_query: RwSignal<String>,
-    #[prop(into)] search_results: Signal<Option<SearchResults>>,
-    #[prop(into)] chosen_ids: Signal<Vec<String>>,
-    on_pick: Callback<PersonSummary>,
-    #[prop(into)] errors: Signal<FormErrors>,
-    #[prop(into)] entries: Signal<Vec<ChecklistEntry>>,
-) -> impl IntoView {
-    let error = Signal::derive(move || errors.with(|e| e.get("participants")));
-    view! {
-        <div class="field individual-person">
-            <Show
-                when=move || state.chosen.with(Vec::is_empty)
-                fallback=move || {
-                    view! {
-                        <p class="field-label">"対象の方" <RequiredMark /></p>
-                        <ul class="chosen-people">
-                            {move || {
-                                state
-                                    .chosen
-                                    .get()
-                                    .into_iter()
-                                    .map(|c| {
-                                        let id = c.person.common_id.clone();
-                                        let person = c.person.clone();
-                                        view! {
-                                            <li class="chosen-person" data-testid=format!("activity-participant-{id}")>
-                                                <span class="check-name long-text">{c.person.name.clone()}</span>
-                                                <span class="check-kana long-text">{c.person.kana.clone()}</span>
-                                                <span class="id-text">{id.clone()}</span>
-                                                <button
-                                                    type="button"
-                                                    class="button button-small"
-                                                    data-testid=format!("activity-participant-{id}-remove")
-                                                    on:click=move |_| {
-                                                        state.set_chosen(&person, false);
-                                                        request_animation_frame(|| focus_element("activity-person-search"));
-                                                    }
-                                                >
-                                                    "別の方にする"
-                                                </button>
-                                                <ParticipantIdError id=id.clone() errors />
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()
-                            }}
-                        </ul>
-                    }
-                }
-            >
-                <PersonPicker
-                    id="activity-person-search"
-                    label="対象の方（フリガナ・氏名・番号でさがして Enter）"
-                    testid="activity-person-search"
-                    query=search_query
-                    results=search_results
-                    chosen=chosen_ids
-                    on_pick=Callback::new(move |p| {
-                        on_pick.run(p);
-                        focus_first_detail();
-                    })
-                />
-                {move || {
-                    let recent = entries.get();
-                    (!recent.is_empty())
-                        .then(|| {
-                            view! {
-                                <div class="quick-picks" data-testid="activity-quick-picks">
-                                    <p class="field-hint">"最近の対象の方:"</p>
-                                    {recent
-                                        .into_iter()
-                                        .take(12)
-                                        .map(|e| {
-                                            let person = e.person.clone();
-                                            view! {
-                                                <button
-                                                    type="button"
-                                                    class="button button-small quick-pick"
-                                                    data-testid=format!("activity-quick-pick-{}", e.person.common_id)
-                                                    on:click=move |_| {
-                                                        state.add(person.clone());
-                                                        focus_first_detail();
-                                                    }
-                                                >
-                                                    {e.person.name.clone()}
-                                                </button>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </div>
-                            }
-                        })
-                }}
-                <FieldError form=FORM name="participants" message=error />
-            </Show>
-        </div>
-    }
-}
-
-#[component]
-fn ParticipantIdError(id: String, #[prop(into)] errors: Signal<FormErrors>) -> impl IntoView {
-    let key = crate::activity_form::participant_key(&id, None);
-    let message = Signal::derive(move || errors.with(|e| e.get(&key)));
-    view! {
-        <Show when=move || message.with(Option::is_some)>
-            <p class="field-error" data-testid=format!("field-error-participant-{id}")>
-                {move || message.get().unwrap_or_default()}
-            </p>
-        </Show>
-    }
-}
-
-/// A time of day, typed as `10`, `930` or `10:30` and shown as `HH:MM` once the field is left.
-#[component]
-fn TimeField(
-    name: &'static str,
-    label: &'static str,
-    value: RwSignal<String>,
-    #[prop(into)] errors: Signal<FormErrors>,
-) -> impl IntoView {
-    let error = Signal::derive(move || errors.with(|e| e.get(name)));
-    let id = control_id(FORM, name);
-    view! {
-        <div class="field field-time">
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                type="text"
-                inputmode="numeric"
-                maxlength="5"
-                autocomplete="off"
-                placeholder="10:00"
-                data-testid=format!("{FORM}-form-{name}")
-                aria-describedby=format!("{FORM}-{name}-error")
-                aria-invalid=move || error.with(Option::is_some).then_some("true")
-                bind:value=value
-                on:blur=move |_| {
-                    if let Ok(Some(t)) = crate::activity_form::normalize_time(&value.get_untracked()) {
-                        value.set(t);
-                    }
-                }
-            />
-            <FieldError form=FORM name=name message=error />
-        </div>
     }
 }

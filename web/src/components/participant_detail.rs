@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use shared::dto::master::MasterItem;
 
-use crate::activity_form::{detail_rule, participant_key, ActivityFormState, Chosen, Need, PersonRef};
+use crate::activity_form::{participant_key, ActivityFormState, Chosen, PersonRef};
 use crate::activity_master::ActivityCodes;
+use crate::activity_rules::{detail_rule, Need};
 use crate::components::fields::RequiredMark;
 use crate::forms::FormErrors;
 use crate::master::choices;

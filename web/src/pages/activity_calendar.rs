@@ -95,8 +95,7 @@ pub fn ActivityCalendarPage() -> impl IntoView {
                 let first = first.get();
                 let month_lock = locks.on(first).map(|l| {
                     format!(
-                        "{}は締め済みです（{}）。記録の追加・変更・削除はできません。",
-                        month_title(first),
+                        "この月は締め済みです（{}の締め）。記録の追加・変更・削除はできません。",
                         lock_period_label(l)
                     )
                 });

@@ -10,10 +10,11 @@ use chrono::{Months, NaiveDate};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use shared::dto::activity::{ActivitySummary, ActivityView, ParticipationView};
+use shared::dto::activity::{ActivitySummary, ActivityView};
 
-use crate::activity_form::{errors_from_api, ActivityFormState, FormKind, PersonRef};
+use crate::activity_form::{errors_from_api, ActivityFormState, PersonRef};
 use crate::activity_master::{home_center, load_locks, lock_period_label, ActivityCodes};
+use crate::activity_rules::FormKind;
 use crate::api::{self, ApiError, PersonQuery};
 use crate::app::ACTIVITIES_PATH;
 use crate::components::activity_form::{ActivityForm, PreviousSession, Suggestions};
@@ -76,22 +77,12 @@ async fn recent(
     Ok(tally(&views))
 }
 
-/// A participant as the form lists them, with the full-width space the app writes names with.
-fn person_of(p: &ParticipationView) -> PersonRef {
-    let spaced = |s: &str| s.replace(' ', "\u{3000}");
-    PersonRef {
-        common_id: p.common_id.clone(),
-        name: p.name.as_deref().map_or_else(|| p.common_id.clone(), spaced),
-        kana: p.kana.as_deref().map(spaced).unwrap_or_default(),
-    }
-}
-
 fn tally(views: &[ActivityView]) -> Recent {
     let mut seen: HashMap<String, Regular> = HashMap::new();
     for v in views {
         for p in &v.participants {
             let entry = seen.entry(p.common_id.clone()).or_insert_with(|| Regular {
-                person: person_of(p),
+                person: PersonRef::from_participation(p),
                 times: 0,
                 last: v.date,
             });
@@ -113,7 +104,7 @@ fn tally(views: &[ActivityView]) -> Recent {
         end_time: v.end_time.clone(),
         staff_count: v.staff_count,
         volunteer_count: v.volunteer_count,
-        participants: v.participants.iter().map(person_of).collect(),
+        participants: v.participants.iter().map(PersonRef::from_participation).collect(),
     });
     Recent {
         regulars,

@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::activity_form::{ActivityFormState, FormKind};
+use crate::activity_form::ActivityFormState;
 use crate::activity_master::ActivityMaster;
+use crate::activity_rules::FormKind;
 use crate::app::ACTIVITIES_PATH;
 use crate::clock::today_jst;
 use crate::components::messages::{ErrorAlert, Loading};
