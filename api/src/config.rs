@@ -63,7 +63,7 @@ impl Default for SyncSettings {
 impl SyncSettings {
     /// Whether a centre node should run the sender.
     pub fn is_configured(&self) -> bool {
-        self.hub_url.is_some() && self.credential.is_some()
+        self.hub_url.is_some() && self.credential.as_deref().is_some_and(|c| !c.trim().is_empty())
     }
 }
 
@@ -211,10 +211,8 @@ impl Settings {
             url.starts_with("https://") || url.starts_with("http://"),
             "sync.hub_url must start with https:// (or http:// for a local test hub)"
         );
-        anyhow::ensure!(
-            sync.credential.as_deref().is_some_and(|c| !c.trim().is_empty()),
-            "sync.credential (ATTAKA_SYNC__CREDENTIAL) is required when sync.hub_url is set"
-        );
+        // A hub URL without a credential (not issued yet) is allowed: the node works on, its
+        // sender does not run (`SyncSettings::is_configured`), and `serve` says so.
         anyhow::ensure!(
             sync.interval_ms > 0 && sync.retry_initial_ms > 0 && sync.retry_max_ms >= sync.retry_initial_ms,
             "sync intervals must be positive, and retry_max_ms at least retry_initial_ms"

@@ -46,6 +46,16 @@ pub fn spawn(
     settings: &Settings,
 ) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
     let sync = &settings.sync;
+    if settings.node.role != shared::dto::meta::NodeRole::Center {
+        return Ok(None);
+    }
+    if sync.hub_url.is_some() && !sync.is_configured() {
+        tracing::warn!(
+            event = "sync_not_configured",
+            "sync.hub_url is set but there is no sync.credential: nothing is sent to the hub"
+        );
+        return Ok(None);
+    }
     let (Some(url), Some(credential), Some(center)) = (
         sync.hub_url.as_deref(),
         sync.credential.as_deref(),
@@ -53,9 +63,6 @@ pub fn spawn(
     ) else {
         return Ok(None);
     };
-    if settings.node.role != shared::dto::meta::NodeRole::Center {
-        return Ok(None);
-    }
     let timeout = Duration::from_millis(sync.request_timeout_ms);
     let client = reqwest::Client::builder()
         .timeout(timeout)

@@ -393,3 +393,50 @@ async fn a_centre_node_neither_receives_batches_nor_issues_credentials() {
         (CENTER, false, 0)
     );
 }
+
+#[tokio::test]
+async fn on_the_hub_a_municipality_sees_its_own_centres_and_the_operator_no_person_level_rows() {
+    let hub = spawn_node(NodeRole::Hub).await;
+    for center in [CENTER, OTHER_CENTER] {
+        let cred = issue_credential(&hub, center).await.credential;
+        let (a, b) = (common_id(center, 1), common_id(center, 2));
+        let ops = vec![
+            person(center, &a),
+            person(center, &b),
+            activity(center, Uuid::new_v4(), "2024-05-10", &[&a, &b]),
+        ];
+        let body = batch(center, Uuid::new_v4(), 1, 1, ops);
+        expect_json::<SyncAck>(deliver(&hub, &cred, &body).await, StatusCode::OK).await;
+    }
+    let q = "/api/v1/stats?measures=participations,unique_persons&period=FY2024&rows=center&labels=code";
+    let pref = hub.token(Role::Prefecture).await;
+    let all: StatsResponse = expect_json(hub.get(q, &pref).await, StatusCode::OK).await;
+    assert_eq!(all.rows.len(), 2);
+    // 高知市's officer: C001 only, and nothing when asking for C002 (another municipality).
+    let city = hub.token(Role::Municipality).await;
+    let mine: StatsResponse = expect_json(hub.get(q, &city).await, StatusCode::OK).await;
+    assert_eq!(mine.rows, [vec![json!(CENTER), json!(3), json!(2)]]);
+    let res = hub.get(&format!("{q}&filter=center:{OTHER_CENTER}"), &city).await;
+    if res.status() == StatusCode::OK {
+        let other: StatsResponse = res.json().await.unwrap();
+        assert!(other.rows.is_empty(), "{other:?}");
+    } else {
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    let rows = hub
+        .get("/api/v1/extracts/persons?period=FY2024&format=ndjson", &city)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(rows.contains(&common_id(CENTER, 1)) && !rows.contains(&common_id(OTHER_CENTER, 1)));
+    // The operator: no figures, no records.
+    let operator = hub.token(Role::Operator).await;
+    expect_problem(hub.get(q, &operator).await, StatusCode::FORBIDDEN).await;
+    for kind in ["persons", "participations", "activities"] {
+        let res = hub
+            .get(&format!("/api/v1/extracts/{kind}?period=FY2024"), &operator)
+            .await;
+        expect_problem(res, StatusCode::FORBIDDEN).await;
+    }
+}
