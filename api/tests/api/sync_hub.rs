@@ -440,3 +440,31 @@ async fn on_the_hub_a_municipality_sees_its_own_centres_and_the_operator_no_pers
         expect_problem(res, StatusCode::FORBIDDEN).await;
     }
 }
+
+#[tokio::test]
+async fn bulk_loads_on_the_hub_store_activities_without_their_title() {
+    use api::domain::activity::{ActivityRecord, Unregistered};
+    let hub = spawn_node(NodeRole::Hub).await;
+    let record = ActivityRecord {
+        id: Uuid::new_v4(),
+        center: CENTER.into(),
+        site: None,
+        date: date("2024-05-10"),
+        function: "tsudoi".into(),
+        title: Some("山本さん宅".into()),
+        start_time: Some("10:00".into()),
+        end_time: None,
+        staff_count: 1,
+        volunteer_count: 0,
+        unregistered: Unregistered {
+            elderly: 4,
+            ..Default::default()
+        },
+        note: Some("メモ".into()),
+        participations: vec![],
+    };
+    assert_eq!(hub.store.import_activities(&[record.clone()]).await.unwrap(), 1);
+    let stored = hub.store.activity(CENTER, record.id).await.unwrap().record;
+    assert_eq!((stored.title, stored.note), (None, None));
+    assert_eq!(totals(&hub).await, (4, 0));
+}
