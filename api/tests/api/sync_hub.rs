@@ -463,7 +463,13 @@ async fn bulk_loads_on_the_hub_store_activities_without_their_title() {
         note: Some("メモ".into()),
         participations: vec![],
     };
-    assert_eq!(hub.store.import_activities(&[record.clone()]).await.unwrap(), 1);
+    assert_eq!(
+        hub.store
+            .import_activities(std::slice::from_ref(&record))
+            .await
+            .unwrap(),
+        1
+    );
     let stored = hub.store.activity(CENTER, record.id).await.unwrap().record;
     assert_eq!((stored.title, stored.note), (None, None));
     assert_eq!(totals(&hub).await, (4, 0));
