@@ -66,3 +66,15 @@ scenario(browser, "another centre's figures are not counted in theirs", async (p
   assert.equal(await figures.total('participations'), 0);
   assert.equal(await figures.total('unique_persons'), 0);
 });
+
+scenario(browser, 'the operator has no figures and no registry in the navigation, nor by address', async (page) => {
+  await page.getByTestId('logout-button').click();
+  await page.getByTestId('page-login').waitFor();
+  const shell = await new LoginPage(page).signIn(ACCOUNTS.operator);
+  await shell.ready();
+  await expect(shell.navLink('nav-figures')).toHaveCount(0);
+  await expect(shell.navLink('nav-persons')).toHaveCount(0);
+  await page.goto('/figures');
+  await page.getByTestId('page-home').waitFor();
+  await expect(page.getByTestId('figures-table')).toHaveCount(0);
+});

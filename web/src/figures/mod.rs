@@ -6,11 +6,13 @@
 //! `from`, `to`, `rows`, `measures`, `filter`), so a reload, a bookmark or a link from the
 //! overview opens the same table.
 
+mod fetch;
 mod lists;
 mod period;
 mod table;
 mod url;
 
+pub use fetch::{latest_stats, waiting, StatsAnswer};
 pub use lists::{filter_choices, FigureLists, Lists};
 pub use period::{fiscal_year_label, month_label, months_of_fiscal_year, quarter_label, time_tick, Period};
 pub use table::{Table, TableRow};

@@ -20,8 +20,8 @@ use crate::components::messages::{ErrorAlert, Loading};
 use crate::components::stats_table::StatsTable;
 use crate::download;
 use crate::figures::{
-    dimension_label, figures_url, filter_choices, measure_label, offered_dimension, query_from_url, Lists,
-    Period, Table, DIMENSIONS, FILTER_DIMENSIONS,
+    dimension_label, figures_url, filter_choices, latest_stats, measure_label, offered_dimension,
+    query_from_url, waiting, Lists, Period, Table, DIMENSIONS, FILTER_DIMENSIONS,
 };
 use crate::format::{iso, scope_label};
 use crate::master::Master;
@@ -78,23 +78,21 @@ pub fn FiguresPage() -> impl IntoView {
         target
     });
 
-    let answer = LocalResource::new(move || {
-        let chosen = chosen.get();
-        async move {
-            let (period, query) = chosen.ok()?;
-            Some(api::stats(session, &query).await.map(|response| Answer {
-                query,
-                period,
+    let asked = Memo::new(move |_| chosen.get().ok().map(|(_, query)| query));
+    let latest = latest_stats(session, asked.into());
+    let busy = move || waiting(asked.get().as_ref(), latest.get().as_ref());
+    // The table on screen: the latest answer (possibly to an earlier question, while the next
+    // is on its way; `busy` says so).
+    let answer = move || {
+        latest.get().map(|(query, result)| {
+            result.map(|response| Answer {
+                period: Period::parse(Some(&query.period), Some(&query.from), Some(&query.to))
+                    .unwrap_or_else(|| Period::current_fiscal_year(today)),
                 table: Table::from_response(&response),
                 meta: response.meta,
-            }))
-        }
-    });
-    let busy = move || match (chosen.get(), answer.get().flatten()) {
-        (Ok((_, query)), Some(Ok(a))) => a.query != query,
-        (Ok(_), Some(Err(_))) => false,
-        (Ok(_), None) => true,
-        (Err(_), _) => false,
+                query,
+            })
+        })
     };
 
     let offers = Signal::derive({
@@ -168,7 +166,7 @@ pub fn FiguresPage() -> impl IntoView {
             return view! { <p class="alert alert-info" data-testid="figures-invalid">{message}</p> }
                 .into_any();
         }
-        match answer.get().flatten() {
+        match answer() {
             None => view! { <Loading /> }.into_any(),
             Some(Err(e)) => {
                 let message = e.full_message();

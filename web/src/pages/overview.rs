@@ -6,16 +6,18 @@
 use leptos::prelude::*;
 use shared::dates::fiscal_year;
 use shared::dto::auth::Scope;
-use shared::dto::stats::StatsResponse;
 
-use crate::api::{self, ApiError, StatsQuery};
+use crate::api::StatsQuery;
 use crate::app::FIGURES_PATH;
 use crate::clock::today_jst;
 use crate::components::chart::{Bar, BarChart};
 use crate::components::figures_chart::FiguresChart;
 use crate::components::messages::{ErrorAlert, Loading};
 use crate::components::stats_table::StatsTable;
-use crate::figures::{cell, figures_url, fiscal_year_label, measure_label, Period, Table, FIRST_FISCAL_YEAR};
+use crate::figures::{
+    cell, figures_url, fiscal_year_label, latest_stats, measure_label, waiting, Period, StatsAnswer, Table,
+    FIRST_FISCAL_YEAR,
+};
 use crate::format::scope_label;
 use crate::master::Master;
 use crate::session::Session;
@@ -101,7 +103,7 @@ pub fn OverviewPage() -> impl IntoView {
             </p>
             <div class="kpi-row" data-testid="overview-kpis">
                 {move || match groups_answer.get() {
-                    Some((Ok(response), _)) => render_kpis(&Table::from_response(&response)).into_any(),
+                    Some((_, Ok(response))) => render_kpis(&Table::from_response(&response)).into_any(),
                     _ => view! { <Loading /> }.into_any(),
                 }}
             </div>
@@ -138,22 +140,16 @@ pub fn OverviewPage() -> impl IntoView {
     }
 }
 
-/// An answer of `/stats` with the query it answers (to tell a stale one from the current).
-type Answer = LocalResource<(Result<StatsResponse, ApiError>, StatsQuery)>;
-
-/// Asks `/stats` for `query`, again whenever it changes.
-fn fetch(session: Session, query: Signal<StatsQuery>) -> Answer {
-    LocalResource::new(move || {
-        let query = query.get();
-        async move { (api::stats(session, &query).await, query) }
-    })
+/// Asks `/stats` for `query`, again whenever it changes (the latest question's answer wins).
+fn fetch(session: Session, query: Signal<StatsQuery>) -> ReadSignal<Option<StatsAnswer>> {
+    latest_stats(session, Signal::derive(move || Some(query.get())))
 }
 
 /// One card: draws its answer with `render` and links to the figures page with its query.
 #[component]
 fn Section(
     query: Signal<StatsQuery>,
-    answer: Answer,
+    answer: ReadSignal<Option<StatsAnswer>>,
     testid: &'static str,
     title: &'static str,
     render: fn(Table) -> AnyView,
@@ -162,20 +158,14 @@ fn Section(
     let labelled_by = heading_id.clone();
     let body = move || match answer.get() {
         None => view! { <Loading /> }.into_any(),
-        Some((Err(e), _)) => {
+        Some((_, Err(e))) => {
             let message = e.full_message();
             view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="overview-error" /> }
                 .into_any()
         }
-        Some((Ok(response), _)) => render(Table::from_response(&response)),
+        Some((_, Ok(response))) => render(Table::from_response(&response)),
     };
-    let busy = move || {
-        let current = query.get();
-        match answer.get() {
-            Some((_, answered)) => answered != current,
-            None => true,
-        }
-    };
+    let busy = move || waiting(Some(&query.get()), answer.get().as_ref());
     view! {
         <section
             class="card overview-section"
