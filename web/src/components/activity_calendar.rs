@@ -60,12 +60,49 @@ pub fn MonthGrid(
                     })
                     .collect_view()}
             </ol>
-            <ol class="cal-grid">
+            <ol class="cal-grid" on:keydown=move_between_days>
                 {blanks(lead)}
                 {days.into_iter().map(|d| view! { <DayCellView day=d href /> }).collect_view()}
                 {blanks(trail)}
             </ol>
         </div>
+    }
+}
+
+/// Arrow keys move between days (←→ a day, ↑↓ a week) without tabbing through each one.
+fn move_between_days(ev: leptos::ev::KeyboardEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    let delta: i64 = match ev.key().as_str() {
+        "ArrowLeft" => -1,
+        "ArrowRight" => 1,
+        "ArrowUp" => -7,
+        "ArrowDown" => 7,
+        _ => return,
+    };
+    let Some(from) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+        .and_then(|e| e.get_attribute("data-testid"))
+        .and_then(|id| id.strip_prefix("activity-day-").map(str::to_owned))
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+    else {
+        return;
+    };
+    ev.prevent_default();
+    let to = from + chrono::Duration::days(delta);
+    let target = leptos::web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector(&format!(
+                "[data-testid=\"activity-day-{}\"]",
+                crate::format::iso(to)
+            ))
+            .ok()
+            .flatten()
+        })
+        .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+    if let Some(el) = target {
+        let _ = el.focus();
     }
 }
 

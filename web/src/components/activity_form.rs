@@ -263,7 +263,8 @@ pub fn ActivityForm(
         options.extend(site_options);
         view! { <SelectField form=FORM name="site" label="場所" value=state.site options errors /> }
     });
-    let details = view! {
+    // Left column for a gathering, right (under the person's detail) for a visit.
+    let mut details = Some(view! {
         {site_field}
         <TextField form=FORM name="title" label="名目（任意）" value=state.title errors max_length=100 hint="例: ふれあいサロン、いきいき百歳体操。個人の名前は書かないでください。" />
         <div class="af-row af-row-4">
@@ -272,14 +273,14 @@ pub fn ActivityForm(
             <TextField form=FORM name="staff_count" label="職員" value=state.staff_count errors max_length=4 input_mode="numeric" class="field-count" />
             <TextField form=FORM name="volunteer_count" label="ボランティア" value=state.volunteer_count errors max_length=4 input_mode="numeric" class="field-count" />
         </div>
-    };
+    });
 
     let left = match kind {
         FormKind::Gathering => view! {
             <div class="af-main">
                 {basics}
                 {previous_button}
-                {details}
+                {details.take()}
                 <fieldset class="field unregistered-group" data-testid="activity-form-unregistered">
                     <legend>"登録していない参加者の人数"</legend>
                     <div class="af-row af-row-4">
@@ -297,8 +298,6 @@ pub fn ActivityForm(
             <div class="af-main">
                 {basics}
                 <IndividualPerson state search_query search_results chosen_ids on_pick errors entries />
-                {details}
-                <TextAreaField form=FORM name="note" label="メモ（センター内のみ）" value=state.note errors rows=2 />
             </div>
         }
         .into_any(),
@@ -365,6 +364,10 @@ pub fn ActivityForm(
                             .into_any()
                     }
                 }}
+                <div class="af-detail-more">
+                    {details.take()}
+                    <TextAreaField form=FORM name="note" label="メモ（センター内のみ）" value=state.note errors rows=2 />
+                </div>
             </div>
         }
         .into_any(),

@@ -102,6 +102,7 @@ pub fn IndividualPerson(
                                                     }
                                                 >
                                                     {e.person.name.clone()}
+                                                    {e.same_name.then(|| view! { <span class="quick-id">{format!("（{}）", e.person.common_id)}</span> })}
                                                 </button>
                                             }
                                         })

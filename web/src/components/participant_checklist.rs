@@ -14,6 +14,8 @@ pub struct ChecklistEntry {
     pub note: Option<String>,
     /// Added by search (rather than suggested).
     pub added: bool,
+    /// Someone else listed has the same name: show the common ID.
+    pub same_name: bool,
 }
 
 /// Every message filed for a participant (their ID or any detail), joined.
@@ -38,7 +40,7 @@ pub fn ParticipantChecklist(
         <ul class="checklist" data-testid="activity-checklist" aria-label="参加者の候補">
             <For
                 each=move || entries.get()
-                key=|e| (e.person.common_id.clone(), e.note.clone(), e.added)
+                key=|e| (e.person.common_id.clone(), e.note.clone(), e.added, e.same_name)
                 children=move |entry: ChecklistEntry| {
                     let id = entry.person.common_id.clone();
                     let input_id = format!("activity-participant-{id}");
@@ -73,6 +75,7 @@ pub fn ParticipantChecklist(
                                 <span class="check-name long-text">{entry.person.name.clone()}</span>
                                 <span class="check-kana long-text">{entry.person.kana.clone()}</span>
                                 {entry.note.clone().map(|n| view! { <span class="check-note">{n}</span> })}
+                                {entry.same_name.then(|| view! { <span class="check-note id-text">{id.clone()}</span> })}
                             </label>
                             <Show when=move || message.with(Option::is_some)>
                                 <p class="field-error" id=error_id.clone() data-testid=format!("field-error-participant-{id}")>

@@ -114,6 +114,15 @@ fn tally(views: &[ActivityView]) -> Recent {
     }
 }
 
+/// People who share a name (同姓同名) are told apart by their common ID.
+fn mark_same_names(mut entries: Vec<ChecklistEntry>) -> Vec<ChecklistEntry> {
+    let names: Vec<String> = entries.iter().map(|e| e.person.name.clone()).collect();
+    for e in &mut entries {
+        e.same_name = names.iter().filter(|n| **n == e.person.name).count() > 1;
+    }
+    entries
+}
+
 fn md(d: NaiveDate) -> String {
     d.format("%-m月%-d日").to_string()
 }
@@ -131,9 +140,7 @@ pub fn ActivityEditor(
     let center = home_center();
     let is_new = existing.is_none();
     let exclude = existing.as_ref().map(|v| v.id.to_string());
-    let initial: Vec<PersonRef> = state
-        .chosen
-        .with_untracked(|c| c.iter().map(|c| c.person.clone()).collect());
+    let kept = StoredValue::new(Vec::<PersonRef>::new());
     let errors = RwSignal::new(FormErrors::default());
     let alert = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
@@ -231,24 +238,38 @@ pub fn ActivityEditor(
                         person: r.person,
                         note: None,
                         added: false,
+                        same_name: false,
                     });
                 }
             }
-            return out;
+            return mark_same_names(out);
         }
         for p in state.added.get() {
             push(ChecklistEntry {
                 person: p,
                 note: Some("追加".to_owned()),
                 added: true,
+                same_name: false,
             });
         }
-        for p in &initial {
+        // Everyone ticked so far stays listed (also when another function or date brings other
+        // suggestions), so nobody chosen is out of sight and unticking moves nothing.
+        kept.update_value(|kept| {
+            state.chosen.with(|chosen| {
+                for c in chosen {
+                    if !kept.iter().any(|k| k.common_id == c.person.common_id) {
+                        kept.push(c.person.clone());
+                    }
+                }
+            })
+        });
+        for p in kept.get_value() {
             if !regulars.iter().any(|r| r.person.common_id == p.common_id) {
                 push(ChecklistEntry {
-                    person: p.clone(),
+                    person: p,
                     note: None,
                     added: false,
+                    same_name: false,
                 });
             }
         }
@@ -262,9 +283,10 @@ pub fn ActivityEditor(
                 person: r.person,
                 note: Some(note),
                 added: false,
+                same_name: false,
             });
         }
-        out
+        mark_same_names(out)
     });
 
     let search_query = RwSignal::new(String::new());
