@@ -161,8 +161,9 @@ scenario(browser, 'the prefecture overview shows 実利用者 by the four groups
   await overview.settled();
   await expect(overview.scope).toContainText('高知県全域');
   await expect(overview.groups.getByTestId('stats-row')).toHaveCount(4);
-  await expect(overview.municipalities.getByTestId('stats-row')).toHaveCount(1);
-  await expect(overview.centers.getByTestId('stats-row')).toHaveCount(1);
+  // The demo records one centre (C001, 高知市); a hub would list every centre in scope.
+  await expect(overview.municipalities.getByTestId('stats-table')).toContainText('高知市');
+  await expect(overview.centers.getByTestId('stats-table')).toContainText('春野');
   await expect(overview.months.getByTestId('chart-line')).toHaveCount(2);
   const unique = await overview.kpi('unique_persons');
   const figures = await new FiguresPage(page).open('?rows=group&measures=unique_persons');
