@@ -119,7 +119,7 @@ pub fn ParticipantDetail(
     };
 
     view! {
-        <div class="participant-detail" data-testid=format!("activity-detail-{id}")>
+        <div class="participant-detail" data-testid=format!("activity-participant-{id}-detail")>
             {fields}
         </div>
     }
