@@ -106,6 +106,14 @@ scenario(browser, 'the period can be a month or a range of dates, shown in 和�
   assert.ok(decodeURIComponent(page.url()).includes('filter=function:tsudoi'), page.url());
   const gatherings = await figures.total('participations');
   assert.ok(gatherings > 0 && gatherings < yearTotal, `${gatherings} of ${yearTotal}`);
+
+  // The satellite (サテライト 東諸木) as a second filter: both apply.
+  await page.getByTestId('figures-filter-site').locator('summary').click();
+  await page.getByTestId('figures-filter-site-C001-S01').check();
+  await figures.settled();
+  await expect(page.getByTestId('figures-filters')).toHaveText('サテライト：サテライト 東諸木　機能：集い');
+  await expect(page.getByTestId('figures-error')).toHaveCount(0);
+  assert.ok((await figures.total('participations')) <= gatherings);
 });
 
 scenario(browser, 'the CSV download is UTF-8 with a BOM and Japanese headers, or Shift_JIS', async (page) => {

@@ -311,10 +311,7 @@ fn FilterChooser(offer: FilterOffer, filters: RwSignal<Vec<(String, Vec<String>)
         .into_iter()
         .map(|(code, label)| {
             let for_checked = code.clone();
-            let testid = format!(
-                "figures-filter-{dimension}-{}",
-                if code.is_empty() { "main" } else { code.as_str() }
-            );
+            let testid = format!("figures-filter-{dimension}-{code}");
             view! {
                 <label class="choice choice-compact">
                     <input

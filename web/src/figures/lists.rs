@@ -86,15 +86,14 @@ pub fn filter_choices(
                 .filter(|c| center_in_scope(&c.code, &c.municipality))
                 .map(|c| c.code.as_str())
                 .collect();
-            let mut out = vec![(String::new(), "本所".to_owned())];
-            out.extend(
-                lists
-                    .sites
-                    .iter()
-                    .filter(|s| centers.contains(&s.center.as_str()))
-                    .map(|s| (s.code.clone(), s.name.clone())),
-            );
-            out
+            // Satellites only: the API has no code for "the centre itself" in a filter
+            // (`filter=site:` is refused), though `rows=site` shows it as 本所.
+            lists
+                .sites
+                .iter()
+                .filter(|s| centers.contains(&s.center.as_str()))
+                .map(|s| (s.code.clone(), s.name.clone()))
+                .collect()
         }
         "function" => items(&lists.functions),
         "group" => items(&lists.groups),
