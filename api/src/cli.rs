@@ -1,4 +1,4 @@
-//! Command line: `attaka [--config FILE] serve | migrate | demo | admin …`.
+//! Command line: `attaka [--config FILE] serve | migrate | demo | generate | admin …`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -32,6 +32,8 @@ pub enum Command {
     Migrate,
     /// Fill a fresh database with demo data and print the demo accounts.
     Demo(crate::demo::DemoArgs),
+    /// Fill a fresh database with prefecture-scale data (55 centres, ten years) for benchmarks.
+    Generate(crate::generate::GenerateArgs),
     /// Print the OpenAPI document (what `openapi/openapi.json` holds).
     Openapi,
     /// Account administration.
@@ -106,6 +108,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let mut out = std::io::stdout().lock();
             use std::io::Write;
             writeln!(out, "{report}")?;
+        }
+        Command::Generate(args) => {
+            let store = crate::store::open(&settings).await?;
+            store.migrate().await?;
+            let report = crate::generate::run(store, &settings, &args).await?;
+            use std::io::Write;
+            writeln!(std::io::stdout().lock(), "{report}")?;
         }
         Command::Admin(AdminCommand::CreateUser {
             username,

@@ -2,7 +2,7 @@
 //! API uses. Deterministic for a given seed.
 
 mod activities;
-mod holidays;
+pub(crate) mod holidays;
 
 use anyhow::Context;
 use chrono::{Duration, NaiveDate};
@@ -103,7 +103,7 @@ fn accounts(center: &str) -> Vec<(&'static str, &'static str, Role, Scope, &'sta
     ]
 }
 
-const FAMILY: &[(&str, &str)] = &[
+pub(crate) const FAMILY: &[(&str, &str)] = &[
     ("山本", "ヤマモト"),
     ("田中", "タナカ"),
     ("西村", "ニシムラ"),
@@ -127,7 +127,7 @@ const FAMILY: &[(&str, &str)] = &[
     ("髙木", "タカギ"),
     ("山﨑", "ヤマサキ"),
 ];
-const MALE: &[(&str, &str)] = &[
+pub(crate) const MALE: &[(&str, &str)] = &[
     ("一郎", "イチロウ"),
     ("正", "タダシ"),
     ("茂", "シゲル"),
@@ -137,7 +137,7 @@ const MALE: &[(&str, &str)] = &[
     ("翔", "ショウ"),
     ("大輝", "ダイキ"),
 ];
-const FEMALE: &[(&str, &str)] = &[
+pub(crate) const FEMALE: &[(&str, &str)] = &[
     ("花子", "ハナコ"),
     ("幸子", "サチコ"),
     ("和子", "カズコ"),

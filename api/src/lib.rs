@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod generate;
 pub mod openapi;
 pub mod ops;
 pub mod routes;

@@ -148,6 +148,10 @@ pub trait Store: Send + Sync {
 
     /// The people of `center` among `ids` (unknown ones left out), with identity (centre node).
     async fn persons_by_ids(&self, center: &str, ids: &[CommonId]) -> StoreResult<Vec<Person>>;
+    /// Loads many people in one transaction (bulk loads such as generated data): facts,
+    /// categories, disabilities and, on a centre node, identity; raises each centre's common-ID
+    /// counter past the highest serial loaded. A person already there is `Conflict("common_id")`.
+    async fn import_persons(&self, people: &[Person]) -> StoreResult<usize>;
 
     // Activities and participations. Every write is refused with `PeriodLocked` when the
     // activity's date (before or after the change) lies in a locked period of its centre.

@@ -3,6 +3,7 @@
 mod activities;
 mod auth;
 mod extracts;
+mod generate;
 mod helpers;
 mod openapi;
 mod persons;

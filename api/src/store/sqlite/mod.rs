@@ -4,6 +4,7 @@ mod accounts;
 mod activities;
 mod alerts;
 mod audit;
+mod bulk;
 mod extracts;
 pub mod migrations;
 mod org;
@@ -295,6 +296,13 @@ impl Store for SqliteStore {
         self.require_identity()?;
         let (center, ids) = (center.to_owned(), ids.to_vec());
         self.run(move |c| persons::many(c, &center, &ids)).await
+    }
+
+    #[tracing::instrument(skip(self, people), fields(n = people.len()))]
+    async fn import_persons(&self, people: &[Person]) -> StoreResult<usize> {
+        let (people, identity) = (people.to_vec(), self.has_identity());
+        self.run(move |c| bulk::import_persons(c, &people, identity))
+            .await
     }
 
     #[tracing::instrument(skip(self, record), fields(id = %record.id))]

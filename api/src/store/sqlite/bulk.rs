@@ -1,0 +1,109 @@
+//! SQL for bulk loads of the registry (generated prefecture-scale data, migrations from the old
+//! system): many people in one transaction, with the same rows a registration writes.
+
+use rusqlite::{params, Connection, TransactionBehavior};
+
+use super::{is_constraint, outbox, ts};
+use crate::domain::person::Person;
+use crate::store::{StoreError, StoreResult};
+
+/// Writes `people` (facts, categories, disabilities and, when `with_identity` — a centre node —
+/// identity and the sync outbox entry) in one transaction, and raises each centre's common-ID
+/// counter past the highest serial it issued.
+pub fn import_persons(c: &mut Connection, people: &[Person], with_identity: bool) -> StoreResult<usize> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut person = tx.prepare_cached(
+            "INSERT INTO persons (center, common_id, sex, birth_year_month, residence_municipality, care_level,
+                                  household, registered_on, ended_on, end_reason, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        let mut category = tx.prepare_cached(
+            "INSERT INTO person_categories (center, common_id, category) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut disability = tx.prepare_cached(
+            "INSERT INTO person_disabilities (center, common_id, kind, grade) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for p in people {
+            let (f, id) = (&p.facts, p.common_id.as_str());
+            person
+                .execute(params![
+                    p.center,
+                    id,
+                    f.sex,
+                    f.birth_year_month,
+                    f.residence_municipality,
+                    f.care_level,
+                    f.household,
+                    f.registered_on.to_string(),
+                    p.ended_on.map(|d| d.to_string()),
+                    p.end_reason,
+                    ts(p.created_at),
+                    ts(p.updated_at),
+                ])
+                .map_err(|e| {
+                    if is_constraint(&e) {
+                        StoreError::Conflict("common_id")
+                    } else {
+                        e.into()
+                    }
+                })?;
+            for cat in &f.categories {
+                category.execute(params![p.center, id, cat])?;
+            }
+            for d in &f.disabilities {
+                disability.execute(params![p.center, id, d.kind, d.grade])?;
+            }
+        }
+    }
+    if with_identity {
+        let mut private = tx.prepare_cached(
+            "INSERT INTO person_private (center, common_id, family_name, given_name, family_kana, given_kana,
+                                         kana_key, name_key, birth_date, postal_code, address, phone,
+                                         emergency_contact, notes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?;
+        for p in people {
+            let i = &p.identity;
+            private.execute(params![
+                p.center,
+                p.common_id.as_str(),
+                i.family_name,
+                i.given_name,
+                i.family_kana,
+                i.given_kana,
+                i.kana_key(),
+                i.name_key(),
+                i.birth_date.to_string(),
+                i.postal_code,
+                i.address,
+                i.phone,
+                i.emergency_contact,
+                i.notes,
+            ])?;
+            // As a registration does: queued for the hub once this centre syncs.
+            outbox::record(&tx, &p.center, |c| {
+                outbox::person_change(c, &p.center, &p.common_id)
+            })?;
+        }
+    }
+    // Only the issuing centre's own serials move its counter: a person registered at a second
+    // centre keeps the number the first one issued.
+    let mut highest: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+    for p in people {
+        let issuer = p.common_id.center_code().to_string();
+        if issuer == p.center {
+            let h = highest.entry(issuer).or_default();
+            *h = (*h).max(p.common_id.serial());
+        }
+    }
+    for (center, serial) in highest {
+        tx.execute(
+            "INSERT INTO common_id_counters (center, last_serial) VALUES (?1, ?2)
+             ON CONFLICT (center) DO UPDATE SET last_serial = max(last_serial, excluded.last_serial)",
+            params![center, serial],
+        )?;
+    }
+    tx.commit()?;
+    Ok(people.len())
+}
