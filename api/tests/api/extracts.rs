@@ -284,6 +284,7 @@ struct Cell {
 }
 
 const MEASURES: &str = "participations,unique_persons,activities,open_days,visits,consultations,referrals";
+const PEOPLE_MEASURES: &str = "participations,unique_persons,visits,consultations,referrals";
 
 fn recompute(participations: &[Map], activities: &[Map], dims: &[&str]) -> BTreeMap<Vec<String>, Vec<u64>> {
     let personal = dims.iter().any(|d| !ACTIVITY_DIMS.contains(d));
@@ -405,12 +406,27 @@ async fn every_stats_cell_of_a_generated_year_and_month_is_recomputed_from_the_e
             vec!["care_level", "household"],
             vec!["center", "site", "function"],
             vec!["month", "group"],
+            vec!["fiscal_year", "municipality", "category", "age_band"],
         ] {
             let rows = dims.join(",");
             let url = format!("/api/v1/stats?measures={MEASURES}&period={period}&rows={rows}");
             let stats: StatsResponse = expect_json(app.get(&url, &t).await, StatusCode::OK).await;
             let expected = recompute(&participations, &activities, &dims);
             assert_eq!(as_map(&stats), expected, "{period} rows={rows}");
+            // Without activities and open days a fiscal year is answered from the year
+            // aggregates, person attributes included: the same cells.
+            let url = format!("/api/v1/stats?measures={PEOPLE_MEASURES}&period={period}&rows={rows}");
+            let stats: StatsResponse = expect_json(app.get(&url, &t).await, StatusCode::OK).await;
+            let expected: BTreeMap<Vec<String>, Vec<u64>> = expected
+                .into_iter()
+                .map(|(k, v)| (k, vec![v[0], v[1], v[4], v[5], v[6]]))
+                .filter(|(_, v)| v.iter().any(|x| *x > 0))
+                .collect();
+            assert_eq!(
+                as_map(&stats),
+                expected,
+                "{period} rows={rows} without activities"
+            );
         }
         let persons = ndjson(&app, &t, "persons", &format!("period={period}")).await;
         let url = format!("/api/v1/stats?measures=new_registrations,registered_persons&period={period}");

@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "ops_alerts",
         include_str!("../../../../migrations/sqlite/0009_ops_alerts.sql"),
     ),
+    (
+        10,
+        "stats_year_aggregates",
+        include_str!("../../../../migrations/sqlite/0010_stats_year_aggregates.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.

@@ -12,6 +12,7 @@ mod outbox;
 mod period_locks;
 mod persons;
 mod stats;
+mod stats_years;
 mod sync;
 
 use anyhow::{anyhow, Context};
@@ -76,7 +77,12 @@ impl SqliteStore {
     {
         let conn = self.pool.get().await.context("getting an SQLite connection")?;
         conn.interact(move |c| {
-            c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")?;
+            // Reads go through a memory map: statistics and extracts touch hundreds of MB by
+            // index lookups, and each page missing from the small page cache would otherwise be
+            // a read() call. The mapping shares the OS page cache; it is not process heap.
+            c.execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 1073741824;",
+            )?;
             f(c)
         })
         .await
