@@ -82,7 +82,7 @@ pub async fn extract(
         labeler,
     );
     let first = actix_web::web::Bytes::from(renderer.start());
-    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
+    let (tx, rx) = tokio::sync::mpsc::channel::<crate::stats::extract::Rows>(4);
     let store = state.store.clone();
     let client = caller.client.clone();
     let params = req.query_string().to_owned();

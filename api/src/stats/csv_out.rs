@@ -38,11 +38,75 @@ pub fn unmappable_chars(s: &str) -> Vec<char> {
     out
 }
 
-/// Writes CSV records one at a time into bytes in the chosen encoding.
+/// Writes CSV records into bytes in the chosen encoding, one at a time or in batches.
 pub struct CsvEncoder {
     encoding: Encoding,
     line: u64,
     started: bool,
+}
+
+/// Records being written with one csv writer (see [`CsvEncoder::batch`]).
+pub struct Batch<'a> {
+    encoder: &'a mut CsvEncoder,
+    header: &'a [String],
+    writer: csv::Writer<Vec<u8>>,
+    lost: Vec<Unmappable>,
+}
+
+impl Batch<'_> {
+    /// Adds one record. With CP932, characters it cannot hold become `?` and are noted with
+    /// their place.
+    pub fn record<S: AsRef<str>>(&mut self, fields: &[S]) {
+        self.encoder.line += 1;
+        let before = self.lost.len();
+        if self.encoder.encoding == Encoding::Cp932 {
+            for (i, f) in fields.iter().enumerate() {
+                for c in unmappable_chars(f.as_ref()) {
+                    self.lost.push(Unmappable {
+                        line: self.encoder.line,
+                        column: self.header.get(i).cloned().unwrap_or_default(),
+                        character: c,
+                    });
+                }
+            }
+        }
+        // Writing into a Vec cannot fail.
+        if self.lost.len() == before {
+            let _ = self.writer.write_record(fields.iter().map(|f| f.as_ref()));
+        } else {
+            let lost = &self.lost[before..];
+            let replaced: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    f.as_ref()
+                        .chars()
+                        .map(|c| {
+                            if lost.iter().any(|u| u.character == c) {
+                                '?'
+                            } else {
+                                c
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let _ = self.writer.write_record(&replaced);
+        }
+    }
+
+    /// Appends the batch's bytes to `out`; returns what CP932 could not hold.
+    pub fn finish(self, out: &mut Vec<u8>) -> Vec<Unmappable> {
+        let utf8 = self.writer.into_inner().unwrap_or_default();
+        match self.encoder.encoding {
+            Encoding::Utf8Bom | Encoding::Utf8 => out.extend_from_slice(&utf8),
+            Encoding::Cp932 => {
+                let text = String::from_utf8_lossy(&utf8);
+                let (bytes, _, _) = SHIFT_JIS.encode(&text);
+                out.extend_from_slice(&bytes);
+            }
+        }
+        self.lost
+    }
 }
 
 impl CsvEncoder {
@@ -54,6 +118,28 @@ impl CsvEncoder {
         }
     }
 
+    /// Starts a batch of records written with one csv writer (a writer per record would
+    /// allocate its buffer for each of a million rows), appending the BOM to `out` before the
+    /// first record of all.
+    pub fn batch<'a>(&'a mut self, header: &'a [String], out: &mut Vec<u8>) -> Batch<'a> {
+        if !self.started {
+            self.started = true;
+            if self.encoding == Encoding::Utf8Bom {
+                out.extend_from_slice(BOM);
+            }
+        }
+        let writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .flexible(true)
+            .from_writer(Vec::with_capacity(4096));
+        Batch {
+            encoder: self,
+            header,
+            writer,
+            lost: Vec::new(),
+        }
+    }
+
     /// Encodes one record (the header is the first), appending to `out`. Characters CP932
     /// cannot hold become `?` and are returned with their place.
     pub fn record<S: AsRef<str>>(
@@ -62,56 +148,9 @@ impl CsvEncoder {
         fields: &[S],
         out: &mut Vec<u8>,
     ) -> Vec<Unmappable> {
-        self.line += 1;
-        if !self.started {
-            self.started = true;
-            if self.encoding == Encoding::Utf8Bom {
-                out.extend_from_slice(BOM);
-            }
-        }
-        let mut utf8 = Vec::with_capacity(128);
-        {
-            let mut w = csv::WriterBuilder::new()
-                .terminator(csv::Terminator::CRLF)
-                .from_writer(&mut utf8);
-            // Writing into a Vec cannot fail.
-            let _ = w.write_record(fields.iter().map(|f| f.as_ref()));
-            let _ = w.flush();
-        }
-        let mut lost = Vec::new();
-        match self.encoding {
-            Encoding::Utf8Bom | Encoding::Utf8 => out.extend_from_slice(&utf8),
-            Encoding::Cp932 => {
-                for (i, f) in fields.iter().enumerate() {
-                    for c in unmappable_chars(f.as_ref()) {
-                        lost.push(Unmappable {
-                            line: self.line,
-                            column: header.get(i).cloned().unwrap_or_default(),
-                            character: c,
-                        });
-                    }
-                }
-                let text = String::from_utf8_lossy(&utf8);
-                if lost.is_empty() {
-                    let (bytes, _, _) = SHIFT_JIS.encode(&text);
-                    out.extend_from_slice(&bytes);
-                } else {
-                    let replaced: String = text
-                        .chars()
-                        .map(|c| {
-                            if lost.iter().any(|u| u.character == c) {
-                                '?'
-                            } else {
-                                c
-                            }
-                        })
-                        .collect();
-                    let (bytes, _, _) = SHIFT_JIS.encode(&replaced);
-                    out.extend_from_slice(&bytes);
-                }
-            }
-        }
-        lost
+        let mut batch = self.batch(header, out);
+        batch.record(fields);
+        batch.finish(out)
     }
 }
 

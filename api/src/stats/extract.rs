@@ -2,6 +2,9 @@
 //! how each column is labelled in Japanese. No identity column exists here to leak.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use shared::error::FieldError;
 
 use super::csv_out::{self, CsvEncoder, Unmappable};
@@ -226,6 +229,65 @@ fn is_count(name: &str) -> bool {
     matches!(name, "participants" | "staff" | "volunteers") || name.starts_with("unregistered_")
 }
 
+/// A chunk of extracted rows: every field of every row in one string, cut at the recorded
+/// ends. A million rows then cost a few thousand allocations instead of fifteen million, and
+/// the store's thread and the encoder's do not contend for the allocator.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    columns: usize,
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Rows {
+    /// An empty chunk of rows of `columns` fields, with room for about `rows` of them.
+    pub fn new(columns: usize, rows: usize) -> Rows {
+        Rows {
+            columns: columns.max(1),
+            text: String::with_capacity(rows * columns * 8),
+            ends: Vec::with_capacity(rows * columns),
+        }
+    }
+
+    /// Appends the next field (rows fill up left to right).
+    pub fn push(&mut self, field: &str) {
+        self.text.push_str(field);
+        self.ends.push(self.text.len());
+    }
+
+    /// Appends a number as the next field.
+    pub fn push_int(&mut self, n: i64) {
+        use std::fmt::Write as _;
+        let _ = write!(self.text, "{n}");
+        self.ends.push(self.text.len());
+    }
+
+    /// Fields pushed so far (the next field's index).
+    pub fn fields(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The `i`th field pushed.
+    pub fn field(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// Complete rows.
+    pub fn len(&self) -> usize {
+        self.ends.len() / self.columns
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The fields of row `r`.
+    pub fn row(&self, r: usize) -> impl Iterator<Item = &str> {
+        (r * self.columns..(r + 1) * self.columns).map(move |i| self.field(i))
+    }
+}
+
 /// Encodes a chunk of rows in the requested format.
 pub struct Renderer {
     kind: ExtractKind,
@@ -234,7 +296,13 @@ pub struct Renderer {
     header: Vec<String>,
     csv: CsvEncoder,
     labeler: Labeler,
+    /// Labels already made, per column: a column holds few distinct codes, and making a label
+    /// (a wareki year, a name lookup) for each of a million rows would dominate the encoding.
+    made: Vec<HashMap<String, String>>,
 }
+
+/// Distinct codes per column whose labels are kept (more are labelled afresh each time).
+const LABELS_KEPT: usize = 4096;
 
 impl Renderer {
     pub fn new(
@@ -246,12 +314,40 @@ impl Renderer {
         labeler: Labeler,
     ) -> Renderer {
         Renderer {
+            made: vec![HashMap::new(); kind.columns().len()],
             kind,
             format,
             labels,
             header,
             csv,
             labeler,
+        }
+    }
+
+    /// Makes sure the labels of `row`'s coded columns are kept (while there is room).
+    fn keep_labels(&mut self, rows: &Rows, r: usize) {
+        for (col, ((_, _, how), code)) in self.kind.columns().iter().zip(rows.row(r)).enumerate() {
+            if *how != LabelOf::None
+                && !self.made[col].contains_key(code)
+                && self.made[col].len() < LABELS_KEPT
+            {
+                let l = label(&self.labeler, *how, code);
+                self.made[col].insert(code.to_owned(), l);
+            }
+        }
+    }
+
+    /// The label of `code` in column `col`: kept, or made afresh.
+    fn label_of<'a>(
+        made: &'a [HashMap<String, String>],
+        labeler: &Labeler,
+        col: usize,
+        how: LabelOf,
+        code: &str,
+    ) -> Cow<'a, str> {
+        match made[col].get(code) {
+            Some(l) => Cow::Borrowed(l.as_str()),
+            None => Cow::Owned(label(labeler, how, code)),
         }
     }
 
@@ -266,44 +362,47 @@ impl Renderer {
     }
 
     /// One chunk of rows, encoded.
-    pub fn chunk(&mut self, rows: Vec<Vec<String>>) -> Vec<u8> {
+    pub fn chunk(&mut self, rows: Rows) -> Vec<u8> {
+        let mut out = Vec::with_capacity(rows.text.len() * 2 + 64);
+        if self.labels == Labels::Ja {
+            for r in 0..rows.len() {
+                self.keep_labels(&rows, r);
+            }
+        }
         let columns = self.kind.columns();
-        let mut out = Vec::with_capacity(rows.len() * 120);
-        for row in rows {
-            match self.format {
-                Format::Csv => {
-                    let fields: Vec<String> = if self.labels == Labels::Code {
-                        row
-                    } else {
-                        let mut f = Vec::with_capacity(self.header.len());
-                        for ((_, _, how), value) in columns.iter().zip(row) {
-                            if *how != LabelOf::None {
-                                let l = label(&self.labeler, *how, &value);
-                                f.push(value);
-                                f.push(l);
-                            } else {
-                                f.push(value);
-                            }
-                        }
-                        f
-                    };
-                    self.csv.record(&self.header, &fields, &mut out);
-                }
-                _ => {
-                    let mut obj = Map::new();
-                    for ((name, _, how), value) in columns.iter().zip(row) {
+        let (made, labeler) = (&self.made, &self.labeler);
+        match self.format {
+            Format::Csv => {
+                let mut batch = self.csv.batch(&self.header, &mut out);
+                let mut fields: Vec<Cow<str>> = Vec::with_capacity(self.header.len());
+                for r in 0..rows.len() {
+                    fields.clear();
+                    for (col, ((_, _, how), value)) in columns.iter().zip(rows.row(r)).enumerate() {
+                        fields.push(Cow::Borrowed(value));
                         if self.labels == Labels::Ja && *how != LabelOf::None {
-                            obj.insert(
-                                format!("{name}_label"),
-                                Value::String(label(&self.labeler, *how, &value)),
-                            );
+                            fields.push(Self::label_of(made, labeler, col, *how, value));
+                        }
+                    }
+                    batch.record(&fields);
+                }
+                batch.finish(&mut out);
+            }
+            _ => {
+                for r in 0..rows.len() {
+                    let mut obj = Map::new();
+                    for (col, ((name, _, how), value)) in columns.iter().zip(rows.row(r)).enumerate() {
+                        if self.labels == Labels::Ja && *how != LabelOf::None {
+                            let l = Self::label_of(made, labeler, col, *how, value);
+                            obj.insert(format!("{name}_label"), Value::String(l.into_owned()));
                         }
                         let v = if value.is_empty() {
                             Value::Null
                         } else if is_count(name) {
-                            value.parse::<i64>().map_or(Value::String(value), Value::from)
+                            value
+                                .parse::<i64>()
+                                .map_or_else(|_| Value::String(value.to_owned()), Value::from)
                         } else {
-                            Value::String(value)
+                            Value::String(value.to_owned())
                         };
                         obj.insert((*name).to_owned(), v);
                     }

@@ -204,7 +204,7 @@ pub trait Store: Send + Sync {
     async fn extract(
         &self,
         query: &crate::stats::extract::ExtractQuery,
-        rows: tokio::sync::mpsc::Sender<Vec<Vec<String>>>,
+        rows: tokio::sync::mpsc::Sender<crate::stats::extract::Rows>,
     ) -> StoreResult<u64>;
 
     // Audit.

@@ -1,9 +1,11 @@
 //! SQL for the de-identified record extracts, read in chunks so memory does not grow with the
 //! number of rows. As in stats.rs, only constant expressions and placeholders are joined here.
 
+use std::collections::HashMap;
+
 use rusqlite::{params_from_iter, Connection};
 
-use crate::stats::extract::{ExtractKind, ExtractQuery};
+use crate::stats::extract::{ExtractKind, ExtractQuery, Rows};
 use crate::stats::Dimension;
 use crate::store::StoreResult;
 
@@ -21,6 +23,9 @@ fn filter_expr(kind: ExtractKind, d: Dimension) -> &'static str {
         (ExtractKind::Persons, Dimension::Municipality) => "c.municipality",
         (ExtractKind::Persons, Dimension::Center) => "p.center",
         (ExtractKind::Persons, Dimension::Group) => PERSON_GROUP,
+        (ExtractKind::Participations, Dimension::Municipality) => {
+            "(SELECT municipality FROM centers WHERE code = a.center)"
+        }
         (_, Dimension::FiscalYear) => "('FY' || a.fiscal_year)",
         (_, Dimension::Quarter) => {
             "('FY' || a.fiscal_year || 'Q' || ((CAST(substr(a.date, 6, 2) AS INTEGER) + 8) % 12 / 3 + 1))"
@@ -47,22 +52,18 @@ fn placeholders(n: usize) -> String {
 
 /// Streams the rows of `q` to `sink` in chunks; stops early when `sink` returns false.
 /// Returns the number of rows sent.
-pub fn extract(
-    c: &mut Connection,
-    q: &ExtractQuery,
-    sink: &mut dyn FnMut(Vec<Vec<String>>) -> bool,
-) -> StoreResult<u64> {
+pub fn extract(c: &mut Connection, q: &ExtractQuery, sink: &mut dyn FnMut(Rows) -> bool) -> StoreResult<u64> {
     let (from, to) = (q.from.to_string(), q.to.to_string());
     let mut binds: Vec<String> = Vec::new();
     let mut sql = match q.kind {
         ExtractKind::Participations => {
             binds.extend([from, to]);
-            "SELECT p.activity_id, p.common_id, a.center, c.municipality, coalesce(a.site, ''), a.date,
-                    'FY' || a.fiscal_year, a.function, p.sex, p.age_band, p.reporting_group,
-                    (SELECT group_concat(category, ';') FROM (SELECT category FROM participation_categories pc
-                       WHERE pc.activity_id = p.activity_id AND pc.common_id = p.common_id ORDER BY category)),
+            // Municipality and categories are filled in below: a join per row to `centers`
+            // and a category lookup per participation cost more than the rest of the row.
+            "SELECT p.activity_id, p.common_id, a.center, '', coalesce(a.site, ''), a.date,
+                    'FY' || a.fiscal_year, a.function, p.sex, p.age_band, p.reporting_group, '',
                     p.care_level, p.household
-             FROM participations p JOIN activities a ON a.id = p.activity_id JOIN centers c ON c.code = a.center
+             FROM participations p JOIN activities a ON a.id = p.activity_id
              WHERE a.date BETWEEN ? AND ?"
                 .to_owned()
         }
@@ -114,28 +115,74 @@ pub fn extract(
     sql.push_str(match q.kind {
         ExtractKind::Persons => " ORDER BY p.center, p.common_id",
         ExtractKind::Activities => " ORDER BY a.date, a.center, a.id",
-        ExtractKind::Participations => " ORDER BY a.date, a.center, p.activity_id, p.common_id",
+        // `a.id` (not `p.activity_id`): the planner then walks the participations of each
+        // activity in key order instead of sorting them.
+        ExtractKind::Participations => " ORDER BY a.date, a.center, a.id, p.common_id",
     });
     let columns = q.kind.columns().len();
+    let participations = q.kind == ExtractKind::Participations;
+    let municipality_of: HashMap<String, String> = if participations {
+        c.prepare("SELECT code, municipality FROM centers")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    } else {
+        HashMap::new()
+    };
+    // One lookup per activity gives the categories of all its participations, in the order
+    // the participations come (common ID, then category).
+    let mut categories_of = c.prepare(
+        "SELECT common_id, category FROM participation_categories WHERE activity_id = ?1
+         ORDER BY common_id, category",
+    )?;
+    let mut categories: Vec<(String, String)> = Vec::new();
+    let mut categories_for = String::new();
     let mut stmt = c.prepare(&sql)?;
     let mut rows = stmt.query(params_from_iter(binds.iter()))?;
-    let mut chunk: Vec<Vec<String>> = Vec::with_capacity(CHUNK);
+    let mut chunk = Rows::new(columns, CHUNK);
     let mut sent = 0u64;
     while let Some(r) = rows.next()? {
-        let mut record = Vec::with_capacity(columns);
+        let first = chunk.fields();
         for i in 0..columns {
-            let v = match r.get_ref(i)? {
-                rusqlite::types::ValueRef::Null => String::new(),
-                rusqlite::types::ValueRef::Integer(n) => n.to_string(),
-                rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                other => format!("{other:?}"),
-            };
-            record.push(v);
+            // Participations: column 3 is the municipality of the centre in column 2, column
+            // 11 the categories of the person in column 1 at the activity in column 0.
+            if participations && i == 3 {
+                let m = municipality_of
+                    .get(chunk.field(first + 2))
+                    .map_or("", String::as_str);
+                chunk.push(m);
+                continue;
+            }
+            if participations && i == 11 {
+                if chunk.field(first) != categories_for {
+                    categories_for = chunk.field(first).to_owned();
+                    categories.clear();
+                    let mut found = categories_of.query([&categories_for])?;
+                    while let Some(f) = found.next()? {
+                        let (id, category): (String, String) = (f.get(0)?, f.get(1)?);
+                        match categories.last_mut() {
+                            Some((last, joined)) if *last == id => {
+                                joined.push(';');
+                                joined.push_str(&category);
+                            }
+                            _ => categories.push((id, category)),
+                        }
+                    }
+                }
+                let person = chunk.field(first + 1);
+                let at = categories.binary_search_by(|(id, _)| id.as_str().cmp(person));
+                chunk.push(at.map_or("", |k| categories[k].1.as_str()));
+                continue;
+            }
+            match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => chunk.push(""),
+                rusqlite::types::ValueRef::Integer(n) => chunk.push_int(n),
+                rusqlite::types::ValueRef::Text(t) => chunk.push(&String::from_utf8_lossy(t)),
+                other => chunk.push(&format!("{other:?}")),
+            }
         }
-        chunk.push(record);
         if chunk.len() == CHUNK {
             sent += CHUNK as u64;
-            if !sink(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))) {
+            if !sink(std::mem::replace(&mut chunk, Rows::new(columns, CHUNK))) {
                 return Ok(sent);
             }
         }

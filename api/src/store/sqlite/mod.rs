@@ -400,7 +400,7 @@ impl Store for SqliteStore {
     async fn extract(
         &self,
         query: &crate::stats::extract::ExtractQuery,
-        rows: tokio::sync::mpsc::Sender<Vec<Vec<String>>>,
+        rows: tokio::sync::mpsc::Sender<crate::stats::extract::Rows>,
     ) -> StoreResult<u64> {
         let query = query.clone();
         // The connection's thread blocks on a full channel: memory stays flat however many rows.
