@@ -1,4 +1,4 @@
-//! Command line: `attaka [--config FILE] serve | migrate | demo | generate | admin …`.
+//! Command line: `attaka [--config FILE] serve | migrate | demo | generate | bench | admin …`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -34,6 +34,8 @@ pub enum Command {
     Demo(crate::demo::DemoArgs),
     /// Fill a fresh database with prefecture-scale data (55 centres, ten years) for benchmarks.
     Generate(crate::generate::GenerateArgs),
+    /// Time the standard statistics and extraction through the real server on this database.
+    Bench(crate::bench::BenchArgs),
     /// Print the OpenAPI document (what `openapi/openapi.json` holds).
     Openapi,
     /// Account administration.
@@ -113,6 +115,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let store = crate::store::open(&settings).await?;
             store.migrate().await?;
             let report = crate::generate::run(store, &settings, &args).await?;
+            use std::io::Write;
+            writeln!(std::io::stdout().lock(), "{report}")?;
+        }
+        Command::Bench(args) => {
+            let report = crate::bench::run(settings, &args).await?;
             use std::io::Write;
             writeln!(std::io::stdout().lock(), "{report}")?;
         }

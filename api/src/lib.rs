@@ -1,6 +1,7 @@
 //! The Attaka node: configuration, HTTP routes, domain rules, storage and operations.
 
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -6,6 +6,7 @@ mod alerts;
 mod audit;
 mod bulk;
 mod extracts;
+pub mod floor;
 pub mod migrations;
 mod org;
 mod outbox;

@@ -1,0 +1,331 @@
+//! `attaka bench`: on a (generated) database, starts the real server on 127.0.0.1:0, signs in
+//! as a prefecture officer and times the standard `/stats` questions through HTTP, each beside
+//! the same aggregation as plain SQL on the same database (the floor); then times CSV
+//! extraction of participations and watches the process's memory. Writes a Markdown report.
+//! A command, not a test: it needs a big database and a quiet machine.
+
+mod http;
+mod report;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use shared::dto::auth::{NewAccount, Role, Scope};
+
+use crate::config::Settings;
+use crate::startup::Application;
+use crate::store::sqlite::floor::{self, Question};
+use report::{Extraction, Timed};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Timed runs of each standard query, through HTTP and as plain SQL.
+    #[arg(long, default_value_t = 30)]
+    pub runs: usize,
+    /// Untimed runs first (warm caches, prepared statements).
+    #[arg(long, default_value_t = 3)]
+    pub warmup: usize,
+    /// The fiscal year the standard queries look at (default: the last complete one).
+    #[arg(long)]
+    pub fiscal_year: Option<i32>,
+    /// The centre whose months are asked for.
+    #[arg(long, default_value = "C001")]
+    pub center: String,
+    /// Fiscal years of participations extracted for the throughput run (ending with the
+    /// fiscal year above); six years of prefecture data are over a million rows.
+    #[arg(long, default_value_t = 6)]
+    pub extract_years: i32,
+    /// Only the extraction runs (e.g. under a profiler).
+    #[arg(long)]
+    pub extract_only: bool,
+}
+
+/// One standard question: its `/stats` query string and its floor.
+struct Standard {
+    name: &'static str,
+    query: String,
+    question: Question,
+    from: String,
+    to: String,
+    /// The fiscal years it covers.
+    years: (i32, i32),
+}
+
+fn standards(fy: i32, center: &str) -> Vec<Standard> {
+    let (from, to) = shared::dates::fiscal_year_range(fy);
+    let (trend_from, _) = shared::dates::fiscal_year_range(fy - 4);
+    let (from, to, trend_from) = (from.to_string(), to.to_string(), trend_from.to_string());
+    vec![
+        Standard {
+            name: "(a) prefecture FY × municipality × function, 実利用者, totals",
+            query: format!("measures=participations,unique_persons&rows=municipality,function&period=FY{fy}&totals=true"),
+            question: Question::MunicipalityFunction,
+            from: from.clone(),
+            to: to.clone(),
+            years: (fy, fy),
+        },
+        Standard {
+            name: "(b) one centre's months of one FY, totals",
+            query: format!(
+                "measures=participations,unique_persons,activities,open_days&rows=month&period=FY{fy}&filter=center:{center}&totals=true"
+            ),
+            question: Question::CenterMonths {
+                center: center.to_owned(),
+            },
+            from: from.clone(),
+            to: to.clone(),
+            years: (fy, fy),
+        },
+        Standard {
+            name: "(c) FY × age band × category, totals",
+            query: format!("measures=participations,unique_persons&rows=age_band,category&period=FY{fy}&totals=true"),
+            question: Question::AgeBandCategory,
+            from: from.clone(),
+            to: to.clone(),
+            years: (fy, fy),
+        },
+        Standard {
+            name: "(d) five-year trend by fiscal year",
+            query: format!("measures=participations,unique_persons&rows=fiscal_year&from={trend_from}&to={to}"),
+            question: Question::FiscalYears,
+            from: trend_from,
+            to,
+            years: (fy - 4, fy),
+        },
+    ]
+}
+
+/// The `/stats` JSON as cells by dimension codes, and its totals' measures.
+fn cells(body: &[u8]) -> anyhow::Result<floor::Answer> {
+    let r: shared::dto::stats::StatsResponse = serde_json::from_slice(body).context("a /stats answer")?;
+    let dims = r
+        .columns
+        .iter()
+        .filter(|c| c.kind == shared::dto::stats::ColumnKind::Dimension)
+        .count();
+    let value = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    let rows = r
+        .rows
+        .iter()
+        .map(|row| {
+            let key = row[..dims]
+                .iter()
+                .map(|v| v.as_str().unwrap_or("").to_owned())
+                .collect();
+            (key, row[dims..].iter().map(value).collect())
+        })
+        .collect();
+    let totals = r.totals.map(|t| t[dims..].iter().map(value).collect());
+    Ok((rows, totals))
+}
+
+/// The SQLite file behind the configured database URL.
+fn sqlite_path(settings: &Settings) -> anyhow::Result<String> {
+    let url = settings.database_url();
+    match url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        Some(p) => Ok(p.to_owned()),
+        None => bail!("the benchmark runs on SQLite; the database URL is {url:?}"),
+    }
+}
+
+/// A prefecture officer's account for the run, with a fresh random password; returns it.
+async fn officer(store: &dyn crate::store::Store, settings: &Settings) -> anyhow::Result<(String, String)> {
+    let username = "bench-prefecture".to_owned();
+    let password = crate::auth::tokens::random_token("bench-")?;
+    match store.find_account(&username).await? {
+        Some(a) => {
+            store
+                .set_password(a.id, &crate::auth::password::hash(&password)?)
+                .await?;
+            store.unlock_account(a.id).await?;
+        }
+        None => {
+            let new = NewAccount {
+                username: username.clone(),
+                display_name: "ベンチマーク（県）".into(),
+                password: password.clone(),
+                role: Role::Prefecture,
+                scope: Scope::Prefecture,
+            };
+            crate::auth::accounts::create(store, settings, new, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("creating the benchmark account: {e}"))?;
+        }
+    }
+    Ok((username, password))
+}
+
+async fn login(client: &mut http::Client, username: &str, password: &str) -> anyhow::Result<String> {
+    let body = serde_json::to_vec(&shared::dto::auth::LoginRequest {
+        username: username.to_owned(),
+        password: password.to_owned(),
+    })?;
+    let mut answer = Vec::new();
+    let status = client
+        .send("POST", "/api/v1/auth/login", None, Some(&body), &mut |b| {
+            answer.extend_from_slice(b)
+        })
+        .await?;
+    anyhow::ensure!(status == 200, "login answered {status}");
+    let token: shared::dto::auth::TokenResponse = serde_json::from_slice(&answer)?;
+    Ok(token.access_token)
+}
+
+/// Extracts participations over `[from, to]` through HTTP, counting rows as they stream and
+/// sampling the process's resident memory meanwhile.
+async fn extraction(
+    client: &mut http::Client,
+    token: &str,
+    label: &str,
+    query: String,
+) -> anyhow::Result<Extraction> {
+    report::reset_peak_memory();
+    let (rss_before, anon_before) = report::memory();
+    let peaks = std::sync::Arc::new((
+        std::sync::atomic::AtomicU64::new(rss_before),
+        std::sync::atomic::AtomicU64::new(anon_before),
+    ));
+    let sampler = {
+        let peaks = peaks.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(20));
+            loop {
+                tick.tick().await;
+                let (rss, anon) = report::memory();
+                peaks.0.fetch_max(rss, std::sync::atomic::Ordering::Relaxed);
+                peaks.1.fetch_max(anon, std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+    };
+    let (mut lines, mut bytes) = (0u64, 0u64);
+    let started = Instant::now();
+    let status = client
+        .send(
+            "GET",
+            &format!("/api/v1/extracts/participations?{query}"),
+            Some(token),
+            None,
+            &mut |b| {
+                bytes += b.len() as u64;
+                lines += b.iter().filter(|&&c| c == b'\n').count() as u64;
+            },
+        )
+        .await?;
+    let elapsed = started.elapsed();
+    sampler.abort();
+    anyhow::ensure!(status == 200, "extraction answered {status}");
+    let relaxed = std::sync::atomic::Ordering::Relaxed;
+    Ok(Extraction {
+        label: label.to_owned(),
+        rows: lines.saturating_sub(1),
+        bytes,
+        elapsed,
+        rss_before,
+        rss_peak: peaks.0.load(relaxed).max(report::peak_memory()),
+        anon_before,
+        anon_peak: peaks.1.load(relaxed),
+    })
+}
+
+/// Runs the benchmark; returns the Markdown report.
+pub async fn run(mut settings: Settings, args: &BenchArgs) -> anyhow::Result<String> {
+    let path = sqlite_path(&settings)?;
+    settings.server.listen = "127.0.0.1:0".parse()?;
+    // Long enough that the access token outlives the run.
+    settings.auth.access_token_minutes = settings.auth.access_token_minutes.max(600);
+    let fy = args
+        .fiscal_year
+        .unwrap_or_else(|| shared::dates::fiscal_year(crate::domain::clock::today_jst()) - 1);
+
+    let store = crate::store::open(&settings).await?;
+    let migrating = Instant::now();
+    let applied = store.migrate().await?;
+    let migrated = migrating.elapsed();
+    let (username, password) = officer(store.as_ref(), &settings).await?;
+    floor::settle(&path)?;
+    let app = Application::build_with_store(settings.clone(), store.clone()).await?;
+    let address = format!("127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+    let mut client = http::Client::new(address);
+    let token = login(&mut client, &username, &password).await?;
+    let db = floor::open(&path)?;
+    let mut report = report::Report::new(&path, &db, fy, args.runs, applied, migrated)?;
+
+    let questions = if args.extract_only {
+        Vec::new()
+    } else {
+        standards(fy, &args.center)
+    };
+    for s in questions {
+        tracing::info!(query = s.name, "timing");
+        let url = format!("/api/v1/stats?{}", s.query);
+        // The three are interleaved, so a busy moment on a shared machine hits them alike.
+        let (mut http, mut floor_times, mut years_times) = (Vec::new(), Vec::new(), Vec::new());
+        let mut last = Vec::new();
+        let mut answer: floor::Answer = (BTreeMap::new(), None);
+        let mut from_years: Option<floor::Answer> = None;
+        for i in 0..args.warmup + args.runs {
+            let timed = i >= args.warmup;
+            let t = Instant::now();
+            let (status, body) = client.get(&url, &token).await?;
+            let took = t.elapsed();
+            anyhow::ensure!(status == 200, "{url} answered {status}");
+            if timed {
+                http.push(took);
+            }
+            last = body;
+            let t = Instant::now();
+            answer = floor::answer(&db, &s.question, &s.from, &s.to)?;
+            if timed {
+                floor_times.push(t.elapsed());
+            }
+            let t = Instant::now();
+            from_years = floor::answer_from_years(&db, &s.question, s.years.0, s.years.1)?;
+            if timed && from_years.is_some() {
+                years_times.push(t.elapsed());
+            }
+        }
+        let http_answer = cells(&last)?;
+        report.queries.push(Timed {
+            name: s.name.to_owned(),
+            query: s.query.clone(),
+            http,
+            rows: answer.0.len(),
+            same: http_answer == answer && from_years.as_ref().is_none_or(|a| *a == answer),
+            floor: floor_times,
+            floor_years: from_years.map(|_| years_times),
+        });
+    }
+
+    let (last_day, first_fy) = (
+        shared::dates::fiscal_year_range(fy).1,
+        fy - args.extract_years + 1,
+    );
+    let first_day = shared::dates::fiscal_year_range(first_fy).0;
+    let range = format!("from={first_day}&to={last_day}");
+    for (label, query) in [
+        (
+            format!("FY{fy} only, labels=code"),
+            format!("period=FY{fy}&labels=code&encoding=utf-8"),
+        ),
+        (
+            format!("FY{first_fy}–FY{fy}, labels=code (integrator)"),
+            format!("{range}&labels=code&encoding=utf-8"),
+        ),
+        (
+            format!("FY{first_fy}–FY{fy}, default CSV (BOM, Japanese labels)"),
+            range.clone(),
+        ),
+    ] {
+        tracing::info!(extract = %label, "timing");
+        report
+            .extractions
+            .push(extraction(&mut client, &token, &label, query).await?);
+    }
+    server.abort();
+    Ok(report.to_markdown())
+}
