@@ -1,90 +1,217 @@
 #!/usr/bin/env bash
-# THE run command: builds the SPA and the server, then starts a centre node (C001) with demo data.
-# Data and configuration live in ./data/ (override with ATTAKA_DATA_DIR); the config file is
-# written on the first run only, so edits to it are kept.
+# THE run command: builds the SPA and the server, then runs the two-tier system on this machine
+# with demo data: the prefecture hub (127.0.0.1:8080) and two centre nodes, C001 (:8081) and C002
+# (:8082), each with its own SQLite file under ./data/{hub,c001,c002}. The centres get demo
+# people and activities; the hub gets the centres registered, its accounts and one sync
+# credential per centre; the centres' senders then deliver their de-identified facts to the hub
+# through real sync.
+#
+# Data and configuration are kept between runs (delete ./data/{hub,c001,c002} to start over);
+# the base directory can be changed with ATTAKA_DATA_DIR and the first port with
+# ATTAKA_PORT_BASE (hub on it, the centres on the next two). Ctrl+C stops all three nodes.
+# ATTAKA_SKIP_WEB_BUILD=1 serves the API only.
+#
+#   bash scripts/run.sh           set up, build (release), run until Ctrl+C
+#   bash scripts/run.sh --check   what the test command runs: the same system from a fresh
+#                                 temporary directory on ports 18080-18082 with the debug build;
+#                                 waits until both centres' outboxes are delivered, checks that
+#                                 the hub's figures for each centre equal the centre's own, byte
+#                                 for byte, for every measure, then stops everything.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo_root="$(pwd)"
 
+check=0
+case "${1:-}" in
+    "") ;;
+    --check) check=1 ;;
+    *)
+        echo "usage: bash scripts/run.sh [--check]" >&2
+        exit 2
+        ;;
+esac
+
 log() { printf 'run: %s\n' "$*" >&2; }
 
-# A TOML basic string holding $1.
 toml_string() {
     local s="${1//\\/\\\\}"
     s="${s//\"/\\\"}"
     printf '"%s"' "${s}"
 }
 
-# The value of the first `key = "value"` line for $1 in file $2 (empty if none).
-toml_value() {
-    sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"\\(.*\\)\"[[:space:]]*\$/\\1/p" "$2" | head -n 1
+if [[ "${check}" == 1 ]]; then
+    # The test command has installed the tools and built the SPA; the debug build is the one
+    # the HTTP tests just used.
+    log "cargo build -p api"
+    cargo build -p api
+    attaka="${CARGO_TARGET_DIR:-${repo_root}/target}/debug/attaka"
+    base="$(mktemp -d "${TMPDIR:-/tmp}/attaka-run-check.XXXXXX")"
+    port_base="${ATTAKA_PORT_BASE:-18080}"
+else
+    bash scripts/setup.sh
+    if [[ "${ATTAKA_SKIP_WEB_BUILD:-0}" != 1 ]]; then
+        bash scripts/build-web.sh
+    fi
+    log "cargo build --release -p api"
+    cargo build --release -p api
+    attaka="${CARGO_TARGET_DIR:-${repo_root}/target}/release/attaka"
+    base="${ATTAKA_DATA_DIR:-${repo_root}/data}"
+    port_base="${ATTAKA_PORT_BASE:-8080}"
+fi
+mkdir -p "${base}"
+base="$(cd "${base}" && pwd)"
+hub_port="${port_base}"
+static_dir=""
+if [[ -f "${repo_root}/web/dist/index.html" ]]; then
+    static_dir="static_dir = $(toml_string "${repo_root}/web/dist")"
+fi
+
+# node name, role, centre code (or -), port
+nodes=("hub hub - ${hub_port}" "c001 center C001 $((port_base + 1))" "c002 center C002 $((port_base + 2))")
+
+write_config() {
+    local name="$1" role="$2" center="$3" port="$4" dir="${base}/$1"
+    mkdir -p "${dir}"
+    [[ -f "${dir}/attaka.toml" ]] && return 0
+    log "writing ${dir}/attaka.toml"
+    {
+        echo "# Written by scripts/run.sh on the first run; it is not overwritten, edit as needed."
+        echo "[node]"
+        echo "role = \"${role}\""
+        [[ "${center}" != - ]] && echo "center = \"${center}\""
+        echo "data_dir = $(toml_string "${dir}")"
+        echo
+        echo "[server]"
+        echo "listen = \"127.0.0.1:${port}\""
+        [[ -n "${static_dir}" ]] && echo "${static_dir}"
+        echo
+        echo "[database]"
+        echo "url = $(toml_string "sqlite://${dir}/attaka.sqlite3")"
+        if [[ "${role}" == center ]]; then
+            echo
+            echo "[sync]"
+            echo "hub_url = \"http://127.0.0.1:${hub_port}\""
+            echo "# The credential is passed as ATTAKA_SYNC__CREDENTIAL from ${dir}/sync-credential."
+            echo "interval_ms = 1000"
+            echo "retry_max_ms = 30000"
+        fi
+    } >"${dir}/attaka.toml"
 }
 
-bash scripts/setup.sh
-bash scripts/build-web.sh
-log "cargo build --release -p api"
-cargo build --release -p api
-
-attaka="${CARGO_TARGET_DIR:-${repo_root}/target}/release/attaka"
-data_dir="${ATTAKA_DATA_DIR:-${repo_root}/data}"
-mkdir -p "${data_dir}"
-data_dir="$(cd "${data_dir}" && pwd)"
-config="${data_dir}/attaka.toml"
-demo_accounts="${data_dir}/demo-accounts.txt"
-
-if [[ ! -f "${config}" ]]; then
-    log "writing ${config}"
-    cat >"${config}" <<TOML
-# Written by scripts/run.sh on the first run; it is not overwritten, edit as needed.
-[node]
-role = "center"
-center = "C001"
-data_dir = $(toml_string "${data_dir}")
-
-[server]
-listen = "127.0.0.1:8080"
-static_dir = $(toml_string "${repo_root}/web/dist")
-
-[database]
-url = $(toml_string "sqlite://${data_dir}/attaka.sqlite3")
-TOML
-fi
-
-database_url="$(toml_value url "${config}")"
-if [[ "${database_url}" == sqlite://* ]]; then
-    database="${database_url#sqlite://}"
-    if [[ ! -e "${database}" ]]; then
-        log "new database ${database}: filling it with demo data (attaka demo)"
-        if ! "${attaka}" --config "${config}" demo >"${demo_accounts}.new"; then
-            # Leave no half-filled database behind, so the next run tries again from scratch.
-            rm -f "${database}" "${database}-wal" "${database}-shm" "${demo_accounts}.new"
-            log "attaka demo failed"
-            exit 1
-        fi
-        mv "${demo_accounts}.new" "${demo_accounts}"
-        chmod 600 "${demo_accounts}"
+# Demo data on a new database (the hub gets the centres, sites and accounts, no people).
+fill_demo() {
+    local name="$1" seed="$2" dir="${base}/$1"
+    [[ -e "${dir}/attaka.sqlite3" ]] && return 0
+    log "new database for ${name}: attaka demo"
+    if ! "${attaka}" --config "${dir}/attaka.toml" demo --seed "${seed}" >"${dir}/demo-accounts.txt.new"; then
+        # Leave no half-filled database behind, so the next run tries again from scratch.
+        rm -f "${dir}/attaka.sqlite3" "${dir}/attaka.sqlite3-wal" "${dir}/attaka.sqlite3-shm" "${dir}/demo-accounts.txt.new"
+        log "attaka demo failed for ${name}"
+        exit 1
     fi
-else
-    log "database is not SQLite (${database_url%%:*}); not adding demo data"
+    mv "${dir}/demo-accounts.txt.new" "${dir}/demo-accounts.txt"
+    chmod 600 "${dir}/demo-accounts.txt"
+    # A new hub knows no credential yet: issue fresh ones below.
+    if [[ "${name}" == hub ]]; then
+        rm -f "${base}/c001/sync-credential" "${base}/c002/sync-credential"
+    fi
+}
+
+for node in "${nodes[@]}"; do
+    # shellcheck disable=SC2086
+    write_config ${node}
+done
+fill_demo hub 2024
+fill_demo c001 2024
+fill_demo c002 2025
+
+# One credential per centre, issued on the hub (shown once; the hub keeps its hash only).
+for center in C001 C002; do
+    file="${base}/${center,,}/sync-credential"
+    if [[ ! -s "${file}" ]]; then
+        log "issuing the sync credential of ${center} on the hub"
+        "${attaka}" --config "${base}/hub/attaka.toml" sync issue-credential --center "${center}" >"${file}.new"
+        mv "${file}.new" "${file}"
+        chmod 600 "${file}"
+    fi
+done
+
+pids=()
+stop_all() {
+    for pid in "${pids[@]}"; do
+        kill "${pid}" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    if [[ "${check}" == 1 ]]; then
+        rm -rf "${base}"
+    fi
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+start() {
+    local name="$1" dir="${base}/$1"
+    local credential=""
+    [[ -f "${dir}/sync-credential" ]] && credential="$(cat "${dir}/sync-credential")"
+    log "starting ${name} (log: ${dir}/attaka.log)"
+    if [[ -n "${credential}" ]]; then
+        ATTAKA_SYNC__CREDENTIAL="${credential}" "${attaka}" --config "${dir}/attaka.toml" serve \
+            >>"${dir}/attaka.log" 2>&1 &
+    else
+        "${attaka}" --config "${dir}/attaka.toml" serve >>"${dir}/attaka.log" 2>&1 &
+    fi
+    pids+=("$!")
+}
+
+wait_ready() {
+    local name="$1" port="$2"
+    for _ in $(seq 1 150); do
+        if curl -fsS "http://127.0.0.1:${port}/readyz" >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    log "${name} on port ${port} did not become ready; its log (${base}/${name}/attaka.log) ends:"
+    tail -n 20 "${base}/${name}/attaka.log" >&2 || true
+    exit 1
+}
+
+start hub
+wait_ready hub "${hub_port}"
+start c001
+start c002
+wait_ready c001 "$((port_base + 1))"
+wait_ready c002 "$((port_base + 2))"
+
+if [[ "${check}" == 1 ]]; then
+    bash scripts/run-check.sh "${base}" "${port_base}"
+    exit 0
 fi
 
-listen="$(toml_value listen "${config}")"
-listen="${listen:-127.0.0.1:8080}"
-port="${listen##*:}"
-host="${listen%:*}"
-if [[ "${host}" == "0.0.0.0" || "${host}" == "[::]" ]]; then
-    host="127.0.0.1"
-fi
+cat <<EOF
 
-echo
-echo "Attaka (centre node C001) starting: open http://${host}:${port}/ in a browser."
-echo "Configuration: ${config}"
-if [[ -s "${demo_accounts}" ]]; then
-    echo "Demo data (as printed by 'attaka demo', kept in ${demo_accounts}):"
-    cat "${demo_accounts}"
-fi
-echo "Stop with Ctrl+C."
-echo
+Attaka is running: the prefecture hub and two centre nodes, with demo data.
 
-exec "${attaka}" --config "${config}" serve
+  prefecture hub   http://127.0.0.1:${hub_port}/   (data: ${base}/hub)
+  centre C001      http://127.0.0.1:$((port_base + 1))/   (data: ${base}/c001)
+  centre C002      http://127.0.0.1:$((port_base + 2))/   (data: ${base}/c002)
+
+Open a URL in a browser and sign in with an account of that node. The centres deliver their
+de-identified facts to the hub in the background (state: the header of the app, or
+GET /api/v1/sync/status). The OpenAPI explorer is at /api/docs/ on every node.
+
+Demo accounts on the hub: prefecture 'pref', municipality 'kochi-city' (高知市), operator
+'operator'; 'staff'/'manager' there read C001's figures only:
+$(sed 's/^/  /' "${base}/hub/demo-accounts.txt")
+
+Demo accounts on centre C001 (staff / manager record people and activities):
+$(sed 's/^/  /' "${base}/c001/demo-accounts.txt")
+
+Demo accounts on centre C002:
+$(sed 's/^/  /' "${base}/c002/demo-accounts.txt")
+
+Stop with Ctrl+C.
+EOF
+
+wait

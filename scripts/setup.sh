@@ -98,6 +98,8 @@ main() {
     install_rust_target
     install_rust_components
     install_wasm_bindgen
+    # scripts/run.sh waits for the nodes and checks them over HTTP with curl.
+    apt_install curl
     if [[ "${ATTAKA_WITH_BROWSER:-0}" == "1" ]]; then
         install_browser_deps
         install_e2e_node_modules

@@ -43,6 +43,10 @@ else
     cargo test --no-fail-fast
 fi
 
+# The README run command's system (hub + two centres, demo data, real sync), checked end to end.
+step "bash scripts/run.sh --check"
+bash scripts/run.sh --check
+
 if [[ -f e2e/run.sh ]]; then
     step "browser tests (e2e/run.sh)"
     bash e2e/run.sh

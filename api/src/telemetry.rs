@@ -1,5 +1,7 @@
 //! Logging: human-readable lines in a terminal, JSON lines when configured.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
 /// Installs the global subscriber. `RUST_LOG` overrides `level` when set.
@@ -13,7 +15,12 @@ pub fn init(level: &str, format: &str) {
             .try_init()
     } else {
         registry
-            .with(fmt::layer().with_writer(std::io::stderr))
+            // Colours only for a person at a terminal, not in a log file (scripts/run.sh).
+            .with(
+                fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal()),
+            )
             .try_init()
     };
 }

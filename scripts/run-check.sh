@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Called by `scripts/run.sh --check` once the hub (on $2) and the centres C001 ($2+1) and C002
+# ($2+2) are up with demo data: proves that the run command's system works end to end.
+#   1. both centres deliver their whole outbox to the hub (backlog 0, a successful delivery);
+#   2. for each centre, the hub's figures equal the centre's own, byte for byte, for every
+#      measure broken down by fiscal year, month, site, function, sex, age band, group, care
+#      level and household, with totals;
+#   3. on the hub, the municipality sees both its centres and C001's account sees C001 only.
+# Exits non-zero, saying what differed, on the first failure.
+set -euo pipefail
+
+base="$1"
+port_base="$2"
+hub="http://127.0.0.1:${port_base}"
+c001="http://127.0.0.1:$((port_base + 1))"
+c002="http://127.0.0.1:$((port_base + 2))"
+
+log() { printf 'run --check: %s\n' "$*" >&2; }
+fail() {
+    log "FAILED: $*"
+    for node in hub c001 c002; do
+        log "--- end of ${base}/${node}/attaka.log"
+        tail -n 15 "${base}/${node}/attaka.log" >&2 || true
+    done
+    exit 1
+}
+
+# The access token of a demo account (the passwords `attaka demo` prints).
+login() {
+    local url="$1" username="$2" password="$3" body
+    body="$(curl -fsS -X POST -H 'Content-Type: application/json' \
+        -d "{\"username\":\"${username}\",\"password\":\"${password}\"}" "${url}/api/v1/auth/login")" ||
+        fail "login as ${username} at ${url}"
+    sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' <<<"${body}"
+}
+
+# GET with a bearer token; on an error status prints the problem body and fails.
+get() {
+    local token="$1" target="$2" out code
+    out="$(mktemp)"
+    code="$(curl -sS -o "${out}" -w '%{http_code}' -H "Authorization: Bearer ${token}" "${target}")" || code=000
+    if [[ "${code}" != 200 ]]; then
+        log "GET ${target} answered ${code}: $(head -c 600 "${out}")"
+        rm -f "${out}"
+        return 1
+    fi
+    cat "${out}"
+    rm -f "${out}"
+}
+
+# Waits until the centre's outbox is empty and at least one delivery succeeded.
+wait_delivered() {
+    local name="$1" url="$2" token="$3" status=""
+    for _ in $(seq 1 300); do
+        status="$(get "${token}" "${url}/api/v1/sync/status")" || fail "sync status of ${name}"
+        if grep -q '"backlog":0[,}]' <<<"${status}" && grep -q '"last_success_at":"' <<<"${status}"; then
+            log "${name}: outbox delivered to the hub"
+            return 0
+        fi
+        sleep 0.5
+    done
+    fail "${name} did not deliver its outbox within 150 s: ${status}"
+}
+
+today="$(date +%F)"
+span="from=2015-04-01&to=${today}&totals=true&format=csv&labels=code&encoding=utf-8"
+# What was done, by everything it can be broken down by; the registry (people registered, new
+# registrations) by what a person has.
+queries=(
+    "measures=participations,unique_persons,activities,open_days,visits,consultations,referrals&rows=fiscal_year,month,site,function,sex,age_band,group,care_level,household&${span}"
+    "measures=new_registrations,registered_persons,unique_persons&rows=fiscal_year,month,sex,age_band,group,care_level,household&${span}"
+)
+
+# Compares a centre's own figures with the hub's for that centre.
+compare() {
+    local name="$1" center_table="$2" hub_table="$3" lines
+    lines="$(wc -l <<<"${center_table}")"
+    if ((lines < 50)); then
+        fail "${name}: the centre's figures have only ${lines} lines; the demo data is missing"
+    fi
+    if [[ "${center_table}" != "${hub_table}" ]]; then
+        diff <(printf '%s\n' "${center_table}") <(printf '%s\n' "${hub_table}") | head -n 20 >&2 || true
+        fail "${name}: the hub's figures differ from the centre's (diff above: < centre, > hub)"
+    fi
+    log "${name}: the hub's figures equal the centre's (${lines} CSV lines, every measure)"
+}
+
+c001_staff="$(login "${c001}" staff demo-staff-2024)"
+c002_staff="$(login "${c002}" staff demo-staff-2024)"
+hub_staff="$(login "${hub}" staff demo-staff-2024)"
+hub_pref="$(login "${hub}" pref demo-pref-2024)"
+hub_city="$(login "${hub}" kochi-city demo-city-2024)"
+
+wait_delivered C001 "${c001}" "${c001_staff}"
+wait_delivered C002 "${c002}" "${c002_staff}"
+
+for query in "${queries[@]}"; do
+    centre="$(get "${c001_staff}" "${c001}/api/v1/stats?${query}")" || fail "C001's figures on C001"
+    on_hub="$(get "${hub_staff}" "${hub}/api/v1/stats?${query}")" || fail "C001's figures on the hub"
+    compare C001 "${centre}" "${on_hub}"
+    centre="$(get "${c002_staff}" "${c002}/api/v1/stats?${query}")" || fail "C002's figures on C002"
+    on_hub="$(get "${hub_pref}" "${hub}/api/v1/stats?${query}&filter=center:C002")" || fail "C002's figures on the hub"
+    compare C002 "${centre}" "${on_hub}"
+done
+
+# The README's curl example on C001: register someone with kana in half-width katakana, find
+# them by hiragana, read them back; then the registration reaches the hub like everything else.
+person="$(curl -sS -X POST "${c001}/api/v1/persons" -H "Authorization: Bearer ${c001_staff}" \
+    -H 'Content-Type: application/json' -d '{
+    "family_name": "山本", "given_name": "花子", "family_kana": "ﾔﾏﾓﾄ", "given_kana": "ﾊﾅｺ",
+    "birth_date": "1948-05-01", "sex": "F", "residence_municipality": "392014",
+    "categories": ["elderly"], "care_level": "shien1", "household": "alone",
+    "registered_on": "2024-04-01"}')" || fail "registering a person on C001"
+id="$(sed -n 's/.*"common_id":"\([^"]*\)".*/\1/p' <<<"${person}")"
+[[ "${id}" =~ ^C001-[0-9]{6}-[0-9]$ ]] || fail "registering a person on C001 answered: ${person}"
+found="$(curl -fsS -G "${c001}/api/v1/persons" -H "Authorization: Bearer ${c001_staff}" \
+    --data-urlencode 'q=やまもと はなこ')" || fail "searching C001 by hiragana"
+grep -q "\"${id}\"" <<<"${found}" || fail "searching by hiragana did not find ${id}: ${found}"
+back="$(get "${c001_staff}" "${c001}/api/v1/persons/${id}")" || fail "reading ${id} back"
+grep -q '"family_kana":"ヤマモト"' <<<"${back}" || fail "${id} read back without its kana: ${back}"
+log "C001: registered ${id} with half-width kana, found by hiragana, read back"
+wait_delivered C001 "${c001}" "${c001_staff}"
+centre="$(get "${c001_staff}" "${c001}/api/v1/stats?${queries[1]}")" || fail "C001's registry figures"
+on_hub="$(get "${hub_staff}" "${hub}/api/v1/stats?${queries[1]}")" || fail "C001's registry figures on the hub"
+compare "C001 after the registration" "${centre}" "${on_hub}"
+grep -q '山本\|ヤマモト\|やまもと' "${base}/hub/attaka.sqlite3" "${base}/hub/attaka.sqlite3-wal" 2>/dev/null &&
+    fail "the hub's database file holds the new person's name or kana"
+log "the hub's database files hold neither the name nor the kana"
+
+# Scope on the hub: 高知市 (392014) holds both demo centres; the hub's centre account of C001
+# reads C001 only, and asking for C002 gets it nothing.
+by_center="period=FY2025&measures=participations&rows=center&format=csv&labels=code"
+city="$(get "${hub_city}" "${hub}/api/v1/stats?${by_center}")" || fail "kochi-city reading figures on the hub"
+grep -q '^C001,' <<<"${city}" && grep -q '^C002,' <<<"${city}" ||
+    fail "kochi-city does not see both of its centres: ${city}"
+own="$(get "${hub_staff}" "${hub}/api/v1/stats?${by_center}")" || fail "C001's account reading figures on the hub"
+grep -q '^C001,' <<<"${own}" || fail "C001's account sees no figures for C001 on the hub: ${own}"
+if grep -q '^C002,' <<<"${own}"; then
+    fail "C001's account sees C002's figures on the hub"
+fi
+code="$(curl -sS -o /tmp/attaka-run-check-body.$$ -w '%{http_code}' -H "Authorization: Bearer ${hub_staff}" \
+    "${hub}/api/v1/stats?${by_center}&filter=center:C002")"
+body="$(cat /tmp/attaka-run-check-body.$$)"
+rm -f /tmp/attaka-run-check-body.$$
+case "${code}" in
+    403 | 404) log "C001's account asking the hub for C002: ${code}" ;;
+    200)
+        if grep -q '^C002,' <<<"${body}"; then
+            fail "C001's account filtering for C002 on the hub got its figures"
+        fi
+        log "C001's account asking the hub for C002: an empty table"
+        ;;
+    *) fail "C001's account asking the hub for C002 answered ${code}: ${body}" ;;
+esac
+
+log "passed: two centres delivered to the hub, the hub's figures equal each centre's, scopes hold"
