@@ -42,6 +42,8 @@ pub struct SyncSettings {
     pub batch_max_bytes: usize,
     /// Raise the `sync_backlog_stuck` alert when an entry has waited longer than this.
     pub alert_after_seconds: i64,
+    /// Pause between pulls of the hub's period locks (also pulled once when the sender starts).
+    pub locks_interval_ms: u64,
 }
 
 impl Default for SyncSettings {
@@ -56,6 +58,7 @@ impl Default for SyncSettings {
             batch_max_entries: 200,
             batch_max_bytes: 512 * 1024,
             alert_after_seconds: 3_600,
+            locks_interval_ms: 60_000,
         }
     }
 }
@@ -214,7 +217,10 @@ impl Settings {
         // A hub URL without a credential (not issued yet) is allowed: the node works on, its
         // sender does not run (`SyncSettings::is_configured`), and `serve` says so.
         anyhow::ensure!(
-            sync.interval_ms > 0 && sync.retry_initial_ms > 0 && sync.retry_max_ms >= sync.retry_initial_ms,
+            sync.interval_ms > 0
+                && sync.locks_interval_ms > 0
+                && sync.retry_initial_ms > 0
+                && sync.retry_max_ms >= sync.retry_initial_ms,
             "sync intervals must be positive, and retry_max_ms at least retry_initial_ms"
         );
         anyhow::ensure!(

@@ -156,6 +156,11 @@ impl From<StoreError> for ApiError {
                 code: "already_unlocked",
                 detail: "この締めは既に解除されています。".into(),
             },
+            StoreError::Conflict("period_lock_from_hub") => ApiError::Conflict {
+                code: "period_lock_from_hub",
+                detail: "この締めは県ハブで設定されたものです。センターでは解除できません。解除は県ハブで行ってください。"
+                    .into(),
+            },
             StoreError::PeriodLocked(period) => ApiError::Conflict {
                 code: "period_locked",
                 detail: format!(

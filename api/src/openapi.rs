@@ -57,6 +57,7 @@ use crate::routes;
         routes::sync::list_credentials,
         routes::sync::revoke_credential,
         routes::sync::status,
+        routes::sync::period_locks,
     ),
     modifiers(&BearerAuth),
     tags(

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use shared::dates::{Period, PeriodKind};
 use shared::dto::activity::{PeriodLockInput, PeriodLockView};
 use shared::dto::auth::Scope;
+use shared::dto::sync::HubPeriodLock;
 use shared::error::{FieldError, FieldErrors};
 
 use super::codes::Codes;
@@ -27,6 +28,61 @@ pub struct PeriodLock {
     pub locked_at: DateTime<Utc>,
     pub unlocked_by: Option<String>,
     pub unlocked_at: Option<DateTime<Utc>>,
+    /// On a centre node: the lock's ID on the hub, when it is the hub's lock mirrored here.
+    pub hub_lock_id: Option<i64>,
+}
+
+/// A lock the hub holds, as a centre node receives it to mirror: a month or a 年度.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubLock {
+    /// The lock's ID on the hub.
+    pub hub_id: i64,
+    pub scope: Scope,
+    pub period: Period,
+    pub locked_by: String,
+    pub locked_at: DateTime<Utc>,
+    pub unlocked_by: Option<String>,
+    pub unlocked_at: Option<DateTime<Utc>>,
+}
+
+/// What mirroring the hub's locks changed on a centre node.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HubLocksApplied {
+    /// Locks that refuse writes now and did not before.
+    pub locked: usize,
+    /// Copies unlocked because the hub unlocked (or no longer lists) them.
+    pub unlocked: usize,
+}
+
+impl HubLock {
+    /// Reads a lock from the hub's answer; a period this node cannot read (or a quarter, which
+    /// cannot be locked) is refused, naming the lock.
+    pub fn parse(lock: &HubPeriodLock) -> Result<HubLock, String> {
+        let period = Period::parse(&lock.period)
+            .ok()
+            .filter(|p| !matches!(p.kind(), PeriodKind::FiscalQuarter { .. }))
+            .ok_or_else(|| format!("hub lock {}: unreadable period {:?}", lock.id, lock.period))?;
+        let scope = match &lock.scope {
+            Scope::Prefecture => Scope::Prefecture,
+            Scope::Municipality(c) | Scope::Center(c) if c.trim().is_empty() => {
+                return Err(format!("hub lock {}: scope without a code", lock.id))
+            }
+            other => other.clone(),
+        };
+        Ok(HubLock {
+            hub_id: lock.id,
+            scope,
+            period,
+            locked_by: lock.locked_by.clone(),
+            locked_at: lock.locked_at,
+            unlocked_by: lock.unlocked_by.clone(),
+            unlocked_at: lock.unlocked_at,
+        })
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.unlocked_at.is_none()
+    }
 }
 
 impl NewPeriodLock {
@@ -80,14 +136,32 @@ impl PeriodLock {
         self.unlocked_at.is_none()
     }
 
-    /// Whether this lock refuses writes to `center`'s activities dated `date`.
-    pub fn refuses(&self, center: &Center, date: NaiveDate) -> bool {
-        let in_scope = match &self.scope {
+    /// Whether this lock's scope covers `center` (the centre, its municipality, or everyone),
+    /// whatever its period and whether or not it is still active.
+    pub fn covers(&self, center: &Center) -> bool {
+        match &self.scope {
             Scope::Prefecture => true,
             Scope::Municipality(m) => *m == center.municipality,
             Scope::Center(c) => *c == center.code,
-        };
-        self.is_active() && in_scope && self.period.contains(date)
+        }
+    }
+
+    /// Whether this lock refuses writes to `center`'s activities dated `date`.
+    pub fn refuses(&self, center: &Center, date: NaiveDate) -> bool {
+        self.is_active() && self.covers(center) && self.period.contains(date)
+    }
+
+    /// The lock as the hub hands it to a centre node.
+    pub fn to_hub_dto(&self) -> HubPeriodLock {
+        HubPeriodLock {
+            id: self.id,
+            scope: self.scope.clone(),
+            period: self.period.to_string(),
+            locked_by: self.locked_by.clone(),
+            locked_at: self.locked_at,
+            unlocked_by: self.unlocked_by.clone(),
+            unlocked_at: self.unlocked_at,
+        }
     }
 
     pub fn to_view(&self) -> PeriodLockView {
@@ -101,6 +175,7 @@ impl PeriodLock {
             locked_at: self.locked_at,
             unlocked_by: self.unlocked_by.clone(),
             unlocked_at: self.unlocked_at,
+            hub_lock_id: self.hub_lock_id,
         }
     }
 }
@@ -144,6 +219,7 @@ mod tests {
             locked_at: Utc::now(),
             unlocked_by: None,
             unlocked_at: None,
+            hub_lock_id: None,
         }
     }
 
@@ -204,5 +280,35 @@ mod tests {
             )),
             [("scope.code".to_owned(), "unknown_code".to_owned())]
         );
+    }
+
+    #[test]
+    fn a_hub_lock_with_an_unreadable_period_or_a_quarter_is_refused() {
+        let dto = |period: &str, scope: Scope| HubPeriodLock {
+            id: 7,
+            scope,
+            period: period.into(),
+            locked_by: "pref".into(),
+            locked_at: Utc::now(),
+            unlocked_by: None,
+            unlocked_at: None,
+        };
+        let ok = HubLock::parse(&dto("FY2024", Scope::Municipality("392014".into()))).unwrap();
+        assert_eq!((ok.hub_id, period_label(&ok.period)), (7, "2024年度".to_owned()));
+        assert!(ok.is_active());
+        assert!(HubLock::parse(&dto("FY2024Q1", Scope::Prefecture)).is_err());
+        assert!(HubLock::parse(&dto("2024-13", Scope::Prefecture)).is_err());
+        assert!(HubLock::parse(&dto("2024-05", Scope::Center(" ".into()))).is_err());
+    }
+
+    #[test]
+    fn a_lock_covers_its_centre_its_municipality_or_everyone_whatever_its_state() {
+        let here = center("C001", "392014");
+        let mut l = lock(Scope::Municipality("392014".into()), "2024-05");
+        l.unlocked_at = Some(Utc::now());
+        assert!(l.covers(&here));
+        assert!(lock(Scope::Prefecture, "2024-05").covers(&here));
+        assert!(!lock(Scope::Center("C002".into()), "2024-05").covers(&here));
+        assert!(!lock(Scope::Municipality("392022".into()), "2024-05").covers(&here));
     }
 }

@@ -481,6 +481,9 @@ pub struct OutboxState {
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// The last successful pull of the hub's period locks, and the last failure since.
+    pub locks_pulled_at: Option<DateTime<Utc>>,
+    pub locks_error: Option<String>,
 }
 
 impl OutboxState {
@@ -501,6 +504,8 @@ impl OutboxState {
             last_success_at: self.last_success_at,
             last_error: self.last_error.clone(),
             stuck,
+            locks_pulled_at: self.locks_pulled_at,
+            locks_error: self.locks_error.clone(),
         }
     }
 }

@@ -75,6 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     "/sync/credentials/{id}",
                     web::delete().to(sync::revoke_credential),
                 )
+                .route("/sync/period-locks", web::get().to(sync::period_locks))
                 .route("/sync/status", web::get().to(sync::status))
                 .default_service(web::to(health::api_not_found)),
         );

@@ -66,10 +66,13 @@ pub async fn lock(
 }
 
 /// Unlock a period (prefecture). The lock is kept as history, with who unlocked it and when.
+/// On a centre node a lock mirrored from the hub (`hub_lock_id`) is the hub's: only an unlock on
+/// the hub releases it (`409 period_lock_from_hub` here).
 #[utoipa::path(post, path = "/api/v1/period-locks/{id}/unlock", tag = "activities", security(("bearer" = [])),
     params(("id" = i64, Path, description = "lock ID")),
     responses((status = 200, body = PeriodLockView), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, description = "`already_unlocked`", body = Problem, content_type = "application/problem+json")))]
+              (status = 409, description = "`already_unlocked`, or `period_lock_from_hub` for the hub's lock on a centre node",
+               body = Problem, content_type = "application/problem+json")))]
 pub async fn unlock(
     state: web::Data<AppState>,
     caller: Caller,

@@ -7,7 +7,8 @@ use serde_json::json;
 use shared::common_id::CenterCode;
 use shared::dto::meta::NodeRole;
 use shared::dto::sync::{
-    CreatedSyncCredential, NewSyncCredential, SyncAck, SyncBatch, SyncCredentialView, SyncStatus,
+    CreatedSyncCredential, HubPeriodLocks, NewSyncCredential, SyncAck, SyncBatch, SyncCredentialView,
+    SyncStatus,
 };
 use shared::error::Problem;
 
@@ -80,6 +81,35 @@ pub async fn receive_batch(
     let actor = format!("sync:{}:{}", sender.center, sender.credential.prefix);
     audit::record(state.store.as_ref(), None, Some(&actor), &sender.client, event).await?;
     result.map(web::Json)
+}
+
+/// The period locks made on the hub that cover the credential's centre (hub; centre
+/// credential): the centre's own, its municipality's and the prefecture's, active and unlocked,
+/// oldest first. The centre node's sender mirrors this list, so a period locked here is refused
+/// there too. Nothing about any other centre or municipality is in it.
+#[utoipa::path(get, path = "/api/v1/sync/period-locks", tag = "sync", security(("bearer" = [])),
+    responses((status = 200, body = HubPeriodLocks),
+              (status = 401, description = "missing, unknown or revoked credential", body = Problem,
+               content_type = "application/problem+json"),
+              (status = 404, description = "not a hub", body = Problem, content_type = "application/problem+json")))]
+pub async fn period_locks(
+    state: web::Data<AppState>,
+    sender: CenterCredential,
+) -> ApiResult<web::Json<HubPeriodLocks>> {
+    let center = state.store.center(&sender.center).await?;
+    let mut locks: Vec<_> = state
+        .store
+        .period_locks(true)
+        .await?
+        .iter()
+        .filter(|l| l.covers(&center))
+        .map(|l| l.to_hub_dto())
+        .collect();
+    locks.sort_by_key(|l| l.id);
+    Ok(web::Json(HubPeriodLocks {
+        center: center.code,
+        locks,
+    }))
 }
 
 async fn audited<T>(

@@ -18,7 +18,7 @@ use crate::domain::alert::{Alert, NewAlert};
 use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
-use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
+use crate::domain::period_lock::{HubLock, HubLocksApplied, NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
 use crate::domain::sync::{
     AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential, ValidBatch,
@@ -193,8 +193,14 @@ pub trait Store: Send + Sync {
     /// Locks a period; an active lock of the same scope and period is returned as `Existing`.
     async fn lock_period(&self, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>>;
     /// Unlocks an active lock (`NotFound` when there is none with that ID, `Conflict` when it is
-    /// already unlocked).
+    /// already unlocked or is the hub's lock mirrored on a centre node).
     async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock>;
+    /// Centre node: mirrors the hub's complete list of locks covering this centre in one
+    /// transaction (new ones locked, unlocked ones unlocked, each change audited), and records
+    /// the pull as successful. Applying the same list again changes nothing.
+    async fn apply_hub_locks(&self, locks: &[HubLock], at: DateTime<Utc>) -> StoreResult<HubLocksApplied>;
+    /// Centre node: records a failed pull of the hub's locks (for `/sync/status`).
+    async fn hub_locks_pull_failed(&self, error: &str) -> StoreResult<()>;
 
     // Statistics and extracts.
     /// Measures by dimensions (rows with zero everywhere left out, in no order).

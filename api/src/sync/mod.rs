@@ -33,6 +33,8 @@ pub async fn outbox_status(
             last_success_at: None,
             last_error: None,
             stuck: false,
+            locks_pulled_at: None,
+            locks_error: None,
         },
     })
 }

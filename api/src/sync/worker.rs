@@ -2,18 +2,21 @@
 //! entries delivered only when the hub acknowledges them. It keeps trying with exponential
 //! backoff while the hub or the network is down; a batch whose answer was lost is sent again
 //! unchanged (the hub skips what it already has). Started by `attaka serve` when `[sync]` is set.
+//! Between deliveries it also pulls the period locks the prefecture made on the hub and mirrors
+//! them into this node's `period_locks` (`pull_locks`); a failed pull never holds up delivery.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::Utc;
 use reqwest::StatusCode;
-use shared::dto::sync::{SyncAck, SyncBatch, SyncEntry};
+use shared::dto::sync::{HubPeriodLocks, SyncAck, SyncBatch, SyncEntry};
 use shared::error::Problem;
 
 use crate::config::{Settings, SyncSettings};
 use crate::domain::alert::{NewAlert, Severity};
+use crate::domain::period_lock::{HubLock, HubLocksApplied};
 use crate::ops::alerts;
 use crate::store::Store;
 
@@ -36,6 +39,7 @@ pub struct Worker {
     settings: SyncSettings,
     center: String,
     batches_url: String,
+    locks_url: String,
     credential: String,
     client: reqwest::Client,
 }
@@ -70,11 +74,13 @@ pub fn spawn(
         .user_agent(concat!("attaka/", env!("CARGO_PKG_VERSION")))
         .build()
         .context("building the HTTP client for sync")?;
+    let base = url.trim_end_matches('/');
     let worker = Worker {
         store,
         settings: sync.clone(),
         center: center.to_string(),
-        batches_url: format!("{}/api/v1/sync/batches", url.trim_end_matches('/')),
+        batches_url: format!("{base}/api/v1/sync/batches"),
+        locks_url: format!("{base}/api/v1/sync/period-locks"),
         credential: credential.trim().to_owned(),
         client,
     };
@@ -90,6 +96,22 @@ fn jittered(base: Duration) -> Duration {
         _ => 0,
     };
     base + Duration::from_millis(extra)
+}
+
+/// The hub's refusal in one line: the problem's status, code, detail and field errors, or the
+/// start of whatever else it answered.
+fn refusal(status: StatusCode, text: &str) -> String {
+    match serde_json::from_str::<Problem>(text) {
+        Ok(p) => {
+            let fields: Vec<String> = p
+                .errors
+                .iter()
+                .map(|e| format!("{} {}", e.field, e.code))
+                .collect();
+            format!("{} {}: {} {}", p.status, p.code, p.detail, fields.join(", "))
+        }
+        Err(_) => format!("{status}: {}", text.chars().take(300).collect::<String>()),
+    }
 }
 
 impl Worker {
@@ -109,7 +131,13 @@ impl Worker {
             }
         }
         backoff = initial;
+        let locks_every = Duration::from_millis(self.settings.locks_interval_ms);
+        let mut locks_due = Instant::now();
         loop {
+            if Instant::now() >= locks_due {
+                self.refresh_locks().await;
+                locks_due = Instant::now() + locks_every;
+            }
             let pause = match self.deliver_once().await {
                 Ok(Delivery::Sent) => {
                     backoff = initial;
@@ -214,18 +242,66 @@ impl Worker {
                 "the hub does not have the entries before this batch",
             ));
         }
-        let summary = match problem {
-            Some(p) => {
-                let fields: Vec<String> = p
-                    .errors
-                    .iter()
-                    .map(|e| format!("{} {}", e.field, e.code))
-                    .collect();
-                format!("{} {}: {} {}", p.status, p.code, p.detail, fields.join(", "))
+        anyhow::bail!(
+            "the hub refused batch {}: {}",
+            batch.batch_seq,
+            refusal(status, &text)
+        )
+    }
+
+    /// Pulls the hub's period locks and mirrors them; a failure is logged and kept for
+    /// `/sync/status` (`locks_error`), and the next pull tries again.
+    async fn refresh_locks(&self) {
+        match self.pull_locks().await {
+            Ok(applied) => {
+                if applied != HubLocksApplied::default() {
+                    tracing::info!(
+                        event = "sync_locks_applied",
+                        center = %self.center,
+                        locked = applied.locked,
+                        unlocked = applied.unlocked,
+                        "period locks from the hub applied"
+                    );
+                }
             }
-            None => format!("{status}: {}", text.chars().take(300).collect::<String>()),
-        };
-        anyhow::bail!("the hub refused batch {}: {summary}", batch.batch_seq)
+            Err(e) => {
+                let message = format!("{e:#}");
+                tracing::warn!(event = "sync_locks_pull_failed", center = %self.center, error = %message, "cannot pull the period locks from the hub");
+                if let Err(e) = self.store.hub_locks_pull_failed(&message).await {
+                    tracing::error!(error = ?e, "cannot record the failed pull of period locks");
+                }
+            }
+        }
+    }
+
+    /// Asks the hub for every lock covering this centre and applies the list in one transaction.
+    async fn pull_locks(&self) -> anyhow::Result<HubLocksApplied> {
+        let res = self
+            .client
+            .get(&self.locks_url)
+            .bearer_auth(&self.credential)
+            .send()
+            .await
+            .context("asking the hub for its period locks")?;
+        let status = res.status();
+        if !status.is_success() {
+            let text = res.text().await.unwrap_or_default();
+            anyhow::bail!("the hub refused the period locks: {}", refusal(status, &text));
+        }
+        let answer: HubPeriodLocks = res.json().await.context("reading the hub's period locks")?;
+        anyhow::ensure!(
+            answer.center == self.center,
+            "the hub answered the period locks of {} instead of {}",
+            answer.center,
+            self.center
+        );
+        let locks = answer
+            .locks
+            .iter()
+            .map(HubLock::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
+        Ok(self.store.apply_hub_locks(&locks, Utc::now()).await?)
     }
 
     /// Raises `sync_backlog_stuck` while the oldest waiting entry is older than allowed, and

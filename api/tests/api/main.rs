@@ -10,6 +10,7 @@ mod persons;
 mod roles;
 mod stats;
 mod sync_hub;
+mod sync_locks;
 mod sync_nodes;
 mod sync_outbox;
 mod sync_pii;

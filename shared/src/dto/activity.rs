@@ -257,4 +257,8 @@ pub struct PeriodLockView {
     /// Set once unlocked; an unlocked lock no longer refuses anything.
     pub unlocked_by: Option<String>,
     pub unlocked_at: Option<DateTime<Utc>>,
+    /// On a centre node, the lock's ID on the hub when the prefecture made it there (the centre
+    /// mirrors it and cannot unlock it; only the hub can). None for a lock made on this node.
+    #[serde(default)]
+    pub hub_lock_id: Option<i64>,
 }

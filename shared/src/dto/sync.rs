@@ -251,6 +251,13 @@ pub struct OutboxStatus {
     pub last_error: Option<String>,
     /// True while the backlog has been waiting longer than `[sync] alert_after_seconds`.
     pub stuck: bool,
+    /// When the hub's period locks were last pulled and applied on this node.
+    #[serde(default)]
+    pub locks_pulled_at: Option<DateTime<Utc>>,
+    /// The last failure to pull or apply them (cleared by the next success). Delivery of the
+    /// outbox goes on regardless.
+    #[serde(default)]
+    pub locks_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -262,6 +269,36 @@ pub struct CenterSyncStatus {
     /// The last entry applied from the centre.
     pub last_seq: u64,
     pub active_credentials: u64,
+}
+
+/// `GET /api/v1/sync/period-locks` (hub; centre credential): every period lock made on the hub
+/// that covers the credential's centre (its own, its municipality's, the prefecture's), active
+/// and unlocked, oldest first. The centre node mirrors exactly this list.
+///
+/// Unlike the batch, this answer does not refuse unknown fields: it travels from the hub to the
+/// centre, carries no personal data, and a hub upgraded before its centres may add a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HubPeriodLocks {
+    /// The centre of the credential.
+    pub center: String,
+    pub locks: Vec<HubPeriodLock>,
+}
+
+/// A period lock as the hub holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HubPeriodLock {
+    /// The lock's ID on the hub.
+    pub id: i64,
+    pub scope: super::auth::Scope,
+    /// `YYYY-MM` or `FYYYYY`.
+    pub period: String,
+    pub locked_by: String,
+    pub locked_at: DateTime<Utc>,
+    pub unlocked_by: Option<String>,
+    /// Set once unlocked on the hub; the centre then unlocks its copy.
+    pub unlocked_at: Option<DateTime<Utc>>,
 }
 
 /// Issue a credential for a centre (hub, prefecture).

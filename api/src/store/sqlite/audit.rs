@@ -6,7 +6,7 @@ use super::{parse_ts, ts};
 use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord, Outcome};
 use crate::store::StoreResult;
 
-pub fn append(c: &mut Connection, e: &AuditEntry) -> StoreResult<()> {
+pub fn append(c: &Connection, e: &AuditEntry) -> StoreResult<()> {
     c.prepare_cached(
         "INSERT INTO audit_log (at, actor, account_id, role, scope, action, target, outcome, client,
                                 request_id, detail)

@@ -59,6 +59,16 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "stats_year_aggregates",
         include_str!("../../../../migrations/sqlite/0010_stats_year_aggregates.sql"),
     ),
+    (
+        11,
+        "period_lock_hub_origin",
+        include_str!("../../../../migrations/sqlite/0011_period_lock_hub_origin.sql"),
+    ),
+    (
+        12,
+        "center_hub_locks_pull",
+        include_str!("../../../../migrations/sqlite/0012_center_hub_locks_pull.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.
@@ -186,6 +196,8 @@ mod tests {
         assert!(columns(&centre, "activities").contains(&"title".to_owned()));
         assert!(columns(&centre, "sync_credentials").is_empty());
         assert!(columns(&centre, "sync_outbox").contains(&"payload".to_owned()));
+        assert!(columns(&centre, "period_locks").contains(&"hub_lock_id".to_owned()));
+        assert!(columns(&centre, "sync_state").contains(&"locks_error".to_owned()));
     }
 
     #[test]

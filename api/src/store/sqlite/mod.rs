@@ -33,7 +33,7 @@ use crate::domain::alert::{Alert, NewAlert};
 use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
-use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
+use crate::domain::period_lock::{HubLock, HubLocksApplied, NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
 use crate::domain::sync::{
     AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential, ValidBatch,
@@ -389,6 +389,15 @@ impl Store for SqliteStore {
     async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock> {
         let by = by.to_owned();
         self.run(move |c| period_locks::unlock(c, id, &by)).await
+    }
+    #[tracing::instrument(skip(self, locks), fields(locks = locks.len()))]
+    async fn apply_hub_locks(&self, locks: &[HubLock], at: DateTime<Utc>) -> StoreResult<HubLocksApplied> {
+        let locks = locks.to_vec();
+        self.run(move |c| period_locks::apply_hub(c, &locks, at)).await
+    }
+    async fn hub_locks_pull_failed(&self, error: &str) -> StoreResult<()> {
+        let error = error.to_owned();
+        self.run(move |c| period_locks::hub_pull_failed(c, &error)).await
     }
 
     #[tracing::instrument(skip(self))]

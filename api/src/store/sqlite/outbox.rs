@@ -300,7 +300,8 @@ pub fn state(c: &mut Connection) -> StoreResult<Option<OutboxState>> {
         .query_row(
             "SELECT center, stream, last_acked_seq, last_attempt_at, last_success_at, last_error,
                     (SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL),
-                    (SELECT min(created_at) FROM sync_outbox WHERE sent_at IS NULL)
+                    (SELECT min(created_at) FROM sync_outbox WHERE sent_at IS NULL),
+                    locks_pulled_at, locks_error
              FROM sync_state WHERE id = 1",
             [],
             |r| {
@@ -319,12 +320,24 @@ pub fn state(c: &mut Connection) -> StoreResult<Option<OutboxState>> {
                     r.get::<_, Option<String>>(5)?,
                     u64_of(r.get(6)?),
                     opt_ts(7)?,
+                    opt_ts(8)?,
+                    r.get::<_, Option<String>>(9)?,
                 ))
             },
         )
         .optional()?;
-    let Some((center, stream, last_acked_seq, last_attempt_at, last_success_at, last_error, backlog, oldest)) =
-        row
+    let Some((
+        center,
+        stream,
+        last_acked_seq,
+        last_attempt_at,
+        last_success_at,
+        last_error,
+        backlog,
+        oldest,
+        locks_pulled_at,
+        locks_error,
+    )) = row
     else {
         return Ok(None);
     };
@@ -338,5 +351,7 @@ pub fn state(c: &mut Connection) -> StoreResult<Option<OutboxState>> {
         last_attempt_at,
         last_success_at,
         last_error,
+        locks_pulled_at,
+        locks_error,
     }))
 }
