@@ -8,3 +8,4 @@ pub mod dto;
 pub mod error;
 pub mod kana;
 pub mod municipality;
+pub mod sync_health;

@@ -16,6 +16,7 @@ use shared::dto::master::{CenterView, MasterItem, MunicipalityView, SiteView};
 use shared::dto::meta::MetaView;
 use shared::dto::person::{EndRegistration, PersonInput, PersonPage, PersonView};
 use shared::dto::stats::StatsResponse;
+use shared::dto::sync::SyncStatus;
 use shared::error::Problem;
 
 use crate::session::Session;
@@ -413,6 +414,40 @@ pub async fn period_locks(session: Session) -> Result<Vec<activity_dto::PeriodLo
     get_json(session, url("/period-locks")).await
 }
 
+/// `GET /period-locks?include_unlocked=true`: every lock, unlocked ones included (the history).
+pub async fn period_locks_with_history(
+    session: Session,
+) -> Result<Vec<activity_dto::PeriodLockView>, ApiError> {
+    get_json(session, url("/period-locks?include_unlocked=true")).await
+}
+
+/// `POST /period-locks`: locks a month or a 年度; `true` when new, `false` when that period was
+/// already locked for that scope (the existing lock comes back).
+pub async fn lock_period(
+    session: Session,
+    input: &activity_dto::PeriodLockInput,
+) -> Result<(activity_dto::PeriodLockView, bool), ApiError> {
+    let target = url("/period-locks");
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::post(&target), token), input)
+    })
+    .await?;
+    let created = response.status() == 201;
+    Ok((read_json(response).await?, created))
+}
+
+/// `POST /period-locks/{id}/unlock`.
+pub async fn unlock_period(session: Session, id: i64) -> Result<activity_dto::PeriodLockView, ApiError> {
+    let target = url(&format!("/period-locks/{id}/unlock"));
+    let response = send_authed(session, |token| {
+        accept(with_bearer(Request::post(&target), token))
+            .build()
+            .map_err(|e| ApiError::Decode(e.to_string()))
+    })
+    .await?;
+    read_json(response).await
+}
+
 /// `GET /master/sites`: every centre's サテライト (the activity screens pick their own).
 pub async fn activity_sites(session: Session) -> Result<Vec<shared::dto::master::SiteView>, ApiError> {
     get_json(session, url("/master/sites")).await
@@ -420,6 +455,13 @@ pub async fn activity_sites(session: Session) -> Result<Vec<shared::dto::master:
 
 fn activity_url(id: &str) -> String {
     url(&format!("/activities/{}", encode(id)))
+}
+
+// ---- synchronisation ---------------------------------------------------------------------
+
+/// `GET /sync/status`: a centre's delivery to the hub, or the centres the hub has heard from.
+pub async fn sync_status(session: Session) -> Result<SyncStatus, ApiError> {
+    get_json(session, url("/sync/status")).await
 }
 
 // ---- plumbing ----------------------------------------------------------------------------

@@ -21,12 +21,15 @@ use crate::pages::activity_edit::ActivityEditPage;
 use crate::pages::activity_new::ActivityNewPage;
 use crate::pages::figures::FiguresPage;
 use crate::pages::overview::OverviewPage;
+use crate::pages::period_locks::PeriodLocksPage;
+use crate::pages::sync_status::SyncStatusPage;
 use crate::pages::{
     home::HomePage, login::LoginPage, not_found::NotFoundPage, person_detail::PersonDetailPage,
     person_edit::PersonEditPage, person_end::PersonEndPage, person_list::PersonListPage,
     person_new::PersonNewPage,
 };
 use crate::session::Session;
+use crate::sync_state::SyncState;
 
 /// Where an anonymous visitor is sent, and where a signed-in one is not let back to.
 pub const LOGIN_PATH: &str = "/login";
@@ -38,6 +41,18 @@ pub const ACTIVITIES_PATH: &str = "/activities";
 /// Figures (集計) and the year at a glance (概況), for every role with figures.
 pub const FIGURES_PATH: &str = "/figures";
 pub const OVERVIEW_PATH: &str = "/overview";
+/// Period locks (締め): the prefecture locks and unlocks, municipalities read.
+pub const PERIOD_LOCKS_PATH: &str = "/period-locks";
+/// Synchronisation with the hub (同期状況), linked from the header's status area.
+pub const SYNC_PATH: &str = "/sync";
+
+/// The 期間ロック page: the prefecture manages locks, municipal officers read theirs.
+fn locks_allowed(role: shared::dto::auth::Role) -> bool {
+    matches!(
+        role,
+        shared::dto::auth::Role::Prefecture | shared::dto::auth::Role::Municipality
+    )
+}
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -45,6 +60,7 @@ pub fn App() -> impl IntoView {
     Node::provide(session);
     Master::provide(session);
     ActivityMaster::provide(session);
+    SyncState::provide(session);
     view! {
         <Router>
             <Shell />
@@ -58,6 +74,7 @@ fn Shell() -> impl IntoView {
     let session = Session::expect();
     let node = Node::expect();
     let master = Master::expect();
+    let sync = SyncState::expect();
     let location = use_location();
     let navigate = use_navigate();
     let signing_out = RwSignal::new(false);
@@ -80,6 +97,9 @@ fn Shell() -> impl IntoView {
             nav.push((OVERVIEW_PATH, "概況", "nav-overview"));
             nav.push((FIGURES_PATH, "集計", "nav-figures"));
         }
+        if locks_allowed(account.role) {
+            nav.push((PERIOD_LOCKS_PATH, "期間ロック", "nav-locks"));
+        }
         Some(HeaderInfo {
             node_role: meta.as_ref().map(|m| node_role_label(m.node_role)),
             center_name,
@@ -87,6 +107,12 @@ fn Shell() -> impl IntoView {
             role_label: account.role.label(),
             scope_label: scope_label(&account.scope, data.as_deref()),
             nav,
+            // A node or role without sync status (403) shows no status area.
+            sync: sync
+                .get()
+                .and_then(Result::ok)
+                .map(|s| shared::sync_health::health(&s)),
+            sync_path: SYNC_PATH,
         })
     });
 
@@ -133,6 +159,7 @@ fn Shell() -> impl IntoView {
             Some(false)
         }
     };
+    let locks_open = move || Some(session.account().is_some_and(|a| locks_allowed(a.role)));
     let loading = || view! { <Loading /> };
 
     view! {
@@ -232,6 +259,13 @@ fn Shell() -> impl IntoView {
                     condition=figures_open
                     redirect_path=away_from_persons
                     fallback=loading
+                />
+                <ProtectedRoute path=path!("/sync") view=SyncStatusPage condition=signed_in redirect_path=|| LOGIN_PATH />
+                <ProtectedRoute
+                    path=path!("/period-locks")
+                    view=PeriodLocksPage
+                    condition=locks_open
+                    redirect_path=away_from_persons
                 />
                 <ProtectedRoute
                     path=path!("/overview")

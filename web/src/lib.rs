@@ -21,3 +21,4 @@ pub mod master;
 pub mod node;
 pub mod pages;
 pub mod session;
+pub mod sync_state;

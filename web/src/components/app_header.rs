@@ -2,6 +2,7 @@
 //! sign-out.
 
 use leptos::prelude::*;
+use shared::sync_health::SyncHealth;
 
 /// What the header shows about the node and the signed-in account.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +16,9 @@ pub struct HeaderInfo {
     pub scope_label: String,
     /// Navigation entries the caller may use: `(path, label, testid)`.
     pub nav: Vec<(&'static str, &'static str, &'static str)>,
+    /// Synchronisation in one line, linking to `sync_path`; `None` while loading or not allowed.
+    pub sync: Option<SyncHealth>,
+    pub sync_path: &'static str,
 }
 
 /// Shown on every page; the account part only when someone is signed in.
@@ -59,6 +63,22 @@ pub fn AppHeader(
                                         .map(|c| {
                                             view! {
                                                 <span class="app-center long-text" data-testid="header-center-name">{c}</span>
+                                            }
+                                        })}
+                                    {info
+                                        .sync
+                                        .map(|h| {
+                                            view! {
+                                                <a
+                                                    class=format!("sync-badge sync-{}", h.level.as_str())
+                                                    href=info.sync_path
+                                                    data-testid="header-sync"
+                                                    data-level=h.level.as_str()
+                                                    title="同期状況の詳細を見る"
+                                                >
+                                                    <span class="visually-hidden">"同期状況："</span>
+                                                    {h.summary}
+                                                </a>
                                             }
                                         })}
                                 </p>
