@@ -18,6 +18,42 @@ pub struct Settings {
     /// Centre nodes: delivery of the outbox to the prefecture hub (off unless configured).
     #[serde(default)]
     pub sync: SyncSettings,
+    /// The optional duplicate hint (off unless the prefecture turns it on).
+    #[serde(default)]
+    pub duplicate_hint: DuplicateHintSettings,
+}
+
+/// `[duplicate_hint]`: the optional hint that a person being registered may already have a
+/// common ID at another centre. Off by default; see `docs/sync.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DuplicateHintSettings {
+    /// Hub: store the match keys centres send and answer their look-ups.
+    pub enabled: bool,
+    /// Centre node: the prefecture's key (hex, at least 32 bytes). Set = this centre takes part.
+    /// Never configured on the hub. Keep it out of shared files, e.g. in
+    /// `ATTAKA_DUPLICATE_HINT__KEY`.
+    pub key: Option<String>,
+    /// Centre node: how long a look-up waits for the hub before answering "hub unreachable".
+    pub timeout_ms: u64,
+}
+
+impl Default for DuplicateHintSettings {
+    fn default() -> Self {
+        DuplicateHintSettings {
+            enabled: false,
+            key: None,
+            timeout_ms: 3_000,
+        }
+    }
+}
+
+impl DuplicateHintSettings {
+    /// The centre's keyer when a key is configured (a malformed key is refused by `check`).
+    pub fn keyer(&self) -> Option<crate::domain::duplicate_hint::MatchKeyer> {
+        let key = self.key.as_deref().filter(|k| !k.trim().is_empty())?;
+        crate::domain::duplicate_hint::MatchKeyer::from_hex(key).ok()
+    }
 }
 
 /// `[sync]`: where a centre node sends its outbox, and how patiently.
@@ -194,6 +230,30 @@ impl Settings {
             "auth.lockout_threshold must be positive"
         );
         self.check_sync()?;
+        self.check_duplicate_hint()?;
+        Ok(())
+    }
+
+    fn check_duplicate_hint(&self) -> anyhow::Result<()> {
+        let hint = &self.duplicate_hint;
+        let key = hint.key.as_deref().filter(|k| !k.trim().is_empty());
+        match self.node.role {
+            NodeRole::Hub => anyhow::ensure!(
+                key.is_none(),
+                "duplicate_hint.key must not be configured on the hub: only centre nodes hold the key"
+            ),
+            NodeRole::Center => {
+                anyhow::ensure!(
+                    !hint.enabled,
+                    "duplicate_hint.enabled is a hub setting; a centre node takes part when duplicate_hint.key is set"
+                );
+                if let Some(key) = key {
+                    crate::domain::duplicate_hint::MatchKeyer::from_hex(key)
+                        .map_err(|e| anyhow::anyhow!("duplicate_hint.key: {e}"))?;
+                }
+            }
+        }
+        anyhow::ensure!(hint.timeout_ms > 0, "duplicate_hint.timeout_ms must be positive");
         Ok(())
     }
 

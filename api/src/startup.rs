@@ -75,6 +75,9 @@ impl Application {
                 .await
                 .context("loading the JWT secret")?,
         };
+        crate::sync::hint::on_start(store.as_ref(), &settings)
+            .await
+            .context("the duplicate hint's stored match keys")?;
         let state_store = store.clone();
         let state = web::Data::new(AppState {
             jwt: JwtKeys::new(&secret, Duration::minutes(settings.auth.access_token_minutes)),

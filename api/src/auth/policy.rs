@@ -41,10 +41,13 @@ pub enum Permission {
     ManageSyncCredentials,
     /// See synchronisation state (backlog, last delivery) within the caller's scope.
     ReadSyncStatus,
+    /// Ask whether a person about to be registered may already have a common ID at another
+    /// centre (the optional duplicate hint; centre node, the hub sees only a keyed hash).
+    CheckDuplicateHints,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Permission::ReadMaster,
         Permission::ReadPersons,
         Permission::WritePersons,
@@ -62,6 +65,7 @@ impl Permission {
         Permission::LockPeriods,
         Permission::ManageSyncCredentials,
         Permission::ReadSyncStatus,
+        Permission::CheckDuplicateHints,
     ];
 }
 
@@ -85,6 +89,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ManageSyncCredentials => matches!(role, Prefecture),
         // Delivery state holds no person-level data: the operator watches it too.
         ReadSyncStatus => !matches!(role, Integrator),
+        // Those who register people, on their own node.
+        CheckDuplicateHints => matches!(role, CenterStaff | CenterAdmin),
     }
 }
 
@@ -167,6 +173,17 @@ mod tests {
         assert_eq!(sync_center(&credential), Some("C001"));
         credential.revoked_at = Some(chrono::Utc::now());
         assert_eq!(sync_center(&credential), None);
+    }
+
+    #[test]
+    fn only_centre_accounts_ask_for_duplicate_hints() {
+        for role in Role::ALL {
+            assert_eq!(
+                allows(role, Permission::CheckDuplicateHints),
+                matches!(role, Role::CenterStaff | Role::CenterAdmin),
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

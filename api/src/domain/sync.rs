@@ -27,6 +27,9 @@ pub struct PersonFactsRecord {
     pub facts: Facts,
     pub ended_on: Option<NaiveDate>,
     pub end_reason: Option<String>,
+    /// The optional duplicate hint's keyed hash of kana + birth date (`domain::duplicate_hint`);
+    /// none unless the centre holds the prefecture's key.
+    pub match_key: Option<String>,
 }
 
 /// One change to the facts of a centre. Each states the whole new state of what it names.
@@ -91,6 +94,7 @@ impl Change {
                 registered_on: p.facts.registered_on,
                 ended_on: p.ended_on,
                 end_reason: p.end_reason.clone(),
+                match_key: p.match_key.clone(),
             }),
             Change::UpsertActivity(a) => SyncOp::UpsertActivity(ActivityFacts {
                 id: a.id,
@@ -146,6 +150,18 @@ pub struct ValidBatch {
     pub stream: Uuid,
     pub batch_seq: u64,
     pub entries: Vec<(u64, Change)>,
+}
+
+impl ValidBatch {
+    /// Forgets the duplicate-hint match keys (the hub does this while the prefecture has not
+    /// enabled the hint, so none is stored).
+    pub fn drop_match_keys(&mut self) {
+        for (_, change) in &mut self.entries {
+            if let Change::UpsertPerson(p) = change {
+                p.match_key = None;
+            }
+        }
+    }
 }
 
 /// Why a received batch is refused before anything is applied.
@@ -363,11 +379,21 @@ fn person(e: &mut FieldErrors, codes: &Codes, at: &str, p: &PersonFacts) -> Opti
         .end_reason
         .as_deref()
         .map(|r| known(e, codes, f("end_reason"), list::END_REASONS, r));
+    if let Some(key) = &p.match_key {
+        if !super::duplicate_hint::is_match_key(key) {
+            e.push(
+                f("match_key"),
+                "invalid",
+                "照合キーは64桁の16進数（小文字）で指定してください。",
+            );
+        }
+    }
     Some(PersonFactsRecord {
         common_id: id?,
         facts,
         ended_on: p.ended_on,
         end_reason,
+        match_key: p.match_key.clone(),
     })
 }
 
@@ -635,6 +661,7 @@ mod tests {
             registered_on: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
             ended_on: None,
             end_reason: None,
+            match_key: None,
         })
     }
 

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod activities;
 pub mod audit;
 pub mod auth;
+pub mod duplicate_hints;
 pub mod extract;
 pub mod extracts;
 pub mod health;
@@ -35,6 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/centers/{code}/sites/{site}", web::put().to(master::put_site))
                 .route("/persons", web::get().to(persons::list))
                 .route("/persons", web::post().to(persons::register))
+                // Before `/persons/{common_id}`, which would otherwise take the path.
+                .route("/persons/duplicate-hints", web::post().to(duplicate_hints::check))
                 .route("/persons/{common_id}", web::get().to(persons::get))
                 .route("/persons/{common_id}", web::put().to(persons::update))
                 .route("/persons/{common_id}/end", web::post().to(persons::end))
@@ -77,6 +80,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/sync/period-locks", web::get().to(sync::period_locks))
                 .route("/sync/status", web::get().to(sync::status))
+                .route(
+                    "/sync/duplicate-hints",
+                    web::post().to(duplicate_hints::hub_lookup),
+                )
                 .default_service(web::to(health::api_not_found)),
         );
 }

@@ -54,6 +54,11 @@ pub async fn receive_batch(
             }
             BatchRefusal::Invalid(errors) => ApiError::Validation(errors),
         })?;
+        let mut valid = valid;
+        if !state.settings.duplicate_hint.enabled {
+            // The optional duplicate hint is off: no match key is kept (`routes::duplicate_hints`).
+            valid.drop_match_keys();
+        }
         let applied = state.store.apply_sync_batch(&valid, Utc::now()).await?;
         Ok::<_, ApiError>(SyncAck {
             center: valid.center,

@@ -255,6 +255,17 @@ pub trait Store: Send + Sync {
     /// Every centre that has synchronised or holds a credential.
     async fn sync_centers(&self) -> StoreResult<Vec<CenterSyncState>>;
 
+    // The optional duplicate hint (hub).
+    /// Registrations at centres other than `asking_center` whose match key is `match_key`,
+    /// except common IDs `asking_center` already has on the hub.
+    async fn duplicate_hint_candidates(
+        &self,
+        match_key: &str,
+        asking_center: &str,
+    ) -> StoreResult<Vec<shared::dto::duplicate_hint::DuplicateHintCandidate>>;
+    /// Deletes every stored match key (the hint is off); returns how many there were.
+    async fn clear_duplicate_hints(&self) -> StoreResult<usize>;
+
     // Operational alert events.
     /// Raises an alert, or notes it is still there; true when it was not open before.
     async fn raise_alert(&self, alert: &NewAlert, at: DateTime<Utc>) -> StoreResult<bool>;
@@ -271,7 +282,15 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
     {
-        let store = sqlite::SqliteStore::open(path, settings.database.pool_size, settings.node.role).await?;
+        let store = sqlite::SqliteStore::open(path, settings.database.pool_size, settings.node.role)
+            .await?
+            // Only a centre node holds the prefecture's duplicate-hint key (`check` refuses it on
+            // the hub).
+            .with_match_keyer(
+                (settings.node.role == shared::dto::meta::NodeRole::Center)
+                    .then(|| settings.duplicate_hint.keyer())
+                    .flatten(),
+            );
         Ok(Arc::new(store))
     } else {
         anyhow::bail!("unsupported database URL {url:?}: only sqlite: is built in so far")

@@ -1,6 +1,7 @@
 //! Centre → hub synchronisation as a service: the centre node's sender (`worker`) and the state
 //! both nodes report. The rules live in `domain::sync`, the SQL in `store::sqlite`.
 
+pub mod hint;
 pub mod worker;
 
 use chrono::{Duration, Utc};

@@ -2,6 +2,7 @@
 
 mod activities;
 mod auth;
+mod duplicate_hints;
 mod extracts;
 mod generate;
 mod helpers;

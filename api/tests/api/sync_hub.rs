@@ -38,6 +38,7 @@ pub fn person(center: &str, id: &str) -> SyncOp {
         registered_on: date("2024-04-01"),
         ended_on: None,
         end_reason: None,
+        match_key: None,
     })
 }
 

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod audit;
 pub mod auth;
+pub mod duplicate_hint;
 pub mod master;
 pub mod meta;
 pub mod person;

@@ -102,6 +102,12 @@ pub struct PersonFacts {
     pub ended_on: Option<NaiveDate>,
     /// `end_reasons` code.
     pub end_reason: Option<String>,
+    /// Optional duplicate hint: HMAC-SHA256 under the prefecture's key (held by centre nodes
+    /// only) of the normalised フリガナ and birth date, 64 lowercase hex digits. Absent unless the
+    /// centre has the key; the hub keeps it only while the prefecture has the hint enabled. Never
+    /// the kana or the date themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_key: Option<String>,
 }
 
 /// Headcounts of unregistered participants by reporting group (0–999 each).
@@ -402,6 +408,7 @@ mod tests {
                 registered_on: date,
                 ended_on: Some(date),
                 end_reason: Some("moved".into()),
+                match_key: Some("0f".repeat(32)),
             }),
             SyncOp::UpsertActivity(ActivityFacts {
                 id,

@@ -4,13 +4,19 @@
 use rusqlite::{params, Connection, TransactionBehavior};
 
 use super::{is_constraint, outbox, ts};
+use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::person::Person;
 use crate::store::{StoreError, StoreResult};
 
 /// Writes `people` (facts, categories, disabilities and, when `with_identity` — a centre node —
 /// identity and the sync outbox entry) in one transaction, and raises each centre's common-ID
 /// counter past the highest serial it issued.
-pub fn import_persons(c: &mut Connection, people: &[Person], with_identity: bool) -> StoreResult<usize> {
+pub fn import_persons(
+    c: &mut Connection,
+    people: &[Person],
+    with_identity: bool,
+    keyer: Option<&MatchKeyer>,
+) -> StoreResult<usize> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
         let mut person = tx.prepare_cached(
@@ -83,7 +89,7 @@ pub fn import_persons(c: &mut Connection, people: &[Person], with_identity: bool
             ])?;
             // As a registration does: queued for the hub once this centre syncs.
             outbox::record(&tx, &p.center, |c| {
-                outbox::person_change(c, &p.center, &p.common_id)
+                outbox::person_change(c, &p.center, &p.common_id, keyer)
             })?;
         }
     }

@@ -69,6 +69,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "center_hub_locks_pull",
         include_str!("../../../../migrations/sqlite/0012_center_hub_locks_pull.sql"),
     ),
+    (
+        13,
+        "hub_duplicate_hints",
+        include_str!("../../../../migrations/sqlite/0013_hub_duplicate_hints.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.

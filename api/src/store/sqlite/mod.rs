@@ -5,6 +5,7 @@ mod activities;
 mod alerts;
 mod audit;
 mod bulk;
+mod duplicate_hints;
 mod extracts;
 pub mod floor;
 pub mod migrations;
@@ -15,6 +16,8 @@ mod persons;
 mod stats;
 mod stats_years;
 mod sync;
+
+use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use async_trait::async_trait;
@@ -32,6 +35,7 @@ use crate::domain::activity::{
 use crate::domain::alert::{Alert, NewAlert};
 use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord};
 use crate::domain::codes::{CodeItem, Codes};
+use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::org::{Center, Site};
 use crate::domain::period_lock::{HubLock, HubLocksApplied, NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
@@ -43,6 +47,9 @@ use uuid::Uuid;
 pub struct SqliteStore {
     pool: Pool,
     role: NodeRole,
+    /// Centre node with the prefecture's duplicate-hint key: person entries of the outbox carry
+    /// a match key.
+    keyer: Option<Arc<MatchKeyer>>,
 }
 
 impl SqliteStore {
@@ -58,7 +65,11 @@ impl SqliteStore {
         let pool = config
             .create_pool(Runtime::Tokio1)
             .context("creating the SQLite pool")?;
-        let store = SqliteStore { pool, role };
+        let store = SqliteStore {
+            pool,
+            role,
+            keyer: None,
+        };
         store
             .run(|c| {
                 c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
@@ -68,6 +79,13 @@ impl SqliteStore {
             .await
             .with_context(|| format!("opening SQLite database {path}"))?;
         Ok(store)
+    }
+
+    /// With the prefecture's duplicate-hint key (centre nodes): the outbox's person entries carry
+    /// their match key.
+    pub fn with_match_keyer(mut self, keyer: Option<MatchKeyer>) -> SqliteStore {
+        self.keyer = keyer.map(Arc::new);
+        self
     }
 
     /// Runs `f` on a pooled connection with foreign keys enforced and a busy timeout.
@@ -273,7 +291,8 @@ impl Store for SqliteStore {
     ) -> StoreResult<Person> {
         self.require_identity()?;
         let (center, existing, record) = (center.clone(), existing.cloned(), record.clone());
-        self.run(move |c| persons::register(c, &center, existing.as_ref(), &record))
+        let keyer = self.keyer.clone();
+        self.run(move |c| persons::register(c, &center, existing.as_ref(), &record, keyer.as_deref()))
             .await
     }
     async fn person(&self, center: &str, id: &CommonId) -> StoreResult<Person> {
@@ -285,12 +304,16 @@ impl Store for SqliteStore {
     async fn update_person(&self, center: &str, id: &CommonId, record: &PersonRecord) -> StoreResult<Person> {
         self.require_identity()?;
         let (center, id, record) = (center.to_owned(), id.clone(), record.clone());
-        self.run(move |c| persons::update(c, &center, &id, &record)).await
+        let keyer = self.keyer.clone();
+        self.run(move |c| persons::update(c, &center, &id, &record, keyer.as_deref()))
+            .await
     }
     async fn end_person(&self, center: &str, id: &CommonId, ending: &Ending) -> StoreResult<Person> {
         self.require_identity()?;
         let (center, id, ending) = (center.to_owned(), id.clone(), ending.clone());
-        self.run(move |c| persons::end(c, &center, &id, &ending)).await
+        let keyer = self.keyer.clone();
+        self.run(move |c| persons::end(c, &center, &id, &ending, keyer.as_deref()))
+            .await
     }
     #[tracing::instrument(skip(self))]
     async fn persons(&self, center: &str, query: &PersonQuery) -> StoreResult<(Vec<Person>, u64)> {
@@ -307,8 +330,8 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip(self, people), fields(n = people.len()))]
     async fn import_persons(&self, people: &[Person]) -> StoreResult<usize> {
-        let (people, identity) = (people.to_vec(), self.has_identity());
-        self.run(move |c| bulk::import_persons(c, &people, identity))
+        let (people, identity, keyer) = (people.to_vec(), self.has_identity(), self.keyer.clone());
+        self.run(move |c| bulk::import_persons(c, &people, identity, keyer.as_deref()))
             .await
     }
 
@@ -431,13 +454,17 @@ impl Store for SqliteStore {
     async fn sync_start(&self, center: &str) -> StoreResult<bool> {
         self.require_identity()?;
         let center = center.to_owned();
-        self.run(move |c| outbox::start(c, &center)).await
+        let keyer = self.keyer.clone();
+        self.run(move |c| outbox::start(c, &center, keyer.as_deref()))
+            .await
     }
     #[tracing::instrument(skip(self))]
     async fn sync_resnapshot(&self, center: &str) -> StoreResult<usize> {
         self.require_identity()?;
         let center = center.to_owned();
-        self.run(move |c| outbox::resnapshot(c, &center)).await
+        let keyer = self.keyer.clone();
+        self.run(move |c| outbox::resnapshot(c, &center, keyer.as_deref()))
+            .await
     }
     async fn sync_next_batch(
         &self,
@@ -493,6 +520,18 @@ impl Store for SqliteStore {
     async fn revoke_sync_credential(&self, id: i64) -> StoreResult<SyncCredential> {
         self.require_hub()?;
         self.run(move |c| sync::revoke_credential(c, id)).await
+    }
+    async fn duplicate_hint_candidates(
+        &self,
+        match_key: &str,
+        asking_center: &str,
+    ) -> StoreResult<Vec<shared::dto::duplicate_hint::DuplicateHintCandidate>> {
+        let (match_key, asking_center) = (match_key.to_owned(), asking_center.to_owned());
+        self.run(move |c| duplicate_hints::candidates(c, &match_key, &asking_center))
+            .await
+    }
+    async fn clear_duplicate_hints(&self) -> StoreResult<usize> {
+        self.run(duplicate_hints::clear).await
     }
     async fn sync_centers(&self) -> StoreResult<Vec<CenterSyncState>> {
         self.require_hub()?;

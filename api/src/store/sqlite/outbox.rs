@@ -7,6 +7,7 @@ use shared::common_id::CommonId;
 use uuid::Uuid;
 
 use super::{activities, parse_date, parse_opt_date, parse_ts, ts};
+use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::org::Site;
 use crate::domain::person::Facts;
 use crate::domain::sync::{Change, OutboxState, OutgoingBatch, PersonFactsRecord};
@@ -44,7 +45,26 @@ pub(super) fn record(
 }
 
 /// A person's facts as stored now.
-pub(super) fn person_change(c: &Connection, center: &str, id: &CommonId) -> StoreResult<Change> {
+/// With the prefecture's key (`keyer`) it carries the duplicate hint's match key, derived here
+/// from the person's identity row: the kana and birth date themselves never enter the outbox.
+pub(super) fn person_change(
+    c: &Connection,
+    center: &str,
+    id: &CommonId,
+    keyer: Option<&MatchKeyer>,
+) -> StoreResult<Change> {
+    let match_key = match keyer {
+        Some(keyer) => c
+            .prepare_cached(
+                "SELECT kana_key, birth_date FROM person_private WHERE center = ?1 AND common_id = ?2",
+            )?
+            .query_row(params![center, id.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, parse_date(&r.get::<_, String>(1)?)?))
+            })
+            .optional()?
+            .map(|(kana_key, birth_date)| keyer.derive_normalized(&kana_key, birth_date)),
+        None => None,
+    };
     let record = c
         .prepare_cached(
             "SELECT sex, birth_year_month, residence_municipality, care_level, household, registered_on,
@@ -76,6 +96,7 @@ pub(super) fn person_change(c: &Connection, center: &str, id: &CommonId) -> Stor
                 },
                 ended_on: parse_opt_date(r.get(6)?)?,
                 end_reason: r.get(7)?,
+                match_key: match_key.clone(),
             })
         })?;
     Ok(Change::UpsertPerson(record))
@@ -91,7 +112,7 @@ pub(super) fn activity_change(c: &Connection, center: &str, id: &str) -> StoreRe
 }
 
 /// Everything the centre holds, preceded by a reset: the hub ends up with exactly this.
-fn snapshot(c: &Connection, center: &str) -> StoreResult<usize> {
+fn snapshot(c: &Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreResult<usize> {
     insert(c, center, &Change::ResetCenter)?;
     let sites: Vec<Site> = c
         .prepare(
@@ -119,7 +140,7 @@ fn snapshot(c: &Connection, center: &str) -> StoreResult<usize> {
     for raw in people {
         let id = CommonId::parse(&raw)
             .map_err(|e| StoreError::Other(anyhow::anyhow!("stored common ID {raw}: {e}")))?;
-        insert(c, center, &person_change(c, center, &id)?)?;
+        insert(c, center, &person_change(c, center, &id, keyer)?)?;
         n += 1;
     }
     let ids: Vec<String> = c
@@ -135,7 +156,7 @@ fn snapshot(c: &Connection, center: &str) -> StoreResult<usize> {
 
 /// Starts synchronisation of `center` on first use (a new stream and a full snapshot); later
 /// calls leave everything as it is.
-pub fn start(c: &mut Connection, center: &str) -> StoreResult<bool> {
+pub fn start(c: &mut Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreResult<bool> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if let Some(existing) = syncing_center(&tx)? {
         if existing != center {
@@ -150,7 +171,7 @@ pub fn start(c: &mut Connection, center: &str) -> StoreResult<bool> {
         params![center, Uuid::new_v4().to_string(), ts(Utc::now())],
     )?;
     tx.execute("DELETE FROM sync_outbox", [])?;
-    let n = snapshot(&tx, center)?;
+    let n = snapshot(&tx, center, keyer)?;
     tx.commit()?;
     tracing::info!(
         center,
@@ -162,7 +183,7 @@ pub fn start(c: &mut Connection, center: &str) -> StoreResult<bool> {
 
 /// Starts over: a new stream whose first entries are a full snapshot, replacing whatever had
 /// not been acknowledged yet. For a hub that lost track (restore on either side, a new hub).
-pub fn resnapshot(c: &mut Connection, center: &str) -> StoreResult<usize> {
+pub fn resnapshot(c: &mut Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreResult<usize> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let n = tx.execute(
         "UPDATE sync_state SET center = ?1, stream = ?2, inflight_batch = NULL, inflight_last_seq = NULL
@@ -176,7 +197,7 @@ pub fn resnapshot(c: &mut Connection, center: &str) -> StoreResult<usize> {
         )?;
     }
     tx.execute("DELETE FROM sync_outbox WHERE sent_at IS NULL", [])?;
-    let entries = snapshot(&tx, center)?;
+    let entries = snapshot(&tx, center, keyer)?;
     tx.commit()?;
     Ok(entries)
 }

@@ -7,6 +7,7 @@ use shared::common_id::{CenterCode, CommonId};
 use shared::kana::normalize_kana;
 
 use super::{is_constraint, outbox, parse_date, parse_opt_date, parse_ts, ts};
+use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::person::{
     name_key, Disability, Ending, Facts, Identity, Person, PersonQuery, PersonRecord,
 };
@@ -100,6 +101,7 @@ pub fn register(
     center: &CenterCode,
     existing: Option<&CommonId>,
     record: &PersonRecord,
+    keyer: Option<&MatchKeyer>,
 ) -> StoreResult<Person> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = match existing {
@@ -149,7 +151,7 @@ pub fn register(
     })?;
     write_details(&tx, center.as_str(), id.as_str(), record)?;
     outbox::record(&tx, center.as_str(), |c| {
-        outbox::person_change(c, center.as_str(), &id)
+        outbox::person_change(c, center.as_str(), &id, keyer)
     })?;
     tx.commit()?;
     get(c, center.as_str(), &id)
@@ -246,7 +248,13 @@ pub fn many(c: &mut Connection, center: &str, ids: &[CommonId]) -> StoreResult<V
     Ok(people)
 }
 
-pub fn update(c: &mut Connection, center: &str, id: &CommonId, record: &PersonRecord) -> StoreResult<Person> {
+pub fn update(
+    c: &mut Connection,
+    center: &str,
+    id: &CommonId,
+    record: &PersonRecord,
+    keyer: Option<&MatchKeyer>,
+) -> StoreResult<Person> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let f = &record.facts;
     let n = tx.execute(
@@ -276,12 +284,18 @@ pub fn update(c: &mut Connection, center: &str, id: &CommonId, record: &PersonRe
         return Err(StoreError::NotFound);
     }
     write_details(&tx, center, id.as_str(), record)?;
-    outbox::record(&tx, center, |c| outbox::person_change(c, center, id))?;
+    outbox::record(&tx, center, |c| outbox::person_change(c, center, id, keyer))?;
     tx.commit()?;
     get(c, center, id)
 }
 
-pub fn end(c: &mut Connection, center: &str, id: &CommonId, ending: &Ending) -> StoreResult<Person> {
+pub fn end(
+    c: &mut Connection,
+    center: &str,
+    id: &CommonId,
+    ending: &Ending,
+    keyer: Option<&MatchKeyer>,
+) -> StoreResult<Person> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let n = tx
         .execute(
@@ -305,7 +319,7 @@ pub fn end(c: &mut Connection, center: &str, id: &CommonId, ending: &Ending) -> 
     if n == 0 {
         return Err(StoreError::NotFound);
     }
-    outbox::record(&tx, center, |c| outbox::person_change(c, center, id))?;
+    outbox::record(&tx, center, |c| outbox::person_change(c, center, id, keyer))?;
     tx.commit()?;
     get(c, center, id)
 }

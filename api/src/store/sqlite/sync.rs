@@ -54,6 +54,7 @@ fn upsert_person(tx: &Transaction, center: &str, p: &PersonFactsRecord, now: &st
     for c in &f.categories {
         category.execute(params![center, id, c])?;
     }
+    super::duplicate_hints::put(tx, center, id, p.match_key.as_deref())?;
     Ok(())
 }
 
