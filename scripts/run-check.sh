@@ -5,7 +5,9 @@
 #   2. for each centre, the hub's figures equal the centre's own, byte for byte, for every
 #      measure broken down by fiscal year, month, site, function, sex, age band, group, care
 #      level and household, with totals;
-#   3. on the hub, the municipality sees both its centres and C001's account sees C001 only.
+#   3. the README's curl example on C001, and the registration reaching the hub;
+#   4. a period lock made on the hub reaches C001 (not C002), and so does its unlock;
+#   5. on the hub, the municipality sees both its centres and C001's account sees C001 only.
 # Exits non-zero, saying what differed, on the first failure.
 set -euo pipefail
 
@@ -126,6 +128,39 @@ compare "C001 after the registration" "${centre}" "${on_hub}"
 grep -q '山本\|ヤマモト\|やまもと' "${base}/hub/attaka.sqlite3" "${base}/hub/attaka.sqlite3-wal" 2>/dev/null &&
     fail "the hub's database file holds the new person's name or kana"
 log "the hub's database files hold neither the name nor the kana"
+
+# A period lock the prefecture makes on the hub reaches the centre it names (and no other), and
+# its unlock follows.
+lock="$(curl -sS -X POST "${hub}/api/v1/period-locks" -H "Authorization: Bearer ${hub_pref}" \
+    -H 'Content-Type: application/json' -d '{"scope":{"level":"center","code":"C001"},"period":"FY2015"}')" ||
+    fail "locking FY2015 for C001 on the hub"
+lock_id="$(sed -n 's/^{"id":\([0-9]*\),.*/\1/p' <<<"${lock}")"
+[[ -n "${lock_id}" ]] || fail "locking FY2015 for C001 on the hub answered: ${lock}"
+wait_lock() {
+    local name="$1" url="$2" token="$3" want="$4" locks=""
+    for _ in $(seq 1 60); do
+        locks="$(get "${token}" "${url}/api/v1/period-locks")" || fail "period locks of ${name}"
+        if [[ "${want}" == present ]] && grep -q "\"hub_lock_id\":${lock_id}[,}]" <<<"${locks}"; then
+            return 0
+        fi
+        if [[ "${want}" == absent ]] && ! grep -q "\"hub_lock_id\":${lock_id}[,}]" <<<"${locks}"; then
+            return 0
+        fi
+        sleep 0.5
+    done
+    fail "${name}: the hub's lock ${lock_id} is not ${want} after 30 s: ${locks}"
+}
+wait_lock C001 "${c001}" "${c001_staff}" present
+log "C001: the hub's lock of FY2015 arrived"
+sleep 6 # longer than the centres' locks_interval_ms: C002 has pulled since the lock was made
+if grep -q "\"hub_lock_id\":${lock_id}[,}]" <<<"$(get "${c002_staff}" "${c002}/api/v1/period-locks")"; then
+    fail "C002 received the lock made for C001"
+fi
+get "${hub_pref}" "${hub}/api/v1/period-locks" >/dev/null || fail "listing locks on the hub"
+curl -fsS -X POST "${hub}/api/v1/period-locks/${lock_id}/unlock" -H "Authorization: Bearer ${hub_pref}" >/dev/null ||
+    fail "unlocking ${lock_id} on the hub"
+wait_lock C001 "${c001}" "${c001_staff}" absent
+log "C001: the hub's unlock arrived; C002 never had the lock"
 
 # Scope on the hub: 高知市 (392014) holds both demo centres; the hub's centre account of C001
 # reads C001 only, and asking for C002 gets it nothing.

@@ -95,6 +95,8 @@ write_config() {
             echo "# The credential is passed as ATTAKA_SYNC__CREDENTIAL from ${dir}/sync-credential."
             echo "interval_ms = 1000"
             echo "retry_max_ms = 30000"
+            echo "# The hub's period locks reach this centre within this time (60 s by default)."
+            echo "locks_interval_ms = 5000"
         fi
     } >"${dir}/attaka.toml"
 }
