@@ -12,6 +12,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::dto::auth::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
+use shared::dto::duplicate_hint::{DuplicateHintAnswer, DuplicateHintQuery};
 use shared::dto::master::{CenterView, MasterItem, MunicipalityView, SiteView};
 use shared::dto::meta::MetaView;
 use shared::dto::person::{EndRegistration, PersonInput, PersonPage, PersonView};
@@ -199,6 +200,20 @@ pub async fn register_person(session: Session, input: &PersonInput) -> Result<Pe
     let target = url("/persons");
     let response = send_authed(session, |token| {
         json_body(with_bearer(Request::post(&target), token), input)
+    })
+    .await?;
+    read_json(response).await
+}
+
+/// `POST /persons/duplicate-hints`: whether the person about to be registered may already have
+/// a common ID at another centre (the optional duplicate hint; only a keyed hash reaches the hub).
+pub async fn duplicate_hints(
+    session: Session,
+    query: &DuplicateHintQuery,
+) -> Result<DuplicateHintAnswer, ApiError> {
+    let target = url("/persons/duplicate-hints");
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::post(&target), token), query)
     })
     .await?;
     read_json(response).await

@@ -8,6 +8,7 @@ pub mod activity_table;
 pub mod app_header;
 pub mod birth_date_input;
 pub mod chart;
+pub mod duplicate_hint;
 pub mod fields;
 pub mod figures_chart;
 pub mod figures_controls;

@@ -6,15 +6,17 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared::dto::duplicate_hint::DuplicateHintAnswer;
 use shared::dto::master::MasterItem;
 use shared::dto::person::DisabilityInput;
 
 use crate::components::birth_date_input::BirthDateInput;
+use crate::components::duplicate_hint::DuplicateHintNotice;
 use crate::components::fields::{
     control_id, CheckboxGroup, DateField, FieldError, RadioGroup, RequiredMark, SelectField, TextAreaField,
     TextField,
 };
-use crate::components::messages::{ErrorSummary, SummaryItem};
+use crate::components::messages::{focus_element, ErrorSummary, SummaryItem};
 use crate::forms::{FormErrors, PersonFormState};
 use crate::master::{choices, MasterData};
 
@@ -81,6 +83,10 @@ pub fn PersonForm(
     /// Where "キャンセル" goes.
     cancel_href: String,
     today: NaiveDate,
+    /// New registration: the optional duplicate hint's latest answer for the kana and birth date
+    /// typed (the page asks the node; this form only shows it).
+    #[prop(optional, into)]
+    duplicate_hint: Option<Signal<Option<DuplicateHintAnswer>>>,
 ) -> impl IntoView {
     let options = |items: &[MasterItem], chosen: &[String]| -> Vec<(String, String)> {
         choices(items, today, chosen)
@@ -126,6 +132,7 @@ pub fn PersonForm(
             <fieldset class="form-section">
                 <legend>"基本情報"</legend>
                 <BirthDateInput form=FORM value=state.birth_date errors today />
+                {duplicate_hint.map(|answer| view! { <DuplicateHint state answer /> })}
                 <div class="grid-2">
                     <RadioGroup form=FORM name="sex" legend="性別" options=sex_options value=state.sex errors required=true />
                     <CheckboxGroup form=FORM name="categories" legend="対象区分（複数選べます）" options=category_options selected=state.categories errors required=true />
@@ -166,6 +173,25 @@ pub fn PersonForm(
             </div>
         </form>
     }
+}
+
+/// The duplicate hint under the birth date; "この番号で登録する" fills in the common ID above and
+/// moves the focus there, so staff see what will be sent.
+#[component]
+fn DuplicateHint(state: PersonFormState, answer: Signal<Option<DuplicateHintAnswer>>) -> impl IntoView {
+    let chosen = Signal::derive(move || {
+        state
+            .has_common_id
+            .get()
+            .then(|| state.common_id.get().trim().to_owned())
+    });
+    let on_use = Callback::new(move |id: String| {
+        state.has_common_id.set(true);
+        state.common_id.set(id);
+        // The ID input appears with the checkbox; focus it once it is in the page.
+        request_animation_frame(|| focus_element("person-common_id"));
+    });
+    view! { <DuplicateHintNotice answer chosen on_use /> }
 }
 
 /// "Register someone who already has a common ID": a checkbox that reveals the ID input.

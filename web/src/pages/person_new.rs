@@ -1,11 +1,15 @@
 //! Registering a person: a new common ID is issued, or the one they already have from another
-//! centre is entered.
+//! centre is entered. Once フリガナ and birth date are filled in, the optional duplicate hint asks
+//! the node whether the person may already have a common ID at another centre.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use leptos::leptos_dom::helpers::{set_timeout_with_handle, TimeoutHandle};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
+use shared::dto::duplicate_hint::{DuplicateHintAnswer, DuplicateHintQuery};
 
 use crate::api;
 use crate::app::PERSONS_PATH;
@@ -16,6 +20,9 @@ use crate::forms::{FormErrors, PersonFormState};
 use crate::master::{Master, MasterData};
 use crate::node::Node;
 use crate::session::Session;
+
+/// Pause after the last keystroke before asking for the duplicate hint.
+const HINT_DEBOUNCE: Duration = Duration::from_millis(500);
 
 #[component]
 pub fn PersonNewPage() -> impl IntoView {
@@ -50,6 +57,7 @@ fn NewPersonForm(master: Arc<MasterData>) -> impl IntoView {
     let errors = RwSignal::new(FormErrors::default());
     let alert = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
+    let duplicate_hint = duplicate_hint_for(session, state);
 
     let on_submit = Callback::new(move |()| {
         let input = match state.to_input(true) {
@@ -97,6 +105,52 @@ fn NewPersonForm(master: Arc<MasterData>) -> impl IntoView {
             on_submit
             cancel_href=PERSONS_PATH.to_owned()
             today
+            duplicate_hint
         />
     }
+}
+
+/// The duplicate hint's answer for the フリガナ and birth date in `state`: asked a moment after
+/// they are all filled in or change, and only the latest question's answer is kept. A failed
+/// call (e.g. kana the server rejects) shows nothing; the form's own checks say what is wrong.
+fn duplicate_hint_for(session: Session, state: PersonFormState) -> Signal<Option<DuplicateHintAnswer>> {
+    let answer = RwSignal::new(None::<DuplicateHintAnswer>);
+    let question = Memo::new(move |_| {
+        let family = state.family_kana.with(|s| s.trim().to_owned());
+        let given = state.given_kana.with(|s| s.trim().to_owned());
+        let birth_date = state.birth_date.get()?;
+        (!family.is_empty() && !given.is_empty()).then_some(DuplicateHintQuery {
+            family_kana: family,
+            given_kana: given,
+            birth_date,
+        })
+    });
+    let asked = StoredValue::new(0u64);
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let cancel_timer = move || {
+        if let Some(handle) = timer.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    };
+    on_cleanup(cancel_timer);
+    Effect::new(move |_| {
+        let query = question.get();
+        cancel_timer();
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
+        answer.set(None);
+        let Some(query) = query else { return };
+        let ask = move || {
+            spawn_local(async move {
+                let result = api::duplicate_hints(session, &query).await;
+                if asked.try_get_value() == Some(this) {
+                    answer.set(result.ok());
+                }
+            });
+        };
+        if let Ok(handle) = set_timeout_with_handle(ask, HINT_DEBOUNCE) {
+            timer.set_value(Some(handle));
+        }
+    });
+    answer.into()
 }
