@@ -4,12 +4,13 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 use shared::dto::activity::{PeriodLockInput, PeriodLockView};
+use shared::dto::auth::Scope;
 use shared::error::Problem;
 
 use super::extract::Body;
 use super::persons::audited;
 use crate::auth::{Caller, Permission};
-use crate::domain::period_lock::NewPeriodLock;
+use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
 use crate::error::ApiResult;
 use crate::startup::AppState;
 
@@ -20,7 +21,7 @@ pub struct LocksQuery {
     pub include_unlocked: Option<bool>,
 }
 
-/// Period locks, newest period first.
+/// Period locks that concern the caller's scope, newest period first.
 #[utoipa::path(get, path = "/api/v1/period-locks", tag = "activities", params(LocksQuery), security(("bearer" = [])),
     responses((status = 200, body = [PeriodLockView]), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
@@ -28,12 +29,31 @@ pub async fn list(
     caller: Caller,
     query: web::Query<LocksQuery>,
 ) -> ApiResult<web::Json<Vec<PeriodLockView>>> {
-    caller.require(Permission::ReadPeriodLocks)?;
+    let p = caller.require(Permission::ReadPeriodLocks)?;
+    let centers = state.store.centers().await?;
+    let municipality_of = |c: &str| {
+        centers
+            .iter()
+            .find(|x| x.code == c)
+            .map(|x| x.municipality.clone())
+    };
+    // A lock within the caller's scope, or over a centre in it (everyone's, its municipality's).
+    let concerns_caller = |l: &PeriodLock| {
+        l.scope == Scope::Prefecture
+            || p.covers_scope(&l.scope, municipality_of)
+            || centers.iter().any(|c| p.covers_center(c) && l.covers(c))
+    };
     let locks = state
         .store
         .period_locks(query.include_unlocked.unwrap_or(false))
         .await?;
-    Ok(web::Json(locks.iter().map(|l| l.to_view()).collect()))
+    Ok(web::Json(
+        locks
+            .iter()
+            .filter(|l| concerns_caller(l))
+            .map(|l| l.to_view())
+            .collect(),
+    ))
 }
 
 /// Lock a month (`2024-05`) or a 年度 (`FY2024`) for a centre, a municipality or the whole

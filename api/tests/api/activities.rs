@@ -643,9 +643,13 @@ async fn a_locked_period_refuses_writes_and_unlocking_is_audited() {
     .await;
     assert!(problem.detail.contains("2024年度"), "{}", problem.detail);
 
+    // The staff are shown the locks over their centre: May and the prefecture's, not the other
+    // municipality's.
     let listed: Vec<PeriodLockView> =
         expect_json(app.get("/api/v1/period-locks", &staff).await, StatusCode::OK).await;
-    assert_eq!(listed.len(), 3);
+    let ids: Vec<i64> = listed.iter().map(|l| l.id).collect();
+    assert_eq!(ids.len(), 2, "{listed:?}");
+    assert!(ids.contains(&fy.id) && ids.contains(&lock.id), "{listed:?}");
 
     // Unlocking: the prefecture-wide lock, then May.
     for id in [fy.id, lock.id] {
