@@ -395,7 +395,12 @@ pub async fn fill(
         ..Default::default()
     };
     let (people, _) = store.persons(&center.code, &query).await?;
-    let mut rng = StdRng::seed_from_u64(seed ^ 0xA77A_CA11);
+    // The centre goes into the seed: activity IDs are drawn from this generator, and two
+    // centres filled with the same seed must not send the hub the same IDs.
+    let centre_bits = center.code.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut rng = StdRng::seed_from_u64(seed ^ 0xA77A_CA11 ^ centre_bits);
     let members = people.iter().map(|p| Member::of(p, &mut rng)).collect();
     let by_id: HashMap<String, Person> = people.into_iter().map(|p| (p.common_id.to_string(), p)).collect();
     let mut planner = Planner {
