@@ -11,23 +11,25 @@ export class ApiError extends Error {
 }
 
 export class Api {
-  constructor(token) {
+  constructor(token, base = BASE_URL) {
     this.token = token;
+    this.base = base;
   }
 
-  static async login({ username, password }) {
-    const response = await fetch(`${BASE_URL}/api/v1/auth/login`, {
+  /** Signs in on the node at `base` (C001, the app under test, unless told otherwise). */
+  static async login({ username, password }, base = BASE_URL) {
+    const response = await fetch(`${base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ username, password }),
     });
     const body = await response.json();
     if (!response.ok) throw new ApiError(response.status, body);
-    return new Api(body.access_token);
+    return new Api(body.access_token, base);
   }
 
   async request(method, path, body) {
-    const response = await fetch(`${BASE_URL}/api/v1${path}`, {
+    const response = await fetch(`${this.base}/api/v1${path}`, {
       method,
       headers: {
         Authorization: `Bearer ${this.token}`,

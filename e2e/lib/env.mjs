@@ -2,7 +2,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BASE_URL = process.env.ATTAKA_E2E_BASE_URL ?? 'http://127.0.0.1:8080';
+/** Centre C001, the app under test. */
+export const BASE_URL = process.env.ATTAKA_E2E_BASE_URL ?? 'http://127.0.0.1:8081';
+/** The prefecture hub C001 and C002 deliver to (the same demo accounts exist there). */
+export const HUB_URL = process.env.ATTAKA_E2E_HUB_URL ?? 'http://127.0.0.1:8080';
+/** Centre C002, a second centre node (its demo accounts `staff`/`manager` belong to C002). */
+export const C002_URL = process.env.ATTAKA_E2E_C002_URL ?? 'http://127.0.0.1:8082';
 export const CHROMIUM = process.env.ATTAKA_E2E_CHROMIUM ?? '/usr/bin/chromium';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
