@@ -6,8 +6,9 @@
 #      measure broken down by fiscal year, month, site, function, sex, age band, group, care
 #      level and household, with totals;
 #   3. the README's curl example on C001, and the registration reaching the hub;
-#   4. a period lock made on the hub reaches C001 (not C002), and so does its unlock;
-#   5. on the hub, the municipality sees both its centres and C001's account sees C001 only.
+#   4. the duplicate hint offers C001's new person to staff at C002;
+#   5. a period lock made on the hub reaches C001 (not C002), and so does its unlock;
+#   6. on the hub, the municipality sees both its centres and C001's account sees C001 only.
 # Exits non-zero, saying what differed, on the first failure.
 set -euo pipefail
 
@@ -125,6 +126,15 @@ wait_delivered C001 "${c001}" "${c001_staff}"
 centre="$(get "${c001_staff}" "${c001}/api/v1/stats?${queries[1]}")" || fail "C001's registry figures"
 on_hub="$(get "${hub_staff}" "${hub}/api/v1/stats?${queries[1]}")" || fail "C001's registry figures on the hub"
 compare "C001 after the registration" "${centre}" "${on_hub}"
+# The duplicate hint: staff at C002 about to register やまもと はなこ born 1948-05-01 are told
+# she may already be C001's ${id}.
+hint="$(curl -fsS -X POST "${c002}/api/v1/persons/duplicate-hints" -H "Authorization: Bearer ${c002_staff}" \
+    -H 'Content-Type: application/json' \
+    -d '{"family_kana":"やまもと","given_kana":"はなこ","birth_date":"1948-05-01"}')" ||
+    fail "asking C002 for a duplicate hint"
+grep -q '"status":"checked"' <<<"${hint}" && grep -q "\"common_id\":\"${id}\"" <<<"${hint}" ||
+    fail "C002 was not offered ${id}: ${hint}"
+log "C002: the duplicate hint offers C001's ${id} for the same kana and birth date"
 grep -q '山本\|ヤマモト\|やまもと' "${base}/hub/attaka.sqlite3" "${base}/hub/attaka.sqlite3-wal" 2>/dev/null &&
     fail "the hub's database file holds the new person's name or kana"
 log "the hub's database files hold neither the name nor the kana"

@@ -67,6 +67,13 @@ if [[ -f "${repo_root}/web/dist/index.html" ]]; then
     static_dir="static_dir = $(toml_string "${repo_root}/web/dist")"
 fi
 
+# The demo prefecture's duplicate-hint key, made once and kept with the data.
+if [[ ! -s "${base}/duplicate-hint.key" ]]; then
+    od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"${base}/duplicate-hint.key"
+    chmod 600 "${base}/duplicate-hint.key"
+fi
+hint_key="$(cat "${base}/duplicate-hint.key")"
+
 # node name, role, centre code (or -), port
 nodes=("hub hub - ${hub_port}" "c001 center C001 $((port_base + 1))" "c002 center C002 $((port_base + 2))")
 
@@ -88,6 +95,15 @@ write_config() {
         echo
         echo "[database]"
         echo "url = $(toml_string "sqlite://${dir}/attaka.sqlite3")"
+        echo
+        echo "# The optional duplicate hint (docs/sync.md): on at the hub, the prefecture's key on"
+        echo "# each centre (in production it comes from the prefecture, never from the hub)."
+        echo "[duplicate_hint]"
+        if [[ "${role}" == hub ]]; then
+            echo "enabled = true"
+        else
+            echo "key = \"${hint_key}\""
+        fi
         if [[ "${role}" == center ]]; then
             echo
             echo "[sync]"
