@@ -36,14 +36,12 @@ cargo build -p api --quiet
 work="$(mktemp -d -t attaka-e2e.XXXXXX)"
 artifacts="${repo_root}/e2e/artifacts"
 mkdir -p "${artifacts}"
-pids=()
+# shellcheck source=scripts/lib/nodes.sh
+source scripts/lib/nodes.sh
 
 cleanup() {
-    local status=$? pid name
-    for pid in "${pids[@]}"; do
-        kill "${pid}" 2>/dev/null || true
-        wait "${pid}" 2>/dev/null || true
-    done
+    local status=$? name
+    node_stop_all
     if ((status != 0)); then
         for name in c001 hub c002; do
             [[ -f "${work}/${name}/server.log" ]] || continue
@@ -71,24 +69,15 @@ c002_port="$(free_port)"
 base_url="http://127.0.0.1:${port}"
 hub_url="http://127.0.0.1:${hub_port}"
 c002_url="http://127.0.0.1:${c002_port}"
-hint_key="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+hint_key="$(node_hint_key)"
+export NODE_SYNC_INTERVAL_MS=300 NODE_SYNC_RETRY_MAX_MS=2000 NODE_LOCKS_INTERVAL_MS=2000
 
 # node name, role, centre (or -), port
 write_config() {
     local name="$1" role="$2" center="$3" port="$4" dir="${work}/$1"
     mkdir -p "${dir}"
     {
-        echo "[node]"
-        echo "role = \"${role}\""
-        [[ "${center}" != - ]] && echo "center = \"${center}\""
-        echo "data_dir = \"${dir}\""
-        echo
-        echo "[server]"
-        echo "listen = \"127.0.0.1:${port}\""
-        echo "static_dir = \"${repo_root}/web/dist\""
-        echo
-        echo "[database]"
-        echo "url = \"sqlite://${dir}/attaka.sqlite3\""
+        node_config "${dir}" "${role}" "${center}" "${port}" "${hub_url}" "${hint_key}" "${repo_root}/web/dist"
         echo
         echo "[log]"
         echo "level = \"warn\""
@@ -98,19 +87,6 @@ write_config() {
         echo "[stats.suppression]"
         echo "municipality = 10"
         echo "integrator = 10"
-        echo
-        echo "[duplicate_hint]"
-        if [[ "${role}" == hub ]]; then
-            echo "enabled = true"
-        else
-            echo "key = \"${hint_key}\""
-            echo
-            echo "[sync]"
-            echo "hub_url = \"${hub_url}\""
-            echo "interval_ms = 300"
-            echo "retry_max_ms = 2000"
-            echo "locks_interval_ms = 2000"
-        fi
     } >"${dir}/attaka.toml"
 }
 
@@ -123,46 +99,17 @@ for name in hub c001 c002; do
     "${attaka}" --config "${work}/${name}/attaka.toml" demo >"${work}/${name}/demo.txt" 2>>"${work}/${name}/server.log"
 done
 for center in C001 C002; do
-    "${attaka}" --config "${work}/hub/attaka.toml" sync issue-credential --center "${center}" \
-        >"${work}/${center,,}/sync-credential" 2>>"${work}/hub/server.log"
+    node_issue_credential "${work}/hub/attaka.toml" "${center}" "${work}/${center,,}/sync-credential" \
+        2>>"${work}/hub/server.log"
 done
 
-start() {
-    local name="$1" credential=""
-    [[ -f "${work}/${name}/sync-credential" ]] && credential="$(cat "${work}/${name}/sync-credential")"
-    if [[ -n "${credential}" ]]; then
-        ATTAKA_SYNC__CREDENTIAL="${credential}" "${attaka}" --config "${work}/${name}/attaka.toml" serve \
-            >>"${work}/${name}/server.log" 2>&1 &
-    else
-        "${attaka}" --config "${work}/${name}/attaka.toml" serve >>"${work}/${name}/server.log" 2>&1 &
-    fi
-    pids+=("$!")
-}
-
-healthy() {
-    node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
-        "$1/healthz"
-}
-
-wait_healthy() {
-    local name="$1" url="$2"
-    for _ in $(seq 1 100); do
-        if healthy "${url}"; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    log "${name} did not answer on ${url}/healthz"
-    exit 1
-}
-
 log "starting the hub on ${hub_url}, C001 (under test) on ${base_url}, C002 on ${c002_url}"
-start hub
-wait_healthy hub "${hub_url}"
-start c001
-start c002
-wait_healthy C001 "${base_url}"
-wait_healthy C002 "${c002_url}"
+node_start "${work}/hub/attaka.toml" "${work}/hub/server.log"
+node_wait_ready hub "${hub_url}" "${work}/hub/server.log"
+node_start "${work}/c001/attaka.toml" "${work}/c001/server.log"
+node_start "${work}/c002/attaka.toml" "${work}/c002/server.log"
+node_wait_ready C001 "${base_url}" "${work}/c001/server.log"
+node_wait_ready C002 "${c002_url}" "${work}/c002/server.log"
 
 log "running the browser tests"
 cd e2e

@@ -34,11 +34,8 @@ esac
 
 log() { printf 'run: %s\n' "$*" >&2; }
 
-toml_string() {
-    local s="${1//\\/\\\\}"
-    s="${s//\"/\\\"}"
-    printf '"%s"' "${s}"
-}
+# shellcheck source=scripts/lib/nodes.sh
+source scripts/lib/nodes.sh
 
 if [[ "${check}" == 1 ]]; then
     # The test command has installed the tools and built the SPA; the debug build is the one
@@ -64,12 +61,12 @@ base="$(cd "${base}" && pwd)"
 hub_port="${port_base}"
 static_dir=""
 if [[ -f "${repo_root}/web/dist/index.html" ]]; then
-    static_dir="static_dir = $(toml_string "${repo_root}/web/dist")"
+    static_dir="${repo_root}/web/dist"
 fi
 
 # The demo prefecture's duplicate-hint key, made once and kept with the data.
 if [[ ! -s "${base}/duplicate-hint.key" ]]; then
-    od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"${base}/duplicate-hint.key"
+    node_hint_key >"${base}/duplicate-hint.key"
     chmod 600 "${base}/duplicate-hint.key"
 fi
 hint_key="$(cat "${base}/duplicate-hint.key")"
@@ -84,36 +81,7 @@ write_config() {
     log "writing ${dir}/attaka.toml"
     {
         echo "# Written by scripts/run.sh on the first run; it is not overwritten, edit as needed."
-        echo "[node]"
-        echo "role = \"${role}\""
-        [[ "${center}" != - ]] && echo "center = \"${center}\""
-        echo "data_dir = $(toml_string "${dir}")"
-        echo
-        echo "[server]"
-        echo "listen = \"127.0.0.1:${port}\""
-        [[ -n "${static_dir}" ]] && echo "${static_dir}"
-        echo
-        echo "[database]"
-        echo "url = $(toml_string "sqlite://${dir}/attaka.sqlite3")"
-        echo
-        echo "# The optional duplicate hint (docs/sync.md): on at the hub, the prefecture's key on"
-        echo "# each centre (in production it comes from the prefecture, never from the hub)."
-        echo "[duplicate_hint]"
-        if [[ "${role}" == hub ]]; then
-            echo "enabled = true"
-        else
-            echo "key = \"${hint_key}\""
-        fi
-        if [[ "${role}" == center ]]; then
-            echo
-            echo "[sync]"
-            echo "hub_url = \"http://127.0.0.1:${hub_port}\""
-            echo "# The credential is passed as ATTAKA_SYNC__CREDENTIAL from ${dir}/sync-credential."
-            echo "interval_ms = 1000"
-            echo "retry_max_ms = 30000"
-            echo "# The hub's period locks reach this centre within this time (60 s by default)."
-            echo "locks_interval_ms = 5000"
-        fi
+        node_config "${dir}" "${role}" "${center}" "${port}" "http://127.0.0.1:${hub_port}" "${hint_key}" "${static_dir}"
     } >"${dir}/attaka.toml"
 }
 
@@ -146,21 +114,12 @@ fill_demo c002 2025
 
 # One credential per centre, issued on the hub (shown once; the hub keeps its hash only).
 for center in C001 C002; do
-    file="${base}/${center,,}/sync-credential"
-    if [[ ! -s "${file}" ]]; then
-        log "issuing the sync credential of ${center} on the hub"
-        "${attaka}" --config "${base}/hub/attaka.toml" sync issue-credential --center "${center}" >"${file}.new"
-        mv "${file}.new" "${file}"
-        chmod 600 "${file}"
-    fi
+    log "the sync credential of ${center}: ${base}/${center,,}/sync-credential"
+    node_issue_credential "${base}/hub/attaka.toml" "${center}" "${base}/${center,,}/sync-credential"
 done
 
-pids=()
 stop_all() {
-    for pid in "${pids[@]}"; do
-        kill "${pid}" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
+    node_stop_all
     if [[ "${check}" == 1 ]]; then
         rm -rf "${base}"
     fi
@@ -169,30 +128,14 @@ trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 start() {
-    local name="$1" dir="${base}/$1"
-    local credential=""
-    [[ -f "${dir}/sync-credential" ]] && credential="$(cat "${dir}/sync-credential")"
-    log "starting ${name} (log: ${dir}/attaka.log)"
-    if [[ -n "${credential}" ]]; then
-        ATTAKA_SYNC__CREDENTIAL="${credential}" "${attaka}" --config "${dir}/attaka.toml" serve \
-            >>"${dir}/attaka.log" 2>&1 &
-    else
-        "${attaka}" --config "${dir}/attaka.toml" serve >>"${dir}/attaka.log" 2>&1 &
-    fi
-    pids+=("$!")
+    local name="$1"
+    log "starting ${name} (log: ${base}/${name}/attaka.log)"
+    node_start "${base}/${name}/attaka.toml" "${base}/${name}/attaka.log"
 }
 
 wait_ready() {
     local name="$1" port="$2"
-    for _ in $(seq 1 150); do
-        if curl -fsS "http://127.0.0.1:${port}/readyz" >/dev/null 2>&1; then
-            return 0
-        fi
-        sleep 0.2
-    done
-    log "${name} on port ${port} did not become ready; its log (${base}/${name}/attaka.log) ends:"
-    tail -n 20 "${base}/${name}/attaka.log" >&2 || true
-    exit 1
+    node_wait_ready "${name}" "http://127.0.0.1:${port}" "${base}/${name}/attaka.log" || exit 1
 }
 
 start hub
