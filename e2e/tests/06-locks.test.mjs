@@ -77,8 +77,11 @@ scenario(browser, 'the prefecture unlocks it after confirming, by keyboard, and 
   await page.keyboard.press('Enter');
   await expect(row).toContainText('ロックを解除しますか');
   // The focus moved to the confirming button.
-  const focused = await page.evaluate(() => document.activeElement?.dataset?.testid ?? '');
-  assert.match(focused, /^lock-unlock-confirm-/);
+  await page.waitForFunction(
+    () => document.activeElement?.dataset?.testid?.startsWith('lock-unlock-confirm-'),
+    null,
+    { timeout: 5000 },
+  );
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('locks-notice')).toContainText('ロックを解除しました');
   assert.equal(await page.locator(`tr[data-period="${month}"]`).count(), 0, 'an unlocked lock leaves the list');

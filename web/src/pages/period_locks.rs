@@ -366,6 +366,16 @@ fn LockRow(lock: PeriodLockView, scope: String, can_unlock: bool, done: Callback
             }
         });
     };
+    // The question takes the focus when it appears (the 解除 button it replaces is gone); the
+    // effect runs again once the button is in the page.
+    let confirm_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if confirming.get() {
+            if let Some(button) = confirm_ref.get() {
+                let _ = button.focus();
+            }
+        }
+    });
     let actions = (can_unlock && active).then(|| {
         view! {
             <td class="no-print">
@@ -378,10 +388,7 @@ fn LockRow(lock: PeriodLockView, scope: String, can_unlock: bool, done: Callback
                                 class="button button-danger"
                                 id=format!("lock-unlock-{id}")
                                 data-testid=format!("lock-unlock-{id}")
-                                on:click=move |_| {
-                                    confirming.set(true);
-                                    request_animation_frame(move || focus_element(&format!("lock-unlock-confirm-{id}")));
-                                }
+                                on:click=move |_| confirming.set(true)
                             >
                                 "解除"
                             </button>
@@ -392,6 +399,7 @@ fn LockRow(lock: PeriodLockView, scope: String, can_unlock: bool, done: Callback
                     <button
                         type="button"
                         class="button button-danger"
+                        node_ref=confirm_ref
                         id=format!("lock-unlock-confirm-{id}")
                         data-testid=format!("lock-unlock-confirm-{id}")
                         disabled=move || pending.get()
