@@ -2,7 +2,6 @@
 //! API uses. Deterministic for a given seed.
 
 mod activities;
-pub(crate) mod holidays;
 
 use anyhow::Context;
 use chrono::{Duration, NaiveDate};

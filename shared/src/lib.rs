@@ -2,10 +2,12 @@
 //!
 //! Everything here builds for `wasm32-unknown-unknown`: no actix, tokio or database driver.
 
+pub mod activity_detail;
 pub mod common_id;
 pub mod dates;
 pub mod dto;
 pub mod error;
+pub mod holidays;
 pub mod kana;
 pub mod municipality;
 pub mod sync_health;

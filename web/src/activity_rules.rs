@@ -4,55 +4,7 @@
 
 use uuid::Uuid;
 
-/// Whether a function asks for a detail, allows it, or has no place for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    Required,
-    Optional,
-    NotApplicable,
-}
-
-impl Need {
-    pub fn shown(self) -> bool {
-        self != Need::NotApplicable
-    }
-}
-
-/// Which details a function's participations carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DetailRule {
-    pub visit_purpose: Need,
-    pub topics: Need,
-    pub referral_destination: Need,
-}
-
-/// The server's rule (`api/src/domain/activity.rs`, `detail_rule`): 訪問 carries the visit's
-/// purpose; 相談 its topics and, optionally, a referral; つなぎ the referral and optionally topics.
-pub fn detail_rule(function: &str) -> DetailRule {
-    use Need::*;
-    match function {
-        "houmon" => DetailRule {
-            visit_purpose: Required,
-            topics: NotApplicable,
-            referral_destination: NotApplicable,
-        },
-        "soudan" => DetailRule {
-            visit_purpose: NotApplicable,
-            topics: Required,
-            referral_destination: Optional,
-        },
-        "tsunagi" => DetailRule {
-            visit_purpose: NotApplicable,
-            topics: Optional,
-            referral_destination: Required,
-        },
-        _ => DetailRule {
-            visit_purpose: NotApplicable,
-            topics: NotApplicable,
-            referral_destination: NotApplicable,
-        },
-    }
-}
+pub use shared::activity_detail::{detail_rule, DetailRule, Need};
 
 /// The two forms: a gathering with a checklist of people, or one person's visit, consultation
 /// or referral with its detail.

@@ -9,8 +9,8 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use shared::dto::activity::{ActivityInput, ParticipantInput, UnregisteredCounts};
+use shared::holidays::is_working_day;
 
-use super::holidays::is_working_day;
 use crate::domain::activity::{ActivityRecord, Context};
 use crate::domain::org::{Center, Site};
 use crate::domain::person::{Person, PersonQuery};

@@ -143,49 +143,7 @@ pub struct PersonParticipationRow {
     pub participation: Participation,
 }
 
-/// Whether a function asks for a detail, allows it, or has no place for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    Required,
-    Optional,
-    NotApplicable,
-}
-
-/// Which details a function's participations carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DetailRule {
-    pub visit_purpose: Need,
-    pub topics: Need,
-    pub referral_destination: Need,
-}
-
-/// 訪問 carries the visit's purpose; 相談 its topics and, when it led to one, the referral;
-/// つなぎ where the person was referred (and optionally what about). Others carry none.
-pub fn detail_rule(function: &str) -> DetailRule {
-    use Need::*;
-    match function {
-        "houmon" => DetailRule {
-            visit_purpose: Required,
-            topics: NotApplicable,
-            referral_destination: NotApplicable,
-        },
-        "soudan" => DetailRule {
-            visit_purpose: NotApplicable,
-            topics: Required,
-            referral_destination: Optional,
-        },
-        "tsunagi" => DetailRule {
-            visit_purpose: NotApplicable,
-            topics: Optional,
-            referral_destination: Required,
-        },
-        _ => DetailRule {
-            visit_purpose: NotApplicable,
-            topics: NotApplicable,
-            referral_destination: NotApplicable,
-        },
-    }
-}
+pub use shared::activity_detail::{detail_rule, DetailRule, Need};
 
 /// What the rules need to know besides the request: master data, today, the centre with its
 /// sites, and the people named in the request who are registered at the centre.

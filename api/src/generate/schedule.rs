@@ -8,10 +8,10 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::rngs::StdRng;
 use rand::Rng;
 use shared::dates::age_on;
+use shared::holidays::is_working_day;
 
 use super::centers::Plan;
 use super::people::{Kind, Member};
-use crate::demo::holidays::is_working_day;
 use crate::domain::activity::{ActivityRecord, Detail, Participation, Snapshot, Unregistered};
 use crate::domain::codes::Codes;
 

@@ -1,5 +1,6 @@
 //! Japanese public holidays (国民の祝日に関する法律, as in force since 2020) and the year-end
-//! closure, so the demo centre is quiet when a real one would be.
+//! closure (年末年始): the activity calendar keeps such days visually quiet, and the demo and
+//! the data generator keep the centres closed on them, as real ones are.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
