@@ -17,4 +17,5 @@ pub mod person_edit;
 pub mod person_end;
 pub mod person_list;
 pub mod person_new;
+pub mod person_page;
 pub mod sync_status;

@@ -5,43 +5,28 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use shared::dto::person::PersonView;
 
 use crate::api;
 use crate::app::PERSONS_PATH;
 use crate::clock::today_jst;
-use crate::components::messages::{ErrorAlert, Loading};
 use crate::components::person_form::PersonForm;
 use crate::format;
 use crate::forms::{FormErrors, PersonFormState};
-use crate::master::{Master, MasterData};
+use crate::master::MasterData;
+use crate::pages::person_page::PersonPage;
 use crate::session::Session;
 
 #[component]
 pub fn PersonEditPage() -> impl IntoView {
-    let session = Session::expect();
-    let master = Master::expect();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let person = LocalResource::new(move || {
-        let id = id.get();
-        async move { api::person(session, &id).await }
-    });
-
     view! {
-        <section class="page page-person-edit" data-testid="page-person-edit" aria-labelledby="person-edit-title">
-            <h1 id="person-edit-title">"利用者情報の編集"</h1>
-            {move || match (master.get(), person.get()) {
-                (None, _) | (_, None) => view! { <Loading /> }.into_any(),
-                (Some(Err(e)), _) | (_, Some(Err(e))) => {
-                    let message = e.full_message();
-                    view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="person-edit-error" /> }
-                        .into_any()
-                }
-                (Some(Ok(data)), Some(Ok(p))) => view! { <EditPersonForm person=p master=data /> }.into_any(),
-            }}
-        </section>
+        <PersonPage
+            error_testid="person-edit-error"
+            name="person-edit"
+            title="利用者情報の編集"
+            body=|person, master| view! { <EditPersonForm person master /> }.into_any()
+        />
     }
 }
 

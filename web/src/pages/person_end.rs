@@ -6,45 +6,31 @@ use std::sync::Arc;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use shared::dto::person::PersonView;
 
 use crate::api;
 use crate::app::PERSONS_PATH;
 use crate::clock::today_jst;
 use crate::components::fields::{DateField, SelectField};
-use crate::components::messages::{ErrorAlert, ErrorSummary, Loading, SummaryItem};
+use crate::components::messages::{ErrorSummary, SummaryItem};
 use crate::format;
 use crate::forms::{EndFormState, FormErrors};
-use crate::master::{choices, Master, MasterData};
+use crate::master::{choices, MasterData};
+use crate::pages::person_page::PersonPage;
 use crate::session::Session;
 
 const FORM: &str = "end";
 
 #[component]
 pub fn PersonEndPage() -> impl IntoView {
-    let session = Session::expect();
-    let master = Master::expect();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
-    let person = LocalResource::new(move || {
-        let id = id.get();
-        async move { api::person(session, &id).await }
-    });
-
     view! {
-        <section class="page page-person-end" data-testid="page-person-end" aria-labelledby="person-end-title">
-            <h1 id="person-end-title">"登録の終了"</h1>
-            {move || match (master.get(), person.get()) {
-                (None, _) | (_, None) => view! { <Loading /> }.into_any(),
-                (Some(Err(e)), _) | (_, Some(Err(e))) => {
-                    let message = e.full_message();
-                    view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="person-end-error" /> }
-                        .into_any()
-                }
-                (Some(Ok(data)), Some(Ok(p))) => view! { <EndForm person=p master=data /> }.into_any(),
-            }}
-        </section>
+        <PersonPage
+            error_testid="person-end-error"
+            name="person-end"
+            title="登録の終了"
+            body=|person, master| view! { <EndForm person master /> }.into_any()
+        />
     }
 }
 
