@@ -79,3 +79,36 @@ scenario(browser, 'the person is found by hiragana and by half-width kana', asyn
   const detail = new PersonDetailPage(page);
   await expect(detail.commonId).toHaveText(commonId);
 });
+
+scenario(browser, "the person's care level is corrected on the edit page", async (page) => {
+  assert.ok(commonId, 'registered earlier in this file');
+  const detail = await new PersonDetailPage(page).open(commonId);
+  await page.getByTestId('person-edit').click();
+  await expect(page.getByTestId('page-person-edit')).toBeVisible();
+  const form = new PersonFormPage(page);
+  // The form comes filled with what is recorded.
+  assert.equal(await form.field('family_kana').inputValue(), 'アカツキ');
+  await form.field('care_level').selectOption('shien2');
+  await form.save.click();
+  await expect(detail.saved).toContainText('変更を保存しました');
+  await expect(page.getByTestId('person-detail-care_level')).toHaveText('要支援2');
+});
+
+scenario(browser, 'ending a registration asks for the date and reason and keeps the record', async (page) => {
+  const detail = await new PersonDetailPage(page).open(commonId);
+  await page.getByTestId('person-end').click();
+  await expect(page.getByTestId('page-person-end')).toBeVisible();
+  // Without a reason nothing is saved and the field is named.
+  await page.getByTestId('end-save').click();
+  await expect(page.getByTestId('end-form-errors')).toContainText('終了理由');
+  await page.getByTestId('end-form-end_reason').selectOption('moved');
+  await page.getByTestId('end-save').click();
+  await expect(detail.saved).toContainText('登録を終了しました');
+  await expect(page.getByTestId('person-ended-badge')).toHaveText('登録終了');
+  await expect(page.getByTestId('person-detail-ended')).toContainText('転居');
+  // The common ID and card stay; the person is gone from the default list.
+  await expect(detail.commonId).toHaveText(commonId);
+  const list = await new PersonListPage(page).open();
+  await list.searchFor('あかつき');
+  await expect(list.rows).toHaveCount(0);
+});
