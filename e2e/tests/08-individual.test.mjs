@@ -79,6 +79,8 @@ scenario(browser, 'a consultation is recorded with its topics and a referral to 
   await expect(row).toContainText('相談');
   await expect(row.getByTestId('activity-row-link')).toHaveText(consultationTitle);
   await expect(row.getByTestId('activity-row-participants')).toHaveText('1');
+  // One person's record says whose it is, so a day's consultations can be told apart.
+  await expect(row.getByTestId('activity-row-person')).toHaveText('（個別\u3000花子）');
   assert.equal(await day.rows.filter({ hasText: consultationTitle }).count(), 1);
 
   await row.getByTestId('activity-row-link').click();

@@ -8,7 +8,7 @@ use shared::common_id::CommonId;
 use shared::dates::{Period, PeriodKind};
 use shared::dto::activity::{
     ActivityInput, ActivitySummary, ActivityView, FunctionTotals, ParticipationInput, ParticipationView,
-    PersonParticipation, UnregisteredCounts,
+    PersonParticipation, SoleParticipant, UnregisteredCounts,
 };
 use shared::error::{FieldError, FieldErrors};
 use uuid::Uuid;
@@ -121,6 +121,9 @@ pub struct ActivityListItem {
     pub volunteer_count: u16,
     pub unregistered: Unregistered,
     pub participants: i64,
+    /// The one registered person who took part, when there is exactly one (a visit, a
+    /// consultation, a referral): common ID and name. Read on centre nodes only.
+    pub sole_participant: Option<(String, Option<String>)>,
 }
 
 /// Filters of an activity list (dates inclusive).
@@ -691,6 +694,13 @@ impl ActivityListItem {
             volunteer_count: self.volunteer_count.into(),
             participants: self.participants,
             unregistered: self.unregistered.total(),
+            person: self
+                .sole_participant
+                .as_ref()
+                .map(|(common_id, name)| SoleParticipant {
+                    common_id: common_id.clone(),
+                    name: name.clone(),
+                }),
         }
     }
 }

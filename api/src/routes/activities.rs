@@ -134,12 +134,32 @@ pub async fn list(
     )?;
     let items = state.store.activities(center.as_str(), &q).await?;
     let codes = state.store.codes().await?;
-    Ok(web::Json(ActivityList {
+    let list = ActivityList {
         from: q.from,
         to: q.to,
         by_function: activity::totals_by_function(&items, &codes),
         items: items.iter().map(|i| i.to_summary()).collect(),
-    }))
+    };
+    // A list that names someone (the sole participant of a visit, say) is a read of their data.
+    let named: Vec<&str> = list
+        .items
+        .iter()
+        .filter_map(|i| i.person.as_ref().map(|p| p.common_id.as_str()))
+        .collect();
+    if !named.is_empty() {
+        let target = format!("{}..{}", q.from, q.to);
+        let detail = json!({"persons": named});
+        audited(
+            &state,
+            &caller,
+            "activity.list",
+            Some(target),
+            Some(detail),
+            Ok(()),
+        )
+        .await?;
+    }
+    Ok(web::Json(list))
 }
 
 /// One activity with everyone who took part (names included: centre node only).

@@ -215,6 +215,65 @@ async fn a_visit_carries_its_purpose() {
 }
 
 #[tokio::test]
+async fn a_days_list_names_the_one_person_of_a_visit_and_that_read_is_audited() {
+    let app = spawn_app().await;
+    let staff = app.token(Role::CenterStaff).await;
+    let person = app.register(&staff, &person_input()).await.common_id;
+    let others = register_people(&app, &staff, 2).await;
+    let visit = json!({
+        "id": Uuid::new_v4(), "date": "2024-06-03", "function": "houmon",
+        "participants": [{"common_id": person, "visit_purpose": "watching"}],
+    });
+    let visit = create(&app, &staff, &visit).await;
+    let salon = create(
+        &app,
+        &staff,
+        &with(gathering(Uuid::new_v4(), &others), "date", json!("2024-06-03")),
+    )
+    .await;
+    create(
+        &app,
+        &staff,
+        &with(gathering(Uuid::new_v4(), &others), "date", json!("2024-05-13")),
+    )
+    .await;
+
+    let day: ActivityList = expect_json(
+        app.get("/api/v1/activities?date=2024-06-03", &staff).await,
+        StatusCode::OK,
+    )
+    .await;
+    let named = day.items.iter().find(|i| i.id == visit.id).unwrap();
+    let sole = named.person.as_ref().expect("a visit names its person");
+    assert_eq!(sole.common_id, person);
+    assert_eq!(sole.name.as_deref(), Some("山本\u{3000}花子"));
+    let group = day.items.iter().find(|i| i.id == salon.id).unwrap();
+    assert_eq!(group.participants, 2);
+    assert!(group.person.is_none(), "a gathering of two names nobody");
+
+    let rows = app.audit_rows().await;
+    let listed: Vec<_> = rows
+        .iter()
+        .filter(|r| r.entry.action == "activity.list")
+        .collect();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].entry.target.as_deref(), Some("2024-06-03..2024-06-03"));
+    let detail = listed[0].entry.detail.as_deref().unwrap_or_default();
+    assert!(detail.contains(person.as_str()), "{detail}");
+    assert!(!others.iter().any(|o| detail.contains(o.as_str())), "{detail}");
+
+    // A month naming nobody is not a read of anyone's data.
+    let may: ActivityList = expect_json(
+        app.get("/api/v1/activities?month=2024-05", &staff).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(may.items.len(), 1);
+    assert!(may.items[0].person.is_none());
+    assert_eq!(app.audit_rows().await.len(), rows.len());
+}
+
+#[tokio::test]
 async fn a_consultation_referred_to_the_community_support_centre_is_in_the_persons_history() {
     let app = spawn_app().await;
     let staff = app.token(Role::CenterStaff).await;

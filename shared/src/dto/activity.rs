@@ -176,6 +176,19 @@ pub struct ActivitySummary {
     pub participants: i64,
     /// Unregistered headcount, all groups.
     pub unregistered: i64,
+    /// The one registered person who took part, when there is exactly one (so staff can tell a
+    /// day's visits and consultations apart). Reading a list that names someone is audited.
+    #[serde(default)]
+    pub person: Option<SoleParticipant>,
+}
+
+/// The only registered participant of an activity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SoleParticipant {
+    pub common_id: String,
+    /// Family and given name; absent if the person's identity is not held on this node.
+    pub name: Option<String>,
 }
 
 /// Totals of one function within a list.

@@ -51,6 +51,17 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                                 <td class=format!("fn-label fn-{}", s.function)>{r.function_label}</td>
                                 <td class="long-text">
                                     <a href=format!("/activities/{}", s.id) data-testid="activity-row-link">{title}</a>
+                                    {s
+                                        .person
+                                        .as_ref()
+                                        .map(|p| {
+                                            let who = p.name.clone().unwrap_or_else(|| p.common_id.clone());
+                                            view! {
+                                                <span class="row-person" data-testid="activity-row-person">
+                                                    {format!("（{who}）")}
+                                                </span>
+                                            }
+                                        })}
                                 </td>
                                 <td class="long-text">{r.site_label}</td>
                                 <td class="num" data-testid="activity-row-participants">{s.participants}</td>

@@ -95,6 +95,22 @@ fn title_column(with_notes: bool) -> &'static str {
     }
 }
 
+/// The one registered participant of an activity that has exactly one, with their name from
+/// the identity table, which only centre nodes have (`NULL, NULL` without notes: on the hub).
+fn sole_participant_columns(with_notes: bool) -> &'static str {
+    if with_notes {
+        "(SELECT min(p.common_id) FROM participations p WHERE p.activity_id = a.id
+           HAVING count(*) = 1),
+         (SELECT min(pp.family_name || '　' || pp.given_name)
+            FROM participations p
+            LEFT JOIN person_private pp ON pp.center = a.center AND pp.common_id = p.common_id
+           WHERE p.activity_id = a.id
+          HAVING count(*) = 1)"
+    } else {
+        "NULL, NULL"
+    }
+}
+
 /// The activity `id`, when it exists (and, given `center`, belongs to it). Without notes (on
 /// the hub, or for the sync outbox) neither the note nor the title is read.
 pub(super) fn find(
@@ -437,13 +453,15 @@ pub fn list(
         "SELECT a.id, a.site, a.date, a.function, {}, a.start_time, a.end_time, a.staff_count,
                 a.volunteer_count, a.unregistered_elderly, a.unregistered_disabled, a.unregistered_child,
                 a.unregistered_other,
-                (SELECT count(*) FROM participations p WHERE p.activity_id = a.id)
+                (SELECT count(*) FROM participations p WHERE p.activity_id = a.id),
+                {}
          FROM activities a
          WHERE a.center = ?1 AND a.date BETWEEN ?2 AND ?3
            AND (?4 IS NULL OR a.function = ?4)
            AND (?5 IS NULL OR a.site = ?5)
          ORDER BY a.date, a.start_time IS NULL, a.start_time, a.function, a.id",
-        title_column(with_notes)
+        title_column(with_notes),
+        sole_participant_columns(with_notes),
     );
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt
@@ -467,6 +485,10 @@ pub fn list(
                         other: count_at(r, 12)?,
                     },
                     participants: r.get(13)?,
+                    sole_participant: match r.get::<_, Option<String>>(14)? {
+                        Some(common_id) => Some((common_id, r.get(15)?)),
+                        None => None,
+                    },
                 })
             },
         )?
