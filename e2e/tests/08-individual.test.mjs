@@ -100,7 +100,7 @@ scenario(browser, 'a consultation is recorded with its topics and a referral to 
   );
 });
 
-scenario(browser, 'a visit without its purpose names the missing field and records nothing until it is chosen', async (page, t) => {
+scenario(browser, 'a visit without its purpose names the missing field, sends nothing and records nothing until it is chosen', async (page, t) => {
   if (!(await recordingScreensPresent(page))) {
     t.skip('this build has no recording screens (web/src/pages/activity_*.rs)');
     return;
@@ -110,10 +110,18 @@ scenario(browser, 'a visit without its purpose names the missing field and recor
   await form.choose(person.common_id);
   await expect(form.detailOption(person.common_id, 'visit_purpose', 'watching')).toBeVisible();
   await form.field('title').fill(visitTitle);
+  // The form itself knows the purpose is required (the rule shared with the server): nothing is sent.
+  const posts = [];
+  const onRequest = (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/activities') posts.push(r.url());
+  };
+  page.on('request', onRequest);
   await form.save.click();
 
   const purposeError = form.detailError(person.common_id, 'visit_purpose');
   await expect(purposeError).toContainText('入力が必要です');
+  page.off('request', onRequest);
+  assert.deepEqual(posts, [], 'the form sent a visit without its purpose');
   await expect(form.errors).toContainText('訪問の目的');
   await expect(page.getByTestId(`activity-participant-${person.common_id}-visit_purpose`)).toHaveAttribute(
     'aria-invalid',

@@ -9,7 +9,7 @@ use shared::dto::activity::{
 };
 use uuid::Uuid;
 
-use crate::activity_rules::{detail_rule, new_activity_id, normalize_time, parse_count, FormKind};
+use crate::activity_rules::{detail_rule, new_activity_id, normalize_time, parse_count, FormKind, Need};
 use crate::api::ApiError;
 use crate::forms::FormErrors;
 
@@ -243,6 +243,26 @@ impl ActivityFormState {
         let chosen = self.chosen.get_untracked();
         if self.kind == FormKind::Individual && chosen.is_empty() {
             e.push_exact("participants", "対象の方を選んでください。");
+        }
+        // The details the function asks for (the server checks the same rule, shared::activity_detail).
+        for c in &chosen {
+            let missing = [
+                ("visit_purpose", rule.visit_purpose, c.visit_purpose.is_empty()),
+                ("topics", rule.topics, c.topics.is_empty()),
+                (
+                    "referral_destination",
+                    rule.referral_destination,
+                    c.referral_destination.is_empty(),
+                ),
+            ];
+            for (detail, need, empty) in missing {
+                if need == Need::Required && empty {
+                    e.push_exact(
+                        &participant_key(&c.person.common_id, Some(detail)),
+                        "この機能では入力が必要です。",
+                    );
+                }
+            }
         }
         let participants = chosen
             .into_iter()
