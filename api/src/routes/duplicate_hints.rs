@@ -14,11 +14,11 @@ use shared::kana::validate_kana;
 
 use super::extract::Body;
 use super::persons::{audited, own_center};
+use super::sync::audited_sender;
 use crate::auth::{Caller, CenterCredential, Permission};
 use crate::domain::clock::today_jst;
 use crate::domain::duplicate_hint::is_match_key;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
 use crate::sync::hint;
 
@@ -169,13 +169,7 @@ pub async fn hub_lookup(
         Ok(a) => json!({"enabled": a.enabled, "candidates": a.candidates.len()}),
         Err(e) => json!({"error": e.problem().code}),
     };
-    let event = Event {
-        action: "sync.duplicate_hint",
-        target: Some(sender.center.clone()),
-        outcome: audit::outcome_of(&result),
-        detail: Some(detail),
-    };
-    let actor = format!("sync:{}:{}", sender.center, sender.credential.prefix);
-    audit::record(state.store.as_ref(), None, Some(&actor), &sender.client, event).await?;
-    result.map(web::Json)
+    audited_sender(&state, &sender, "sync.duplicate_hint", detail, result)
+        .await
+        .map(web::Json)
 }

@@ -77,15 +77,29 @@ pub async fn receive_batch(
             json!({"batch_seq": batch.batch_seq, "entries": batch.entries.len(), "error": e.problem().code})
         }
     };
+    audited_sender(&state, &sender, "sync.batch", detail, result)
+        .await
+        .map(web::Json)
+}
+
+/// Appends the audit row of a call a centre node made with its sync credential (actor
+/// `sync:<centre>:<credential prefix>`, target the centre), then hands the result back.
+pub(crate) async fn audited_sender<T>(
+    state: &AppState,
+    sender: &CenterCredential,
+    action: &str,
+    detail: serde_json::Value,
+    result: ApiResult<T>,
+) -> ApiResult<T> {
     let event = Event {
-        action: "sync.batch",
+        action,
         target: Some(sender.center.clone()),
         outcome: audit::outcome_of(&result),
         detail: Some(detail),
     };
     let actor = format!("sync:{}:{}", sender.center, sender.credential.prefix);
     audit::record(state.store.as_ref(), None, Some(&actor), &sender.client, event).await?;
-    result.map(web::Json)
+    result
 }
 
 /// The period locks made on the hub that cover the credential's centre (hub; centre
