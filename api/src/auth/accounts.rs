@@ -228,13 +228,7 @@ pub async fn create_api_token(
     check_scope_exists(store, &mut e, &new.scope).await?;
     e.into_result()?;
     let centers = store.centers().await?;
-    let municipality_of = |c: &str| {
-        centers
-            .iter()
-            .find(|x| x.code == c)
-            .map(|x| x.municipality.clone())
-    };
-    if !creator.covers_scope(&new.scope, municipality_of) {
+    if !creator.covers_scope(&new.scope, &centers) {
         return Err(ApiError::Forbidden);
     }
     let token = random_token(API_TOKEN_PREFIX)?;

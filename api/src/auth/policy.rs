@@ -110,13 +110,15 @@ impl Principal {
         }
     }
 
-    /// Whether this caller's scope covers `other` (a narrower or equal scope).
-    /// `municipality_of` gives a centre's municipality.
-    pub fn covers_scope(&self, other: &Scope, municipality_of: impl Fn(&str) -> Option<String>) -> bool {
+    /// Whether this caller's scope covers `other` (a narrower or equal scope). `centers` (the
+    /// registered centres) tell which municipality a centre scope lies in.
+    pub fn covers_scope(&self, other: &Scope, centers: &[Center]) -> bool {
         match (&self.scope, other) {
             (Scope::Prefecture, _) => true,
             (Scope::Municipality(m), Scope::Municipality(o)) => m == o,
-            (Scope::Municipality(m), Scope::Center(c)) => municipality_of(c).as_deref() == Some(m.as_str()),
+            (Scope::Municipality(m), Scope::Center(c)) => centers
+                .iter()
+                .any(|x| x.code == c.as_str() && x.municipality == *m),
             (Scope::Center(c), Scope::Center(o)) => c == o,
             _ => false,
         }

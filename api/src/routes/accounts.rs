@@ -161,17 +161,11 @@ pub async fn list_tokens(
 ) -> ApiResult<web::Json<Vec<ApiTokenView>>> {
     let p = caller.require(Permission::ManageApiTokens)?;
     let centers = state.store.centers().await?;
-    let municipality_of = |c: &str| {
-        centers
-            .iter()
-            .find(|x| x.code == c)
-            .map(|x| x.municipality.clone())
-    };
     let tokens = state.store.api_tokens().await?;
     Ok(web::Json(
         tokens
             .iter()
-            .filter(|t| p.covers_scope(&t.scope, municipality_of))
+            .filter(|t| p.covers_scope(&t.scope, &centers))
             .map(|t| t.to_view())
             .collect(),
     ))
@@ -214,18 +208,12 @@ pub async fn revoke_token(
 ) -> ApiResult<HttpResponse> {
     let p = caller.require(Permission::ManageApiTokens)?;
     let centers = state.store.centers().await?;
-    let municipality_of = |c: &str| {
-        centers
-            .iter()
-            .find(|x| x.code == c)
-            .map(|x| x.municipality.clone())
-    };
     let token = state
         .store
         .api_tokens()
         .await?
         .into_iter()
-        .find(|t| t.id == *id && p.covers_scope(&t.scope, municipality_of))
+        .find(|t| t.id == *id && p.covers_scope(&t.scope, &centers))
         .ok_or(ApiError::NotFound)?;
     state.store.revoke_api_token(token.id).await?;
     audit_admin(&state, &caller, "api_token.revoke", token.prefix, Outcome::Ok).await?;

@@ -31,16 +31,10 @@ pub async fn list(
 ) -> ApiResult<web::Json<Vec<PeriodLockView>>> {
     let p = caller.require(Permission::ReadPeriodLocks)?;
     let centers = state.store.centers().await?;
-    let municipality_of = |c: &str| {
-        centers
-            .iter()
-            .find(|x| x.code == c)
-            .map(|x| x.municipality.clone())
-    };
     // A lock within the caller's scope, or over a centre in it (everyone's, its municipality's).
     let concerns_caller = |l: &PeriodLock| {
         l.scope == Scope::Prefecture
-            || p.covers_scope(&l.scope, municipality_of)
+            || p.covers_scope(&l.scope, &centers)
             || centers.iter().any(|c| p.covers_center(c) && l.covers(c))
     };
     let locks = state
