@@ -22,14 +22,7 @@ use crate::sync_hub::common_id;
 
 use Role::*;
 
-const EVERYONE: &[Role] = &[
-    CenterStaff,
-    CenterAdmin,
-    Municipality,
-    Prefecture,
-    Operator,
-    Integrator,
-];
+const EVERYONE: &[Role] = &Role::ALL;
 const NOBODY: &[Role] = &[];
 /// Those who register people and record activities, at their own centre.
 const CENTRE: &[Role] = &[CenterStaff, CenterAdmin];

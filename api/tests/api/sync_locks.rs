@@ -171,6 +171,17 @@ async fn refused(res: reqwest::Response, period: &str) {
     assert!(problem.detail.contains(period), "{period} in {}", problem.detail);
 }
 
+/// Recording a gathering on `day` at the centre is refused as inside the locked `period`.
+async fn create_refused(n: &Nodes, day: &str, person: &str, period: &str) {
+    refused(
+        n.centre
+            .post("/api/v1/activities", &n.staff, &gathering(day, person))
+            .await,
+        period,
+    )
+    .await;
+}
+
 async fn pull_with(hub: &TestApp, credential: &str) -> reqwest::Response {
     hub.send::<()>(Method::GET, "/api/v1/sync/period-locks", credential, None)
         .await
@@ -201,20 +212,8 @@ async fn a_fiscal_year_and_a_month_locked_on_the_hub_are_refused_on_the_centre_u
     // Creating, correcting, deleting in the locked periods: refused, nothing written.
     let before = activities_on_centre(&n).await;
     let path = format!("/api/v1/activities/{}", may.id);
-    refused(
-        n.centre
-            .post("/api/v1/activities", &n.staff, &gathering("2024-06-03", &person))
-            .await,
-        "2024年度",
-    )
-    .await;
-    refused(
-        n.centre
-            .post("/api/v1/activities", &n.staff, &gathering("2025-04-10", &person))
-            .await,
-        "2025年4月",
-    )
-    .await;
+    create_refused(&n, "2024-06-03", &person, "2024年度").await;
+    create_refused(&n, "2025-04-10", &person, "2025年4月").await;
     let mut corrected = gathering("2024-05-13", &person);
     corrected["id"] = json!(may.id);
     corrected["title"] = json!("書き換え");
@@ -291,13 +290,7 @@ async fn a_fiscal_year_and_a_month_locked_on_the_hub_are_refused_on_the_centre_u
     )
     .await;
     expect_json::<ActivityView>(n.centre.put(&path, &n.staff, &corrected).await, StatusCode::OK).await;
-    refused(
-        n.centre
-            .post("/api/v1/activities", &n.staff, &gathering("2025-04-10", &person))
-            .await,
-        "2025年4月",
-    )
-    .await;
+    create_refused(&n, "2025-04-10", &person, "2025年4月").await;
     two_more_pulls(&n).await;
     let unlocks = audit_of(&n.centre, "period.unlock.from_hub").await;
     assert_eq!(unlocks.len(), 1);
@@ -371,20 +364,8 @@ async fn only_the_locks_covering_the_centre_reach_it_and_no_other_centres_locks_
         .await;
     }
     let before = activities_on_centre(&n).await;
-    refused(
-        n.centre
-            .post("/api/v1/activities", &n.staff, &gathering("2024-08-20", &person))
-            .await,
-        "2024年8月",
-    )
-    .await;
-    refused(
-        n.centre
-            .post("/api/v1/activities", &n.staff, &gathering("2024-09-20", &person))
-            .await,
-        "2024年9月",
-    )
-    .await;
+    create_refused(&n, "2024-08-20", &person, "2024年8月").await;
+    create_refused(&n, "2024-09-20", &person, "2024年9月").await;
     assert_eq!(activities_on_centre(&n).await, before);
 }
 
@@ -534,13 +515,7 @@ async fn a_replaced_hub_whose_lock_ids_start_again_is_mirrored_as_it_now_is() {
         StatusCode::CREATED,
     )
     .await;
-    refused(
-        n.centre
-            .post("/api/v1/activities", &n.staff, &gathering("2024-05-13", &person))
-            .await,
-        "2024年5月",
-    )
-    .await;
+    create_refused(&n, "2024-05-13", &person, "2024年5月").await;
     let unlocks = audit_of(&n.centre, "period.unlock.from_hub").await;
     assert_eq!(unlocks.len(), 1);
     assert_eq!(unlocks[0].entry.target, Some(old_copy.id.to_string()));
