@@ -25,6 +25,9 @@ export function scenario(state, name, fn, options = {}) {
       await fn(state.page, t);
     } catch (e) {
       await keepEvidence(state.page, name.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 60));
+      // A failed scenario may leave its account signed in; the next one starts signed out, so
+      // one failure is reported once instead of as every scenario after it.
+      await state.page.evaluate(() => sessionStorage.clear()).catch(() => {});
       throw e;
     }
     // The app must not have crashed (a Rust panic is logged as "panicked at …").
