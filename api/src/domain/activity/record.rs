@@ -1,0 +1,235 @@
+//! The rules a whole activity request must keep, each naming its field.
+
+use std::collections::HashSet;
+
+use chrono::NaiveTime;
+use shared::common_id::CommonId;
+use shared::dto::activity::ActivityInput;
+use shared::error::{FieldError, FieldErrors};
+
+use super::{at, ActivityRecord, Context, Detail, Participation, Unregistered};
+use crate::domain::codes::list;
+
+/// Largest count (staff, volunteers, unregistered by group) one activity may carry.
+pub const COUNT_MAX: i64 = 999;
+/// Largest number of registered participants of one activity.
+pub const PARTICIPANTS_MAX: usize = 300;
+const TITLE_MAX: usize = 100;
+const NOTE_MAX: usize = 2000;
+
+fn count(e: &mut FieldErrors, field: &str, value: i64) -> u16 {
+    if value < 0 {
+        e.push(field, "negative", "0以上の数を入力してください。");
+        0
+    } else if value > COUNT_MAX {
+        e.push(
+            field,
+            "too_large",
+            format!("{COUNT_MAX}以下の数を入力してください。"),
+        );
+        0
+    } else {
+        u16::try_from(value).unwrap_or(0)
+    }
+}
+
+fn time(e: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<NaiveTime> {
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+    match NaiveTime::parse_from_str(v, "%H:%M") {
+        Ok(t) if v.len() == 5 => Some(t),
+        _ => {
+            e.push(
+                field,
+                "format",
+                "時刻は HH:MM の形で入力してください（例: 09:30）。",
+            );
+            None
+        }
+    }
+}
+
+fn text(e: &mut FieldErrors, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
+    if v.chars().count() > max {
+        e.push(field, "too_long", format!("{max}文字以内で入力してください。"));
+    }
+    Some(v.to_owned())
+}
+
+impl ActivityRecord {
+    /// Turns the request into a record, naming every field that breaks a rule.
+    pub fn parse(input: &ActivityInput, ctx: &Context) -> Result<ActivityRecord, Vec<FieldError>> {
+        let mut e = FieldErrors::default();
+        let date = input.date;
+        if input.id.is_nil() {
+            e.push("id", "nil", "IDにはUUIDを指定してください。");
+        }
+        if date > ctx.today {
+            e.push("date", "future", "未来の日付の活動は記録できません。");
+        } else if !ctx.center.is_open_on(date) {
+            e.push("date", "center_closed", "この日はセンターの開設期間外です。");
+        }
+        let site = input
+            .site
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_ascii_uppercase);
+        if let Some(code) = &site {
+            match ctx
+                .sites
+                .iter()
+                .find(|s| &s.code == code && s.center == ctx.center.code)
+            {
+                None => e.push("site", "unknown_site", "このセンターのサテライトではありません。"),
+                Some(s) if !(s.opened_on <= date && s.closed_on.is_none_or(|c| date <= c)) => {
+                    e.push("site", "site_closed", "この日はサテライトの開設期間外です。")
+                }
+                Some(_) => {}
+            }
+        }
+        let function = input.function.trim().to_owned();
+        match ctx.codes.get(list::FUNCTIONS, &function) {
+            None => e.push(
+                "function",
+                "unknown_code",
+                format!("「{function}」は機能の選択肢にありません。"),
+            ),
+            Some(f) if !f.valid_on(date) => e.push(
+                "function",
+                "not_valid_on_date",
+                "この機能はその日付では使えません。",
+            ),
+            Some(_) => {}
+        }
+        let title = text(&mut e, "title", input.title.as_deref(), TITLE_MAX);
+        let note = text(&mut e, "note", input.note.as_deref(), NOTE_MAX);
+        let start = time(&mut e, "start_time", input.start_time.as_deref());
+        let end = time(&mut e, "end_time", input.end_time.as_deref());
+        match (start, end) {
+            (None, Some(_)) if input.start_time.as_deref().is_none_or(|s| s.trim().is_empty()) => e.push(
+                "start_time",
+                "required",
+                "終了時刻を入れるときは開始時刻も入力してください。",
+            ),
+            (Some(s), Some(t)) if t <= s => e.push(
+                "end_time",
+                "before_start",
+                "終了時刻は開始時刻より後にしてください。",
+            ),
+            _ => {}
+        }
+        let u = &input.unregistered;
+        let unregistered = Unregistered {
+            elderly: count(&mut e, "unregistered.elderly", u.elderly),
+            disabled: count(&mut e, "unregistered.disabled", u.disabled),
+            child: count(&mut e, "unregistered.child", u.child),
+            other: count(&mut e, "unregistered.other", u.other),
+        };
+        let staff_count = count(&mut e, "staff_count", input.staff_count);
+        let volunteer_count = count(&mut e, "volunteer_count", input.volunteer_count);
+        let mut participations = Vec::new();
+        if input.participants.len() > PARTICIPANTS_MAX {
+            e.push(
+                "participants",
+                "too_many",
+                format!("参加者は1件の活動につき{PARTICIPANTS_MAX}人までです。"),
+            );
+        } else {
+            let mut seen = HashSet::new();
+            for (i, p) in input.participants.iter().enumerate() {
+                let prefix = format!("participants[{i}]");
+                let key = CommonId::parse(&p.common_id).map(|id| id.to_string()).ok();
+                if key.as_ref().is_some_and(|k| !seen.insert(k.clone())) {
+                    e.push(
+                        at(&prefix, "common_id"),
+                        "duplicate",
+                        "同じ方が1つの活動に重複しています。",
+                    );
+                    continue;
+                }
+                let detail = p.detail();
+                if let Some(found) = Participation::parse(
+                    &mut e,
+                    &prefix,
+                    &p.common_id,
+                    &detail,
+                    &function,
+                    date,
+                    ctx.codes,
+                    ctx.people,
+                ) {
+                    participations.push(found);
+                }
+            }
+        }
+        e.into_result()?;
+        participations.sort_by(|a, b| a.common_id.as_str().cmp(b.common_id.as_str()));
+        Ok(ActivityRecord {
+            id: input.id,
+            center: ctx.center.code.clone(),
+            site,
+            date,
+            function,
+            title,
+            start_time: start.map(|t| t.format("%H:%M").to_string()),
+            end_time: end.map(|t| t.format("%H:%M").to_string()),
+            staff_count,
+            volunteer_count,
+            unregistered,
+            note,
+            participations,
+        })
+    }
+
+    pub fn fiscal_year(&self) -> i32 {
+        shared::dates::fiscal_year(self.date)
+    }
+
+    /// Whether `other` records the same thing as this, as a client would have sent it: everything
+    /// but the attribute snapshots (which come from the people's records, not the request).
+    pub fn same_request(&self, other: &ActivityRecord) -> bool {
+        fn details(r: &ActivityRecord) -> Vec<(&str, &Detail)> {
+            r.participations
+                .iter()
+                .map(|p| (p.common_id.as_str(), &p.detail))
+                .collect()
+        }
+        let (a, b) = (self, other);
+        (a.id, &a.center, &a.site, a.date, &a.function, &a.title)
+            == (b.id, &b.center, &b.site, b.date, &b.function, &b.title)
+            && (
+                &a.start_time,
+                &a.end_time,
+                a.staff_count,
+                a.volunteer_count,
+                a.unregistered,
+            ) == (
+                &b.start_time,
+                &b.end_time,
+                b.staff_count,
+                b.volunteer_count,
+                b.unregistered,
+            )
+            && a.note == b.note
+            && details(a) == details(b)
+    }
+
+    /// On a correction of an activity, participations that stay as they were keep the
+    /// attributes they were recorded with; new or changed ones (and all of them when the date
+    /// moves) take the person's attributes as of the date, as parsed.
+    pub fn keep_recorded_snapshots(&mut self, before: &ActivityRecord) {
+        if self.date != before.date {
+            return;
+        }
+        for p in &mut self.participations {
+            if let Some(old) = before
+                .participations
+                .iter()
+                .find(|o| o.common_id == p.common_id && o.detail == p.detail)
+            {
+                p.snapshot = old.snapshot.clone();
+            }
+        }
+    }
+}
