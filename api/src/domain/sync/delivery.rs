@@ -1,0 +1,130 @@
+//! The state of deliveries: a centre node's outbox and next batch, what the hub knows of each
+//! centre, and the centres' credentials on the hub.
+
+use chrono::{DateTime, Utc};
+use shared::dto::sync::{CenterSyncStatus, OutboxStatus, SyncCredentialView};
+use uuid::Uuid;
+
+/// What the hub did with a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppliedBatch {
+    pub last_seq: u64,
+    pub applied: u64,
+    pub skipped: u64,
+}
+
+/// A centre node's outbox and the state of its delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxState {
+    pub center: String,
+    pub stream: Uuid,
+    pub backlog: u64,
+    pub oldest_pending_at: Option<DateTime<Utc>>,
+    pub last_acked_seq: u64,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// The last successful pull of the hub's period locks, and the last failure since.
+    pub locks_pulled_at: Option<DateTime<Utc>>,
+    pub locks_error: Option<String>,
+}
+
+impl OutboxState {
+    /// Whether the oldest waiting entry has waited longer than `limit`.
+    pub fn is_stuck(&self, now: DateTime<Utc>, limit: chrono::Duration) -> bool {
+        self.oldest_pending_at.is_some_and(|t| now - t > limit)
+    }
+
+    pub fn to_view(&self, configured: bool, hub_url: Option<String>, stuck: bool) -> OutboxStatus {
+        OutboxStatus {
+            center: self.center.clone(),
+            configured,
+            hub_url,
+            backlog: self.backlog,
+            oldest_pending_at: self.oldest_pending_at,
+            last_acked_seq: self.last_acked_seq,
+            last_attempt_at: self.last_attempt_at,
+            last_success_at: self.last_success_at,
+            last_error: self.last_error.clone(),
+            stuck,
+            locks_pulled_at: self.locks_pulled_at,
+            locks_error: self.locks_error.clone(),
+        }
+    }
+}
+
+/// The next batch to send: entries in order, each the JSON of a `SyncOp`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutgoingBatch {
+    pub stream: Uuid,
+    pub batch_seq: u64,
+    pub entries: Vec<(u64, String)>,
+    /// Sent before without an acknowledgement (so the hub may already have all of it).
+    pub resent: bool,
+}
+
+impl OutgoingBatch {
+    pub fn last_seq(&self) -> u64 {
+        self.entries.last().map_or(0, |(s, _)| *s)
+    }
+
+    /// Whether the hub's acknowledgement shows it holds entries of this stream that this
+    /// centre does not (it was restored from an older backup, or the hub from a newer one):
+    /// the hub must end where the batch ends, and may have had the batch before only if it was
+    /// sent before, and then all of it (a batch is applied whole or not at all).
+    pub fn diverges(&self, ack_last_seq: u64, applied: u64, skipped: u64) -> bool {
+        let len = self.entries.len() as u64;
+        ack_last_seq != self.last_seq()
+            || (skipped > 0 && !self.resent)
+            || (skipped > 0 && skipped != len)
+            || applied + skipped != len
+    }
+}
+
+/// What the hub knows of one centre's deliveries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CenterSyncState {
+    pub center: String,
+    pub last_batch_at: Option<DateTime<Utc>>,
+    pub last_batch_seq: Option<u64>,
+    pub last_seq: u64,
+    pub active_credentials: u64,
+}
+
+impl CenterSyncState {
+    pub fn to_view(&self) -> CenterSyncStatus {
+        CenterSyncStatus {
+            center: self.center.clone(),
+            last_batch_at: self.last_batch_at,
+            last_batch_seq: self.last_batch_seq,
+            last_seq: self.last_seq,
+            active_credentials: self.active_credentials,
+        }
+    }
+}
+
+/// A centre's credential on the hub (the secret itself is stored only as a hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncCredential {
+    pub id: i64,
+    pub center: String,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl SyncCredential {
+    pub fn is_active(&self) -> bool {
+        self.revoked_at.is_none()
+    }
+
+    pub fn to_view(&self) -> SyncCredentialView {
+        SyncCredentialView {
+            id: self.id,
+            center: self.center.clone(),
+            prefix: self.prefix.clone(),
+            created_at: self.created_at,
+            revoked_at: self.revoked_at,
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Unit tests of the sync changes, batch checks and delivery state.
+
+use shared::dto::sync::{SyncBatch, SyncEntry};
+
+use super::*;
+use crate::domain::codes::{list, Codes};
+
+fn codes() -> Codes {
+    let item = |list: &str, code: &str| super::super::codes::CodeItem {
+        list: list.into(),
+        code: code.into(),
+        label: code.into(),
+        sort_order: 0,
+        valid_from: None,
+        valid_to: None,
+        parent: None,
+        rank: None,
+        lower: None,
+        upper: None,
+    };
+    Codes::new(
+        vec![
+            item(list::SEX, "F"),
+            item(list::CATEGORIES, "elderly"),
+            item(list::CARE_LEVELS, "shien1"),
+            item(list::HOUSEHOLDS, "alone"),
+            item(list::END_REASONS, "moved"),
+            item(list::FUNCTIONS, "tsudoi"),
+        ],
+        ["392014".to_owned()],
+    )
+}
+
+fn valid_id() -> String {
+    let center = shared::common_id::CenterCode::parse("C001").unwrap();
+    CommonId::issue(&center, 1).unwrap().to_string()
+}
+
+fn person_op(center: &str, sex: &str) -> SyncOp {
+    SyncOp::UpsertPerson(PersonFacts {
+        center: center.into(),
+        common_id: valid_id(),
+        sex: sex.into(),
+        birth_year_month: "1948-05".into(),
+        residence_municipality: "392014".into(),
+        categories: vec!["elderly".into()],
+        care_level: "shien1".into(),
+        household: "alone".into(),
+        registered_on: NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+        ended_on: None,
+        end_reason: None,
+        match_key: None,
+    })
+}
+
+fn batch(ops: Vec<SyncOp>) -> SyncBatch {
+    SyncBatch {
+        center: "C001".into(),
+        stream: Uuid::from_u128(1),
+        batch_seq: 1,
+        entries: ops
+            .into_iter()
+            .enumerate()
+            .map(|(i, op)| SyncEntry {
+                seq: i as u64 + 1,
+                op,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_valid_person_entry_becomes_a_change_that_turns_back_into_the_same_op() {
+    let b = batch(vec![person_op("C001", "F")]);
+    let valid = parse_batch(&b, "C001", &codes()).unwrap();
+    assert_eq!(valid.entries.len(), 1);
+    assert_eq!(valid.entries[0].1.to_op("C001"), b.entries[0].op);
+}
+
+#[test]
+fn an_entry_of_another_centre_is_refused_whatever_the_batch_says() {
+    let b = batch(vec![person_op("C001", "F"), person_op("C002", "F")]);
+    assert_eq!(
+        parse_batch(&b, "C001", &codes()),
+        Err(BatchRefusal::OtherCenter(
+            "entries[1].op.upsert_person.center".into()
+        ))
+    );
+    assert_eq!(
+        parse_batch(&batch(vec![]), "C002", &codes()),
+        Err(BatchRefusal::OtherCenter("center".into()))
+    );
+}
+
+#[test]
+fn free_text_in_a_code_field_is_refused_with_the_field_named() {
+    let b = batch(vec![person_op("C001", "山本花子")]);
+    match parse_batch(&b, "C001", &codes()) {
+        Err(BatchRefusal::Invalid(errors)) => {
+            assert_eq!(errors[0].field, "entries[0].op.upsert_person.sex");
+            assert_eq!(errors[0].code, "unknown_code");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_acknowledgement_that_skips_part_of_a_batch_or_a_new_batch_means_divergence() {
+    let batch = |resent| OutgoingBatch {
+        stream: Uuid::from_u128(1),
+        batch_seq: 3,
+        entries: (9..=12).map(|s| (s, String::new())).collect(),
+        resent,
+    };
+    assert!(!batch(false).diverges(12, 4, 0), "delivered");
+    assert!(
+        !batch(true).diverges(12, 0, 4),
+        "delivered before, the answer was lost"
+    );
+    assert!(
+        batch(false).diverges(12, 0, 4),
+        "a batch never sent cannot be known"
+    );
+    assert!(batch(true).diverges(12, 2, 2), "half known: another timeline");
+    assert!(batch(true).diverges(14, 0, 4), "the hub is ahead");
+}
+
+#[test]
+fn entries_must_come_in_increasing_order() {
+    let mut b = batch(vec![person_op("C001", "F"), person_op("C001", "F")]);
+    b.entries[1].seq = 1;
+    assert!(matches!(
+        parse_batch(&b, "C001", &codes()),
+        Err(BatchRefusal::Invalid(e)) if e[0].field == "entries[1].seq"
+    ));
+}
