@@ -36,6 +36,9 @@ pub struct DuplicateHintSettings {
     pub key: Option<String>,
     /// Centre node: how long a look-up waits for the hub before answering "hub unreachable".
     pub timeout_ms: u64,
+    /// Hub: look-ups one centre may make in a minute. Registrations come a few a day; the
+    /// budget bounds how fast a holder of the key could test guesses through the hub.
+    pub lookups_per_minute: u32,
 }
 
 impl Default for DuplicateHintSettings {
@@ -44,6 +47,7 @@ impl Default for DuplicateHintSettings {
             enabled: false,
             key: None,
             timeout_ms: 3_000,
+            lookups_per_minute: 30,
         }
     }
 }
@@ -254,6 +258,10 @@ impl Settings {
             }
         }
         anyhow::ensure!(hint.timeout_ms > 0, "duplicate_hint.timeout_ms must be positive");
+        anyhow::ensure!(
+            hint.lookups_per_minute > 0,
+            "duplicate_hint.lookups_per_minute must be positive"
+        );
         Ok(())
     }
 

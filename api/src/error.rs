@@ -29,6 +29,9 @@ pub enum ApiError {
     Conflict { code: &'static str, detail: String },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The caller's budget of calls is spent; the next is allowed after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     /// CSV in CP932 cannot hold some characters; each is named.
     #[error("characters not encodable")]
     Unencodable(Vec<FieldError>),
@@ -83,6 +86,11 @@ impl ApiError {
                 "データが大きすぎます",
                 "送信されたデータが上限を超えています。".into(),
             ),
+            ApiError::TooManyRequests { retry_after_secs } => (
+                "too_many_requests",
+                "要求が多すぎます",
+                format!("短い間に多くの要求がありました。{retry_after_secs}秒ほど待ってから再度お試しください。"),
+            ),
             ApiError::Internal(_) => (
                 "internal",
                 "サーバーでエラーが発生しました",
@@ -119,6 +127,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unencodable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -131,6 +140,9 @@ impl ResponseError for ApiError {
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if matches!(self, ApiError::Unauthenticated(_)) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let ApiError::TooManyRequests { retry_after_secs } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         res.json(self.problem())
     }

@@ -21,6 +21,7 @@ use crate::auth::RequestId;
 use crate::config::Settings;
 use crate::error::REQUEST_ID;
 use crate::openapi::ApiDoc;
+use crate::ops::rate_limit::KeyedLimit;
 use crate::routes::{self, extract};
 use crate::store::Store;
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// The centre this node belongs to (centre nodes only).
     pub node_center: Option<CenterCode>,
+    /// Hub: each centre's budget of duplicate-hint look-ups.
+    pub hint_lookups: KeyedLimit,
 }
 
 pub struct Application {
@@ -82,6 +85,7 @@ impl Application {
         let state = web::Data::new(AppState {
             jwt: JwtKeys::new(&secret, Duration::minutes(settings.auth.access_token_minutes)),
             node_center: settings.center_code(),
+            hint_lookups: KeyedLimit::per_minute(settings.duplicate_hint.lookups_per_minute),
             store,
             settings: settings.clone(),
         });

@@ -12,7 +12,12 @@ use crate::store::{Store, StoreResult};
 pub fn outcome_of<T>(result: &Result<T, ApiError>) -> Outcome {
     match result {
         Ok(_) => Outcome::Ok,
-        Err(ApiError::Forbidden | ApiError::Unauthenticated(_) | ApiError::Locked) => Outcome::Denied,
+        Err(
+            ApiError::Forbidden
+            | ApiError::Unauthenticated(_)
+            | ApiError::Locked
+            | ApiError::TooManyRequests { .. },
+        ) => Outcome::Denied,
         Err(ApiError::Validation(_) | ApiError::BadRequest(_) | ApiError::Conflict { .. }) => {
             Outcome::Invalid
         }

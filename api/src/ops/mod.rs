@@ -1,4 +1,5 @@
-//! Operations: audit, alert events (and later backups, uptime and reports).
+//! Operations: audit, alert events, request budgets (and later backups, uptime and reports).
 
 pub mod alerts;
 pub mod audit;
+pub mod rate_limit;

@@ -84,6 +84,10 @@ pub async fn check(
         let match_key = keyer.derive(&family, &given, input.birth_date);
         let hub = match hint::ask_hub(settings, center.as_str(), &match_key).await {
             Ok(hub) => hub,
+            Err(hint::LookupError::Status(429)) => {
+                tracing::warn!(event = "duplicate_hint_rate_limited", "duplicate hint: the hub's budget of look-ups for this centre is spent");
+                return Ok(answer(DuplicateHintStatus::RateLimited));
+            }
             Err(e) => {
                 tracing::warn!(event = "duplicate_hint_hub_unreachable", error = %e, "duplicate hint: no answer from the hub");
                 return Ok(answer(DuplicateHintStatus::HubUnreachable));
@@ -123,14 +127,18 @@ pub async fn check(
 
 /// A centre node's duplicate-hint look-up (hub; centre credential): registrations at other
 /// centres with this match key, except common IDs the asking centre already has. While the
-/// prefecture has the hint off the answer is `enabled: false` with no candidates.
+/// prefecture has the hint off the answer is `enabled: false` with no candidates. Each centre
+/// may ask `duplicate_hint.lookups_per_minute` times a minute; beyond that the answer is 429
+/// with `Retry-After`, so the endpoint cannot be used to test guesses quickly.
 #[utoipa::path(post, path = "/api/v1/sync/duplicate-hints", tag = "sync", request_body = HubHintQuery,
     security(("bearer" = [])),
     responses((status = 200, body = HubHintAnswer),
               (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, description = "asking as another centre than the credential's", body = Problem,
-               content_type = "application/problem+json")))]
+               content_type = "application/problem+json"),
+              (status = 429, description = "the centre's look-ups of the last minute are spent (see `Retry-After`)",
+               body = Problem, content_type = "application/problem+json")))]
 pub async fn hub_lookup(
     state: web::Data<AppState>,
     sender: CenterCredential,
@@ -152,6 +160,12 @@ pub async fn hub_lookup(
             return Ok(HubHintAnswer {
                 enabled: false,
                 candidates: Vec::new(),
+            });
+        }
+        if let Err(wait) = state.hint_lookups.check(&sender.center) {
+            tracing::warn!(center = %sender.center, "duplicate-hint look-ups over the centre's budget refused");
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: wait.as_secs().max(1),
             });
         }
         let candidates = state

@@ -384,3 +384,64 @@ async fn a_hub_that_does_not_answer_is_a_state_not_an_error() {
     assert!(answer.candidates.is_empty());
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[tokio::test]
+async fn a_centre_that_asks_too_often_waits_and_other_centres_do_not() {
+    let hub = spawn_with(NodeRole::Hub, |s| {
+        s.duplicate_hint.enabled = true;
+        s.duplicate_hint.lookups_per_minute = 2;
+    })
+    .await;
+    let c001 = centre(&hub, CENTER, Some(KEY)).await;
+    let staff = c001.token(Role::CenterStaff).await;
+    let body = query("やまもと", "はなこ", "1948-05-01");
+    // Through the centre node: the budget's two look-ups are answered, the third is a state
+    // the form can show, not an error.
+    for _ in 0..2 {
+        assert_eq!(
+            ask(&c001, &staff, &body).await.status,
+            DuplicateHintStatus::Checked
+        );
+    }
+    let answer = ask(&c001, &staff, &body).await;
+    assert_eq!(answer.status, DuplicateHintStatus::RateLimited);
+    assert!(answer.candidates.is_empty());
+
+    // On the hub: C001's credential is told when to come back; C002's budget is its own.
+    let c001_credential = issue_credential(&hub, CENTER).await.credential;
+    let own = json!({"center": CENTER, "match_key": "ab".repeat(32)});
+    let res = hub
+        .send(Method::POST, HUB_PATH, &c001_credential, Some(&own))
+        .await;
+    let wait: u64 = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!((1..=60).contains(&wait), "Retry-After: {wait}");
+    let problem = expect_problem(res, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(problem.code, "too_many_requests");
+    let c002_credential = issue_credential(&hub, OTHER_CENTER).await.credential;
+    let theirs = json!({"center": OTHER_CENTER, "match_key": "ab".repeat(32)});
+    let res = hub
+        .send(Method::POST, HUB_PATH, &c002_credential, Some(&theirs))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // The hub's audit keeps each refusal as denied, with its reason.
+    let refused: Vec<_> = hub
+        .audit_rows()
+        .await
+        .into_iter()
+        .filter(|r| r.entry.action == "sync.duplicate_hint" && r.entry.target.as_deref() == Some(CENTER))
+        .filter(|r| {
+            r.entry.outcome == api::domain::audit::Outcome::Denied
+                && r.entry
+                    .detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("too_many_requests"))
+        })
+        .collect();
+    assert_eq!(refused.len(), 2, "one through C001, one asked directly");
+}

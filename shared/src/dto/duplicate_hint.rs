@@ -27,6 +27,9 @@ pub enum DuplicateHintStatus {
     Disabled,
     /// The hub did not answer in time (or refused): register as usual.
     HubUnreachable,
+    /// The hub answered that this centre has asked too often in the last minute
+    /// (`duplicate_hint.lookups_per_minute`): ask again shortly, or register as usual.
+    RateLimited,
     /// The hub was asked; `candidates` is its answer (possibly empty).
     Checked,
 }

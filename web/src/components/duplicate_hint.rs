@@ -84,6 +84,14 @@ pub fn DuplicateHintNotice(
                 }
                 .into_any(),
             ),
+            DuplicateHintStatus::RateLimited => Some(
+                view! {
+                    <p class="field-hint" data-testid="person-duplicate-hint-limited">
+                        "確認の回数が一時的に上限に達したため、他のセンターでの登録は確認できませんでした。少し待つと再び確認できます。このまま登録もできます。"
+                    </p>
+                }
+                .into_any(),
+            ),
             _ => None,
         }
     };
