@@ -13,8 +13,9 @@ use shared::dto::activity::{
 use shared::error::Problem;
 use uuid::Uuid;
 
+use super::audited::audited;
 use super::extract::Body;
-use super::persons::{audited, own_center, parse_id};
+use super::persons::{own_center, parse_id};
 use crate::auth::{Caller, Permission};
 use crate::domain::activity::{self, Activity, ActivityQuery, ActivityRecord, Context, Participation};
 use crate::domain::clock::today_jst;

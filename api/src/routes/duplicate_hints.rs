@@ -12,9 +12,9 @@ use shared::dto::duplicate_hint::{
 use shared::error::{FieldError, FieldErrors, Problem};
 use shared::kana::validate_kana;
 
+use super::audited::{audited, audited_sender};
 use super::extract::Body;
-use super::persons::{audited, own_center};
-use super::sync::audited_sender;
+use super::persons::own_center;
 use crate::auth::{Caller, CenterCredential, Permission};
 use crate::domain::clock::today_jst;
 use crate::domain::duplicate_hint::is_match_key;

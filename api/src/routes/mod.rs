@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod audit;
+pub mod audited;
 pub mod auth;
 pub mod duplicate_hints;
 pub mod extract;

@@ -7,8 +7,8 @@ use shared::dto::activity::{PeriodLockInput, PeriodLockView};
 use shared::dto::auth::Scope;
 use shared::error::Problem;
 
+use super::audited::audited;
 use super::extract::Body;
-use super::persons::audited;
 use crate::auth::{Caller, Permission};
 use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
 use crate::error::ApiResult;

@@ -5,12 +5,12 @@ use shared::common_id::{CenterCode, CommonId};
 use shared::dto::person::{EndRegistration, PersonInput, PersonPage, PersonView};
 use shared::error::Problem;
 
+use super::audited::audited;
 use super::extract::Body;
 use crate::auth::{Caller, Permission};
 use crate::domain::clock::today_jst;
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
 use crate::error::{ApiError, ApiResult};
-use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
 
 /// The centre whose people the caller may see on this node: the node's own centre, and only
@@ -26,33 +26,6 @@ pub(crate) fn own_center(state: &AppState, caller: &Caller, permission: Permissi
 
 pub(crate) fn parse_id(raw: &str) -> ApiResult<CommonId> {
     CommonId::parse(raw).map_err(|e| ApiError::field("common_id", e.code(), e.to_string()))
-}
-
-/// Records the audit row for a person-data call, then returns the call's result. When the
-/// audit row cannot be written the call fails: person data is never served unaudited.
-pub(crate) async fn audited<T>(
-    state: &AppState,
-    caller: &Caller,
-    action: &str,
-    target: Option<String>,
-    detail: Option<serde_json::Value>,
-    result: ApiResult<T>,
-) -> ApiResult<T> {
-    let event = Event {
-        action,
-        target,
-        outcome: audit::outcome_of(&result),
-        detail,
-    };
-    audit::record(
-        state.store.as_ref(),
-        Some(&caller.principal),
-        None,
-        &caller.client,
-        event,
-    )
-    .await?;
-    result
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

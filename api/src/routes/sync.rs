@@ -12,12 +12,12 @@ use shared::dto::sync::{
 };
 use shared::error::Problem;
 
+use super::audited::{audited, audited_sender};
 use super::extract::Body;
 use crate::auth::tokens::{random_token, token_hash, SYNC_CREDENTIAL_PREFIX};
 use crate::auth::{Caller, CenterCredential, Permission};
 use crate::domain::sync::{parse_batch, BatchRefusal};
 use crate::error::{ApiError, ApiResult};
-use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
 use crate::store::StoreError;
 
@@ -82,26 +82,6 @@ pub async fn receive_batch(
         .map(web::Json)
 }
 
-/// Appends the audit row of a call a centre node made with its sync credential (actor
-/// `sync:<centre>:<credential prefix>`, target the centre), then hands the result back.
-pub(crate) async fn audited_sender<T>(
-    state: &AppState,
-    sender: &CenterCredential,
-    action: &str,
-    detail: serde_json::Value,
-    result: ApiResult<T>,
-) -> ApiResult<T> {
-    let event = Event {
-        action,
-        target: Some(sender.center.clone()),
-        outcome: audit::outcome_of(&result),
-        detail: Some(detail),
-    };
-    let actor = format!("sync:{}:{}", sender.center, sender.credential.prefix);
-    audit::record(state.store.as_ref(), None, Some(&actor), &sender.client, event).await?;
-    result
-}
-
 /// The period locks made on the hub that cover the credential's centre (hub; centre
 /// credential): the centre's own, its municipality's and the prefecture's, active and unlocked,
 /// oldest first. The centre node's sender mirrors this list, so a period locked here is refused
@@ -129,30 +109,6 @@ pub async fn period_locks(
         center: center.code,
         locks,
     }))
-}
-
-async fn audited<T>(
-    state: &AppState,
-    caller: &Caller,
-    action: &str,
-    target: Option<String>,
-    result: ApiResult<T>,
-) -> ApiResult<T> {
-    let event = Event {
-        action,
-        target,
-        outcome: audit::outcome_of(&result),
-        detail: None,
-    };
-    audit::record(
-        state.store.as_ref(),
-        Some(&caller.principal),
-        None,
-        &caller.client,
-        event,
-    )
-    .await?;
-    result
 }
 
 /// Issue a credential for a centre (hub, prefecture). The credential is in this answer only:
@@ -193,7 +149,7 @@ pub async fn create_credential(
     }
     .await;
     let target = result.as_ref().ok().map(|c| c.info.center.clone());
-    let created = audited(&state, &caller, "sync.credential.create", target, result).await?;
+    let created = audited(&state, &caller, "sync.credential.create", target, None, result).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -233,6 +189,7 @@ pub async fn revoke_credential(
         &caller,
         "sync.credential.revoke",
         Some(id.to_string()),
+        None,
         result,
     )
     .await
