@@ -52,6 +52,11 @@ impl FormErrors {
             .collect()
     }
 
+    /// The message above a form with these errors ("2件の項目を確認してください。").
+    pub fn summary(&self) -> String {
+        format!("{}件の項目を確認してください。", self.entries().len())
+    }
+
     /// The field errors a problem+json answer names.
     pub fn from_api(error: &ApiError) -> FormErrors {
         let mut errors = FormErrors::default();
@@ -61,6 +66,49 @@ impl FormErrors {
             }
         }
         errors
+    }
+}
+
+/// What a form shows of its submission: the field errors, the message above the form, and
+/// whether its request is under way (`Copy`: hand it to callbacks and components freely).
+#[derive(Debug, Clone, Copy)]
+pub struct Submission {
+    pub errors: RwSignal<FormErrors>,
+    pub alert: RwSignal<Option<String>>,
+    pub pending: RwSignal<bool>,
+}
+
+impl Submission {
+    pub fn new() -> Submission {
+        Submission {
+            errors: RwSignal::new(FormErrors::default()),
+            alert: RwSignal::new(None),
+            pending: RwSignal::new(false),
+        }
+    }
+
+    /// The browser's own checks failed: the fields and their count show, nothing is sent.
+    pub fn refuse(&self, found: FormErrors) {
+        self.alert.set(Some(found.summary()));
+        self.errors.set(found);
+    }
+
+    pub fn start(&self) {
+        self.pending.set(true);
+    }
+
+    /// The node refused the request: its field errors and `message` show, and the form can be
+    /// sent again.
+    pub fn fail(&self, found: FormErrors, message: String) {
+        self.errors.set(found);
+        self.alert.set(Some(message));
+        self.pending.set(false);
+    }
+}
+
+impl Default for Submission {
+    fn default() -> Self {
+        Submission::new()
     }
 }
 

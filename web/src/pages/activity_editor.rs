@@ -20,7 +20,7 @@ use crate::app::ACTIVITIES_PATH;
 use crate::components::activity_form::{ActivityForm, PreviousSession, Suggestions};
 use crate::components::participant_checklist::ChecklistEntry;
 use crate::components::person_picker::SearchResults;
-use crate::forms::FormErrors;
+use crate::forms::Submission;
 use crate::pages::activity_calendar::{day_href, month_key};
 use crate::session::Session;
 
@@ -141,9 +141,12 @@ pub fn ActivityEditor(
     let is_new = existing.is_none();
     let exclude = existing.as_ref().map(|v| v.id.to_string());
     let kept = StoredValue::new(Vec::<PersonRef>::new());
-    let errors = RwSignal::new(FormErrors::default());
-    let alert = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
+    let submission = Submission::new();
+    let Submission {
+        errors,
+        alert,
+        pending,
+    } = submission;
 
     let locks = LocalResource::new({
         let center = center.clone();
@@ -313,16 +316,9 @@ pub fn ActivityEditor(
     let on_submit = Callback::new(move |()| {
         let input = match state.to_input() {
             Ok(input) => input,
-            Err(found) => {
-                alert.set(Some(format!(
-                    "{}件の項目を確認してください。",
-                    found.entries().len()
-                )));
-                errors.set(found);
-                return;
-            }
+            Err(found) => return submission.refuse(found),
         };
-        pending.set(true);
+        submission.start();
         let navigate = navigate.clone();
         spawn_local(async move {
             let result = if is_new {
@@ -346,14 +342,10 @@ pub fn ActivityEditor(
                             "{} この入力は前に一度保存されています。その日の一覧で確かめてください。",
                             e.user_message()
                         ),
-                        _ if !found.is_empty() => {
-                            format!("{}件の項目を確認してください。", found.entries().len())
-                        }
+                        _ if !found.is_empty() => found.summary(),
                         _ => e.user_message(),
                     };
-                    errors.set(found);
-                    alert.set(Some(message));
-                    pending.set(false);
+                    submission.fail(found, message);
                 }
             }
         });

@@ -13,7 +13,7 @@ use crate::app::PERSONS_PATH;
 use crate::clock::today_jst;
 use crate::components::person_form::PersonForm;
 use crate::format;
-use crate::forms::{FormErrors, PersonFormState};
+use crate::forms::{FormErrors, PersonFormState, Submission};
 use crate::master::MasterData;
 use crate::pages::person_page::PersonPage;
 use crate::session::Session;
@@ -35,9 +35,12 @@ fn EditPersonForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView 
     let session = Session::expect();
     let navigate = use_navigate();
     let state = PersonFormState::from_view(&person);
-    let errors = RwSignal::new(FormErrors::default());
-    let alert = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
+    let submission = Submission::new();
+    let Submission {
+        errors,
+        alert,
+        pending,
+    } = submission;
     let common_id = person.common_id.clone();
     let detail_href = format!("{PERSONS_PATH}/{common_id}");
 
@@ -46,16 +49,9 @@ fn EditPersonForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView 
         move |()| {
             let input = match state.to_input(false) {
                 Ok(input) => input,
-                Err(found) => {
-                    alert.set(Some(format!(
-                        "{}件の項目を確認してください。",
-                        found.entries().len()
-                    )));
-                    errors.set(found);
-                    return;
-                }
+                Err(found) => return submission.refuse(found),
             };
-            pending.set(true);
+            submission.start();
             let navigate = navigate.clone();
             let common_id = common_id.clone();
             spawn_local(async move {
@@ -64,11 +60,7 @@ fn EditPersonForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView 
                         &format!("{PERSONS_PATH}/{common_id}?saved=updated"),
                         Default::default(),
                     ),
-                    Err(e) => {
-                        errors.set(FormErrors::from_api(&e));
-                        alert.set(Some(e.user_message()));
-                        pending.set(false);
-                    }
+                    Err(e) => submission.fail(FormErrors::from_api(&e), e.user_message()),
                 }
             });
         }

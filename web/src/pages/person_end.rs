@@ -15,7 +15,7 @@ use crate::clock::today_jst;
 use crate::components::fields::{DateField, SelectField};
 use crate::components::messages::{ErrorSummary, SummaryItem};
 use crate::format;
-use crate::forms::{EndFormState, FormErrors};
+use crate::forms::{EndFormState, FormErrors, Submission};
 use crate::master::{choices, MasterData};
 use crate::pages::person_page::PersonPage;
 use crate::session::Session;
@@ -40,9 +40,12 @@ fn EndForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView {
     let navigate = use_navigate();
     let today = today_jst();
     let state = EndFormState::new(today);
-    let errors = RwSignal::new(FormErrors::default());
-    let alert = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
+    let submission = Submission::new();
+    let Submission {
+        errors,
+        alert,
+        pending,
+    } = submission;
     let common_id = person.common_id.clone();
     let detail_href = format!("{PERSONS_PATH}/{common_id}");
     let reasons: Vec<(String, String)> = choices(&master.end_reasons, today, &[])
@@ -85,16 +88,9 @@ fn EndForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView {
             }
             let input = match state.to_input() {
                 Ok(input) => input,
-                Err(found) => {
-                    alert.set(Some(format!(
-                        "{}件の項目を確認してください。",
-                        found.entries().len()
-                    )));
-                    errors.set(found);
-                    return;
-                }
+                Err(found) => return submission.refuse(found),
             };
-            pending.set(true);
+            submission.start();
             let navigate = navigate.clone();
             let common_id = common_id.clone();
             spawn_local(async move {
@@ -103,11 +99,7 @@ fn EndForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView {
                         &format!("{PERSONS_PATH}/{common_id}?saved=ended"),
                         Default::default(),
                     ),
-                    Err(e) => {
-                        errors.set(FormErrors::from_api(&e));
-                        alert.set(Some(e.user_message()));
-                        pending.set(false);
-                    }
+                    Err(e) => submission.fail(FormErrors::from_api(&e), e.user_message()),
                 }
             });
         }

@@ -16,7 +16,7 @@ use crate::app::PERSONS_PATH;
 use crate::clock::today_jst;
 use crate::components::messages::{ErrorAlert, Loading};
 use crate::components::person_form::PersonForm;
-use crate::forms::{FormErrors, PersonFormState};
+use crate::forms::{FormErrors, PersonFormState, Submission};
 use crate::master::{Master, MasterData};
 use crate::node::Node;
 use crate::session::Session;
@@ -54,24 +54,20 @@ fn NewPersonForm(master: Arc<MasterData>) -> impl IntoView {
         .and_then(|center| master.center_municipality(&center).map(str::to_owned))
         .unwrap_or_default();
     let state = PersonFormState::new(&home_municipality, today);
-    let errors = RwSignal::new(FormErrors::default());
-    let alert = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
+    let submission = Submission::new();
+    let Submission {
+        errors,
+        alert,
+        pending,
+    } = submission;
     let duplicate_hint = duplicate_hint_for(session, state);
 
     let on_submit = Callback::new(move |()| {
         let input = match state.to_input(true) {
             Ok(input) => input,
-            Err(found) => {
-                alert.set(Some(format!(
-                    "{}件の項目を確認してください。",
-                    found.entries().len()
-                )));
-                errors.set(found);
-                return;
-            }
+            Err(found) => return submission.refuse(found),
         };
-        pending.set(true);
+        submission.start();
         let navigate = navigate.clone();
         spawn_local(async move {
             match api::register_person(session, &input).await {
@@ -86,9 +82,7 @@ fn NewPersonForm(master: Arc<MasterData>) -> impl IntoView {
                     if e.code() == Some("already_registered") {
                         found.push("common_id", e.user_message());
                     }
-                    errors.set(found);
-                    alert.set(Some(e.user_message()));
-                    pending.set(false);
+                    submission.fail(found, e.user_message());
                 }
             }
         });
