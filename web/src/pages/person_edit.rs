@@ -12,10 +12,9 @@ use crate::api;
 use crate::app::PERSONS_PATH;
 use crate::clock::today_jst;
 use crate::components::person_form::PersonForm;
-use crate::format;
 use crate::forms::{FormErrors, PersonFormState, Submission};
 use crate::master::MasterData;
-use crate::pages::person_page::PersonPage;
+use crate::pages::person_page::{PersonHeading, PersonPage};
 use crate::session::Session;
 
 #[component]
@@ -67,13 +66,7 @@ fn EditPersonForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView 
     });
 
     view! {
-        <p class="person-heading">
-            <span class="muted">"共通利用者番号 "</span>
-            <strong class="id-text" data-testid="person-common-id">{common_id}</strong>
-            <span class="long-text">
-                {format!("　{}", format::full_name(&person.family_name, &person.given_name))}
-            </span>
-        </p>
+        <PersonHeading person=person.clone() />
         <PersonForm
             state
             master

@@ -17,7 +17,7 @@ use crate::components::messages::{ErrorSummary, SummaryItem};
 use crate::format;
 use crate::forms::{EndFormState, FormErrors, Submission};
 use crate::master::{choices, MasterData};
-use crate::pages::person_page::PersonPage;
+use crate::pages::person_page::{PersonHeading, PersonPage};
 use crate::session::Session;
 
 const FORM: &str = "end";
@@ -108,13 +108,7 @@ fn EndForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView {
     view! {
         <form class="card end-form" novalidate on:submit=submit data-testid="end-form">
             <ErrorSummary title=alert items=summary testid="end-form-errors" />
-            <p class="person-heading">
-                <span class="muted">"共通利用者番号 "</span>
-                <strong class="id-text" data-testid="person-common-id">{common_id}</strong>
-                <span class="long-text">
-                    {format!("　{}", format::full_name(&person.family_name, &person.given_name))}
-                </span>
-            </p>
+            <PersonHeading person=person.clone() />
             <p>"登録を終了しても、これまでの記録と共通利用者番号は残ります。"</p>
             <div class="grid-2">
                 <DateField form=FORM name="ended_on" label="終了日" value=state.ended_on errors required=true />

@@ -9,6 +9,7 @@ use shared::dto::person::PersonView;
 
 use crate::api;
 use crate::components::messages::{ErrorAlert, Loading};
+use crate::format;
 use crate::master::{Master, MasterData};
 use crate::session::Session;
 
@@ -44,5 +45,19 @@ pub fn PersonPage(
                 (Some(Ok(data)), Some(Ok(p))) => body(p, data),
             }}
         </section>
+    }
+}
+
+/// Whom the page is about: the common ID and the name, above the page's form.
+#[component]
+pub fn PersonHeading(person: PersonView) -> impl IntoView {
+    view! {
+        <p class="person-heading">
+            <span class="muted">"共通利用者番号 "</span>
+            <strong class="id-text" data-testid="person-common-id">{person.common_id.clone()}</strong>
+            <span class="long-text">
+                {format!("　{}", format::full_name(&person.family_name, &person.given_name))}
+            </span>
+        </p>
     }
 }
