@@ -61,6 +61,21 @@ impl Caller {
     }
 }
 
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState missing")))
+}
+
+/// The token of an `Authorization: Bearer …` header.
+fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
@@ -68,17 +83,8 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState missing")))?
-                .clone();
-            let token = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-                .map(str::trim)
-                .ok_or(ApiError::Unauthenticated("unauthenticated"))?;
+            let state = app_state(&req)?;
+            let token = bearer_token(&req).ok_or(ApiError::Unauthenticated("unauthenticated"))?;
             let principal = authenticate(&state, token).await?;
             Ok(Caller {
                 principal,
@@ -105,19 +111,11 @@ impl FromRequest for CenterCredential {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState missing")))?
-                .clone();
+            let state = app_state(&req)?;
             if state.settings.node.role != shared::dto::meta::NodeRole::Hub {
                 return Err(ApiError::NotFound);
             }
-            let token = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-                .map(str::trim)
+            let token = bearer_token(&req)
                 .filter(|t| t.starts_with(tokens::SYNC_CREDENTIAL_PREFIX))
                 .ok_or(ApiError::Unauthenticated("unauthenticated"))?;
             let found = state

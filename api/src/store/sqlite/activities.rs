@@ -32,6 +32,16 @@ fn count_at(r: &Row, col: usize) -> rusqlite::Result<u16> {
     r.get(col)
 }
 
+/// The four unregistered headcounts, from column `first` on (elderly, disabled, child, other).
+fn unregistered_at(r: &Row, first: usize) -> rusqlite::Result<Unregistered> {
+    Ok(Unregistered {
+        elderly: count_at(r, first)?,
+        disabled: count_at(r, first + 1)?,
+        child: count_at(r, first + 2)?,
+        other: count_at(r, first + 3)?,
+    })
+}
+
 /// `a;b;c` as sorted codes.
 fn codes_at(r: &Row, col: usize) -> rusqlite::Result<Vec<String>> {
     let mut v: Vec<String> = r
@@ -141,12 +151,7 @@ pub(super) fn find(
                     end_time: r.get(7)?,
                     staff_count: count_at(r, 8)?,
                     volunteer_count: count_at(r, 9)?,
-                    unregistered: Unregistered {
-                        elderly: count_at(r, 10)?,
-                        disabled: count_at(r, 11)?,
-                        child: count_at(r, 12)?,
-                        other: count_at(r, 13)?,
-                    },
+                    unregistered: unregistered_at(r, 10)?,
                     note: None,
                     participations: Vec::new(),
                 },
@@ -478,12 +483,7 @@ pub fn list(
                     end_time: r.get(6)?,
                     staff_count: count_at(r, 7)?,
                     volunteer_count: count_at(r, 8)?,
-                    unregistered: Unregistered {
-                        elderly: count_at(r, 9)?,
-                        disabled: count_at(r, 10)?,
-                        child: count_at(r, 11)?,
-                        other: count_at(r, 12)?,
-                    },
+                    unregistered: unregistered_at(r, 9)?,
                     participants: r.get(13)?,
                     sole_participant: match r.get::<_, Option<String>>(14)? {
                         Some(common_id) => Some((common_id, r.get(15)?)),
