@@ -14,6 +14,7 @@ use shared::holidays::is_working_day;
 use crate::domain::activity::{ActivityRecord, Context};
 use crate::domain::org::{Center, Site};
 use crate::domain::person::{Person, PersonQuery};
+use crate::generate::{one_of, EVENTS};
 use crate::store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,10 +92,6 @@ fn pick<'a>(rng: &mut StdRng, pool: &[&'a Member], k: usize) -> Vec<&'a Member> 
     keyed.into_iter().take(k).map(|(_, m)| m).collect()
 }
 
-fn one_of<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
-    items[rng.random_range(0..items.len())]
-}
-
 /// The planner's state: the generator, the centre and its people.
 struct Planner<'a> {
     rng: StdRng,
@@ -103,21 +100,6 @@ struct Planner<'a> {
     members: Vec<Member>,
     records: Vec<ActivityInput>,
 }
-
-const EVENTS: [&str; 12] = [
-    "新年会",
-    "節分の集い",
-    "ひな祭り",
-    "お花見会",
-    "母の日の集い",
-    "紫陽花見学",
-    "七夕会",
-    "夏祭り",
-    "敬老会",
-    "ふれあい運動会",
-    "秋祭り",
-    "クリスマス会",
-];
 
 impl Planner<'_> {
     /// The IDs of `lo..=hi` people of `kinds` active on `date` (only those living alone when

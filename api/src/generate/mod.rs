@@ -11,6 +11,8 @@ mod people;
 mod profiles;
 mod schedule;
 
+pub(crate) use schedule::{one_of, EVENTS};
+
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;

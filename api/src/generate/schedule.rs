@@ -97,11 +97,12 @@ pub(super) fn chance(rng: &mut StdRng, p: f64) -> bool {
     rng.random_bool(p.clamp(0.0, 1.0))
 }
 
-pub(super) fn one_of<T: Copy>(rng: &mut StdRng, items: &[T]) -> T {
+pub(crate) fn one_of<T: Copy>(rng: &mut StdRng, items: &[T]) -> T {
     items[rng.random_range(0..items.len())]
 }
 
-const EVENTS: [&str; 12] = [
+/// A seasonal gathering's title, by month (January first).
+pub(crate) const EVENTS: [&str; 12] = [
     "新年会",
     "節分の集い",
     "ひな祭り",
