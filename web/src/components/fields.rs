@@ -230,18 +230,17 @@ pub fn DateField(
     }
 }
 
-/// Several checkboxes, any number of which may be ticked; `options` are `(code, label)`.
-#[component]
-pub fn CheckboxGroup(
+/// The frame of a group of choices: a fieldset with its legend and error, focusable as one
+/// control (the error summary links to it); `choices` makes each option's input.
+fn choice_group(
     form: &'static str,
     name: &'static str,
     legend: &'static str,
+    required: bool,
+    error: Signal<Option<String>>,
     options: Vec<(String, String)>,
-    selected: RwSignal<Vec<String>>,
-    #[prop(into)] errors: Signal<FormErrors>,
-    #[prop(optional)] required: bool,
+    choice: impl Fn(String, String) -> AnyView,
 ) -> impl IntoView {
-    let error = error_of(errors, name);
     view! {
         <fieldset
             class="field choice-group"
@@ -258,28 +257,9 @@ pub fn CheckboxGroup(
                     .map(|(code, text)| {
                         let id = format!("{form}-{name}-{code}");
                         let label_for = id.clone();
-                        let for_checked = code.clone();
-                        let for_change = code.clone();
                         view! {
                             <label class="choice" for=label_for>
-                                <input
-                                    type="checkbox"
-                                    id=id
-                                    name=name
-                                    value=code.clone()
-                                    data-testid=format!("{}-{code}", testid(form, name))
-                                    prop:checked=move || selected.with(|s| s.contains(&for_checked))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        selected
-                                            .update(|s| {
-                                                s.retain(|c| *c != for_change);
-                                                if on {
-                                                    s.push(for_change.clone());
-                                                }
-                                            });
-                                    }
-                                />
+                                {choice(id, code)}
                                 {text}
                             </label>
                         }
@@ -289,6 +269,45 @@ pub fn CheckboxGroup(
             <FieldError form name message=error />
         </fieldset>
     }
+}
+
+/// Several checkboxes, any number of which may be ticked; `options` are `(code, label)`.
+#[component]
+pub fn CheckboxGroup(
+    form: &'static str,
+    name: &'static str,
+    legend: &'static str,
+    options: Vec<(String, String)>,
+    selected: RwSignal<Vec<String>>,
+    #[prop(into)] errors: Signal<FormErrors>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let error = error_of(errors, name);
+    choice_group(form, name, legend, required, error, options, move |id, code| {
+        let for_checked = code.clone();
+        let for_change = code.clone();
+        view! {
+            <input
+                type="checkbox"
+                id=id
+                name=name
+                value=code.clone()
+                data-testid=format!("{}-{code}", testid(form, name))
+                prop:checked=move || selected.with(|s| s.contains(&for_checked))
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    selected
+                        .update(|s| {
+                            s.retain(|c| *c != for_change);
+                            if on {
+                                s.push(for_change.clone());
+                            }
+                        });
+                }
+            />
+        }
+        .into_any()
+    })
 }
 
 /// One choice out of a few, as radio buttons (arrow keys move between them).
@@ -303,44 +322,22 @@ pub fn RadioGroup(
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
     let error = error_of(errors, name);
-    view! {
-        <fieldset
-            class="field choice-group"
-            id=control_id(form, name)
-            tabindex="-1"
-            data-testid=testid(form, name)
-            aria-describedby=error_id(form, name)
-            aria-invalid=move || error.with(Option::is_some).then_some("true")
-        >
-            <legend>{legend} {required.then(|| view! { <RequiredMark /> })}</legend>
-            <div class="choices">
-                {options
-                    .into_iter()
-                    .map(|(code, text)| {
-                        let id = format!("{form}-{name}-{code}");
-                        let label_for = id.clone();
-                        let for_checked = code.clone();
-                        let for_change = code.clone();
-                        view! {
-                            <label class="choice" for=label_for>
-                                <input
-                                    type="radio"
-                                    id=id
-                                    name=format!("{form}-{name}")
-                                    value=code.clone()
-                                    data-testid=format!("{}-{code}", testid(form, name))
-                                    prop:checked=move || value.with(|v| *v == for_checked)
-                                    on:change=move |_| value.set(for_change.clone())
-                                />
-                                {text}
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-            </div>
-            <FieldError form name message=error />
-        </fieldset>
-    }
+    choice_group(form, name, legend, required, error, options, move |id, code| {
+        let for_checked = code.clone();
+        let for_change = code.clone();
+        view! {
+            <input
+                type="radio"
+                id=id
+                name=format!("{form}-{name}")
+                value=code.clone()
+                data-testid=format!("{}-{code}", testid(form, name))
+                prop:checked=move || value.with(|v| *v == for_checked)
+                on:change=move |_| value.set(for_change.clone())
+            />
+        }
+        .into_any()
+    })
 }
 
 /// Focuses `input` once it is in the page.

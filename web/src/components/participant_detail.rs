@@ -125,35 +125,27 @@ pub fn ParticipantDetail(
     }
 }
 
-/// One of a few, as radio buttons (arrows move between them); an optional one offers `なし`.
-#[component]
-fn RadioChoices(
-    /// Id and `data-testid` of the group; options get `{base}-{code}`, the message
-    /// `field-error-{base without "activity-"}`.
+/// The frame both kinds of choices share: a fieldset `base` (id and `data-testid`) with its
+/// legend and message (`field-error-{base without "activity-"}`); each option is `(id, code,
+/// label)` and `input` makes its control.
+fn detail_group(
     base: String,
     legend: &'static str,
-    items: Vec<MasterItem>,
-    #[prop(into)] value: Signal<String>,
     need: Need,
-    on_change: Callback<String>,
-    #[prop(into)] message: Signal<Option<String>>,
+    message: Signal<Option<String>>,
+    options: Vec<(String, String, String)>,
+    input: impl Fn(String, String) -> AnyView,
 ) -> impl IntoView {
     let error_id = format!("{base}-error");
     let error_p = error_id.clone();
     let error_testid = format!("field-error-{}", base.trim_start_matches("activity-"));
-    let mut options: Vec<(String, String)> = items.into_iter().map(|i| (i.code, i.label)).collect();
-    let optional_none = need == Need::Optional;
-    if optional_none {
-        options.push((String::new(), "なし".to_owned()));
-    }
-    let name = base.clone();
     view! {
         <fieldset
             class="field choice-group detail-group"
             id=base.clone()
             tabindex="-1"
             data-testid=base.clone()
-            aria-describedby=error_id.clone()
+            aria-describedby=error_id
             aria-invalid=move || message.with(Option::is_some).then_some("true")
         >
             <legend>
@@ -163,20 +155,11 @@ fn RadioChoices(
             <div class="choices">
                 {options
                     .into_iter()
-                    .map(|(code, label)| {
-                        let option_id = if code.is_empty() { format!("{base}-none") } else { format!("{base}-{code}") };
-                        let for_checked = code.clone();
-                        let for_change = code.clone();
+                    .map(|(option_id, code, label)| {
+                        let label_for = option_id.clone();
                         view! {
-                            <label class="choice" for=option_id.clone()>
-                                <input
-                                    type="radio"
-                                    id=option_id.clone()
-                                    name=name.clone()
-                                    data-testid=option_id.clone()
-                                    prop:checked=move || value.with(|v| *v == for_checked)
-                                    on:change=move |_| on_change.run(for_change.clone())
-                                />
+                            <label class="choice" for=label_for>
+                                {input(option_id, code)}
                                 {label}
                             </label>
                         }
@@ -192,6 +175,43 @@ fn RadioChoices(
     }
 }
 
+/// One of a few, as radio buttons (arrows move between them); an optional one offers `なし`.
+#[component]
+fn RadioChoices(
+    /// Id and `data-testid` of the group; options get `{base}-{code}` (`{base}-none` for
+    /// なし), the message `field-error-{base without "activity-"}`.
+    base: String,
+    legend: &'static str,
+    items: Vec<MasterItem>,
+    #[prop(into)] value: Signal<String>,
+    need: Need,
+    on_change: Callback<String>,
+    #[prop(into)] message: Signal<Option<String>>,
+) -> impl IntoView {
+    let mut options: Vec<(String, String, String)> = items
+        .into_iter()
+        .map(|i| (format!("{base}-{}", i.code), i.code, i.label))
+        .collect();
+    if need == Need::Optional {
+        options.push((format!("{base}-none"), String::new(), "なし".to_owned()));
+    }
+    let name = base.clone();
+    detail_group(base, legend, need, message, options, move |option_id, code| {
+        let for_checked = code.clone();
+        view! {
+            <input
+                type="radio"
+                id=option_id.clone()
+                name=name.clone()
+                data-testid=option_id
+                prop:checked=move || value.with(|v| *v == for_checked)
+                on:change=move |_| on_change.run(code.clone())
+            />
+        }
+        .into_any()
+    })
+}
+
 /// Any number of a list, as checkboxes.
 #[component]
 fn CheckChoices(
@@ -203,49 +223,21 @@ fn CheckChoices(
     on_toggle: Callback<(String, bool)>,
     #[prop(into)] message: Signal<Option<String>>,
 ) -> impl IntoView {
-    let error_id = format!("{base}-error");
-    let error_p = error_id.clone();
-    let error_testid = format!("field-error-{}", base.trim_start_matches("activity-"));
-    view! {
-        <fieldset
-            class="field choice-group detail-group"
-            id=base.clone()
-            tabindex="-1"
-            data-testid=base.clone()
-            aria-describedby=error_id.clone()
-            aria-invalid=move || message.with(Option::is_some).then_some("true")
-        >
-            <legend>
-                {legend}
-                {(need == Need::Required).then(|| view! { <RequiredMark /> })}
-            </legend>
-            <div class="choices">
-                {items
-                    .into_iter()
-                    .map(|item| {
-                        let option_id = format!("{base}-{}", item.code);
-                        let for_checked = item.code.clone();
-                        let for_change = item.code.clone();
-                        view! {
-                            <label class="choice" for=option_id.clone()>
-                                <input
-                                    type="checkbox"
-                                    id=option_id.clone()
-                                    data-testid=option_id.clone()
-                                    prop:checked=move || selected.with(|s| s.contains(&for_checked))
-                                    on:change=move |ev| on_toggle.run((for_change.clone(), event_target_checked(&ev)))
-                                />
-                                {item.label}
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-            </div>
-            <Show when=move || message.with(Option::is_some)>
-                <p class="field-error" id=error_p.clone() data-testid=error_testid.clone()>
-                    {move || message.get().unwrap_or_default()}
-                </p>
-            </Show>
-        </fieldset>
-    }
+    let options = items
+        .into_iter()
+        .map(|i| (format!("{base}-{}", i.code), i.code, i.label))
+        .collect();
+    detail_group(base, legend, need, message, options, move |option_id, code| {
+        let for_checked = code.clone();
+        view! {
+            <input
+                type="checkbox"
+                id=option_id.clone()
+                data-testid=option_id
+                prop:checked=move || selected.with(|s| s.contains(&for_checked))
+                on:change=move |ev| on_toggle.run((code.clone(), event_target_checked(&ev)))
+            />
+        }
+        .into_any()
+    })
 }
