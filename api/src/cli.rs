@@ -44,6 +44,23 @@ pub enum Command {
     /// Synchronisation with the prefecture hub: credentials (hub), snapshot and status (centre).
     #[command(subcommand)]
     Sync(crate::sync::SyncCommand),
+    /// Backups of this node's database: make one now, list the generations, restore.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Make a backup now and verify it (the node may be running).
+    Run,
+    /// The generations, newest first, each checked as a restore would check it.
+    List,
+    /// Put the newest generation that checks in place of the database, falling back one
+    /// generation at a time. Stop the node first. Without --yes, only says what it would do.
+    Restore {
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +217,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             use std::io::Write;
             writeln!(std::io::stdout().lock(), "{report}")?;
         }
+        Command::Backup(command) => {
+            let report = backup_command(command, &settings).await?;
+            use std::io::Write;
+            writeln!(std::io::stdout().lock(), "{report}")?;
+        }
     }
     Ok(())
 }
@@ -226,4 +248,60 @@ fn default_scope(role: Role, settings: &Settings) -> anyhow::Result<Scope> {
             anyhow::bail!("--scope is required for role {}", role.as_str())
         }
     }
+}
+
+async fn backup_command(command: BackupCommand, settings: &Settings) -> anyhow::Result<String> {
+    use crate::ops::backup;
+    let dir = settings.backup_dir();
+    Ok(match command {
+        BackupCommand::Run => {
+            let store = crate::store::open(settings).await?;
+            store.migrate().await?;
+            let made = backup::run_once(store.as_ref(), settings).await?;
+            format!("backup made and verified: {}", made.path.display())
+        }
+        BackupCommand::List => {
+            let all = backup::generations(&dir)?;
+            if all.is_empty() {
+                return Ok(format!("no backup in {}", dir.display()));
+            }
+            let lines: Vec<String> = all
+                .iter()
+                .map(|g| match g.check() {
+                    Ok(()) => format!("{}  ok", g.path.display()),
+                    Err(reason) => format!("{}  UNUSABLE: {reason}", g.path.display()),
+                })
+                .collect();
+            lines.join("\n")
+        }
+        BackupCommand::Restore { yes: false } => {
+            let (from, skipped) = backup::choose(&dir)?;
+            let passed: Vec<String> = skipped
+                .iter()
+                .map(|(n, r)| format!("\n  passing over {n}: {r}"))
+                .collect();
+            format!(
+                "would restore from {}{}\nstop the node, then run again with --yes",
+                from.path.display(),
+                passed.concat()
+            )
+        }
+        BackupCommand::Restore { yes: true } => {
+            let done = backup::restore_configured(settings).await?;
+            let passed: Vec<String> = done
+                .skipped
+                .iter()
+                .map(|(n, r)| format!("\n  passed over {n}: {r}"))
+                .collect();
+            let previous = done
+                .previous
+                .map(|p| format!("\nthe database it replaced is kept as {}", p.display()))
+                .unwrap_or_default();
+            format!(
+                "restored from {}{}{previous}",
+                done.from.path.display(),
+                passed.concat()
+            )
+        }
+    })
 }

@@ -21,6 +21,41 @@ pub struct Settings {
     /// The optional duplicate hint (off unless the prefecture turns it on).
     #[serde(default)]
     pub duplicate_hint: DuplicateHintSettings,
+    /// Daily backups of the database in generations.
+    #[serde(default)]
+    pub backup: BackupSettings,
+}
+
+/// `[backup]`: the daily backup `attaka serve` makes (and `attaka backup run` makes at once).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct BackupSettings {
+    /// Make the daily backup while serving.
+    pub enabled: bool,
+    /// Where the generations go; default `<data_dir>/backups`. Better on another disk.
+    pub dir: Option<PathBuf>,
+    /// How many generations to keep.
+    pub keep: usize,
+    /// Time of day, Japan time, `HH:MM`.
+    pub daily_at: String,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        BackupSettings {
+            enabled: true,
+            dir: None,
+            keep: 14,
+            daily_at: "02:30".into(),
+        }
+    }
+}
+
+impl BackupSettings {
+    pub fn time_of_day(&self) -> anyhow::Result<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(self.daily_at.trim(), "%H:%M")
+            .map_err(|_| anyhow::anyhow!("backup.daily_at must be HH:MM, not {:?}", self.daily_at))
+    }
 }
 
 /// `[duplicate_hint]`: the optional hint that a person being registered may already have a
@@ -235,6 +270,8 @@ impl Settings {
         );
         self.check_sync()?;
         self.check_duplicate_hint()?;
+        self.backup.time_of_day()?;
+        anyhow::ensure!(self.backup.keep > 0, "backup.keep must be at least 1");
         Ok(())
     }
 
@@ -304,6 +341,22 @@ impl Settings {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.node.data_dir.join("attaka.sqlite3").display()),
         }
+    }
+
+    /// The SQLite file the database URL names (none for another engine).
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.database_url();
+        url.strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .map(PathBuf::from)
+    }
+
+    /// Where backups go.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.node.data_dir.join("backups"))
     }
 
     /// The centre code of a centre node.

@@ -39,21 +39,22 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
-    /// The centre node's sync sender, when `[sync]` is configured.
-    sync_worker: Option<tokio::task::JoinHandle<()>>,
+    /// Background tasks: the centre node's sync sender (when `[sync]` is configured) and the
+    /// daily backup (when `[backup]` is enabled).
+    workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
-/// Stops a running application from elsewhere (tests restart nodes with it): the sync sender
-/// at once, then the server after its in-flight requests.
+/// Stops a running application from elsewhere (tests restart nodes with it): the background
+/// tasks at once, then the server after its in-flight requests.
 #[derive(Clone)]
 pub struct StopHandle {
     server: actix_web::dev::ServerHandle,
-    sync_worker: Option<tokio::task::AbortHandle>,
+    workers: Vec<tokio::task::AbortHandle>,
 }
 
 impl StopHandle {
     pub async fn stop(&self) {
-        if let Some(worker) = &self.sync_worker {
+        for worker in &self.workers {
             worker.abort();
         }
         self.server.stop(true).await;
@@ -125,18 +126,24 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        let sync_worker = crate::sync::worker::spawn(state_store, &settings)?;
+        let workers = [
+            crate::ops::backup::spawn_daily(state_store.clone(), &settings)?,
+            crate::sync::worker::spawn(state_store, &settings)?,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         Ok(Application {
             port,
             server,
-            sync_worker,
+            workers,
         })
     }
 
     pub fn stop_handle(&self) -> StopHandle {
         StopHandle {
             server: self.server.handle(),
-            sync_worker: self.sync_worker.as_ref().map(|w| w.abort_handle()),
+            workers: self.workers.iter().map(|w| w.abort_handle()).collect(),
         }
     }
 
@@ -145,10 +152,11 @@ impl Application {
     }
 
     /// Runs until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown). The
-    /// sync sender stops with the server; what it had not delivered waits in the outbox.
+    /// background tasks stop with the server; what the sync sender had not delivered waits in
+    /// the outbox, and a backup cut short leaves only a `.partial` file the next one replaces.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        if let Some(worker) = self.sync_worker {
+        for worker in self.workers {
             worker.abort();
         }
         result

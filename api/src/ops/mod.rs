@@ -1,5 +1,6 @@
-//! Operations: audit, alert events, request budgets (and later backups, uptime and reports).
+//! Operations: audit, alert events, backups, request budgets (and later uptime and reports).
 
 pub mod alerts;
 pub mod audit;
+pub mod backup;
 pub mod rate_limit;

@@ -277,11 +277,10 @@ pub trait Store: Send + Sync {
 
 /// Opens the store named by the configured database URL.
 pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    let url = settings.database_url();
-    if let Some(path) = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-    {
+    if let Some(path) = settings.sqlite_path() {
+        let path = path
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("the SQLite path is not UTF-8"))?;
         let store = sqlite::SqliteStore::open(path, settings.database.pool_size, settings.node.role)
             .await?
             // Only a centre node holds the prefecture's duplicate-hint key (`check` refuses it on
@@ -293,6 +292,9 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
             );
         Ok(Arc::new(store))
     } else {
-        anyhow::bail!("unsupported database URL {url:?}: only sqlite: is built in so far")
+        anyhow::bail!(
+            "unsupported database URL {:?}: only sqlite: is built in so far",
+            settings.database_url()
+        )
     }
 }

@@ -2,6 +2,7 @@
 
 mod activities;
 mod auth;
+mod backup;
 mod duplicate_hints;
 mod extracts;
 mod generate;

@@ -1,0 +1,172 @@
+//! Backups on a real node's SQLite file: generations made while the node serves, each verified;
+//! a restore takes the newest that still checks and falls back one generation at a time; with
+//! none left the database stays as it was; a failed backup raises an alert until one succeeds.
+
+use std::path::Path;
+use std::time::Duration;
+
+use api::ops::backup::{self, BACKUP_FAILED, RESTORE_FELL_BACK};
+use reqwest::StatusCode;
+use shared::dto::auth::Role;
+use shared::dto::meta::NodeRole;
+
+use crate::helpers::*;
+
+fn file_sha(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).expect("read")))
+}
+
+/// Overwrites part of the copy: its checksum no longer matches the manifest.
+fn damage(path: &Path) {
+    let mut bytes = std::fs::read(path).expect("read");
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 64] {
+        *b ^= 0xA5;
+    }
+    std::fs::write(path, bytes).expect("write");
+}
+
+/// Replaces the copy with something that is not a database and rewrites its manifest to
+/// match: only SQLite's own check can tell.
+fn replace_with_garbage(path: &Path) {
+    std::fs::write(path, vec![0x42u8; 8192]).expect("write");
+    let manifest_path = format!("{}.json", path.display());
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).expect("manifest")).expect("json");
+    manifest["bytes"] = 8192.into();
+    manifest["sha256"] = file_sha(path).into();
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).expect("write");
+}
+
+async fn open_alerts(app: &TestApp) -> Vec<String> {
+    app.store
+        .alerts(true)
+        .await
+        .expect("alerts")
+        .into_iter()
+        .map(|a| a.event)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_restore_takes_the_newest_good_generation_and_falls_back_one_at_a_time() {
+    let app = spawn_app().await;
+    let settings = settings(NodeRole::Center, app.dir.path());
+    let db = app.dir.path().join("test.sqlite3");
+    let staff = app.token(Role::CenterStaff).await;
+
+    // Three generations, made while the node serves, one more person registered before each.
+    let mut people = Vec::new();
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        people.push(app.register(&staff, &person_input()).await.common_id);
+        made.push(
+            backup::run_once(app.store.as_ref(), &settings)
+                .await
+                .expect("backup"),
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let listed = backup::generations(&settings.backup_dir()).unwrap();
+    assert_eq!(
+        listed.iter().map(|g| g.path.clone()).collect::<Vec<_>>(),
+        made.iter().rev().map(|g| g.path.clone()).collect::<Vec<_>>(),
+        "newest first"
+    );
+    assert!(
+        listed.iter().all(|g| g.check().is_ok()),
+        "each verified when made"
+    );
+
+    // The newest is damaged on disk, the one before is no database at all.
+    damage(&made[2].path);
+    replace_with_garbage(&made[1].path);
+    let reasons: Vec<_> = backup::generations(&settings.backup_dir())
+        .unwrap()
+        .iter()
+        .map(|g| g.check())
+        .collect();
+    assert!(
+        reasons[0].as_ref().unwrap_err().contains("SHA-256"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].as_ref().unwrap_err().contains("データベース"),
+        "{reasons:?}"
+    );
+    assert!(reasons[2].is_ok());
+
+    app.stop.stop().await;
+    let before = file_sha(&db);
+    let restored = backup::restore_configured(&settings).await.expect("restore");
+    assert_eq!(restored.from.path, made[0].path);
+    let passed: Vec<&str> = restored.skipped.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(passed, [made[2].name(), made[1].name()]);
+    let previous = restored.previous.expect("the replaced database is kept");
+    assert_eq!(file_sha(&previous), before);
+
+    // The node starts on the restored database: the first person is there, the later not.
+    let node = spawn_in(app.dir.clone(), NodeRole::Center, false, |_| {}).await;
+    let staff = node.token(Role::CenterStaff).await;
+    let found = |id: &str| format!("/api/v1/persons/{id}");
+    assert_eq!(
+        node.get(&found(&people[0]), &staff).await.status(),
+        StatusCode::OK
+    );
+    for later in &people[1..] {
+        assert_eq!(
+            node.get(&found(later), &staff).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert!(open_alerts(&node).await.contains(&RESTORE_FELL_BACK.to_owned()));
+
+    // With every generation unusable the restore refuses and the database stays as it was.
+    node.stop.stop().await;
+    damage(&made[0].path);
+    let before = file_sha(&db);
+    let refused = backup::restore_configured(&settings).await.unwrap_err();
+    assert!(format!("{refused:#}").contains("no usable backup"), "{refused:#}");
+    assert_eq!(file_sha(&db), before);
+}
+
+#[tokio::test]
+async fn backups_keep_their_generations_and_a_failed_one_raises_an_alert_until_one_succeeds() {
+    let app = spawn_app().await;
+    let mut settings = settings(NodeRole::Center, app.dir.path());
+    settings.backup.keep = 2;
+    for _ in 0..3 {
+        backup::run_once(app.store.as_ref(), &settings)
+            .await
+            .expect("backup");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let kept = backup::generations(&settings.backup_dir()).unwrap();
+    assert_eq!(kept.len(), 2);
+    for g in &kept {
+        assert!(Path::new(&format!("{}.json", g.path.display())).exists());
+    }
+
+    // A backup directory that cannot be made (a file is in the way).
+    let blocked = app.dir.path().join("not-a-dir");
+    std::fs::write(&blocked, b"x").unwrap();
+    let mut failing = settings.clone();
+    failing.backup.dir = Some(blocked.join("backups"));
+    assert!(backup::run_once(app.store.as_ref(), &failing).await.is_err());
+    assert!(open_alerts(&app).await.contains(&BACKUP_FAILED.to_owned()));
+    // Still failing: one alert, not one per attempt.
+    assert!(backup::run_once(app.store.as_ref(), &failing).await.is_err());
+    let open: Vec<_> = open_alerts(&app)
+        .await
+        .into_iter()
+        .filter(|e| e == BACKUP_FAILED)
+        .collect();
+    assert_eq!(open.len(), 1);
+
+    std::fs::remove_file(&blocked).unwrap();
+    backup::run_once(app.store.as_ref(), &failing)
+        .await
+        .expect("backup");
+    assert!(!open_alerts(&app).await.contains(&BACKUP_FAILED.to_owned()));
+}
