@@ -24,6 +24,34 @@ pub struct Settings {
     /// Daily backups of the database in generations.
     #[serde(default)]
     pub backup: BackupSettings,
+    /// Failure e-mail to the operator (off unless an SMTP server is configured).
+    #[serde(default)]
+    pub mail: MailSettings,
+}
+
+/// `[mail]`: every alert event is mailed once to the operator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MailSettings {
+    /// `smtp://host:25` (plain; add `?tls=required` for STARTTLS), `smtps://user:pass@host:465`.
+    /// Better in `ATTAKA_MAIL__SMTP_URL` when it holds a password. None: no mail.
+    pub smtp_url: Option<String>,
+    pub from: String,
+    /// The operator's addresses.
+    pub to: Vec<String>,
+    /// How often unmailed alerts are looked for (and a failed send is tried again).
+    pub interval_ms: u64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            smtp_url: None,
+            from: "attaka@localhost".into(),
+            to: Vec::new(),
+            interval_ms: 60_000,
+        }
+    }
 }
 
 /// `[backup]`: the daily backup `attaka serve` makes (and `attaka backup run` makes at once).
@@ -271,6 +299,14 @@ impl Settings {
         self.check_sync()?;
         self.check_duplicate_hint()?;
         self.backup.time_of_day()?;
+        if self.mail.smtp_url.is_some() {
+            anyhow::ensure!(
+                !self.mail.to.is_empty(),
+                "mail.to needs at least one address when mail.smtp_url is set"
+            );
+            anyhow::ensure!(self.mail.interval_ms > 0, "mail.interval_ms must be positive");
+            crate::ops::mail::Mailer::from_settings(self)?;
+        }
         anyhow::ensure!(self.backup.keep > 0, "backup.keep must be at least 1");
         Ok(())
     }

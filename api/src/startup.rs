@@ -39,8 +39,8 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
-    /// Background tasks: the centre node's sync sender (when `[sync]` is configured) and the
-    /// daily backup (when `[backup]` is enabled).
+    /// Background tasks: the centre node's sync sender (when `[sync]` is configured), the
+    /// daily backup (when `[backup]` is enabled) and the alert mailer (when `[mail]` is).
     workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -128,6 +128,7 @@ impl Application {
         .run();
         let workers = [
             crate::ops::backup::spawn_daily(state_store.clone(), &settings)?,
+            crate::ops::mail::spawn(state_store.clone(), &settings)?,
             crate::sync::worker::spawn(state_store, &settings)?,
         ]
         .into_iter()

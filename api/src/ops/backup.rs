@@ -386,8 +386,8 @@ pub async fn restore_configured(settings: &Settings) -> anyhow::Result<Restored>
 
 /// The next time of day `at` (Japan time) after `now`.
 pub fn next_run(now: DateTime<Utc>, at: NaiveTime) -> DateTime<Utc> {
-    let jst = Duration::hours(9);
-    let local = (now + jst).date_naive().and_time(at).and_utc() - jst;
+    let offset = Duration::hours(9);
+    let local = (now + offset).date_naive().and_time(at).and_utc() - offset;
     if local > now {
         local
     } else {

@@ -273,6 +273,9 @@ pub trait Store: Send + Sync {
     async fn clear_alert(&self, event: &str, subject: &str, at: DateTime<Utc>) -> StoreResult<bool>;
     /// Alerts, newest first.
     async fn alerts(&self, open_only: bool) -> StoreResult<Vec<Alert>>;
+    /// Alerts not yet mailed to the operator, oldest first, at most `limit`.
+    async fn unmailed_alerts(&self, limit: usize) -> StoreResult<Vec<Alert>>;
+    async fn mark_alert_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
 }
 
 /// Opens the store named by the configured database URL.

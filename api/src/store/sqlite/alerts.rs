@@ -59,6 +59,26 @@ fn alert_row(r: &Row) -> rusqlite::Result<Alert> {
     })
 }
 
+/// Alerts not yet mailed to the operator, oldest first.
+pub fn unmailed(c: &mut Connection, limit: usize) -> StoreResult<Vec<Alert>> {
+    let rows = c
+        .prepare(
+            "SELECT id, event, subject, severity, message, raised_at, last_seen_at, cleared_at
+             FROM ops_alerts WHERE notified_at IS NULL ORDER BY id LIMIT ?1",
+        )?
+        .query_map([limit as i64], alert_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn mark_mailed(c: &mut Connection, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+    c.execute(
+        "UPDATE ops_alerts SET notified_at = ?2 WHERE id = ?1",
+        params![id, ts(at)],
+    )?;
+    Ok(())
+}
+
 /// Alerts, newest first; only the open ones with `open_only`.
 pub fn list(c: &mut Connection, open_only: bool) -> StoreResult<Vec<Alert>> {
     let rows = c

@@ -74,6 +74,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "hub_duplicate_hints",
         include_str!("../../../../migrations/sqlite/0013_hub_duplicate_hints.sql"),
     ),
+    (
+        14,
+        "ops_alert_mail",
+        include_str!("../../../../migrations/sqlite/0014_ops_alert_mail.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.

@@ -549,6 +549,14 @@ impl Store for SqliteStore {
     async fn alerts(&self, open_only: bool) -> StoreResult<Vec<Alert>> {
         self.run(move |c| alerts::list(c, open_only)).await
     }
+
+    async fn unmailed_alerts(&self, limit: usize) -> StoreResult<Vec<Alert>> {
+        self.run(move |c| alerts::unmailed(c, limit)).await
+    }
+
+    async fn mark_alert_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        self.run(move |c| alerts::mark_mailed(c, id, at)).await
+    }
 }
 
 impl SqliteStore {
