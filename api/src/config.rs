@@ -230,6 +230,22 @@ pub struct LogSettings {
     pub level: String,
     /// `pretty` (terminal) or `json`.
     pub format: String,
+    /// Write daily log files (JSON lines) besides the console.
+    #[serde(default = "default_true")]
+    pub files: bool,
+    /// Where; default `<data_dir>/logs`.
+    pub dir: Option<PathBuf>,
+    /// How many daily files to keep: at least a year's (366).
+    #[serde(default = "default_log_keep_days")]
+    pub keep_days: usize,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_log_keep_days() -> usize {
+    400
 }
 
 impl Settings {
@@ -299,6 +315,10 @@ impl Settings {
         self.check_sync()?;
         self.check_duplicate_hint()?;
         self.backup.time_of_day()?;
+        anyhow::ensure!(
+            self.log.keep_days >= 366,
+            "log.keep_days must be at least 366: logs are kept for at least a year"
+        );
         if self.mail.smtp_url.is_some() {
             anyhow::ensure!(
                 !self.mail.to.is_empty(),
@@ -385,6 +405,14 @@ impl Settings {
         url.strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .map(PathBuf::from)
+    }
+
+    /// Where the daily log files go.
+    pub fn log_dir(&self) -> PathBuf {
+        self.log
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.node.data_dir.join("logs"))
     }
 
     /// Where backups go.

@@ -12,6 +12,18 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = api::config::Settings::load(cli.config.as_deref())?;
-    api::telemetry::init(&settings.log.level, &settings.log.format);
+    let log = &settings.log;
+    // Kept until the end: dropping it writes out the last lines.
+    let _files = if log.files {
+        Some(api::telemetry::init_with_files(
+            &log.level,
+            &log.format,
+            &settings.log_dir(),
+            log.keep_days,
+        )?)
+    } else {
+        api::telemetry::init(&log.level, &log.format);
+        None
+    };
     api::cli::run(cli, settings).await
 }

@@ -7,6 +7,7 @@ mod duplicate_hints;
 mod extracts;
 mod generate;
 mod helpers;
+mod logs;
 mod mail;
 mod openapi;
 mod persons;
