@@ -47,6 +47,15 @@ pub enum Command {
     /// Backups of this node's database: make one now, list the generations, restore.
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// The audit log's tamper evidence.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain of the audit log; fails naming the first row that breaks it.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,6 +225,24 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let report = crate::sync::run_command(command, &settings).await?;
             use std::io::Write;
             writeln!(std::io::stdout().lock(), "{report}")?;
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let store = crate::store::open(&settings).await?;
+            store.migrate().await?;
+            let report = store.verify_audit_chain().await?;
+            if let Some((id, how)) = report.broken_at {
+                anyhow::bail!("the audit chain is broken at row {id}: {how}");
+            }
+            let head = report
+                .head
+                .map(|(id, hash)| format!("; newest row {id}, hash {hash}"))
+                .unwrap_or_default();
+            use std::io::Write;
+            writeln!(
+                std::io::stdout().lock(),
+                "audit chain intact: {} rows{head}",
+                report.rows
+            )?;
         }
         Command::Backup(command) => {
             let report = backup_command(command, &settings).await?;

@@ -21,9 +21,15 @@ pub struct Settings {
     /// The optional duplicate hint (off unless the prefecture turns it on).
     #[serde(default)]
     pub duplicate_hint: DuplicateHintSettings,
+    /// When the nightly jobs run (backup, audit retention and chain check).
+    #[serde(default)]
+    pub daily: DailySettings,
     /// Daily backups of the database in generations.
     #[serde(default)]
     pub backup: BackupSettings,
+    /// Audit log retention.
+    #[serde(default)]
+    pub audit: AuditSettings,
     /// Failure e-mail to the operator (off unless an SMTP server is configured).
     #[serde(default)]
     pub mail: MailSettings,
@@ -54,6 +60,41 @@ impl Default for MailSettings {
     }
 }
 
+/// `[daily]`: the nightly jobs of a serving node (`ops::daily`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DailySettings {
+    /// Time of day, Japan time, `HH:MM`.
+    pub at: String,
+}
+
+impl Default for DailySettings {
+    fn default() -> Self {
+        DailySettings { at: "02:30".into() }
+    }
+}
+
+impl DailySettings {
+    pub fn time_of_day(&self) -> anyhow::Result<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M")
+            .map_err(|_| anyhow::anyhow!("daily.at must be HH:MM, not {:?}", self.at))
+    }
+}
+
+/// `[audit]`: how long audit rows are kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AuditSettings {
+    /// Rows older than this many days are removed by the nightly jobs; at least 366.
+    pub keep_days: u32,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings { keep_days: 400 }
+    }
+}
+
 /// `[backup]`: the daily backup `attaka serve` makes (and `attaka backup run` makes at once).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -64,8 +105,6 @@ pub struct BackupSettings {
     pub dir: Option<PathBuf>,
     /// How many generations to keep.
     pub keep: usize,
-    /// Time of day, Japan time, `HH:MM`.
-    pub daily_at: String,
 }
 
 impl Default for BackupSettings {
@@ -74,15 +113,7 @@ impl Default for BackupSettings {
             enabled: true,
             dir: None,
             keep: 14,
-            daily_at: "02:30".into(),
         }
-    }
-}
-
-impl BackupSettings {
-    pub fn time_of_day(&self) -> anyhow::Result<chrono::NaiveTime> {
-        chrono::NaiveTime::parse_from_str(self.daily_at.trim(), "%H:%M")
-            .map_err(|_| anyhow::anyhow!("backup.daily_at must be HH:MM, not {:?}", self.daily_at))
     }
 }
 
@@ -314,7 +345,11 @@ impl Settings {
         );
         self.check_sync()?;
         self.check_duplicate_hint()?;
-        self.backup.time_of_day()?;
+        self.daily.time_of_day()?;
+        anyhow::ensure!(
+            self.audit.keep_days >= 366,
+            "audit.keep_days must be at least 366: the audit log is kept for at least a year"
+        );
         anyhow::ensure!(
             self.log.keep_days >= 366,
             "log.keep_days must be at least 366: logs are kept for at least a year"

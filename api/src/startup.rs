@@ -40,7 +40,7 @@ pub struct Application {
     port: u16,
     server: Server,
     /// Background tasks: the centre node's sync sender (when `[sync]` is configured), the
-    /// daily backup (when `[backup]` is enabled) and the alert mailer (when `[mail]` is).
+    /// nightly jobs (backup, audit retention) and the alert mailer (when `[mail]` is set).
     workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -127,7 +127,7 @@ impl Application {
         .listen(listener)?
         .run();
         let workers = [
-            crate::ops::backup::spawn_daily(state_store.clone(), &settings)?,
+            Some(crate::ops::daily::spawn(state_store.clone(), &settings)?),
             crate::ops::mail::spawn(state_store.clone(), &settings)?,
             crate::sync::worker::spawn(state_store, &settings)?,
         ]

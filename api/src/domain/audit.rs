@@ -42,6 +42,18 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// What a walk of the audit chain found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChainReport {
+    /// Rows checked.
+    pub rows: u64,
+    /// The newest row checked and its hash: note it outside the database (the daily log does)
+    /// to tell later whether rows were rewritten from there on.
+    pub head: Option<(i64, String)>,
+    /// The first row that breaks the chain, and how.
+    pub broken_at: Option<(i64, String)>,
+}
+
 /// A stored entry.
 #[derive(Debug, Clone)]
 pub struct AuditRecord {

@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -326,29 +326,6 @@ pub async fn run_once(store: &dyn Store, settings: &Settings) -> anyhow::Result<
     }
 }
 
-/// The daily backup while the node serves, at `backup.daily_at` Japan time (none when
-/// `backup.enabled` is off or the database is not an SQLite file).
-pub fn spawn_daily(
-    store: std::sync::Arc<dyn Store>,
-    settings: &Settings,
-) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
-    if !settings.backup.enabled || settings.sqlite_path().is_none() {
-        return Ok(None);
-    }
-    let at = settings.backup.time_of_day()?;
-    let settings = settings.clone();
-    Ok(Some(tokio::spawn(async move {
-        loop {
-            let now = Utc::now();
-            let wait = (next_run(now, at) - now).to_std().unwrap_or_default();
-            tokio::time::sleep(wait).await;
-            if let Err(e) = run_once(store.as_ref(), &settings).await {
-                tracing::error!(event = "backup_failed", error = %format!("{e:#}"), "daily backup failed");
-            }
-        }
-    })))
-}
-
 /// Restores as [`restore`] does from the configured database and backup directory, then
 /// opens the restored database and raises `backup_restore_fell_back` when newer generations
 /// had to be passed over, so the operator hears of it.
@@ -382,44 +359,4 @@ pub async fn restore_configured(settings: &Settings) -> anyhow::Result<Restored>
         alerts::raise(store.as_ref(), alert).await?;
     }
     Ok(restored)
-}
-
-/// The next time of day `at` (Japan time) after `now`.
-pub fn next_run(now: DateTime<Utc>, at: NaiveTime) -> DateTime<Utc> {
-    let offset = Duration::hours(9);
-    let local = (now + offset).date_naive().and_time(at).and_utc() - offset;
-    if local > now {
-        local
-    } else {
-        local + Duration::days(1)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    #[test]
-    fn the_daily_backup_runs_at_its_time_in_japan() {
-        let two_thirty = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
-        // 01:00 JST on 5 May: the same night, 02:30 JST = 17:30 UTC the day before.
-        assert_eq!(
-            next_run(at("2025-05-04T16:00:00Z"), two_thirty),
-            at("2025-05-04T17:30:00Z")
-        );
-        // 02:30 JST exactly has just run: the next is tomorrow's.
-        assert_eq!(
-            next_run(at("2025-05-04T17:30:00Z"), two_thirty),
-            at("2025-05-05T17:30:00Z")
-        );
-        // Midday JST: tonight.
-        assert_eq!(
-            next_run(at("2025-05-05T03:00:00Z"), two_thirty),
-            at("2025-05-05T17:30:00Z")
-        );
-    }
 }

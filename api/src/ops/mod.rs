@@ -4,5 +4,6 @@
 pub mod alerts;
 pub mod audit;
 pub mod backup;
+pub mod daily;
 pub mod mail;
 pub mod rate_limit;

@@ -15,7 +15,7 @@ use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Participation, PersonParticipationRow,
 };
 use crate::domain::alert::{Alert, NewAlert};
-use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord};
+use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord, ChainReport};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
 use crate::domain::period_lock::{HubLock, HubLocksApplied, NewPeriodLock, PeriodLock};
@@ -216,6 +216,10 @@ pub trait Store: Send + Sync {
     // Audit.
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+    /// Walks the audit log's hash chain.
+    async fn verify_audit_chain(&self) -> StoreResult<ChainReport>;
+    /// Removes audit rows older than `before` (recorded, and audited itself); how many went.
+    async fn purge_audit(&self, before: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<usize>;
 
     // Synchronisation, centre side: the outbox of changes to facts (centre nodes only; on the
     // hub these answer `NotFound`). Once started, every write to persons, activities,

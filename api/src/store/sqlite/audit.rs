@@ -1,16 +1,65 @@
-//! SQL for the audit log: append-only rows, searchable by time, action, actor and target.
+//! SQL for the audit log: append-only rows chained by SHA-256, searchable by time, action,
+//! actor and target; the chain's check, and the purge of rows past their retention.
 
-use rusqlite::{params, Connection};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use sha2::{Digest, Sha256};
 
 use super::{parse_ts, ts};
-use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord, Outcome};
+use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord, ChainReport, Outcome};
 use crate::store::StoreResult;
 
+/// What the chain starts from when no earlier row has a hash.
+pub const GENESIS: &str = "attaka-audit-genesis";
+
+/// The hash of a row: SHA-256 (hex) of the previous row's hash, a newline, and the row's
+/// fields as a JSON array in column order (`at` as stored).
+fn row_hash(prev: &str, e: &AuditEntry) -> String {
+    let fields = serde_json::json!([
+        ts(e.at),
+        e.actor,
+        e.account_id,
+        e.role,
+        e.scope,
+        e.action,
+        e.target,
+        e.outcome.as_str(),
+        e.client,
+        e.request_id,
+        e.detail,
+    ]);
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(fields.to_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The hash the next row links to: the newest row's, the last purge's, or the genesis.
+fn chain_head(c: &Connection) -> rusqlite::Result<String> {
+    let newest: Option<Option<String>> = c
+        .prepare_cached("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    if let Some(Some(hash)) = newest {
+        return Ok(hash);
+    }
+    let purged: Option<Option<String>> = c
+        .prepare_cached("SELECT last_hash FROM audit_purges ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(purged.flatten().unwrap_or_else(|| GENESIS.to_owned()))
+}
+
+/// Appends a row linked to the one before. Call it inside a write transaction (the caller's,
+/// or [`append_alone`]'s), so no other row can slip between reading the head and inserting.
 pub fn append(c: &Connection, e: &AuditEntry) -> StoreResult<()> {
+    let prev = chain_head(c)?;
+    let hash = row_hash(&prev, e);
     c.prepare_cached(
         "INSERT INTO audit_log (at, actor, account_id, role, scope, action, target, outcome, client,
-                                request_id, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                request_id, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         ts(e.at),
@@ -24,8 +73,129 @@ pub fn append(c: &Connection, e: &AuditEntry) -> StoreResult<()> {
         e.client,
         e.request_id,
         e.detail,
+        prev,
+        hash,
     ])?;
     Ok(())
+}
+
+/// [`append`] in a transaction of its own that takes the write lock first.
+pub fn append_alone(c: &mut Connection, e: &AuditEntry) -> StoreResult<()> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    append(&tx, e)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn entry_at(r: &Row, first: usize) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        at: parse_ts(&r.get::<_, String>(first)?)?,
+        actor: r.get(first + 1)?,
+        account_id: r.get(first + 2)?,
+        role: r.get(first + 3)?,
+        scope: r.get(first + 4)?,
+        action: r.get(first + 5)?,
+        target: r.get(first + 6)?,
+        outcome: outcome(&r.get::<_, String>(first + 7)?),
+        client: r.get(first + 8)?,
+        request_id: r.get(first + 9)?,
+        detail: r.get(first + 10)?,
+    })
+}
+
+/// Walks the chain from its start (the first hashed row) to the newest row: each row must link
+/// to the one before and hash to what it says. The first row must link to the last purge's
+/// hash or, with no purge, to the genesis (or to nothing, when older unhashed rows precede it).
+pub fn verify_chain(c: &mut Connection) -> StoreResult<ChainReport> {
+    let purged: Option<Option<String>> = c
+        .query_row(
+            "SELECT last_hash FROM audit_purges ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let unhashed_before: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL)",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut stmt = c.prepare(
+        "SELECT id, prev_hash, hash, at, actor, account_id, role, scope, action, target, outcome,
+                client, request_id, detail
+         FROM audit_log WHERE hash IS NOT NULL ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut expected_prev: Option<String> = match purged {
+        Some(last) => last,
+        None if unhashed_before => None,
+        None => Some(GENESIS.to_owned()),
+    };
+    let mut report = ChainReport::default();
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let prev: String = r.get(1)?;
+        let hash: String = r.get(2)?;
+        let entry = entry_at(r, 3)?;
+        if expected_prev.as_ref().is_some_and(|p| *p != prev) {
+            report.broken_at = Some((
+                id,
+                "links to a row that is not the one before it (a row was removed or reordered)".into(),
+            ));
+            return Ok(report);
+        }
+        if row_hash(&prev, &entry) != hash {
+            report.broken_at = Some((
+                id,
+                "its content does not match its hash (the row was changed)".into(),
+            ));
+            return Ok(report);
+        }
+        report.rows += 1;
+        report.head = Some((id, hash.clone()));
+        expected_prev = Some(hash);
+    }
+    Ok(report)
+}
+
+/// Removes the rows older than `before` and records the purge (with the hash of the last row
+/// removed) and an `audit.purge` row, in one transaction. Returns how many rows went.
+pub fn purge(c: &mut Connection, before: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<usize> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let last: Option<(i64, Option<String>)> = tx
+        .query_row(
+            "SELECT id, hash FROM audit_log WHERE at < ?1 ORDER BY id DESC LIMIT 1",
+            [ts(before)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((up_to_id, last_hash)) = last else {
+        return Ok(0);
+    };
+    let removed = tx.execute("DELETE FROM audit_log WHERE id <= ?1", [up_to_id])?;
+    tx.execute(
+        "INSERT INTO audit_purges (at, before, up_to_id, last_hash, rows) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![ts(at), ts(before), up_to_id, last_hash, removed as i64],
+    )?;
+    append(
+        &tx,
+        &AuditEntry {
+            at,
+            actor: Some("system".into()),
+            account_id: None,
+            role: None,
+            scope: None,
+            action: "audit.purge".into(),
+            target: None,
+            outcome: Outcome::Ok,
+            client: None,
+            request_id: None,
+            detail: Some(
+                serde_json::json!({"before": ts(before), "rows": removed, "up_to_id": up_to_id}).to_string(),
+            ),
+        },
+    )?;
+    tx.commit()?;
+    Ok(removed)
 }
 
 fn outcome(s: &str) -> Outcome {
@@ -63,19 +233,7 @@ pub fn query(c: &mut Connection, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>
             |r| {
                 Ok(AuditRecord {
                     id: r.get(0)?,
-                    entry: AuditEntry {
-                        at: parse_ts(&r.get::<_, String>(1)?)?,
-                        actor: r.get(2)?,
-                        account_id: r.get(3)?,
-                        role: r.get(4)?,
-                        scope: r.get(5)?,
-                        action: r.get(6)?,
-                        target: r.get(7)?,
-                        outcome: outcome(&r.get::<_, String>(8)?),
-                        client: r.get(9)?,
-                        request_id: r.get(10)?,
-                        detail: r.get(11)?,
-                    },
+                    entry: entry_at(r, 1)?,
                 })
             },
         )?

@@ -79,6 +79,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "ops_alert_mail",
         include_str!("../../../../migrations/sqlite/0014_ops_alert_mail.sql"),
     ),
+    (
+        15,
+        "audit_chain",
+        include_str!("../../../../migrations/sqlite/0015_audit_chain.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.

@@ -33,7 +33,7 @@ use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Participation, PersonParticipationRow,
 };
 use crate::domain::alert::{Alert, NewAlert};
-use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord};
+use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord, ChainReport};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::org::{Center, Site};
@@ -443,7 +443,15 @@ impl Store for SqliteStore {
 
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
         let entry = entry.clone();
-        self.run(move |c| audit::append(c, &entry)).await
+        self.run(move |c| audit::append_alone(c, &entry)).await
+    }
+
+    async fn verify_audit_chain(&self) -> StoreResult<ChainReport> {
+        self.run(audit::verify_chain).await
+    }
+
+    async fn purge_audit(&self, before: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<usize> {
+        self.run(move |c| audit::purge(c, before, at)).await
     }
     async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         let query = query.clone();
