@@ -50,6 +50,19 @@ pub enum Command {
     /// The audit log's tamper evidence.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Operations reports.
+    #[command(subcommand)]
+    Ops(OpsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OpsCommand {
+    /// The monthly operations report (Markdown): 稼働率 and outages, alerts, backups, audit.
+    Report {
+        /// `YYYY-MM` (Japan time); default last month.
+        #[arg(long)]
+        month: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -243,6 +256,26 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 "audit chain intact: {} rows{head}",
                 report.rows
             )?;
+        }
+        Command::Ops(OpsCommand::Report { month }) => {
+            let today = crate::domain::clock::today_jst();
+            let first = match month.as_deref() {
+                Some(m) => match shared::dates::Period::parse(m.trim()) {
+                    Ok(p) if matches!(p.kind(), shared::dates::PeriodKind::Month { .. }) => p.from(),
+                    _ => anyhow::bail!("--month must be YYYY-MM, not {m:?}"),
+                },
+                None => {
+                    use chrono::Datelike;
+                    let this = today.with_day(1).unwrap_or(today);
+                    this - chrono::Months::new(1)
+                }
+            };
+            let store = crate::store::open(&settings).await?;
+            store.migrate().await?;
+            let report =
+                crate::ops::report::monthly(store.as_ref(), &settings, first, chrono::Utc::now()).await?;
+            use std::io::Write;
+            write!(std::io::stdout().lock(), "{report}")?;
         }
         Command::Backup(command) => {
             let report = backup_command(command, &settings).await?;

@@ -30,6 +30,9 @@ pub struct Settings {
     /// Audit log retention.
     #[serde(default)]
     pub audit: AuditSettings,
+    /// The uptime ledger and the 稼働率 target.
+    #[serde(default)]
+    pub uptime: UptimeSettings,
     /// Failure e-mail to the operator (off unless an SMTP server is configured).
     #[serde(default)]
     pub mail: MailSettings,
@@ -78,6 +81,24 @@ impl DailySettings {
     pub fn time_of_day(&self) -> anyhow::Result<chrono::NaiveTime> {
         chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M")
             .map_err(|_| anyhow::anyhow!("daily.at must be HH:MM, not {:?}", self.at))
+    }
+}
+
+/// `[uptime]`: how often a serving node notes it is up, and the monthly target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct UptimeSettings {
+    pub heartbeat_ms: u64,
+    /// The contract's monthly 稼働率, as a fraction.
+    pub target: f64,
+}
+
+impl Default for UptimeSettings {
+    fn default() -> Self {
+        UptimeSettings {
+            heartbeat_ms: 60_000,
+            target: 0.95,
+        }
     }
 }
 
@@ -346,6 +367,14 @@ impl Settings {
         self.check_sync()?;
         self.check_duplicate_hint()?;
         self.daily.time_of_day()?;
+        anyhow::ensure!(
+            self.uptime.heartbeat_ms > 0,
+            "uptime.heartbeat_ms must be positive"
+        );
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&self.uptime.target),
+            "uptime.target is a fraction between 0 and 1"
+        );
         anyhow::ensure!(
             self.audit.keep_days >= 366,
             "audit.keep_days must be at least 366: the audit log is kept for at least a year"

@@ -53,6 +53,7 @@ use crate::routes;
         routes::stats::stats,
         routes::extracts::extract,
         routes::audit::search,
+        routes::ops::uptime,
         routes::sync::receive_batch,
         routes::sync::create_credential,
         routes::sync::list_credentials,

@@ -40,7 +40,8 @@ pub struct Application {
     port: u16,
     server: Server,
     /// Background tasks: the centre node's sync sender (when `[sync]` is configured), the
-    /// nightly jobs (backup, audit retention) and the alert mailer (when `[mail]` is set).
+    /// nightly jobs (backup, audit retention), the uptime heartbeat and the alert mailer (when
+    /// `[mail]` is set).
     workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -128,6 +129,7 @@ impl Application {
         .run();
         let workers = [
             Some(crate::ops::daily::spawn(state_store.clone(), &settings)?),
+            Some(crate::ops::uptime::spawn(state_store.clone(), &settings).await?),
             crate::ops::mail::spawn(state_store.clone(), &settings)?,
             crate::sync::worker::spawn(state_store, &settings)?,
         ]

@@ -25,6 +25,8 @@ pub enum Permission {
     ManageApiTokens,
     /// Search the audit log.
     ReadAudit,
+    /// The node's own operations figures (its monthly 稼働率): nothing about people.
+    ReadOperations,
     /// Figures (`/stats`) within the caller's scope.
     ReadStats,
     /// De-identified records (`/extracts/*`) within the caller's scope.
@@ -47,7 +49,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ReadMaster,
         Permission::ReadPersons,
         Permission::WritePersons,
@@ -57,6 +59,7 @@ impl Permission {
         Permission::UnlockAccounts,
         Permission::ManageApiTokens,
         Permission::ReadAudit,
+        Permission::ReadOperations,
         Permission::ReadStats,
         Permission::ReadExtracts,
         Permission::ReadActivities,
@@ -80,7 +83,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ManageSites => matches!(role, Prefecture | CenterAdmin),
         ManageAccounts | ManageApiTokens => matches!(role, Prefecture | CenterAdmin),
         UnlockAccounts => matches!(role, Prefecture | CenterAdmin | Operator),
-        ReadAudit => matches!(role, Prefecture | Operator),
+        ReadAudit | ReadOperations => matches!(role, Prefecture | Operator),
         // Figures and de-identified records: everyone but the operator, always within scope.
         ReadStats | ReadExtracts => !matches!(role, Operator),
         ReadActivities | WriteActivities => matches!(role, CenterStaff | CenterAdmin),

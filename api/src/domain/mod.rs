@@ -11,3 +11,4 @@ pub mod org;
 pub mod period_lock;
 pub mod person;
 pub mod sync;
+pub mod uptime;

@@ -1,5 +1,5 @@
-//! Operations: audit, alert events and their e-mail, backups, request budgets (and later uptime
-//! and reports).
+//! Operations: audit, alert events and their e-mail, backups, the nightly jobs, the uptime
+//! ledger and the monthly report, request budgets.
 
 pub mod alerts;
 pub mod audit;
@@ -7,3 +7,5 @@ pub mod backup;
 pub mod daily;
 pub mod mail;
 pub mod rate_limit;
+pub mod report;
+pub mod uptime;

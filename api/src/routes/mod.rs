@@ -11,6 +11,7 @@ pub mod extracts;
 pub mod health;
 pub mod master;
 pub mod meta;
+pub mod ops;
 pub mod period_locks;
 pub mod persons;
 pub mod stats;
@@ -72,6 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/stats", web::get().to(stats::stats))
                 .route("/extracts/{kind}", web::get().to(extracts::extract))
                 .route("/audit", web::get().to(audit::search))
+                .route("/ops/uptime", web::get().to(ops::uptime))
                 .route("/sync/batches", web::post().to(sync::receive_batch))
                 .route("/sync/credentials", web::get().to(sync::list_credentials))
                 .route("/sync/credentials", web::post().to(sync::create_credential))

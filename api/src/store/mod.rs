@@ -277,6 +277,15 @@ pub trait Store: Send + Sync {
     async fn clear_alert(&self, event: &str, subject: &str, at: DateTime<Utc>) -> StoreResult<bool>;
     /// Alerts, newest first.
     async fn alerts(&self, open_only: bool) -> StoreResult<Vec<Alert>>;
+    /// Opens the uptime ledger's row for this run of the server.
+    async fn start_uptime_run(&self, at: DateTime<Utc>) -> StoreResult<i64>;
+    async fn uptime_heartbeat(&self, run: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The runs overlapping `[from, to)`, and when the first run ever began.
+    async fn uptime_runs(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<(Vec<crate::domain::uptime::Run>, Option<DateTime<Utc>>)>;
     /// Alerts not yet mailed to the operator, oldest first, at most `limit`.
     async fn unmailed_alerts(&self, limit: usize) -> StoreResult<Vec<Alert>>;
     async fn mark_alert_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;

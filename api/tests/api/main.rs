@@ -20,4 +20,5 @@ mod sync_nodes;
 mod sync_outbox;
 mod sync_pii;
 mod sync_support;
+mod uptime;
 mod validation;

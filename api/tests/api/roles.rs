@@ -243,6 +243,7 @@ fn cases(node: NodeRole, person: &str) -> Vec<Case> {
         ),
         case(Method::DELETE, "/api/v1/api-tokens/{id}", None, ADMINS).on_fresh(Fresh::ApiToken),
         case(Method::GET, "/api/v1/audit", None, &[Prefecture, Operator]),
+        case(Method::GET, "/api/v1/ops/uptime", None, &[Prefecture, Operator]),
         // Figures and de-identified records, within the caller's scope.
         case(
             Method::GET,
@@ -884,6 +885,7 @@ async fn the_operator_gets_no_person_level_data_anywhere() {
         format!("/api/v1/persons/{}/participations", person.common_id),
         "/api/v1/activities?month=2024-05".to_owned(),
         "/api/v1/audit".to_owned(),
+        "/api/v1/ops/uptime".to_owned(),
         "/api/v1/accounts".to_owned(),
         "/api/v1/sync/status".to_owned(),
     ] {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod duplicate_hint;
 pub mod master;
 pub mod meta;
+pub mod ops;
 pub mod person;
 pub mod stats;
 pub mod sync;

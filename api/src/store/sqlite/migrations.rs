@@ -84,6 +84,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "audit_chain",
         include_str!("../../../../migrations/sqlite/0015_audit_chain.sql"),
     ),
+    (
+        16,
+        "ops_uptime",
+        include_str!("../../../../migrations/sqlite/0016_ops_uptime.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.

@@ -16,6 +16,7 @@ mod persons;
 mod stats;
 mod stats_years;
 mod sync;
+mod uptime;
 
 use std::sync::Arc;
 
@@ -42,6 +43,7 @@ use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
 use crate::domain::sync::{
     AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential, ValidBatch,
 };
+use crate::domain::uptime::Run;
 use uuid::Uuid;
 
 pub struct SqliteStore {
@@ -556,6 +558,22 @@ impl Store for SqliteStore {
     }
     async fn alerts(&self, open_only: bool) -> StoreResult<Vec<Alert>> {
         self.run(move |c| alerts::list(c, open_only)).await
+    }
+
+    async fn start_uptime_run(&self, at: DateTime<Utc>) -> StoreResult<i64> {
+        self.run(move |c| uptime::start(c, at)).await
+    }
+
+    async fn uptime_heartbeat(&self, run: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        self.run(move |c| uptime::beat(c, run, at)).await
+    }
+
+    async fn uptime_runs(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<(Vec<Run>, Option<DateTime<Utc>>)> {
+        self.run(move |c| uptime::runs(c, from, to)).await
     }
 
     async fn unmailed_alerts(&self, limit: usize) -> StoreResult<Vec<Alert>> {

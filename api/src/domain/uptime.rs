@@ -1,0 +1,201 @@
+//! Availability from the uptime ledger: the runs of the server (start to last heartbeat) within
+//! a period; what lies between them is an outage.
+
+use chrono::{DateTime, Utc};
+
+/// A run of the server: from its start to the last heartbeat it wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    pub started_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// Up time and outages within `[from, to)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Availability {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub up_seconds: i64,
+    pub outages: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Availability {
+    pub fn period_seconds(&self) -> i64 {
+        (self.to - self.from).num_seconds().max(0)
+    }
+
+    /// Up time over the period; 1 for an empty period.
+    pub fn ratio(&self) -> f64 {
+        match self.period_seconds() {
+            0 => 1.0,
+            p => self.up_seconds as f64 / p as f64,
+        }
+    }
+}
+
+/// The availability within `[from, to)`, measured from `first_ever` (the ledger's first run)
+/// when that is later than `from`. `runs` may overlap and come in any order; a run still
+/// going counts up to `to` when its last heartbeat is within `slack` of `to`.
+pub fn availability(
+    runs: &[Run],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    first_ever: Option<DateTime<Utc>>,
+    slack: chrono::Duration,
+) -> Availability {
+    let from = first_ever.map_or(to, |f| f.max(from)).min(to);
+    let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = runs
+        .iter()
+        .map(|r| {
+            let end = if to - r.last_seen_at <= slack && r.last_seen_at <= to {
+                to
+            } else {
+                r.last_seen_at
+            };
+            (r.started_at.max(from), end.min(to))
+        })
+        .filter(|(s, e)| s < e)
+        .collect();
+    spans.sort();
+    let mut merged: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for (s, e) in spans {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    let up_seconds = merged.iter().map(|(s, e)| (*e - *s).num_seconds()).sum();
+    let mut outages = Vec::new();
+    let mut cursor = from;
+    for (s, e) in &merged {
+        if *s > cursor {
+            outages.push((cursor, *s));
+        }
+        cursor = cursor.max(*e);
+    }
+    if cursor < to {
+        outages.push((cursor, to));
+    }
+    Availability {
+        from,
+        to,
+        up_seconds,
+        outages,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn run(a: &str, b: &str) -> Run {
+        Run {
+            started_at: t(a),
+            last_seen_at: t(b),
+        }
+    }
+
+    const SLACK: i64 = 120;
+
+    #[test]
+    fn a_restart_gap_is_an_outage_and_the_rest_is_up() {
+        // A day; down 01:00–01:30 and 12:00–12:06.
+        let runs = [
+            run("2025-05-01T00:00:00Z", "2025-05-01T01:00:00Z"),
+            run("2025-05-01T01:30:00Z", "2025-05-01T12:00:00Z"),
+            run("2025-05-01T12:06:00Z", "2025-05-02T00:00:00Z"),
+        ];
+        let a = availability(
+            &runs,
+            t("2025-05-01T00:00:00Z"),
+            t("2025-05-02T00:00:00Z"),
+            Some(t("2025-04-01T00:00:00Z")),
+            Duration::seconds(SLACK),
+        );
+        assert_eq!(a.period_seconds(), 86_400);
+        assert_eq!(a.up_seconds, 86_400 - 1_800 - 360);
+        assert_eq!(
+            a.outages,
+            [
+                (t("2025-05-01T01:00:00Z"), t("2025-05-01T01:30:00Z")),
+                (t("2025-05-01T12:00:00Z"), t("2025-05-01T12:06:00Z")),
+            ]
+        );
+        assert!((a.ratio() - 84_240.0 / 86_400.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn runs_are_clipped_to_the_period_and_overlaps_count_once() {
+        let runs = [
+            run("2025-04-30T20:00:00Z", "2025-05-01T06:00:00Z"),
+            run("2025-05-01T05:00:00Z", "2025-05-01T08:00:00Z"),
+            run("2025-05-01T23:00:00Z", "2025-05-02T03:00:00Z"),
+        ];
+        let a = availability(
+            &runs,
+            t("2025-05-01T00:00:00Z"),
+            t("2025-05-02T00:00:00Z"),
+            Some(t("2025-01-01T00:00:00Z")),
+            Duration::seconds(SLACK),
+        );
+        assert_eq!(a.up_seconds, 8 * 3600 + 3600);
+        assert_eq!(
+            a.outages,
+            [(t("2025-05-01T08:00:00Z"), t("2025-05-01T23:00:00Z"))]
+        );
+    }
+
+    #[test]
+    fn a_run_still_going_counts_up_to_now_and_a_node_is_measured_from_its_first_run() {
+        // Installed on 10 May; now is 20 May 12:00, the last heartbeat a minute ago.
+        let runs = [run("2025-05-10T00:00:00Z", "2025-05-20T11:59:00Z")];
+        let a = availability(
+            &runs,
+            t("2025-05-01T00:00:00Z"),
+            t("2025-05-20T12:00:00Z"),
+            Some(t("2025-05-10T00:00:00Z")),
+            Duration::seconds(SLACK),
+        );
+        assert_eq!(a.from, t("2025-05-10T00:00:00Z"));
+        assert_eq!(a.up_seconds, a.period_seconds());
+        assert!(a.outages.is_empty());
+        assert_eq!(a.ratio(), 1.0);
+    }
+
+    #[test]
+    fn a_node_that_stopped_answering_is_down_from_its_last_heartbeat() {
+        let runs = [run("2025-05-01T00:00:00Z", "2025-05-01T10:00:00Z")];
+        let a = availability(
+            &runs,
+            t("2025-05-01T00:00:00Z"),
+            t("2025-05-01T12:00:00Z"),
+            Some(t("2025-05-01T00:00:00Z")),
+            Duration::seconds(SLACK),
+        );
+        assert_eq!(a.up_seconds, 10 * 3600);
+        assert_eq!(
+            a.outages,
+            [(t("2025-05-01T10:00:00Z"), t("2025-05-01T12:00:00Z"))]
+        );
+    }
+
+    #[test]
+    fn nothing_measured_yet_is_not_an_outage() {
+        let a = availability(
+            &[],
+            t("2025-05-01T00:00:00Z"),
+            t("2025-06-01T00:00:00Z"),
+            None,
+            Duration::seconds(SLACK),
+        );
+        assert_eq!(a.period_seconds(), 0);
+        assert!(a.outages.is_empty());
+        assert_eq!(a.ratio(), 1.0);
+    }
+}
