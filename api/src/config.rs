@@ -33,6 +33,9 @@ pub struct Settings {
     /// The uptime ledger and the 稼働率 target.
     #[serde(default)]
     pub uptime: UptimeSettings,
+    /// Conditions watched while serving (disk space, failed logins).
+    #[serde(default)]
+    pub watch: WatchSettings,
     /// Failure e-mail to the operator (off unless an SMTP server is configured).
     #[serde(default)]
     pub mail: MailSettings,
@@ -98,6 +101,33 @@ impl Default for UptimeSettings {
         UptimeSettings {
             heartbeat_ms: 60_000,
             target: 0.95,
+        }
+    }
+}
+
+/// `[watch]`: what a serving node checks every `interval_ms` (each an alert event).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct WatchSettings {
+    pub interval_ms: u64,
+    /// `disk_low` below this many MB free (database, logs or backups)…
+    pub disk_min_free_mb: u64,
+    /// …or below this share free.
+    pub disk_min_free_percent: f64,
+    /// `login_burst` at this many failed logins…
+    pub login_failures: u32,
+    /// …within this many minutes.
+    pub login_window_minutes: u32,
+}
+
+impl Default for WatchSettings {
+    fn default() -> Self {
+        WatchSettings {
+            interval_ms: 300_000,
+            disk_min_free_mb: 1024,
+            disk_min_free_percent: 5.0,
+            login_failures: 20,
+            login_window_minutes: 10,
         }
     }
 }
@@ -370,6 +400,12 @@ impl Settings {
         anyhow::ensure!(
             self.uptime.heartbeat_ms > 0,
             "uptime.heartbeat_ms must be positive"
+        );
+        anyhow::ensure!(
+            self.watch.interval_ms > 0
+                && self.watch.login_failures > 0
+                && self.watch.login_window_minutes > 0,
+            "watch.interval_ms, watch.login_failures and watch.login_window_minutes must be positive"
         );
         anyhow::ensure!(
             (0.0..=1.0).contains(&self.uptime.target),

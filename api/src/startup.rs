@@ -40,8 +40,8 @@ pub struct Application {
     port: u16,
     server: Server,
     /// Background tasks: the centre node's sync sender (when `[sync]` is configured), the
-    /// nightly jobs (backup, audit retention), the uptime heartbeat and the alert mailer (when
-    /// `[mail]` is set).
+    /// nightly jobs (backup, audit retention), the uptime heartbeat, the watch (disk, logins)
+    /// and the alert mailer (when `[mail]` is set).
     workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -130,6 +130,7 @@ impl Application {
         let workers = [
             Some(crate::ops::daily::spawn(state_store.clone(), &settings)?),
             Some(crate::ops::uptime::spawn(state_store.clone(), &settings).await?),
+            Some(crate::ops::watch::spawn(state_store.clone(), &settings)),
             crate::ops::mail::spawn(state_store.clone(), &settings)?,
             crate::sync::worker::spawn(state_store, &settings)?,
         ]

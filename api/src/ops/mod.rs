@@ -9,3 +9,4 @@ pub mod mail;
 pub mod rate_limit;
 pub mod report;
 pub mod uptime;
+pub mod watch;

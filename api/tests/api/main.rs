@@ -22,3 +22,4 @@ mod sync_pii;
 mod sync_support;
 mod uptime;
 mod validation;
+mod watch;
