@@ -54,6 +54,7 @@ use crate::routes;
         routes::extracts::extract,
         routes::audit::search,
         routes::ops::uptime,
+        routes::metrics::metrics,
         routes::sync::receive_batch,
         routes::sync::create_credential,
         routes::sync::list_credentials,

@@ -11,6 +11,7 @@ pub mod extracts;
 pub mod health;
 pub mod master;
 pub mod meta;
+pub mod metrics;
 pub mod ops;
 pub mod period_locks;
 pub mod persons;
@@ -23,6 +24,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::metrics))
         .service(
             web::scope("/api/v1")
                 .route("/auth/login", web::post().to(auth::login))

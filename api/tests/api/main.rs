@@ -10,6 +10,7 @@ mod generate;
 mod helpers;
 mod logs;
 mod mail;
+mod metrics;
 mod openapi;
 mod persons;
 mod roles;

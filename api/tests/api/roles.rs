@@ -492,6 +492,8 @@ const NOT_ACCOUNT_ROUTES: &[(&str, &str)] = &[
     // scripts/run.sh and e2e/run.sh wait on both.
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    // Counts and times for Prometheus, no person: metrics.rs.
+    ("GET", "/metrics"),
     // A centre node's sync credential, not an account: sync_hub.rs (batches), sync_locks.rs
     // (period locks), duplicate_hints.rs (the hub's look-up).
     ("POST", "/api/v1/sync/batches"),

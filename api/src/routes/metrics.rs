@@ -1,0 +1,98 @@
+//! `/metrics`: the node's state for Prometheus (text format 0.0.4). Counts and times only — no
+//! person, no name; like the probes it takes no token (keep it on the operations network).
+
+use std::fmt::Write as _;
+
+use actix_web::{web, HttpResponse};
+use chrono::{Datelike, Utc};
+
+use crate::domain::clock::today_jst;
+use crate::error::ApiResult;
+use crate::ops::{backup, uptime};
+use crate::startup::AppState;
+
+fn gauge(out: &mut String, name: &str, help: &str, samples: &[(String, f64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+    for (labels, value) in samples {
+        let _ = writeln!(out, "{name}{labels} {value}");
+    }
+}
+
+/// The node's state for Prometheus: up, this month's 稼働率, open alerts by event, the sync
+/// backlog (centre node), the age of the newest backup.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus のテキスト形式", content_type = "text/plain")))]
+pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let settings = &state.settings;
+    let store = state.store.as_ref();
+    let now = Utc::now();
+    let mut out = String::new();
+    let node = settings.node.center.clone().unwrap_or_else(|| "hub".into());
+    gauge(
+        &mut out,
+        "attaka_up",
+        "1 while the node serves.",
+        &[(
+            format!("{{node=\"{node}\",version=\"{}\"}}", env!("CARGO_PKG_VERSION")),
+            1.0,
+        )],
+    );
+    let today = today_jst();
+    let month = uptime::report(store, settings, today.with_day(1).unwrap_or(today), now).await?;
+    gauge(
+        &mut out,
+        "attaka_uptime_ratio",
+        "Share of this month (Japan time) the node was up.",
+        &[(format!("{{month=\"{}\"}}", month.month), month.ratio)],
+    );
+    let mut by_event: Vec<(String, f64)> = Vec::new();
+    for alert in store.alerts(true).await? {
+        let labels = format!("{{event=\"{}\"}}", alert.event);
+        match by_event.iter_mut().find(|(l, _)| *l == labels) {
+            Some((_, n)) => *n += 1.0,
+            None => by_event.push((labels, 1.0)),
+        }
+    }
+    gauge(
+        &mut out,
+        "attaka_alerts_open",
+        "Open alert events, by event.",
+        &by_event,
+    );
+    if let Some(outbox) = store.sync_outbox().await? {
+        gauge(
+            &mut out,
+            "attaka_sync_backlog",
+            "Changes waiting to be delivered to the hub.",
+            &[(String::new(), outbox.backlog as f64)],
+        );
+        let waiting = outbox
+            .oldest_pending_at
+            .map_or(0.0, |t| (now - t).num_seconds().max(0) as f64);
+        gauge(
+            &mut out,
+            "attaka_sync_oldest_pending_seconds",
+            "Age of the oldest change not yet delivered (0 when none).",
+            &[(String::new(), waiting)],
+        );
+    }
+    if settings.sqlite_path().is_some() {
+        let dir = settings.backup_dir();
+        let newest = tokio::task::spawn_blocking(move || backup::generations(&dir))
+            .await
+            .map_err(|e| anyhow::anyhow!("listing backups: {e}"))??
+            .into_iter()
+            .find_map(|g| g.manifest.ok());
+        if let Some(m) = newest {
+            gauge(
+                &mut out,
+                "attaka_backup_newest_age_seconds",
+                "Age of the newest backup generation.",
+                &[(String::new(), (now - m.created_at).num_seconds().max(0) as f64)],
+            );
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(out))
+}

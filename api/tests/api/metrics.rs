@@ -1,0 +1,84 @@
+//! `/metrics` on a real centre node: Prometheus text with the node's state, and nothing about
+//! anyone.
+
+use reqwest::StatusCode;
+use shared::dto::auth::Role;
+use shared::dto::meta::NodeRole;
+
+use crate::helpers::*;
+
+/// The value of the sample `name{labels}` (or `name` alone).
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_give_the_nodes_state_in_prometheus_text_without_a_token() {
+    // Synchronising with a hub that does not answer, so changes wait in the outbox.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hub = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = spawn_with(NodeRole::Center, |s| {
+        crate::sync_support::sync_settings(
+            s,
+            &hub,
+            "ats_0000000000000000000000000000000000000000000000000000000000000000",
+        )
+    })
+    .await;
+    let staff = app.token(Role::CenterStaff).await;
+    let person = app.register(&staff, &person_input()).await;
+    let stuck = api::domain::alert::NewAlert {
+        event: "sync_backlog_stuck",
+        subject: CENTER.into(),
+        severity: api::domain::alert::Severity::Warn,
+        message: "未送信の変更がたまっています。".into(),
+    };
+    api::ops::alerts::raise(app.store.as_ref(), stuck).await.unwrap();
+    let settings = settings(NodeRole::Center, app.dir.path());
+    api::ops::backup::run_once(app.store.as_ref(), &settings)
+        .await
+        .unwrap();
+
+    let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = res.text().await.unwrap();
+    assert!(text.contains("# TYPE attaka_up gauge"), "{text}");
+    assert_eq!(
+        sample(
+            &text,
+            &format!(
+                "attaka_up{{node=\"{CENTER}\",version=\"{}\"}}",
+                env!("CARGO_PKG_VERSION")
+            )
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    let month = api::domain::clock::today_jst().format("%Y-%m").to_string();
+    let ratio = sample(&text, &format!("attaka_uptime_ratio{{month=\"{month}\"}}")).expect("ratio");
+    assert!((0.0..=1.0).contains(&ratio));
+    assert_eq!(
+        sample(&text, "attaka_alerts_open{event=\"sync_backlog_stuck\"}"),
+        Some(1.0)
+    );
+    // The registration waits in the outbox.
+    assert!(
+        sample(&text, "attaka_sync_backlog").expect("backlog") >= 1.0,
+        "{text}"
+    );
+    assert!(sample(&text, "attaka_backup_newest_age_seconds").expect("backup age") < 60.0);
+    for pii in [
+        person.family_name.as_str(),
+        person.family_kana.as_str(),
+        person.common_id.as_str(),
+    ] {
+        assert!(!text.contains(pii), "{pii} in /metrics");
+    }
+}
