@@ -310,6 +310,14 @@ fn default_scope(role: Role, settings: &Settings) -> anyhow::Result<Scope> {
     }
 }
 
+/// The generations a restore passes over, a line each.
+fn passed_over(skipped: &[(String, String)]) -> String {
+    skipped
+        .iter()
+        .map(|(name, reason)| format!("\n  passed over {name}: {reason}"))
+        .collect()
+}
+
 async fn backup_command(command: BackupCommand, settings: &Settings) -> anyhow::Result<String> {
     use crate::ops::backup;
     let dir = settings.backup_dir();
@@ -336,23 +344,14 @@ async fn backup_command(command: BackupCommand, settings: &Settings) -> anyhow::
         }
         BackupCommand::Restore { yes: false } => {
             let (from, skipped) = backup::choose(&dir)?;
-            let passed: Vec<String> = skipped
-                .iter()
-                .map(|(n, r)| format!("\n  passing over {n}: {r}"))
-                .collect();
             format!(
                 "would restore from {}{}\nstop the node, then run again with --yes",
                 from.path.display(),
-                passed.concat()
+                passed_over(&skipped)
             )
         }
         BackupCommand::Restore { yes: true } => {
             let done = backup::restore_configured(settings).await?;
-            let passed: Vec<String> = done
-                .skipped
-                .iter()
-                .map(|(n, r)| format!("\n  passed over {n}: {r}"))
-                .collect();
             let previous = done
                 .previous
                 .map(|p| format!("\nthe database it replaced is kept as {}", p.display()))
@@ -360,7 +359,7 @@ async fn backup_command(command: BackupCommand, settings: &Settings) -> anyhow::
             format!(
                 "restored from {}{}{previous}",
                 done.from.path.display(),
-                passed.concat()
+                passed_over(&done.skipped)
             )
         }
     })

@@ -507,6 +507,11 @@ impl Settings {
             .map(PathBuf::from)
     }
 
+    /// This node in operators' messages: the centre's code, or `hub`.
+    pub fn node_name(&self) -> String {
+        self.node.center.clone().unwrap_or_else(|| "hub".into())
+    }
+
     /// Where the daily log files go.
     pub fn log_dir(&self) -> PathBuf {
         self.log

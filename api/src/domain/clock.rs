@@ -1,6 +1,6 @@
 //! The node's notion of "today": Kochi is in Asia/Tokyo (UTC+9, no daylight saving).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 
 pub const TIME_ZONE: &str = "Asia/Tokyo";
 
@@ -14,4 +14,9 @@ pub fn now_jst() -> DateTime<FixedOffset> {
 
 pub fn today_jst() -> NaiveDate {
     now_jst().date_naive()
+}
+
+/// The instant it is `time` on `day` in Japan (a fixed offset: every such time exists once).
+pub fn at_jst(day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    (day.and_time(time) - chrono::Duration::hours(9)).and_utc()
 }

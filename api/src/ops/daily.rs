@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 
 use crate::config::Settings;
 use crate::domain::alert::{NewAlert, Severity};
+use crate::domain::clock::{at_jst, jst};
 use crate::ops::{alerts, backup};
 use crate::store::Store;
 
@@ -72,12 +73,11 @@ pub fn spawn(store: Arc<dyn Store>, settings: &Settings) -> anyhow::Result<tokio
 
 /// The next time of day `at` (Japan time) after `now`.
 pub fn next_run(now: DateTime<Utc>, at: NaiveTime) -> DateTime<Utc> {
-    let offset = Duration::hours(9);
-    let local = (now + offset).date_naive().and_time(at).and_utc() - offset;
-    if local > now {
-        local
+    let today = at_jst(now.with_timezone(&jst()).date_naive(), at);
+    if today > now {
+        today
     } else {
-        local + Duration::days(1)
+        today + Duration::days(1)
     }
 }
 

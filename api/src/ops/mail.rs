@@ -48,7 +48,7 @@ impl Mailer {
                 .iter()
                 .map(|a| address("mail.to", a))
                 .collect::<anyhow::Result<_>>()?,
-            node: settings.node.center.clone().unwrap_or_else(|| "hub".into()),
+            node: settings.node_name(),
         }))
     }
 

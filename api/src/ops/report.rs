@@ -22,7 +22,8 @@ pub async fn monthly(
     now: DateTime<Utc>,
 ) -> anyhow::Result<String> {
     let up = uptime::report(store, settings, first, now).await?;
-    let node = settings.node.center.clone().unwrap_or_else(|| "県ハブ".into());
+    // Written for the prefecture, so the hub is named in Japanese.
+    let node = settings.node.center.as_deref().unwrap_or("県ハブ");
     let mut out = String::new();
     writeln!(out, "# 月次運用報告 {}（{node}）", up.month)?;
     writeln!(out, "\n作成: {}\n", jst_text(now))?;

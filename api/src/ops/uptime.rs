@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Months, NaiveDate, NaiveTime, Utc};
 use shared::dto::ops::{Outage, UptimeReport};
 
 use crate::config::Settings;
-use crate::domain::clock::jst;
+use crate::domain::clock::at_jst;
 use crate::domain::uptime::availability;
 use crate::store::{Store, StoreResult};
 
@@ -25,16 +25,6 @@ pub async fn spawn(store: Arc<dyn Store>, settings: &Settings) -> StoreResult<to
     }))
 }
 
-/// The instant a Japanese calendar day begins.
-fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(jst()).single())
-        .map_or_else(
-            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
-            |t| t.with_timezone(&Utc),
-        )
-}
-
 /// 稼働率 of the month beginning on `first` (Japan time), measured up to `now`.
 pub async fn report(
     store: &dyn Store,
@@ -42,8 +32,8 @@ pub async fn report(
     first: NaiveDate,
     now: DateTime<Utc>,
 ) -> StoreResult<UptimeReport> {
-    let from = start_of(first);
-    let to = start_of(first + Months::new(1)).min(now).max(from);
+    let from = at_jst(first, NaiveTime::MIN);
+    let to = at_jst(first + Months::new(1), NaiveTime::MIN).min(now).max(from);
     let (runs, first_ever) = store.uptime_runs(from, to).await?;
     let slack =
         Duration::milliseconds(i64::try_from(settings.uptime.heartbeat_ms).unwrap_or(i64::MAX / 4) * 2);

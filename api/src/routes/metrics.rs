@@ -27,7 +27,7 @@ pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let store = state.store.as_ref();
     let now = Utc::now();
     let mut out = String::new();
-    let node = settings.node.center.clone().unwrap_or_else(|| "hub".into());
+    let node = settings.node_name();
     gauge(
         &mut out,
         "attaka_up",

@@ -172,6 +172,17 @@ async fn refused(res: reqwest::Response, period: &str) {
 }
 
 /// Recording a gathering on `day` at the centre is refused as inside the locked `period`.
+/// A gathering on `day` recorded on the centre, as outside any locked period.
+async fn create_recorded(n: &Nodes, day: &str, person: &str) -> ActivityView {
+    expect_json(
+        n.centre
+            .post("/api/v1/activities", &n.staff, &gathering(day, person))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await
+}
+
 async fn create_refused(n: &Nodes, day: &str, person: &str, period: &str) {
     refused(
         n.centre
@@ -191,13 +202,7 @@ async fn pull_with(hub: &TestApp, credential: &str) -> reqwest::Response {
 async fn a_fiscal_year_and_a_month_locked_on_the_hub_are_refused_on_the_centre_until_the_hub_unlocks() {
     let n = start().await;
     let person = n.centre.register(&n.staff, &person_input()).await.common_id;
-    let may: ActivityView = expect_json(
-        n.centre
-            .post("/api/v1/activities", &n.staff, &gathering("2024-05-13", &person))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let may = create_recorded(&n, "2024-05-13", &person).await;
 
     let fy = lock_on_hub(&n, json!({"level": "center", "code": CENTER}), "FY2024").await;
     let april = lock_on_hub(&n, json!({"level": "prefecture"}), "2025-04").await;
@@ -227,13 +232,7 @@ async fn a_fiscal_year_and_a_month_locked_on_the_hub_are_refused_on_the_centre_u
     let read: ActivityView = expect_json(n.centre.get(&path, &n.staff).await, StatusCode::OK).await;
     assert_eq!(read.title.as_deref(), Some("ふれあいサロン"));
     // Outside the locked periods the centre works as before.
-    expect_json::<ActivityView>(
-        n.centre
-            .post("/api/v1/activities", &n.staff, &gathering("2025-05-01", &person))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    create_recorded(&n, "2025-05-01", &person).await;
 
     // The hub's lock is the hub's: the centre cannot lift it, not even a prefecture account there.
     let res = n
@@ -282,13 +281,7 @@ async fn a_fiscal_year_and_a_month_locked_on_the_hub_are_refused_on_the_centre_u
     expect_json::<PeriodLockView>(res, StatusCode::OK).await;
     let unlocked = mirrored(&n, fy.id, false).await;
     assert_eq!(unlocked.unlocked_by.as_deref(), Some("pref"));
-    expect_json::<ActivityView>(
-        n.centre
-            .post("/api/v1/activities", &n.staff, &gathering("2024-06-03", &person))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    create_recorded(&n, "2024-06-03", &person).await;
     expect_json::<ActivityView>(n.centre.put(&path, &n.staff, &corrected).await, StatusCode::OK).await;
     create_refused(&n, "2025-04-10", &person, "2025年4月").await;
     two_more_pulls(&n).await;
@@ -355,13 +348,7 @@ async fn only_the_locks_covering_the_centre_reach_it_and_no_other_centres_locks_
 
     let person = n.centre.register(&n.staff, &person_input()).await.common_id;
     for day in ["2024-05-20", "2024-06-20", "2024-07-20"] {
-        expect_json::<ActivityView>(
-            n.centre
-                .post("/api/v1/activities", &n.staff, &gathering(day, &person))
-                .await,
-            StatusCode::CREATED,
-        )
-        .await;
+        create_recorded(&n, day, &person).await;
     }
     let before = activities_on_centre(&n).await;
     create_refused(&n, "2024-08-20", &person, "2024年8月").await;
@@ -508,13 +495,7 @@ async fn a_replaced_hub_whose_lock_ids_start_again_is_mirrored_as_it_now_is() {
         .collect();
     assert_eq!(active, ["2024-05"]);
     let person = n.centre.register(&n.staff, &person_input()).await.common_id;
-    expect_json::<ActivityView>(
-        n.centre
-            .post("/api/v1/activities", &n.staff, &gathering("2024-06-03", &person))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    create_recorded(&n, "2024-06-03", &person).await;
     create_refused(&n, "2024-05-13", &person, "2024年5月").await;
     let unlocks = audit_of(&n.centre, "period.unlock.from_hub").await;
     assert_eq!(unlocks.len(), 1);
