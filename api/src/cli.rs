@@ -138,20 +138,20 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            let store = crate::store::open(&settings).await?;
+            let store = crate::store::open_common(&settings).await?;
             let applied = store.migrate().await?;
             tracing::info!(applied, "migrations up to date");
         }
         Command::Demo(args) => {
-            let store = crate::store::open(&settings).await?;
-            store.migrate().await?;
-            let report = crate::demo::fill(store.as_ref(), &settings, &args).await?;
+            let node = crate::store::open(&settings).await?;
+            node.common().migrate().await?;
+            let report = crate::demo::fill(&node, &settings, &args).await?;
             let mut out = std::io::stdout().lock();
             use std::io::Write;
             writeln!(out, "{report}")?;
         }
         Command::Generate(args) => {
-            let store = crate::store::open(&settings).await?;
+            let store = crate::store::open_common(&settings).await?;
             store.migrate().await?;
             let report = crate::generate::run(store, &settings, &args).await?;
             use std::io::Write;
@@ -178,7 +178,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .read_to_string(&mut password)
                 .context("reading the password from stdin")?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            let store = crate::store::open(&settings).await?;
+            let store = crate::store::open_common(&settings).await?;
             store.migrate().await?;
             let new = NewAccount {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
@@ -215,7 +215,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     .collect();
                 anyhow::anyhow!("invalid centre: {}", lines.join("; "))
             })?;
-            let store = crate::store::open(&settings).await?;
+            let store = crate::store::open_common(&settings).await?;
             store.migrate().await?;
             anyhow::ensure!(
                 store.codes().await?.is_municipality(&center.municipality),
@@ -226,7 +226,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             tracing::info!(code = %center.code, name = %center.name, "centre saved");
         }
         Command::Admin(AdminCommand::Unlock { username }) => {
-            let store = crate::store::open(&settings).await?;
+            let store = crate::store::open_common(&settings).await?;
             let account = store
                 .find_account(&username)
                 .await?
@@ -240,7 +240,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             writeln!(std::io::stdout().lock(), "{report}")?;
         }
         Command::Audit(AuditCommand::Verify) => {
-            let store = crate::store::open(&settings).await?;
+            let store = crate::store::open_common(&settings).await?;
             store.migrate().await?;
             let report = store.verify_audit_chain().await?;
             if let Some((id, how)) = report.broken_at {
@@ -270,7 +270,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     this - chrono::Months::new(1)
                 }
             };
-            let store = crate::store::open(&settings).await?;
+            let store = crate::store::open_common(&settings).await?;
             store.migrate().await?;
             let report =
                 crate::ops::report::monthly(store.as_ref(), &settings, first, chrono::Utc::now()).await?;
@@ -323,7 +323,7 @@ async fn backup_command(command: BackupCommand, settings: &Settings) -> anyhow::
     let dir = settings.backup_dir();
     Ok(match command {
         BackupCommand::Run => {
-            let store = crate::store::open(settings).await?;
+            let store = crate::store::open_common(settings).await?;
             store.migrate().await?;
             let made = backup::run_once(store.as_ref(), settings).await?;
             format!("backup made and verified: {}", made.path.display())

@@ -15,7 +15,7 @@ use crate::config::Settings;
 use crate::domain::clock::today_jst;
 use crate::domain::org::{Center, Site};
 use crate::domain::person::PersonRecord;
-use crate::store::{Store, StoreError};
+use crate::store::{CenterStore, NodeStore};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
@@ -246,7 +246,9 @@ fn person(rng: &mut StdRng, today: NaiveDate) -> PersonInput {
 }
 
 /// Fills the database; refuses when the demo centre already has people.
-pub async fn fill(store: &dyn Store, settings: &Settings, args: &DemoArgs) -> anyhow::Result<String> {
+pub async fn fill(node: &NodeStore, settings: &Settings, args: &DemoArgs) -> anyhow::Result<String> {
+    let common = node.common();
+    let store = common.as_ref();
     let center_code = settings
         .center_code()
         .unwrap_or_else(|| CenterCode::parse("C001").expect("valid code"));
@@ -299,48 +301,45 @@ pub async fn fill(store: &dyn Store, settings: &Settings, args: &DemoArgs) -> an
         ));
     }
 
-    let existing = store
-        .persons(
-            center_code.as_str(),
-            &crate::domain::person::PersonQuery {
-                limit: 1,
-                include_ended: true,
-                ..Default::default()
-            },
-        )
-        .await;
-    let already = match existing {
-        Ok((_, n)) => n,
-        Err(StoreError::NotFound) => 0,
-        Err(e) => return Err(e.into()),
-    };
-    if already == 0 && settings.node.role == shared::dto::meta::NodeRole::Center {
-        let mut rng = StdRng::seed_from_u64(args.seed);
-        let today = today_jst();
-        let codes = store.codes().await?;
-        for _ in 0..args.people {
-            let input = person(&mut rng, today);
-            let record = PersonRecord::parse(&input, &codes, today)
-                .map_err(|e| anyhow::anyhow!("demo person invalid: {e:?}"))?;
-            store.register_person(&center_code, None, &record).await?;
+    // People and activities exist on a centre node only.
+    if let Some(center) = node.center() {
+        let center = center.as_ref();
+        let (_, already) = center
+            .persons(
+                center_code.as_str(),
+                &crate::domain::person::PersonQuery {
+                    limit: 1,
+                    include_ended: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        if already == 0 {
+            let mut rng = StdRng::seed_from_u64(args.seed);
+            let today = today_jst();
+            let codes = store.codes().await?;
+            for _ in 0..args.people {
+                let input = person(&mut rng, today);
+                let record = PersonRecord::parse(&input, &codes, today)
+                    .map_err(|e| anyhow::anyhow!("demo person invalid: {e:?}"))?;
+                center.register_person(&center_code, None, &record).await?;
+            }
+            lines.push(format!(
+                "  利用者 {} 名を {} に登録しました（{}年度）。",
+                args.people,
+                center_code,
+                shared::dates::fiscal_year(today)
+            ));
+        } else {
+            lines.push(format!("  利用者は登録済みです（{already} 名）。"));
         }
-        lines.push(format!(
-            "  利用者 {} 名を {} に登録しました（{}年度）。",
-            args.people,
-            center_code,
-            shared::dates::fiscal_year(today)
-        ));
-    } else if already > 0 {
-        lines.push(format!("  利用者は登録済みです（{already} 名）。"));
-    }
-    if settings.node.role == shared::dto::meta::NodeRole::Center {
-        lines.push(fill_activities(store, center_code.as_str(), args.seed).await?);
+        lines.push(fill_activities(center, center_code.as_str(), args.seed).await?);
     }
     Ok(lines.join("\n"))
 }
 
 /// A realistic stretch of activities for the demo centre, unless it already has some.
-async fn fill_activities(store: &dyn Store, center: &str, seed: u64) -> anyhow::Result<String> {
+async fn fill_activities(store: &dyn CenterStore, center: &str, seed: u64) -> anyhow::Result<String> {
     let today = today_jst();
     let (from, _) = shared::dates::fiscal_year_range(shared::dates::fiscal_year(today) - 1);
     let query = crate::domain::activity::ActivityQuery {

@@ -23,17 +23,40 @@ use crate::error::REQUEST_ID;
 use crate::openapi::ApiDoc;
 use crate::ops::rate_limit::KeyedLimit;
 use crate::routes::{self, extract};
-use crate::store::Store;
+use crate::store::{CenterStore, CommonStore, HubStore, NodeStore};
 
 /// Shared by every request.
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    /// The part of the store both roles use.
+    pub store: Arc<dyn CommonStore>,
+    /// The same store typed by this node's role: [`AppState::center_store`] and
+    /// [`AppState::hub_store`] reach the role's own part.
+    pub node: NodeStore,
     pub settings: Settings,
     pub jwt: JwtKeys,
     /// The centre this node belongs to (centre nodes only).
     pub node_center: Option<CenterCode>,
     /// Hub: each centre's budget of duplicate-hint look-ups.
     pub hint_lookups: KeyedLimit,
+}
+
+impl AppState {
+    /// The centre's part of the store; on the hub, `NotFound` (the hub holds no person data and
+    /// no recorded activities, so such a route finds nothing there).
+    pub fn center_store(&self) -> crate::error::ApiResult<&dyn CenterStore> {
+        self.node
+            .center()
+            .map(|s| s.as_ref())
+            .ok_or(crate::error::ApiError::NotFound)
+    }
+
+    /// The hub's part of the store; on a centre node, `NotFound`.
+    pub fn hub_store(&self) -> crate::error::ApiResult<&dyn HubStore> {
+        self.node
+            .hub()
+            .map(|s| s.as_ref())
+            .ok_or(crate::error::ApiError::NotFound)
+    }
 }
 
 pub struct Application {
@@ -66,12 +89,13 @@ impl Application {
     /// Opens and migrates the configured database, then binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let store = crate::store::open(&settings).await?;
-        store.migrate().await.context("migrating the database")?;
+        store.common().migrate().await.context("migrating the database")?;
         Application::build_with_store(settings, store).await
     }
 
     /// Binds `settings.server.listen` (port 0 picks a free port, for tests).
-    pub async fn build_with_store(settings: Settings, store: Arc<dyn Store>) -> anyhow::Result<Application> {
+    pub async fn build_with_store(settings: Settings, node: NodeStore) -> anyhow::Result<Application> {
+        let store = node.common();
         let secret = match &settings.auth.jwt_secret {
             Some(s) if s.len() >= 32 => s.as_bytes().to_vec(),
             Some(_) => anyhow::bail!("auth.jwt_secret must be at least 32 characters"),
@@ -80,7 +104,7 @@ impl Application {
                 .await
                 .context("loading the JWT secret")?,
         };
-        crate::sync::hint::on_start(store.as_ref(), &settings)
+        crate::sync::hint::on_start(&node, &settings)
             .await
             .context("the duplicate hint's stored match keys")?;
         let state_store = store.clone();
@@ -89,6 +113,7 @@ impl Application {
             node_center: settings.center_code(),
             hint_lookups: KeyedLimit::per_minute(settings.duplicate_hint.lookups_per_minute),
             store,
+            node: node.clone(),
             settings: settings.clone(),
         });
         let listener = TcpListener::bind(settings.server.listen)
@@ -132,7 +157,10 @@ impl Application {
             Some(crate::ops::uptime::spawn(state_store.clone(), &settings).await?),
             Some(crate::ops::watch::spawn(state_store.clone(), &settings)),
             crate::ops::mail::spawn(state_store.clone(), &settings)?,
-            crate::sync::worker::spawn(state_store, &settings)?,
+            match &node {
+                NodeStore::Center(center) => crate::sync::worker::spawn(center.clone(), &settings)?,
+                NodeStore::Hub(_) => None,
+            },
         ]
         .into_iter()
         .flatten()

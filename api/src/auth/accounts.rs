@@ -16,10 +16,14 @@ use crate::domain::audit::Outcome;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
-use crate::store::{RefreshGrant, RefreshUse, Store, StoreError};
+use crate::store::{CommonStore, RefreshGrant, RefreshUse, StoreError};
 
 /// Checks that a scope names something that exists.
-async fn check_scope_exists(store: &dyn Store, e: &mut FieldErrors, scope: &Scope) -> Result<(), ApiError> {
+async fn check_scope_exists(
+    store: &dyn CommonStore,
+    e: &mut FieldErrors,
+    scope: &Scope,
+) -> Result<(), ApiError> {
     match scope {
         Scope::Prefecture => {}
         Scope::Municipality(code) => {
@@ -50,7 +54,7 @@ async fn check_scope_exists(store: &dyn Store, e: &mut FieldErrors, scope: &Scop
 
 /// Creates an account. `creator` is none for the command-line bootstrap.
 pub async fn create(
-    store: &dyn Store,
+    store: &dyn CommonStore,
     _settings: &Settings,
     new: NewAccount,
     creator: Option<&Principal>,

@@ -119,7 +119,7 @@ impl FromRequest for CenterCredential {
                 .filter(|t| t.starts_with(tokens::SYNC_CREDENTIAL_PREFIX))
                 .ok_or(ApiError::Unauthenticated("unauthenticated"))?;
             let found = state
-                .store
+                .hub_store()?
                 .sync_credential_by_hash(&tokens::token_hash(token))
                 .await?;
             let client = ClientInfo::of(&req);

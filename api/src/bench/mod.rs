@@ -133,7 +133,10 @@ fn sqlite_path(settings: &Settings) -> anyhow::Result<String> {
 }
 
 /// A prefecture officer's account for the run, with a fresh random password; returns it.
-async fn officer(store: &dyn crate::store::Store, settings: &Settings) -> anyhow::Result<(String, String)> {
+async fn officer(
+    store: &dyn crate::store::CommonStore,
+    settings: &Settings,
+) -> anyhow::Result<(String, String)> {
     let username = "bench-prefecture".to_owned();
     let password = crate::auth::tokens::random_token("bench-")?;
     match store.find_account(&username).await? {
@@ -241,13 +244,14 @@ pub async fn run(mut settings: Settings, args: &BenchArgs) -> anyhow::Result<Str
         .fiscal_year
         .unwrap_or_else(|| shared::dates::fiscal_year(crate::domain::clock::today_jst()) - 1);
 
-    let store = crate::store::open(&settings).await?;
+    let node = crate::store::open(&settings).await?;
+    let store = node.common();
     let migrating = Instant::now();
     let applied = store.migrate().await?;
     let migrated = migrating.elapsed();
     let (username, password) = officer(store.as_ref(), &settings).await?;
     floor::settle(&path)?;
-    let app = Application::build_with_store(settings.clone(), store.clone()).await?;
+    let app = Application::build_with_store(settings.clone(), node.clone()).await?;
     let address = format!("127.0.0.1:{}", app.port());
     let server = tokio::spawn(app.run_until_stopped());
     let mut client = http::Client::new(address);

@@ -15,7 +15,6 @@ use crate::domain::activity::{ActivityRecord, Context};
 use crate::domain::org::{Center, Site};
 use crate::domain::person::{Person, PersonQuery};
 use crate::generate::{one_of, EVENTS};
-use crate::store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -363,7 +362,7 @@ fn participant(
 /// Records the demo centre's activities from the start of the previous 年度 to `today`,
 /// one month per transaction. Returns (activities, participations).
 pub async fn fill(
-    store: &dyn Store,
+    store: &dyn crate::store::CenterStore,
     center: &str,
     seed: u64,
     today: NaiveDate,

@@ -24,7 +24,7 @@ use shared::dto::meta::NodeRole;
 
 use crate::config::Settings;
 use crate::domain::activity::ActivityRecord;
-use crate::store::Store;
+use crate::store::CommonStore;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct GenerateArgs {
@@ -71,7 +71,11 @@ fn tally(years: &mut BTreeMap<i32, YearTally>, batch: &[ActivityRecord]) {
 }
 
 /// Generates the data into `store`; returns a report of what was written.
-pub async fn run(store: Arc<dyn Store>, settings: &Settings, args: &GenerateArgs) -> anyhow::Result<String> {
+pub async fn run(
+    store: Arc<dyn CommonStore>,
+    settings: &Settings,
+    args: &GenerateArgs,
+) -> anyhow::Result<String> {
     let started = Instant::now();
     let last = args
         .last_fiscal_year

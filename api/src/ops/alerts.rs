@@ -5,10 +5,10 @@
 use chrono::Utc;
 
 use crate::domain::alert::{NewAlert, Severity};
-use crate::store::{Store, StoreResult};
+use crate::store::{CommonStore, StoreResult};
 
 /// Raises `alert` unless it is already open; logs it when it is new.
-pub async fn raise(store: &dyn Store, alert: NewAlert) -> StoreResult<bool> {
+pub async fn raise(store: &dyn CommonStore, alert: NewAlert) -> StoreResult<bool> {
     let new = store.raise_alert(&alert, Utc::now()).await?;
     if new {
         match alert.severity {
@@ -24,7 +24,7 @@ pub async fn raise(store: &dyn Store, alert: NewAlert) -> StoreResult<bool> {
 }
 
 /// Clears the open alert of `event` about `subject`, if any; logs when it clears one.
-pub async fn clear(store: &dyn Store, event: &'static str, subject: &str) -> StoreResult<bool> {
+pub async fn clear(store: &dyn CommonStore, event: &'static str, subject: &str) -> StoreResult<bool> {
     let cleared = store.clear_alert(event, subject, Utc::now()).await?;
     if cleared {
         tracing::info!(event, subject, "alert cleared");

@@ -6,7 +6,7 @@ use crate::auth::ClientInfo;
 use crate::domain::account::Principal;
 use crate::domain::audit::{AuditEntry, Outcome};
 use crate::error::ApiError;
-use crate::store::{Store, StoreResult};
+use crate::store::{CommonStore, StoreResult};
 
 /// Outcome of a handler's result, for the audit row.
 pub fn outcome_of<T>(result: &Result<T, ApiError>) -> Outcome {
@@ -36,7 +36,7 @@ pub struct Event<'a> {
 
 /// Writes an audit row for `principal` (or an anonymous `actor`, e.g. a failed login's name).
 pub async fn record(
-    store: &dyn Store,
+    store: &dyn CommonStore,
     principal: Option<&Principal>,
     actor: Option<&str>,
     client: &ClientInfo,

@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::domain::alert::{NewAlert, Severity};
 use crate::ops::alerts;
 use crate::store::sqlite::migrations::MIGRATIONS;
-use crate::store::Store;
+use crate::store::CommonStore;
 
 /// The alert raised while the latest backup attempt failed (subject: the backup directory).
 pub const BACKUP_FAILED: &str = "backup_failed";
@@ -295,7 +295,7 @@ fn database_of(settings: &Settings) -> anyhow::Result<PathBuf> {
 
 /// Makes one generation now (off the async threads), keeping `backup.keep`; raises the
 /// `backup_failed` alert when it fails and clears it when it succeeds.
-pub async fn run_once(store: &dyn Store, settings: &Settings) -> anyhow::Result<Generation> {
+pub async fn run_once(store: &dyn CommonStore, settings: &Settings) -> anyhow::Result<Generation> {
     let db = database_of(settings)?;
     let dir = settings.backup_dir();
     let keep = settings.backup.keep;
@@ -339,7 +339,7 @@ pub async fn restore_configured(settings: &Settings) -> anyhow::Result<Restored>
             .map_err(|e| anyhow::anyhow!("the restore task failed: {e}"))??
     };
     if !restored.skipped.is_empty() {
-        let store = crate::store::open(settings).await?;
+        let store = crate::store::open_common(settings).await?;
         store.migrate().await?;
         let passed: Vec<String> = restored
             .skipped

@@ -11,13 +11,13 @@ use crate::config::Settings;
 use crate::domain::alert::{NewAlert, Severity};
 use crate::domain::clock::{at_jst, jst};
 use crate::ops::{alerts, backup};
-use crate::store::Store;
+use crate::store::CommonStore;
 
 /// The alert raised while the audit chain is broken (subject `audit_log`).
 pub const AUDIT_CHAIN_BROKEN: &str = "audit_chain_broken";
 
 /// Runs the nightly jobs once.
-pub async fn run(store: &dyn Store, settings: &Settings) {
+pub async fn run(store: &dyn CommonStore, settings: &Settings) {
     if settings.backup.enabled && settings.sqlite_path().is_some() {
         if let Err(e) = backup::run_once(store, settings).await {
             tracing::error!(event = "backup_failed", error = %format!("{e:#}"), "daily backup failed");
@@ -30,7 +30,11 @@ pub async fn run(store: &dyn Store, settings: &Settings) {
 
 /// Removes audit rows past their retention, then walks the chain: its head is logged, a break
 /// raises `audit_chain_broken` (cleared once the chain checks again).
-pub async fn audit_jobs(store: &dyn Store, settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn audit_jobs(
+    store: &dyn CommonStore,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let before = now - Duration::days(i64::from(settings.audit.keep_days));
     let removed = store.purge_audit(before, now).await?;
     if removed > 0 {
@@ -58,7 +62,10 @@ pub async fn audit_jobs(store: &dyn Store, settings: &Settings, now: DateTime<Ut
 }
 
 /// The nightly jobs while the node serves.
-pub fn spawn(store: Arc<dyn Store>, settings: &Settings) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+pub fn spawn(
+    store: Arc<dyn CommonStore>,
+    settings: &Settings,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let at = settings.daily.time_of_day()?;
     let settings = settings.clone();
     Ok(tokio::spawn(async move {

@@ -11,7 +11,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use crate::config::Settings;
 use crate::domain::alert::Alert;
 use crate::domain::clock::jst;
-use crate::store::Store;
+use crate::store::CommonStore;
 
 /// How many alerts one round mails at most.
 const BATCH: usize = 20;
@@ -93,7 +93,7 @@ impl Mailer {
 
     /// Mails the alerts not yet mailed, oldest first; stops at the first send that fails (the
     /// next round tries again). Returns how many went out.
-    pub async fn deliver_pending(&self, store: &dyn Store) -> anyhow::Result<usize> {
+    pub async fn deliver_pending(&self, store: &dyn CommonStore) -> anyhow::Result<usize> {
         let mut sent = 0;
         for alert in store.unmailed_alerts(BATCH).await? {
             let message = self.message(&alert)?;
@@ -111,7 +111,7 @@ impl Mailer {
 
 /// The mailer's rounds while the node serves (none without `mail.smtp_url`).
 pub fn spawn(
-    store: std::sync::Arc<dyn Store>,
+    store: std::sync::Arc<dyn CommonStore>,
     settings: &Settings,
 ) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
     let Some(mailer) = Mailer::from_settings(settings)? else {

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::config::Settings;
 use crate::domain::clock::jst;
 use crate::ops::{backup, uptime};
-use crate::store::Store;
+use crate::store::CommonStore;
 
 fn jst_text(t: DateTime<Utc>) -> String {
     t.with_timezone(&jst()).format("%Y-%m-%d %H:%M").to_string()
@@ -16,7 +16,7 @@ fn jst_text(t: DateTime<Utc>) -> String {
 
 /// The report of the month beginning on `first` (Japan time), as of `now`.
 pub async fn monthly(
-    store: &dyn Store,
+    store: &dyn CommonStore,
     settings: &Settings,
     first: NaiveDate,
     now: DateTime<Utc>,

@@ -9,10 +9,13 @@ use shared::dto::ops::{Outage, UptimeReport};
 use crate::config::Settings;
 use crate::domain::clock::at_jst;
 use crate::domain::uptime::availability;
-use crate::store::{Store, StoreResult};
+use crate::store::{CommonStore, StoreResult};
 
 /// Opens this run's row, then notes every `uptime.heartbeat_ms` that the node is still up.
-pub async fn spawn(store: Arc<dyn Store>, settings: &Settings) -> StoreResult<tokio::task::JoinHandle<()>> {
+pub async fn spawn(
+    store: Arc<dyn CommonStore>,
+    settings: &Settings,
+) -> StoreResult<tokio::task::JoinHandle<()>> {
     let run = store.start_uptime_run(Utc::now()).await?;
     let every = std::time::Duration::from_millis(settings.uptime.heartbeat_ms);
     Ok(tokio::spawn(async move {
@@ -27,7 +30,7 @@ pub async fn spawn(store: Arc<dyn Store>, settings: &Settings) -> StoreResult<to
 
 /// 稼働率 of the month beginning on `first` (Japan time), measured up to `now`.
 pub async fn report(
-    store: &dyn Store,
+    store: &dyn CommonStore,
     settings: &Settings,
     first: NaiveDate,
     now: DateTime<Utc>,

@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::domain::alert::{NewAlert, Severity};
 use crate::domain::audit::{AuditQuery, Outcome};
 use crate::ops::alerts;
-use crate::store::{Store, StoreResult};
+use crate::store::{CommonStore, StoreResult};
 
 pub const DISK_LOW: &str = "disk_low";
 pub const LOGIN_BURST: &str = "login_burst";
@@ -37,7 +37,7 @@ pub fn free_space(_path: &Path) -> std::io::Result<(u64, u64, u64)> {
 /// Raises `disk_low` for each file system holding the database, the logs or the backups that
 /// has less free than `watch.disk_min_free_mb` or `watch.disk_min_free_percent` (subject: the
 /// first of those places on it); clears it when there is enough again.
-pub async fn check_disk(store: &dyn Store, settings: &Settings) -> StoreResult<()> {
+pub async fn check_disk(store: &dyn CommonStore, settings: &Settings) -> StoreResult<()> {
     let mut places = vec![
         settings.node.data_dir.clone(),
         settings.log_dir(),
@@ -87,7 +87,11 @@ pub async fn check_disk(store: &dyn Store, settings: &Settings) -> StoreResult<(
 
 /// Raises `login_burst` when `watch.login_failures` or more logins failed in the last
 /// `watch.login_window_minutes`; clears it when fewer did.
-pub async fn check_logins(store: &dyn Store, settings: &Settings, now: DateTime<Utc>) -> StoreResult<()> {
+pub async fn check_logins(
+    store: &dyn CommonStore,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let w = &settings.watch;
     let since = now - Duration::minutes(i64::from(w.login_window_minutes));
     let attempts = store
@@ -132,7 +136,7 @@ pub async fn check_logins(store: &dyn Store, settings: &Settings, now: DateTime<
 
 /// The watch while the node serves: a first round one interval after start, then every
 /// interval.
-pub fn spawn(store: Arc<dyn Store>, settings: &Settings) -> tokio::task::JoinHandle<()> {
+pub fn spawn(store: Arc<dyn CommonStore>, settings: &Settings) -> tokio::task::JoinHandle<()> {
     let settings = settings.clone();
     let every = std::time::Duration::from_millis(settings.watch.interval_ms);
     tokio::spawn(async move {

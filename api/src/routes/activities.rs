@@ -42,7 +42,7 @@ async fn parse_activity(
         .iter()
         .filter_map(|p| CommonId::parse(&p.common_id).ok())
         .collect();
-    let people = by_id(state.store.persons_by_ids(&center.code, &ids).await?);
+    let people = by_id(state.center_store()?.persons_by_ids(&center.code, &ids).await?);
     let ctx = Context {
         codes: &codes,
         today: today_jst(),
@@ -57,7 +57,7 @@ async fn parse_activity(
 async fn view(state: &AppState, activity: &Activity) -> ApiResult<ActivityView> {
     let r = &activity.record;
     let ids: Vec<CommonId> = r.participations.iter().map(|p| p.common_id.clone()).collect();
-    let people = by_id(state.store.persons_by_ids(&r.center, &ids).await?);
+    let people = by_id(state.center_store()?.persons_by_ids(&r.center, &ids).await?);
     Ok(activity.to_view(&people))
 }
 
@@ -84,7 +84,7 @@ pub async fn create(
     let result = async {
         let center = own_center(&state, &caller, Permission::WriteActivities)?;
         let record = parse_activity(&state, &center, &input).await?;
-        let recorded = state.store.create_activity(&record).await?;
+        let recorded = state.center_store()?.create_activity(&record).await?;
         Ok((recorded.is_new(), view(&state, &recorded.into_inner()).await?))
     }
     .await;
@@ -133,7 +133,7 @@ pub async fn list(
         query.function.as_deref(),
         query.site.as_deref(),
     )?;
-    let items = state.store.activities(center.as_str(), &q).await?;
+    let items = state.center_store()?.activities(center.as_str(), &q).await?;
     let codes = state.store.codes().await?;
     let list = ActivityList {
         from: q.from,
@@ -174,7 +174,11 @@ pub async fn get(
 ) -> ApiResult<web::Json<ActivityView>> {
     let result = async {
         let center = own_center(&state, &caller, Permission::ReadActivities)?;
-        view(&state, &state.store.activity(center.as_str(), *id).await?).await
+        view(
+            &state,
+            &state.center_store()?.activity(center.as_str(), *id).await?,
+        )
+        .await
     }
     .await;
     let detail = result.as_ref().ok().and_then(participants);
@@ -209,10 +213,10 @@ pub async fn update(
         if input.id != *id {
             return Err(ApiError::field("id", "mismatch", "URLの活動IDと一致しません。"));
         }
-        let before = state.store.activity(center.as_str(), *id).await?;
+        let before = state.center_store()?.activity(center.as_str(), *id).await?;
         let mut record = parse_activity(&state, &center, &input).await?;
         record.keep_recorded_snapshots(&before.record);
-        view(&state, &state.store.update_activity(&record).await?).await
+        view(&state, &state.center_store()?.update_activity(&record).await?).await
     }
     .await;
     let detail = result.as_ref().ok().and_then(participants);
@@ -240,7 +244,10 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let result = async {
         let center = own_center(&state, &caller, Permission::WriteActivities)?;
-        Ok(state.store.delete_activity(center.as_str(), *id).await?)
+        Ok(state
+            .center_store()?
+            .delete_activity(center.as_str(), *id)
+            .await?)
     }
     .await;
     audited(
@@ -272,14 +279,22 @@ pub async fn put_participation(
     let (id, raw) = path.into_inner();
     let result = async {
         let center = own_center(&state, &caller, Permission::WriteActivities)?;
-        let activity = state.store.activity(center.as_str(), id).await?;
+        let activity = state.center_store()?.activity(center.as_str(), id).await?;
         let person = parse_id(&raw)?;
-        let people = by_id(state.store.persons_by_ids(center.as_str(), &[person]).await?);
+        let people = by_id(
+            state
+                .center_store()?
+                .persons_by_ids(center.as_str(), &[person])
+                .await?,
+        );
         let codes = state.store.codes().await?;
         let p = Participation::parse_single(&raw, &input, &activity.record, &codes, &people)?;
         view(
             &state,
-            &state.store.put_participation(center.as_str(), id, &p).await?,
+            &state
+                .center_store()?
+                .put_participation(center.as_str(), id, &p)
+                .await?,
         )
         .await
     }
@@ -306,7 +321,7 @@ pub async fn delete_participation(
         let center = own_center(&state, &caller, Permission::WriteActivities)?;
         let person = parse_id(&raw)?;
         let activity = state
-            .store
+            .center_store()?
             .delete_participation(center.as_str(), id, &person)
             .await?;
         view(&state, &activity).await
@@ -349,9 +364,9 @@ pub async fn person_participations(
             ));
         }
         let offset = query.offset.unwrap_or(0);
-        state.store.person(center.as_str(), &id).await?;
+        state.center_store()?.person(center.as_str(), &id).await?;
         let (rows, total) = state
-            .store
+            .center_store()?
             .participations_of(center.as_str(), &id, offset, limit)
             .await?;
         Ok(PersonParticipationPage {

@@ -103,7 +103,7 @@ pub async fn check(
             .iter()
             .filter_map(|c| shared::common_id::CommonId::parse(&c.common_id).ok())
             .collect();
-        let here = state.store.persons_by_ids(center.as_str(), &ids).await?;
+        let here = state.center_store()?.persons_by_ids(center.as_str(), &ids).await?;
         let candidates = hub
             .candidates
             .into_iter()
@@ -169,7 +169,7 @@ pub async fn hub_lookup(
             });
         }
         let candidates = state
-            .store
+            .hub_store()?
             .duplicate_hint_candidates(&query.match_key, &sender.center)
             .await?;
         Ok(HubHintAnswer {

@@ -59,7 +59,12 @@ pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         "Open alert events, by event.",
         &by_event,
     );
-    if let Some(outbox) = store.sync_outbox().await? {
+    // The outbox exists on a centre node only; a hub has none to report.
+    let outbox = match state.node.center() {
+        Some(center) => center.sync_outbox().await?,
+        None => None,
+    };
+    if let Some(outbox) = outbox {
         gauge(
             &mut out,
             "attaka_sync_backlog",

@@ -68,7 +68,7 @@ pub async fn list(
             offset: query.offset.unwrap_or(0),
             limit,
         };
-        let (people, total) = state.store.persons(center.as_str(), &q).await?;
+        let (people, total) = state.center_store()?.persons(center.as_str(), &q).await?;
         let today = today_jst();
         Ok(PersonPage {
             items: people.iter().map(|p| p.to_summary(today)).collect(),
@@ -112,7 +112,7 @@ pub async fn register(
         let today = today_jst();
         let record = PersonRecord::parse(&input, &state.store.codes().await?, today)?;
         let person = state
-            .store
+            .center_store()?
             .register_person(&center, existing.as_ref(), &record)
             .await?;
         Ok(person.to_view(today))
@@ -132,12 +132,12 @@ async fn participation_span(
     center: &str,
     id: &CommonId,
 ) -> ApiResult<Option<(chrono::NaiveDate, chrono::NaiveDate)>> {
-    let (newest, total) = state.store.participations_of(center, id, 0, 1).await?;
+    let (newest, total) = state.center_store()?.participations_of(center, id, 0, 1).await?;
     let Some(last) = newest.first().map(|r| r.date) else {
         return Ok(None);
     };
     let (oldest, _) = state
-        .store
+        .center_store()?
         .participations_of(center, id, total.saturating_sub(1), 1)
         .await?;
     Ok(Some((oldest.first().map_or(last, |r| r.date), last)))
@@ -151,7 +151,7 @@ async fn load(
 ) -> ApiResult<(CenterCode, Person)> {
     let center = own_center(state, caller, permission)?;
     let id = parse_id(raw)?;
-    let person = state.store.person(center.as_str(), &id).await?;
+    let person = state.center_store()?.person(center.as_str(), &id).await?;
     Ok((center, person))
 }
 
@@ -211,7 +211,7 @@ pub async fn update(
             }
         }
         let updated = state
-            .store
+            .center_store()?
             .update_person(center.as_str(), &person.common_id, &record)
             .await?;
         Ok(updated.to_view(today))
@@ -259,7 +259,7 @@ pub async fn end(
             }
         }
         let ended = state
-            .store
+            .center_store()?
             .end_person(center.as_str(), &person.common_id, &ending)
             .await?;
         Ok(ended.to_view(today))

@@ -59,7 +59,7 @@ pub async fn receive_batch(
             // The optional duplicate hint is off: no match key is kept (`routes::duplicate_hints`).
             valid.drop_match_keys();
         }
-        let applied = state.store.apply_sync_batch(&valid, Utc::now()).await?;
+        let applied = state.hub_store()?.apply_sync_batch(&valid, Utc::now()).await?;
         Ok::<_, ApiError>(SyncAck {
             center: valid.center,
             stream: valid.stream,
@@ -139,7 +139,7 @@ pub async fn create_credential(
             .take(SYNC_CREDENTIAL_PREFIX.len() + 8)
             .collect();
         let stored = state
-            .store
+            .hub_store()?
             .create_sync_credential(code.as_str(), &token_hash(&credential), &prefix, p.account_id)
             .await?;
         Ok(CreatedSyncCredential {
@@ -163,7 +163,7 @@ pub async fn list_credentials(
 ) -> ApiResult<web::Json<Vec<SyncCredentialView>>> {
     caller.require(Permission::ManageSyncCredentials)?;
     hub_only(&state)?;
-    let all = state.store.sync_credentials().await?;
+    let all = state.hub_store()?.sync_credentials().await?;
     Ok(web::Json(all.iter().map(|c| c.to_view()).collect()))
 }
 
@@ -181,7 +181,7 @@ pub async fn revoke_credential(
     let result = async {
         caller.require(Permission::ManageSyncCredentials)?;
         hub_only(&state)?;
-        Ok(state.store.revoke_sync_credential(*id).await?.to_view())
+        Ok(state.hub_store()?.revoke_sync_credential(*id).await?.to_view())
     }
     .await;
     audited(
@@ -206,7 +206,7 @@ pub async fn status(state: web::Data<AppState>, caller: Caller) -> ApiResult<web
     let centers = state.store.centers().await?;
     match state.settings.node.role {
         NodeRole::Hub => {
-            let rows = state.store.sync_centers().await?;
+            let rows = state.hub_store()?.sync_centers().await?;
             let visible = rows
                 .iter()
                 .filter(|r| centers.iter().any(|c| c.code == r.center && p.covers_center(c)))
@@ -228,7 +228,8 @@ pub async fn status(state: web::Data<AppState>, caller: Caller) -> ApiResult<web
                 return Err(ApiError::Forbidden);
             }
             let outbox =
-                crate::sync::outbox_status(state.store.as_ref(), &state.settings.sync, code.as_str()).await?;
+                crate::sync::outbox_status(state.center_store()?, &state.settings.sync, code.as_str())
+                    .await?;
             Ok(web::Json(SyncStatus {
                 node_role: NodeRole::Center,
                 outbox: Some(outbox),

@@ -1,4 +1,5 @@
-//! Storage: one trait, one module per SQL dialect. All SQL lives below this module.
+//! Storage: one trait per node role (the common part, the centre's, the hub's), one module per
+//! SQL dialect. All SQL lives below this module.
 
 pub mod sqlite;
 
@@ -23,6 +24,7 @@ use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
 use crate::domain::sync::{
     AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential, ValidBatch,
 };
+use shared::dto::meta::NodeRole;
 
 /// What can go wrong in storage, in storage words.
 #[derive(Debug, thiserror::Error)]
@@ -82,8 +84,10 @@ pub enum RefreshUse {
     Reused,
 }
 
+/// What both node roles store: organisation and master data, accounts and tokens, period locks,
+/// statistics and extracts over the facts, audit, alerts, uptime and backups.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait CommonStore: Send + Sync {
     /// Applies pending migrations; returns how many were applied.
     async fn migrate(&self) -> StoreResult<usize>;
     /// Returns the named node secret, generating `len` random bytes on first use.
@@ -132,7 +136,66 @@ pub trait Store: Send + Sync {
     async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
     async fn api_tokens(&self) -> StoreResult<Vec<ApiToken>>;
     async fn revoke_api_token(&self, id: i64) -> StoreResult<()>;
+    /// Loads many people in one transaction (bulk loads such as generated data): facts,
+    /// categories, disabilities and, on a centre node, identity; raises each centre's common-ID
+    /// counter past the highest serial loaded. A person already there is `Conflict("common_id")`.
+    async fn import_persons(&self, people: &[Person]) -> StoreResult<usize>;
+    /// Records many new activities in one transaction (bulk loads such as demo data).
+    async fn import_activities(&self, records: &[ActivityRecord]) -> StoreResult<usize>;
 
+    // Period locks.
+    async fn period_locks(&self, include_unlocked: bool) -> StoreResult<Vec<PeriodLock>>;
+    /// Locks a period; an active lock of the same scope and period is returned as `Existing`.
+    async fn lock_period(&self, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>>;
+    /// Unlocks an active lock (`NotFound` when there is none with that ID, `Conflict` when it is
+    /// already unlocked or is the hub's lock mirrored on a centre node).
+    async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock>;
+
+    // Statistics and extracts.
+    /// Measures by dimensions (rows with zero everywhere left out, in no order).
+    async fn stats(&self, query: &crate::stats::StatsQuery) -> StoreResult<Vec<(Vec<String>, Vec<u64>)>>;
+    /// Streams de-identified records to `rows` in chunks; returns how many were sent. Stops
+    /// early, without error, when the receiver is dropped.
+    async fn extract(
+        &self,
+        query: &crate::stats::extract::ExtractQuery,
+        rows: tokio::sync::mpsc::Sender<crate::stats::extract::Rows>,
+    ) -> StoreResult<u64>;
+
+    // Audit.
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+    /// Walks the audit log's hash chain.
+    async fn verify_audit_chain(&self) -> StoreResult<ChainReport>;
+    /// Removes audit rows older than `before` (recorded, and audited itself); how many went.
+    async fn purge_audit(&self, before: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<usize>;
+
+    // Operational alert events.
+    /// Raises an alert, or notes it is still there; true when it was not open before.
+    async fn raise_alert(&self, alert: &NewAlert, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Clears the open alert of `event` about `subject`; true when there was one.
+    async fn clear_alert(&self, event: &str, subject: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Alerts, newest first.
+    async fn alerts(&self, open_only: bool) -> StoreResult<Vec<Alert>>;
+    /// Opens the uptime ledger's row for this run of the server.
+    async fn start_uptime_run(&self, at: DateTime<Utc>) -> StoreResult<i64>;
+    async fn uptime_heartbeat(&self, run: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The runs overlapping `[from, to)`, and when the first run ever began.
+    async fn uptime_runs(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<(Vec<crate::domain::uptime::Run>, Option<DateTime<Utc>>)>;
+    /// Alerts not yet mailed to the operator, oldest first, at most `limit`.
+    async fn unmailed_alerts(&self, limit: usize) -> StoreResult<Vec<Alert>>;
+    async fn mark_alert_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+}
+
+/// What only a centre node stores: people with their identity, the activities staff record,
+/// the outbox to the hub and the mirror of the hub's period locks. A hub has no value of this
+/// type, so it cannot reach person data even by mistake.
+#[async_trait]
+pub trait CenterStore: CommonStore {
     // People (centre node).
     /// Registers a person: issues the next common ID of `center` when `existing` is none.
     async fn register_person(
@@ -148,18 +211,12 @@ pub trait Store: Send + Sync {
 
     /// The people of `center` among `ids` (unknown ones left out), with identity (centre node).
     async fn persons_by_ids(&self, center: &str, ids: &[CommonId]) -> StoreResult<Vec<Person>>;
-    /// Loads many people in one transaction (bulk loads such as generated data): facts,
-    /// categories, disabilities and, on a centre node, identity; raises each centre's common-ID
-    /// counter past the highest serial loaded. A person already there is `Conflict("common_id")`.
-    async fn import_persons(&self, people: &[Person]) -> StoreResult<usize>;
 
     // Activities and participations. Every write is refused with `PeriodLocked` when the
     // activity's date (before or after the change) lies in a locked period of its centre.
     /// Records a new activity; the same activity sent again under its ID is `Existing`, a
     /// different one under that ID is `Conflict("activity_id")`.
     async fn create_activity(&self, record: &ActivityRecord) -> StoreResult<Recorded<Activity>>;
-    /// Records many new activities in one transaction (bulk loads such as demo data).
-    async fn import_activities(&self, records: &[ActivityRecord]) -> StoreResult<usize>;
     async fn activity(&self, center: &str, id: Uuid) -> StoreResult<Activity>;
     /// Replaces an activity and its participations.
     async fn update_activity(&self, record: &ActivityRecord) -> StoreResult<Activity>;
@@ -187,14 +244,6 @@ pub trait Store: Send + Sync {
         offset: u64,
         limit: u64,
     ) -> StoreResult<(Vec<PersonParticipationRow>, u64)>;
-
-    // Period locks.
-    async fn period_locks(&self, include_unlocked: bool) -> StoreResult<Vec<PeriodLock>>;
-    /// Locks a period; an active lock of the same scope and period is returned as `Existing`.
-    async fn lock_period(&self, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>>;
-    /// Unlocks an active lock (`NotFound` when there is none with that ID, `Conflict` when it is
-    /// already unlocked or is the hub's lock mirrored on a centre node).
-    async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock>;
     /// Centre node: mirrors the hub's complete list of locks covering this centre in one
     /// transaction (new ones locked, unlocked ones unlocked, each change audited), and records
     /// the pull as successful. Applying the same list again changes nothing.
@@ -202,27 +251,7 @@ pub trait Store: Send + Sync {
     /// Centre node: records a failed pull of the hub's locks (for `/sync/status`).
     async fn hub_locks_pull_failed(&self, error: &str) -> StoreResult<()>;
 
-    // Statistics and extracts.
-    /// Measures by dimensions (rows with zero everywhere left out, in no order).
-    async fn stats(&self, query: &crate::stats::StatsQuery) -> StoreResult<Vec<(Vec<String>, Vec<u64>)>>;
-    /// Streams de-identified records to `rows` in chunks; returns how many were sent. Stops
-    /// early, without error, when the receiver is dropped.
-    async fn extract(
-        &self,
-        query: &crate::stats::extract::ExtractQuery,
-        rows: tokio::sync::mpsc::Sender<crate::stats::extract::Rows>,
-    ) -> StoreResult<u64>;
-
-    // Audit.
-    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
-    async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
-    /// Walks the audit log's hash chain.
-    async fn verify_audit_chain(&self) -> StoreResult<ChainReport>;
-    /// Removes audit rows older than `before` (recorded, and audited itself); how many went.
-    async fn purge_audit(&self, before: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<usize>;
-
-    // Synchronisation, centre side: the outbox of changes to facts (centre nodes only; on the
-    // hub these answer `NotFound`). Once started, every write to persons, activities,
+    // Synchronisation, centre side: the outbox of changes to facts. Once started, every write to persons, activities,
     // participations and sites adds its entry in its own transaction.
     /// Starts synchronisation of `center` on first use: a new stream whose first entries are a
     /// full snapshot of what the node holds. Returns whether it started now.
@@ -241,8 +270,13 @@ pub trait Store: Send + Sync {
     async fn sync_failed(&self, error: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// The outbox and its delivery, once synchronisation has started.
     async fn sync_outbox(&self) -> StoreResult<Option<OutboxState>>;
+}
 
-    // Synchronisation, hub side (on a centre node these answer `NotFound`).
+/// What only the prefecture hub stores: the centres' delivered facts, their sync credentials
+/// and the optional duplicate hint's match keys.
+#[async_trait]
+pub trait HubStore: CommonStore {
+    // Synchronisation, hub side: what centres deliver, and their credentials.
     /// Applies a centre's batch in one transaction, each entry at most once and in order;
     /// `Conflict("sync_out_of_order")` (nothing applied) when it does not follow on.
     async fn apply_sync_batch(&self, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch>;
@@ -269,48 +303,71 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<shared::dto::duplicate_hint::DuplicateHintCandidate>>;
     /// Deletes every stored match key (the hint is off); returns how many there were.
     async fn clear_duplicate_hints(&self) -> StoreResult<usize>;
-
-    // Operational alert events.
-    /// Raises an alert, or notes it is still there; true when it was not open before.
-    async fn raise_alert(&self, alert: &NewAlert, at: DateTime<Utc>) -> StoreResult<bool>;
-    /// Clears the open alert of `event` about `subject`; true when there was one.
-    async fn clear_alert(&self, event: &str, subject: &str, at: DateTime<Utc>) -> StoreResult<bool>;
-    /// Alerts, newest first.
-    async fn alerts(&self, open_only: bool) -> StoreResult<Vec<Alert>>;
-    /// Opens the uptime ledger's row for this run of the server.
-    async fn start_uptime_run(&self, at: DateTime<Utc>) -> StoreResult<i64>;
-    async fn uptime_heartbeat(&self, run: i64, at: DateTime<Utc>) -> StoreResult<()>;
-    /// The runs overlapping `[from, to)`, and when the first run ever began.
-    async fn uptime_runs(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<(Vec<crate::domain::uptime::Run>, Option<DateTime<Utc>>)>;
-    /// Alerts not yet mailed to the operator, oldest first, at most `limit`.
-    async fn unmailed_alerts(&self, limit: usize) -> StoreResult<Vec<Alert>>;
-    async fn mark_alert_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
 }
 
-/// Opens the store named by the configured database URL.
-pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+/// The store of this node, typed by its role: a node holds exactly the traits its role may use.
+#[derive(Clone)]
+pub enum NodeStore {
+    Center(Arc<dyn CenterStore>),
+    Hub(Arc<dyn HubStore>),
+}
+
+impl NodeStore {
+    /// The part both roles use.
+    pub fn common(&self) -> Arc<dyn CommonStore> {
+        match self {
+            NodeStore::Center(s) => s.clone(),
+            NodeStore::Hub(s) => s.clone(),
+        }
+    }
+    pub fn center(&self) -> Option<&Arc<dyn CenterStore>> {
+        match self {
+            NodeStore::Center(s) => Some(s),
+            NodeStore::Hub(_) => None,
+        }
+    }
+    pub fn hub(&self) -> Option<&Arc<dyn HubStore>> {
+        match self {
+            NodeStore::Hub(s) => Some(s),
+            NodeStore::Center(_) => None,
+        }
+    }
+    pub fn role(&self) -> NodeRole {
+        match self {
+            NodeStore::Center(_) => NodeRole::Center,
+            NodeStore::Hub(_) => NodeRole::Hub,
+        }
+    }
+}
+
+/// Opens the store named by the configured database URL, typed by the node's role.
+pub async fn open(settings: &Settings) -> anyhow::Result<NodeStore> {
     if let Some(path) = settings.sqlite_path() {
         let path = path
             .to_str()
             .ok_or_else(|| anyhow::anyhow!("the SQLite path is not UTF-8"))?;
-        let store = sqlite::SqliteStore::open(path, settings.database.pool_size, settings.node.role)
-            .await?
-            // Only a centre node holds the prefecture's duplicate-hint key (`check` refuses it on
-            // the hub).
-            .with_match_keyer(
-                (settings.node.role == shared::dto::meta::NodeRole::Center)
-                    .then(|| settings.duplicate_hint.keyer())
-                    .flatten(),
-            );
-        Ok(Arc::new(store))
+        let pool_size = settings.database.pool_size;
+        Ok(match settings.node.role {
+            NodeRole::Center => {
+                let store = sqlite::SqliteStore::<sqlite::CenterNode>::open(path, pool_size)
+                    .await?
+                    // Only a centre node holds the prefecture's duplicate-hint key.
+                    .with_match_keyer(settings.duplicate_hint.keyer());
+                NodeStore::Center(Arc::new(store))
+            }
+            NodeRole::Hub => NodeStore::Hub(Arc::new(
+                sqlite::SqliteStore::<sqlite::HubNode>::open(path, pool_size).await?,
+            )),
+        })
     } else {
         anyhow::bail!(
             "unsupported database URL {:?}: only sqlite: is built in so far",
             settings.database_url()
         )
     }
+}
+
+/// Opens the store for commands that use only the common part (whatever the role).
+pub async fn open_common(settings: &Settings) -> anyhow::Result<Arc<dyn CommonStore>> {
+    Ok(open(settings).await?.common())
 }

@@ -10,7 +10,6 @@ use shared::dto::duplicate_hint::{HubHintAnswer, HubHintQuery};
 use shared::dto::meta::NodeRole;
 
 use crate::config::Settings;
-use crate::store::Store;
 
 /// Why a look-up got no answer from the hub (logged; staff see "hub unreachable").
 #[derive(Debug, thiserror::Error)]
@@ -85,8 +84,8 @@ pub async fn ask_hub(
 }
 
 /// At start: a hub with the hint off keeps no match key (turning the hint off erases them).
-pub async fn on_start(store: &dyn Store, settings: &Settings) -> anyhow::Result<()> {
-    if settings.node.role == NodeRole::Hub && !settings.duplicate_hint.enabled {
+pub async fn on_start(node: &crate::store::NodeStore, settings: &Settings) -> anyhow::Result<()> {
+    if let (Some(store), false) = (node.hub(), settings.duplicate_hint.enabled) {
         let n = store.clear_duplicate_hints().await?;
         if n > 0 {
             tracing::info!(

@@ -8,11 +8,11 @@ use chrono::{Duration, Utc};
 use shared::dto::sync::OutboxStatus;
 
 use crate::config::SyncSettings;
-use crate::store::{Store, StoreResult};
+use crate::store::{CenterStore, StoreResult};
 
 /// A centre node's outbox as `/sync/status` shows it (zeros before synchronisation started).
 pub async fn outbox_status(
-    store: &dyn Store,
+    store: &dyn CenterStore,
     settings: &SyncSettings,
     center: &str,
 ) -> StoreResult<OutboxStatus> {
@@ -58,8 +58,8 @@ pub enum SyncCommand {
 /// Runs a `sync` command; returns what to print.
 pub async fn run_command(command: SyncCommand, settings: &crate::config::Settings) -> anyhow::Result<String> {
     use anyhow::Context;
-    let store = crate::store::open(settings).await?;
-    store.migrate().await?;
+    let node = crate::store::open(settings).await?;
+    node.common().migrate().await?;
     let center = || {
         settings
             .center_code()
@@ -68,10 +68,7 @@ pub async fn run_command(command: SyncCommand, settings: &crate::config::Setting
     };
     match command {
         SyncCommand::IssueCredential { center } => {
-            anyhow::ensure!(
-                settings.node.role == shared::dto::meta::NodeRole::Hub,
-                "credentials are issued on the hub"
-            );
+            let store = node.hub().context("credentials are issued on the hub")?;
             let code = shared::common_id::CenterCode::parse(center.trim())
                 .map_err(|e| anyhow::anyhow!("--center {center:?}: {e}"))?;
             store
@@ -94,12 +91,20 @@ pub async fn run_command(command: SyncCommand, settings: &crate::config::Setting
                 outcome: crate::domain::audit::Outcome::Ok,
                 detail: Some(serde_json::json!({"via": "cli", "id": stored.id})),
             };
-            crate::ops::audit::record(store.as_ref(), None, Some("cli"), &Default::default(), event).await?;
+            crate::ops::audit::record(
+                node.common().as_ref(),
+                None,
+                Some("cli"),
+                &Default::default(),
+                event,
+            )
+            .await?;
             tracing::info!(center = %stored.center, id = stored.id, "sync credential issued");
             Ok(credential)
         }
         SyncCommand::Resnapshot => {
             let center = center()?;
+            let store = node.center().context("a resnapshot is made on a centre node")?;
             let entries = store.sync_resnapshot(&center).await?;
             Ok(format!(
                 "{center}: 全件スナップショット {entries} 件を新しい系列で送信待ちにしました。"
@@ -107,6 +112,7 @@ pub async fn run_command(command: SyncCommand, settings: &crate::config::Setting
         }
         SyncCommand::Status => {
             let center = center()?;
+            let store = node.center().context("the outbox exists on a centre node")?;
             let status = outbox_status(store.as_ref(), &settings.sync, &center).await?;
             Ok(serde_json::to_string_pretty(&status)?)
         }

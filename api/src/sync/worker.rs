@@ -18,7 +18,7 @@ use crate::config::{Settings, SyncSettings};
 use crate::domain::alert::{NewAlert, Severity};
 use crate::domain::period_lock::{HubLock, HubLocksApplied};
 use crate::ops::alerts;
-use crate::store::Store;
+use crate::store::CenterStore;
 
 /// Stable event name of the alert raised when entries wait too long.
 pub const BACKLOG_STUCK: &str = "sync_backlog_stuck";
@@ -35,7 +35,7 @@ enum Delivery {
 }
 
 pub struct Worker {
-    store: Arc<dyn Store>,
+    store: Arc<dyn CenterStore>,
     settings: SyncSettings,
     center: String,
     batches_url: String,
@@ -46,7 +46,7 @@ pub struct Worker {
 
 /// Starts the sender on a centre node whose `[sync]` is configured; none otherwise.
 pub fn spawn(
-    store: Arc<dyn Store>,
+    store: Arc<dyn CenterStore>,
     settings: &Settings,
 ) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
     let sync = &settings.sync;

@@ -76,7 +76,11 @@ async fn stored_activities(app: &TestApp) -> usize {
         function: None,
         site: None,
     };
-    app.store.activities(CENTER, &q).await.expect("activities").len()
+    app.center_store()
+        .activities(CENTER, &q)
+        .await
+        .expect("activities")
+        .len()
 }
 
 async fn create(app: &TestApp, token: &str, body: &Value) -> ActivityView {

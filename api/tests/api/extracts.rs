@@ -377,13 +377,9 @@ async fn every_stats_cell_of_a_generated_year_and_month_is_recomputed_from_the_e
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
     let settings = settings(shared::dto::meta::NodeRole::Center, dir.path());
-    api::demo::fill(
-        app.store.as_ref(),
-        &settings,
-        &api::demo::DemoArgs { seed: 7, people: 60 },
-    )
-    .await
-    .expect("demo data");
+    api::demo::fill(&app.node, &settings, &api::demo::DemoArgs { seed: 7, people: 60 })
+        .await
+        .expect("demo data");
     let t = app.token(Role::Prefecture).await;
     let today = chrono::Utc::now().date_naive();
     let fy = shared::dates::fiscal_year(today) - 1;

@@ -381,9 +381,17 @@ impl Node {
             (Fresh::Nothing, _) => true,
             (Fresh::Person, NodeRole::Center) => {
                 let id = CommonId::parse(id).unwrap();
-                store.person(CENTER, &id).await.unwrap().ended_on.is_none()
+                self.app
+                    .center_store()
+                    .person(CENTER, &id)
+                    .await
+                    .unwrap()
+                    .ended_on
+                    .is_none()
             }
-            (Fresh::Activity, NodeRole::Center) => store
+            (Fresh::Activity, NodeRole::Center) => self
+                .app
+                .center_store()
                 .activity(CENTER, id.parse().unwrap())
                 .await
                 .is_ok_and(|a| a.record.participations.len() == 1),
@@ -400,7 +408,9 @@ impl Node {
                 .unwrap()
                 .iter()
                 .any(|t| t.id.to_string() == id && !t.revoked),
-            (Fresh::SyncCredential, NodeRole::Hub) => store
+            (Fresh::SyncCredential, NodeRole::Hub) => self
+                .app
+                .hub_store()
                 .sync_credentials()
                 .await
                 .unwrap()
@@ -631,7 +641,11 @@ async fn plant_other_centres_person_and_activity(app: &TestApp) -> (String, Uuid
     let today = today_jst();
     let record = PersonRecord::parse(&person_input(), &codes, today).unwrap();
     let other = CenterCode::parse(OTHER_CENTER).unwrap();
-    let person = app.store.register_person(&other, None, &record).await.unwrap();
+    let person = app
+        .center_store()
+        .register_person(&other, None, &record)
+        .await
+        .unwrap();
     let id = Uuid::new_v4();
     let input: ActivityInput =
         serde_json::from_value(gathering(&id.to_string(), person.common_id.as_str())).unwrap();
@@ -645,7 +659,7 @@ async fn plant_other_centres_person_and_activity(app: &TestApp) -> (String, Uuid
         people: &people,
     };
     let activity = ActivityRecord::parse(&input, &ctx).unwrap();
-    app.store.create_activity(&activity).await.unwrap();
+    app.center_store().create_activity(&activity).await.unwrap();
     (person.common_id.to_string(), id)
 }
 
@@ -727,13 +741,13 @@ async fn this_centres_staff_find_nothing_under_another_centres_person_or_activit
     // Untouched: the person not ended, the activity with its participant.
     let id = CommonId::parse(&person).unwrap();
     assert!(app
-        .store
+        .center_store()
         .person(OTHER_CENTER, &id)
         .await
         .unwrap()
         .ended_on
         .is_none());
-    let stored = app.store.activity(OTHER_CENTER, activity).await.unwrap();
+    let stored = app.center_store().activity(OTHER_CENTER, activity).await.unwrap();
     assert_eq!(stored.record.participations.len(), 1);
 }
 

@@ -150,7 +150,7 @@ async fn activities_on_centre(n: &Nodes) -> usize {
         site: None,
     };
     n.centre
-        .store
+        .center_store()
         .activities(CENTER, &q)
         .await
         .expect("activities")
@@ -441,7 +441,7 @@ async fn a_lock_list_the_centre_cannot_read_is_reported_while_the_outbox_still_r
     wait_until_synced(&n.centre).await;
     assert!(n
         .centre
-        .store
+        .center_store()
         .sync_outbox()
         .await
         .expect("outbox")

@@ -126,11 +126,24 @@ async fn a_centre_restarted_with_entries_waiting_delivers_them() {
     pair.proxy.set_upstream(None);
     let token = staff(&pair.centre).await;
     some_work(&pair.centre, &token).await;
-    let waiting = pair.centre.store.sync_outbox().await.unwrap().unwrap().backlog;
+    let waiting = pair
+        .centre
+        .center_store()
+        .sync_outbox()
+        .await
+        .unwrap()
+        .unwrap()
+        .backlog;
     assert!(waiting > 0);
     pair.restart_centre().await;
     assert_eq!(
-        pair.centre.store.sync_outbox().await.unwrap().unwrap().backlog,
+        pair.centre
+            .center_store()
+            .sync_outbox()
+            .await
+            .unwrap()
+            .unwrap()
+            .backlog,
         waiting,
         "the outbox survived the restart"
     );

@@ -13,14 +13,14 @@ use crate::helpers::*;
 /// Every waiting entry, in order, as its operation; they count as delivered afterwards.
 pub async fn drain(app: &TestApp) -> Vec<SyncOp> {
     let batch = app
-        .store
+        .center_store()
         .sync_next_batch(100_000, usize::MAX)
         .await
         .expect("next batch");
     let Some(batch) = batch else {
         return Vec::new();
     };
-    app.store
+    app.center_store()
         .sync_acknowledge(batch.batch_seq, batch.last_seq(), chrono::Utc::now())
         .await
         .expect("acknowledge");
@@ -67,11 +67,14 @@ async fn nothing_is_queued_before_sync_starts_and_then_a_full_snapshot_comes_fir
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    assert_eq!(app.store.sync_outbox().await.unwrap(), None);
+    assert_eq!(app.center_store().sync_outbox().await.unwrap(), None);
 
-    assert!(app.store.sync_start(CENTER).await.unwrap());
-    assert!(!app.store.sync_start(CENTER).await.unwrap(), "starts once");
-    let state = app.store.sync_outbox().await.unwrap().unwrap();
+    assert!(app.center_store().sync_start(CENTER).await.unwrap());
+    assert!(
+        !app.center_store().sync_start(CENTER).await.unwrap(),
+        "starts once"
+    );
+    let state = app.center_store().sync_outbox().await.unwrap().unwrap();
     assert_eq!((state.center.as_str(), state.backlog), (CENTER, 4));
     let ops = drain(&app).await;
     assert_eq!(
@@ -88,13 +91,16 @@ async fn nothing_is_queued_before_sync_starts_and_then_a_full_snapshot_comes_fir
         assert!(!text.contains(pii), "{pii} in {text}");
     }
     assert!(text.contains("1948-05"), "birth year-month is sent");
-    assert_eq!(app.store.sync_outbox().await.unwrap().unwrap().backlog, 0);
+    assert_eq!(
+        app.center_store().sync_outbox().await.unwrap().unwrap().backlog,
+        0
+    );
 }
 
 #[tokio::test]
 async fn every_change_to_facts_queues_one_entry_in_order() {
     let app = spawn_app().await;
-    app.store.sync_start(CENTER).await.unwrap();
+    app.center_store().sync_start(CENTER).await.unwrap();
     drain(&app).await;
     let staff = app.token(Role::CenterStaff).await;
     let manager = app.token(Role::CenterAdmin).await;
@@ -186,7 +192,7 @@ async fn every_change_to_facts_queues_one_entry_in_order() {
 #[tokio::test]
 async fn a_refused_change_queues_nothing() {
     let app = spawn_app().await;
-    app.store.sync_start(CENTER).await.unwrap();
+    app.center_store().sync_start(CENTER).await.unwrap();
     let staff = app.token(Role::CenterStaff).await;
     let pref = app.token(Role::Prefecture).await;
     let person = app.register(&staff, &person_input()).await.common_id;
@@ -214,37 +220,55 @@ async fn a_batch_is_handed_out_again_unchanged_until_acknowledged() {
     for _ in 0..3 {
         app.register(&staff, &person_input()).await;
     }
-    app.store.sync_start(CENTER).await.unwrap();
+    app.center_store().sync_start(CENTER).await.unwrap();
     // reset, site, 3 people.
-    let first = app.store.sync_next_batch(2, usize::MAX).await.unwrap().unwrap();
+    let first = app
+        .center_store()
+        .sync_next_batch(2, usize::MAX)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(first.entries.len(), 2);
     app.register(&staff, &person_input()).await;
-    let again = app.store.sync_next_batch(50, usize::MAX).await.unwrap().unwrap();
+    let again = app
+        .center_store()
+        .sync_next_batch(50, usize::MAX)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!first.resent && again.resent);
     assert_eq!(
         (again.batch_seq, &again.entries),
         (first.batch_seq, &first.entries),
         "the batch in flight is sent again as it was"
     );
-    app.store
+    app.center_store()
         .sync_acknowledge(first.batch_seq, first.last_seq(), chrono::Utc::now())
         .await
         .unwrap();
-    let next = app.store.sync_next_batch(50, usize::MAX).await.unwrap().unwrap();
+    let next = app
+        .center_store()
+        .sync_next_batch(50, usize::MAX)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(next.batch_seq, first.batch_seq + 1);
     assert_eq!(next.entries.len(), 4);
     assert_eq!(next.entries[0].0, first.last_seq() + 1);
-    let state = app.store.sync_outbox().await.unwrap().unwrap();
+    let state = app.center_store().sync_outbox().await.unwrap().unwrap();
     assert_eq!((state.backlog, state.last_acked_seq), (4, first.last_seq()));
     // A small byte budget still sends one entry at a time.
-    app.store
+    app.center_store()
         .sync_acknowledge(next.batch_seq, next.last_seq(), chrono::Utc::now())
         .await
         .unwrap();
-    assert_eq!(app.store.sync_next_batch(50, usize::MAX).await.unwrap(), None);
+    assert_eq!(
+        app.center_store().sync_next_batch(50, usize::MAX).await.unwrap(),
+        None
+    );
     app.register(&staff, &person_input()).await;
     app.register(&staff, &person_input()).await;
-    let tiny = app.store.sync_next_batch(50, 1).await.unwrap().unwrap();
+    let tiny = app.center_store().sync_next_batch(50, 1).await.unwrap().unwrap();
     assert_eq!(tiny.entries.len(), 1);
 }
 
@@ -252,14 +276,14 @@ async fn a_batch_is_handed_out_again_unchanged_until_acknowledged() {
 async fn a_new_snapshot_replaces_what_was_not_yet_acknowledged() {
     let app = spawn_app().await;
     let staff = app.token(Role::CenterStaff).await;
-    app.store.sync_start(CENTER).await.unwrap();
-    let stream = app.store.sync_outbox().await.unwrap().unwrap().stream;
+    app.center_store().sync_start(CENTER).await.unwrap();
+    let stream = app.center_store().sync_outbox().await.unwrap().unwrap().stream;
     for _ in 0..2 {
         app.register(&staff, &person_input()).await;
     }
-    let entries = app.store.sync_resnapshot(CENTER).await.unwrap();
+    let entries = app.center_store().sync_resnapshot(CENTER).await.unwrap();
     assert_eq!(entries, 4, "reset, site, two people");
-    let state = app.store.sync_outbox().await.unwrap().unwrap();
+    let state = app.center_store().sync_outbox().await.unwrap().unwrap();
     assert_ne!(state.stream, stream);
     assert_eq!(state.backlog, 4);
     assert_eq!(names(&drain(&app).await)[0], "reset_center");

@@ -201,9 +201,9 @@ async fn what_a_centre_queues_for_the_hub_carries_no_identity() {
         app.post("/api/v1/activities", &staff, &body).await.status(),
         StatusCode::CREATED
     );
-    app.store.sync_start(CENTER).await.unwrap();
+    app.center_store().sync_start(CENTER).await.unwrap();
     let batch = app
-        .store
+        .center_store()
         .sync_next_batch(1000, usize::MAX)
         .await
         .unwrap()

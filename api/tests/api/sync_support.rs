@@ -216,7 +216,7 @@ pub async fn spawn_centre(
 pub async fn wait_until_synced(centre: &TestApp) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let state = centre.store.sync_outbox().await.expect("outbox state");
+        let state = centre.center_store().sync_outbox().await.expect("outbox state");
         if let Some(s) = &state {
             if s.backlog == 0 && s.last_acked_seq > 0 {
                 return;

@@ -28,7 +28,9 @@ use rusqlite::{Connection, OptionalExtension};
 use shared::common_id::{CenterCode, CommonId};
 use shared::dto::meta::NodeRole;
 
-use super::{Recorded, RefreshGrant, RefreshUse, Store, StoreError, StoreResult};
+use super::{
+    CenterStore, CommonStore, HubStore, Recorded, RefreshGrant, RefreshUse, StoreError, StoreResult,
+};
 use crate::domain::account::{Account, ApiToken, NewAccountRecord, Principal};
 use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Participation, PersonParticipationRow,
@@ -46,17 +48,35 @@ use crate::domain::sync::{
 use crate::domain::uptime::Run;
 use uuid::Uuid;
 
-pub struct SqliteStore {
+/// Which node a store serves, as a type: the centre's and the hub's traits are implemented for
+/// one each, so a hub store has no person-data method at all.
+pub trait NodeKind: Send + Sync + 'static {
+    const ROLE: NodeRole;
+}
+
+/// A centre node: identity, activities as staff record them, the outbox.
+pub struct CenterNode;
+/// The prefecture hub: de-identified facts delivered by the centres.
+pub struct HubNode;
+
+impl NodeKind for CenterNode {
+    const ROLE: NodeRole = NodeRole::Center;
+}
+impl NodeKind for HubNode {
+    const ROLE: NodeRole = NodeRole::Hub;
+}
+
+pub struct SqliteStore<R: NodeKind> {
     pool: Pool,
-    role: NodeRole,
+    role: std::marker::PhantomData<R>,
     /// Centre node with the prefecture's duplicate-hint key: person entries of the outbox carry
     /// a match key.
     keyer: Option<Arc<MatchKeyer>>,
 }
 
-impl SqliteStore {
+impl<R: NodeKind> SqliteStore<R> {
     /// Opens (creating if needed) the database file and sets WAL mode.
-    pub async fn open(path: &str, pool_size: usize, role: NodeRole) -> anyhow::Result<SqliteStore> {
+    pub async fn open(path: &str, pool_size: usize) -> anyhow::Result<SqliteStore<R>> {
         if let Some(dir) = std::path::Path::new(path).parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -69,7 +89,7 @@ impl SqliteStore {
             .context("creating the SQLite pool")?;
         let store = SqliteStore {
             pool,
-            role,
+            role: std::marker::PhantomData,
             keyer: None,
         };
         store
@@ -81,13 +101,6 @@ impl SqliteStore {
             .await
             .with_context(|| format!("opening SQLite database {path}"))?;
         Ok(store)
-    }
-
-    /// With the prefecture's duplicate-hint key (centre nodes): the outbox's person entries carry
-    /// their match key.
-    pub fn with_match_keyer(mut self, keyer: Option<MatchKeyer>) -> SqliteStore {
-        self.keyer = keyer.map(Arc::new);
-        self
     }
 
     /// Runs `f` on a pooled connection with foreign keys enforced and a busy timeout.
@@ -145,11 +158,10 @@ pub(crate) fn parse_opt_date(s: Option<String>) -> rusqlite::Result<Option<Naive
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl<R: NodeKind> CommonStore for SqliteStore<R> {
     #[tracing::instrument(skip(self))]
     async fn migrate(&self) -> StoreResult<usize> {
-        let role = self.role;
-        self.run(move |c| Ok(migrations::run(c, role)?)).await
+        self.run(move |c| Ok(migrations::run(c, R::ROLE)?)).await
     }
 
     async fn node_secret(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {
@@ -284,6 +296,106 @@ impl Store for SqliteStore {
         self.run(move |c| accounts::revoke_api_token(c, id)).await
     }
 
+    #[tracing::instrument(skip(self, people), fields(n = people.len()))]
+    async fn import_persons(&self, people: &[Person]) -> StoreResult<usize> {
+        let (people, identity, keyer) = (people.to_vec(), self.has_identity(), self.keyer.clone());
+        self.run(move |c| bulk::import_persons(c, &people, identity, keyer.as_deref()))
+            .await
+    }
+    #[tracing::instrument(skip(self, records), fields(n = records.len()))]
+    async fn import_activities(&self, records: &[ActivityRecord]) -> StoreResult<usize> {
+        let (records, notes) = (records.to_vec(), self.has_identity());
+        self.run(move |c| activities::import(c, &records, notes)).await
+    }
+
+    async fn period_locks(&self, include_unlocked: bool) -> StoreResult<Vec<PeriodLock>> {
+        self.run(move |c| period_locks::list(c, include_unlocked)).await
+    }
+    #[tracing::instrument(skip(self))]
+    async fn lock_period(&self, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>> {
+        let (lock, by) = (lock.clone(), by.to_owned());
+        self.run(move |c| period_locks::lock(c, &lock, &by)).await
+    }
+    #[tracing::instrument(skip(self))]
+    async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock> {
+        let by = by.to_owned();
+        self.run(move |c| period_locks::unlock(c, id, &by)).await
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn stats(&self, query: &crate::stats::StatsQuery) -> StoreResult<Vec<(Vec<String>, Vec<u64>)>> {
+        let query = query.clone();
+        self.run(move |c| stats::stats(c, &query)).await
+    }
+
+    #[tracing::instrument(skip(self, rows))]
+    async fn extract(
+        &self,
+        query: &crate::stats::extract::ExtractQuery,
+        rows: tokio::sync::mpsc::Sender<crate::stats::extract::Rows>,
+    ) -> StoreResult<u64> {
+        let query = query.clone();
+        // The connection's thread blocks on a full channel: memory stays flat however many rows.
+        self.run(move |c| extracts::extract(c, &query, &mut |chunk| rows.blocking_send(chunk).is_ok()))
+            .await
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let entry = entry.clone();
+        self.run(move |c| audit::append_alone(c, &entry)).await
+    }
+
+    async fn verify_audit_chain(&self) -> StoreResult<ChainReport> {
+        self.run(audit::verify_chain).await
+    }
+
+    async fn purge_audit(&self, before: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<usize> {
+        self.run(move |c| audit::purge(c, before, at)).await
+    }
+    async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+        let query = query.clone();
+        self.run(move |c| audit::query(c, &query)).await
+    }
+
+    async fn raise_alert(&self, alert: &NewAlert, at: DateTime<Utc>) -> StoreResult<bool> {
+        let alert = alert.clone();
+        self.run(move |c| alerts::raise(c, &alert, at)).await
+    }
+    async fn clear_alert(&self, event: &str, subject: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let (event, subject) = (event.to_owned(), subject.to_owned());
+        self.run(move |c| alerts::clear(c, &event, &subject, at)).await
+    }
+    async fn alerts(&self, open_only: bool) -> StoreResult<Vec<Alert>> {
+        self.run(move |c| alerts::list(c, open_only)).await
+    }
+
+    async fn start_uptime_run(&self, at: DateTime<Utc>) -> StoreResult<i64> {
+        self.run(move |c| uptime::start(c, at)).await
+    }
+
+    async fn uptime_heartbeat(&self, run: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        self.run(move |c| uptime::beat(c, run, at)).await
+    }
+
+    async fn uptime_runs(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<(Vec<Run>, Option<DateTime<Utc>>)> {
+        self.run(move |c| uptime::runs(c, from, to)).await
+    }
+
+    async fn unmailed_alerts(&self, limit: usize) -> StoreResult<Vec<Alert>> {
+        self.run(move |c| alerts::unmailed(c, limit)).await
+    }
+
+    async fn mark_alert_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        self.run(move |c| alerts::mark_mailed(c, id, at)).await
+    }
+}
+
+#[async_trait]
+impl CenterStore for SqliteStore<CenterNode> {
     #[tracing::instrument(skip(self, record))]
     async fn register_person(
         &self,
@@ -291,27 +403,23 @@ impl Store for SqliteStore {
         existing: Option<&CommonId>,
         record: &PersonRecord,
     ) -> StoreResult<Person> {
-        self.require_identity()?;
         let (center, existing, record) = (center.clone(), existing.cloned(), record.clone());
         let keyer = self.keyer.clone();
         self.run(move |c| persons::register(c, &center, existing.as_ref(), &record, keyer.as_deref()))
             .await
     }
     async fn person(&self, center: &str, id: &CommonId) -> StoreResult<Person> {
-        self.require_identity()?;
         let (center, id) = (center.to_owned(), id.clone());
         self.run(move |c| persons::get(c, &center, &id)).await
     }
     #[tracing::instrument(skip(self, record))]
     async fn update_person(&self, center: &str, id: &CommonId, record: &PersonRecord) -> StoreResult<Person> {
-        self.require_identity()?;
         let (center, id, record) = (center.to_owned(), id.clone(), record.clone());
         let keyer = self.keyer.clone();
         self.run(move |c| persons::update(c, &center, &id, &record, keyer.as_deref()))
             .await
     }
     async fn end_person(&self, center: &str, id: &CommonId, ending: &Ending) -> StoreResult<Person> {
-        self.require_identity()?;
         let (center, id, ending) = (center.to_owned(), id.clone(), ending.clone());
         let keyer = self.keyer.clone();
         self.run(move |c| persons::end(c, &center, &id, &ending, keyer.as_deref()))
@@ -319,33 +427,19 @@ impl Store for SqliteStore {
     }
     #[tracing::instrument(skip(self))]
     async fn persons(&self, center: &str, query: &PersonQuery) -> StoreResult<(Vec<Person>, u64)> {
-        self.require_identity()?;
         let (center, query) = (center.to_owned(), query.clone());
         self.run(move |c| persons::list(c, &center, &query)).await
     }
 
     async fn persons_by_ids(&self, center: &str, ids: &[CommonId]) -> StoreResult<Vec<Person>> {
-        self.require_identity()?;
         let (center, ids) = (center.to_owned(), ids.to_vec());
         self.run(move |c| persons::many(c, &center, &ids)).await
-    }
-
-    #[tracing::instrument(skip(self, people), fields(n = people.len()))]
-    async fn import_persons(&self, people: &[Person]) -> StoreResult<usize> {
-        let (people, identity, keyer) = (people.to_vec(), self.has_identity(), self.keyer.clone());
-        self.run(move |c| bulk::import_persons(c, &people, identity, keyer.as_deref()))
-            .await
     }
 
     #[tracing::instrument(skip(self, record), fields(id = %record.id))]
     async fn create_activity(&self, record: &ActivityRecord) -> StoreResult<Recorded<Activity>> {
         let (record, notes) = (record.clone(), self.has_identity());
         self.run(move |c| activities::create(c, &record, notes)).await
-    }
-    #[tracing::instrument(skip(self, records), fields(n = records.len()))]
-    async fn import_activities(&self, records: &[ActivityRecord]) -> StoreResult<usize> {
-        let (records, notes) = (records.to_vec(), self.has_identity());
-        self.run(move |c| activities::import(c, &records, notes)).await
     }
     async fn activity(&self, center: &str, id: Uuid) -> StoreResult<Activity> {
         let (center, notes) = (center.to_owned(), self.has_identity());
@@ -401,20 +495,6 @@ impl Store for SqliteStore {
         self.run(move |c| activities::of_person(c, &center, &id, offset, limit, notes))
             .await
     }
-
-    async fn period_locks(&self, include_unlocked: bool) -> StoreResult<Vec<PeriodLock>> {
-        self.run(move |c| period_locks::list(c, include_unlocked)).await
-    }
-    #[tracing::instrument(skip(self))]
-    async fn lock_period(&self, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>> {
-        let (lock, by) = (lock.clone(), by.to_owned());
-        self.run(move |c| period_locks::lock(c, &lock, &by)).await
-    }
-    #[tracing::instrument(skip(self))]
-    async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock> {
-        let by = by.to_owned();
-        self.run(move |c| period_locks::unlock(c, id, &by)).await
-    }
     #[tracing::instrument(skip(self, locks), fields(locks = locks.len()))]
     async fn apply_hub_locks(&self, locks: &[HubLock], at: DateTime<Utc>) -> StoreResult<HubLocksApplied> {
         let locks = locks.to_vec();
@@ -426,43 +506,7 @@ impl Store for SqliteStore {
     }
 
     #[tracing::instrument(skip(self))]
-    async fn stats(&self, query: &crate::stats::StatsQuery) -> StoreResult<Vec<(Vec<String>, Vec<u64>)>> {
-        let query = query.clone();
-        self.run(move |c| stats::stats(c, &query)).await
-    }
-
-    #[tracing::instrument(skip(self, rows))]
-    async fn extract(
-        &self,
-        query: &crate::stats::extract::ExtractQuery,
-        rows: tokio::sync::mpsc::Sender<crate::stats::extract::Rows>,
-    ) -> StoreResult<u64> {
-        let query = query.clone();
-        // The connection's thread blocks on a full channel: memory stays flat however many rows.
-        self.run(move |c| extracts::extract(c, &query, &mut |chunk| rows.blocking_send(chunk).is_ok()))
-            .await
-    }
-
-    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        let entry = entry.clone();
-        self.run(move |c| audit::append_alone(c, &entry)).await
-    }
-
-    async fn verify_audit_chain(&self) -> StoreResult<ChainReport> {
-        self.run(audit::verify_chain).await
-    }
-
-    async fn purge_audit(&self, before: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<usize> {
-        self.run(move |c| audit::purge(c, before, at)).await
-    }
-    async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
-        let query = query.clone();
-        self.run(move |c| audit::query(c, &query)).await
-    }
-
-    #[tracing::instrument(skip(self))]
     async fn sync_start(&self, center: &str) -> StoreResult<bool> {
-        self.require_identity()?;
         let center = center.to_owned();
         let keyer = self.keyer.clone();
         self.run(move |c| outbox::start(c, &center, keyer.as_deref()))
@@ -470,7 +514,6 @@ impl Store for SqliteStore {
     }
     #[tracing::instrument(skip(self))]
     async fn sync_resnapshot(&self, center: &str) -> StoreResult<usize> {
-        self.require_identity()?;
         let center = center.to_owned();
         let keyer = self.keyer.clone();
         self.run(move |c| outbox::resnapshot(c, &center, keyer.as_deref()))
@@ -481,28 +524,26 @@ impl Store for SqliteStore {
         max_entries: usize,
         max_bytes: usize,
     ) -> StoreResult<Option<OutgoingBatch>> {
-        self.require_identity()?;
         self.run(move |c| outbox::next_batch(c, max_entries, max_bytes))
             .await
     }
     async fn sync_acknowledge(&self, batch_seq: u64, last_seq: u64, at: DateTime<Utc>) -> StoreResult<()> {
-        self.require_identity()?;
         self.run(move |c| outbox::acknowledge(c, batch_seq, last_seq, at))
             .await
     }
     async fn sync_failed(&self, error: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        self.require_identity()?;
         let error = error.to_owned();
         self.run(move |c| outbox::failed(c, &error, at)).await
     }
     async fn sync_outbox(&self) -> StoreResult<Option<OutboxState>> {
-        self.require_identity()?;
         self.run(outbox::state).await
     }
+}
 
+#[async_trait]
+impl HubStore for SqliteStore<HubNode> {
     #[tracing::instrument(skip(self, batch), fields(center = %batch.center, batch_seq = batch.batch_seq))]
     async fn apply_sync_batch(&self, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch> {
-        self.require_hub()?;
         let batch = batch.clone();
         self.run(move |c| sync::apply(c, &batch, at)).await
     }
@@ -513,22 +554,18 @@ impl Store for SqliteStore {
         prefix: &str,
         created_by: Option<i64>,
     ) -> StoreResult<SyncCredential> {
-        self.require_hub()?;
         let (center, hash, prefix) = (center.to_owned(), token_hash.to_owned(), prefix.to_owned());
         self.run(move |c| sync::create_credential(c, &center, &hash, &prefix, created_by))
             .await
     }
     async fn sync_credentials(&self) -> StoreResult<Vec<SyncCredential>> {
-        self.require_hub()?;
         self.run(sync::credentials).await
     }
     async fn sync_credential_by_hash(&self, token_hash: &str) -> StoreResult<Option<SyncCredential>> {
-        self.require_hub()?;
         let hash = token_hash.to_owned();
         self.run(move |c| sync::credential_by_hash(c, &hash)).await
     }
     async fn revoke_sync_credential(&self, id: i64) -> StoreResult<SyncCredential> {
-        self.require_hub()?;
         self.run(move |c| sync::revoke_credential(c, id)).await
     }
     async fn duplicate_hint_candidates(
@@ -544,66 +581,22 @@ impl Store for SqliteStore {
         self.run(duplicate_hints::clear).await
     }
     async fn sync_centers(&self) -> StoreResult<Vec<CenterSyncState>> {
-        self.require_hub()?;
         self.run(sync::centers).await
-    }
-
-    async fn raise_alert(&self, alert: &NewAlert, at: DateTime<Utc>) -> StoreResult<bool> {
-        let alert = alert.clone();
-        self.run(move |c| alerts::raise(c, &alert, at)).await
-    }
-    async fn clear_alert(&self, event: &str, subject: &str, at: DateTime<Utc>) -> StoreResult<bool> {
-        let (event, subject) = (event.to_owned(), subject.to_owned());
-        self.run(move |c| alerts::clear(c, &event, &subject, at)).await
-    }
-    async fn alerts(&self, open_only: bool) -> StoreResult<Vec<Alert>> {
-        self.run(move |c| alerts::list(c, open_only)).await
-    }
-
-    async fn start_uptime_run(&self, at: DateTime<Utc>) -> StoreResult<i64> {
-        self.run(move |c| uptime::start(c, at)).await
-    }
-
-    async fn uptime_heartbeat(&self, run: i64, at: DateTime<Utc>) -> StoreResult<()> {
-        self.run(move |c| uptime::beat(c, run, at)).await
-    }
-
-    async fn uptime_runs(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<(Vec<Run>, Option<DateTime<Utc>>)> {
-        self.run(move |c| uptime::runs(c, from, to)).await
-    }
-
-    async fn unmailed_alerts(&self, limit: usize) -> StoreResult<Vec<Alert>> {
-        self.run(move |c| alerts::unmailed(c, limit)).await
-    }
-
-    async fn mark_alert_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
-        self.run(move |c| alerts::mark_mailed(c, id, at)).await
     }
 }
 
-impl SqliteStore {
+impl SqliteStore<CenterNode> {
+    /// With the prefecture's duplicate-hint key (centre nodes): the outbox's person entries carry
+    /// their match key.
+    pub fn with_match_keyer(mut self, keyer: Option<MatchKeyer>) -> SqliteStore<CenterNode> {
+        self.keyer = keyer.map(Arc::new);
+        self
+    }
+}
+
+impl<R: NodeKind> SqliteStore<R> {
     /// Whether this node keeps identity-grade data (person identity, activity notes).
     fn has_identity(&self) -> bool {
-        self.role == NodeRole::Center
-    }
-
-    /// The hub's side of synchronisation (credentials, applied batches) exists on the hub only.
-    fn require_hub(&self) -> StoreResult<()> {
-        match self.role {
-            NodeRole::Hub => Ok(()),
-            NodeRole::Center => Err(StoreError::NotFound),
-        }
-    }
-
-    /// Identity lives on centre nodes only; on the hub there is no table for it.
-    fn require_identity(&self) -> StoreResult<()> {
-        match self.role {
-            NodeRole::Center => Ok(()),
-            NodeRole::Hub => Err(StoreError::NotFound),
-        }
+        R::ROLE == NodeRole::Center
     }
 }
