@@ -329,13 +329,14 @@ async fn backup_command(command: BackupCommand, settings: &Settings) -> anyhow::
             format!("backup made and verified: {}", made.path.display())
         }
         BackupCommand::List => {
+            let engine = crate::store::backup_engine(settings)?;
             let all = backup::generations(&dir)?;
             if all.is_empty() {
                 return Ok(format!("no backup in {}", dir.display()));
             }
             let lines: Vec<String> = all
                 .iter()
-                .map(|g| match g.check() {
+                .map(|g| match g.check(engine.as_ref()) {
                     Ok(()) => format!("{}  ok", g.path.display()),
                     Err(reason) => format!("{}  UNUSABLE: {reason}", g.path.display()),
                 })
@@ -343,7 +344,8 @@ async fn backup_command(command: BackupCommand, settings: &Settings) -> anyhow::
             lines.join("\n")
         }
         BackupCommand::Restore { yes: false } => {
-            let (from, skipped) = backup::choose(&dir)?;
+            let engine = crate::store::backup_engine(settings)?;
+            let (from, skipped) = backup::choose(engine.as_ref(), &dir)?;
             format!(
                 "would restore from {}{}\nstop the node, then run again with --yes",
                 from.path.display(),

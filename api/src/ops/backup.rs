@@ -1,6 +1,6 @@
-//! Backups of the node's SQLite database in generations: each made as a consistent snapshot
-//! (`VACUUM INTO`) while the node serves, verified before it counts, described by a manifest
-//! (time, size, SHA-256, schema version). A restore takes the newest generation that still
+//! Backups of the node's database in generations: each made as a consistent copy by the
+//! dialect's [`BackupEngine`] (SQLite: `VACUUM INTO`) while the node serves, verified before it
+//! counts, described by a manifest (time, size, SHA-256, schema version). A restore takes the newest generation that still
 //! verifies and falls back one generation at a time; when none is left it says so and leaves
 //! the database as it was.
 
@@ -10,15 +10,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::Settings;
 use crate::domain::alert::{NewAlert, Severity};
 use crate::ops::alerts;
-use crate::store::sqlite::migrations::MIGRATIONS;
-use crate::store::CommonStore;
+use crate::store::{BackupEngine, CommonStore};
 
 /// The alert raised while the latest backup attempt failed (subject: the backup directory).
 pub const BACKUP_FAILED: &str = "backup_failed";
@@ -26,7 +24,8 @@ pub const BACKUP_FAILED: &str = "backup_failed";
 pub const RESTORE_FELL_BACK: &str = "backup_restore_fell_back";
 
 const PREFIX: &str = "attaka-";
-const EXTENSION: &str = ".sqlite3";
+const MANIFEST: &str = ".json";
+const PARTIAL: &str = ".partial";
 
 /// What a generation's `.json` beside it says of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,8 +53,8 @@ impl Generation {
     }
 
     /// Why this generation cannot be restored, if it cannot: its manifest, its size and
-    /// checksum, SQLite's integrity check, and a schema this version of Attaka can run.
-    pub fn check(&self) -> Result<(), String> {
+    /// checksum, the dialect's own check, and a schema this version of Attaka can run.
+    pub fn check(&self, engine: &dyn BackupEngine) -> Result<(), String> {
         let manifest = self.manifest.as_ref().map_err(Clone::clone)?;
         let bytes = fs::metadata(&self.path)
             .map_err(|e| format!("ファイルを読めません: {e}"))?
@@ -70,7 +69,7 @@ impl Generation {
         {
             return Err("SHA-256 が記録と違います（ファイルが変わっています）".into());
         }
-        let version = verify_database(&self.path)?;
+        let version = engine.verify(&self.path)?;
         if version != manifest.schema_version {
             return Err(format!(
                 "スキーマの版が記録と違います（記録 {}、実際 {version}）",
@@ -101,30 +100,6 @@ fn sha256_of(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-/// SQLite's own integrity check, then the schema version; the reason when either fails or the
-/// schema is newer than this version of Attaka knows.
-fn verify_database(path: &Path) -> Result<u32, String> {
-    let unreadable = |e: rusqlite::Error| format!("データベースとして読めません: {e}");
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(unreadable)?;
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .map_err(unreadable)?;
-    if integrity != "ok" {
-        return Err(format!("整合性検査で不具合が見つかりました: {integrity}"));
-    }
-    let version: Option<u32> = conn
-        .query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))
-        .map_err(unreadable)?;
-    let version = version.ok_or("マイグレーションの記録がありません")?;
-    let newest = MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0);
-    if version > newest {
-        return Err(format!(
-            "この版の Attaka より新しいスキーマです（{version} > {newest}）"
-        ));
-    }
-    Ok(version)
-}
-
 /// The generations in `dir`, newest first.
 pub fn generations(dir: &Path) -> anyhow::Result<Vec<Generation>> {
     if !dir.exists() {
@@ -137,7 +112,7 @@ pub fn generations(dir: &Path) -> anyhow::Result<Vec<Generation>> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if !(name.starts_with(PREFIX) && name.ends_with(EXTENSION)) {
+        if !name.starts_with(PREFIX) || name.ends_with(MANIFEST) || name.ends_with(PARTIAL) {
             continue;
         }
         let manifest = fs::read(manifest_path(&path))
@@ -161,31 +136,32 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::rename(&tmp, path)
 }
 
-/// Makes a generation of the database at `db` in `dir` and verifies it; keeps the newest
-/// `keep` generations. A copy that fails its check is deleted and the error says why, so a
-/// generation on disk is one that verified when it was made.
-pub fn make(db: &Path, dir: &Path, keep: usize, now: DateTime<Utc>) -> anyhow::Result<Generation> {
+/// Makes a generation of the database in `dir` with the dialect's `engine` and verifies it;
+/// keeps the newest `keep` generations. A copy that fails its check is deleted and the error
+/// says why, so a generation on disk is one that verified when it was made.
+pub fn make(
+    engine: &dyn BackupEngine,
+    dir: &Path,
+    keep: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Generation> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let name = format!("{PREFIX}{}{EXTENSION}", now.format("%Y%m%dT%H%M%S%.3fZ"));
+    let name = format!(
+        "{PREFIX}{}{}",
+        now.format("%Y%m%dT%H%M%S%.3fZ"),
+        engine.extension()
+    );
     let path = dir.join(&name);
-    let partial = dir.join(format!("{name}.partial"));
+    let partial = dir.join(format!("{name}{PARTIAL}"));
     // What an interrupted backup left.
     for entry in fs::read_dir(dir)?.flatten() {
-        if entry.file_name().to_string_lossy().ends_with(".sqlite3.partial") {
+        let left = entry.file_name().to_string_lossy().into_owned();
+        if left.starts_with(PREFIX) && left.ends_with(PARTIAL) {
             let _ = fs::remove_file(entry.path());
         }
     }
-    let source = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)
-        .with_context(|| format!("opening {}", db.display()))?;
-    source.busy_timeout(std::time::Duration::from_secs(30))?;
-    let target = partial
-        .to_str()
-        .context("the backup directory's path is not UTF-8")?;
-    source
-        .execute("VACUUM INTO ?1", [target])
-        .with_context(|| format!("copying {} to {}", db.display(), partial.display()))?;
-    drop(source);
-    let checked = verify_database(&partial).and_then(|version| {
+    engine.copy_to(&partial)?;
+    let checked = engine.verify(&partial).and_then(|version| {
         Ok((
             version,
             sha256_of(&partial).map_err(|e| e.to_string())?,
@@ -199,7 +175,8 @@ pub fn make(db: &Path, dir: &Path, keep: usize, now: DateTime<Utc>) -> anyhow::R
             bail!("the new backup did not verify: {reason}");
         }
     };
-    fs::File::open(&partial)?.sync_all()?;
+    // Opened for writing: Windows refuses to flush a file opened read-only.
+    fs::OpenOptions::new().write(true).open(&partial)?.sync_all()?;
     fs::rename(&partial, &path)?;
     let manifest = Manifest {
         created_at: now,
@@ -230,14 +207,14 @@ pub struct Restored {
 }
 
 /// The generation a restore would take: the newest that checks, with the ones passed over.
-pub fn choose(dir: &Path) -> anyhow::Result<(Generation, Vec<(String, String)>)> {
+pub fn choose(engine: &dyn BackupEngine, dir: &Path) -> anyhow::Result<(Generation, Vec<(String, String)>)> {
     let all = generations(dir)?;
     if all.is_empty() {
         bail!("no backup in {}", dir.display());
     }
     let mut skipped = Vec::new();
     for generation in all {
-        match generation.check() {
+        match generation.check(engine) {
             Ok(()) => return Ok((generation, skipped)),
             Err(reason) => {
                 tracing::warn!(generation = %generation.name(), %reason, "backup generation unusable; trying the one before");
@@ -253,33 +230,11 @@ pub fn choose(dir: &Path) -> anyhow::Result<(Generation, Vec<(String, String)>)>
     )
 }
 
-/// Puts the newest good generation in place of the database at `db` (the node must be
-/// stopped). The database it replaces is kept beside it as `<name>.before-restore-<time>`
-/// (with its `-wal`), so a restore can itself be undone.
-pub fn restore(db: &Path, dir: &Path, now: DateTime<Utc>) -> anyhow::Result<Restored> {
-    let (from, skipped) = choose(dir)?;
-    let incoming = db.with_extension("restoring");
-    fs::copy(&from.path, &incoming).with_context(|| format!("copying {}", from.path.display()))?;
-    fs::File::open(&incoming)?.sync_all()?;
-    let mut previous = None;
-    if db.exists() {
-        let mut kept = db.as_os_str().to_owned();
-        kept.push(format!(".before-restore-{}", now.format("%Y%m%dT%H%M%SZ")));
-        let kept = PathBuf::from(kept);
-        fs::rename(db, &kept).with_context(|| format!("moving {} aside", db.display()))?;
-        for suffix in ["-wal", "-shm"] {
-            let mut side = db.as_os_str().to_owned();
-            side.push(suffix);
-            let side = PathBuf::from(side);
-            if side.exists() {
-                let mut to = kept.as_os_str().to_owned();
-                to.push(suffix);
-                fs::rename(&side, PathBuf::from(to))?;
-            }
-        }
-        previous = Some(kept);
-    }
-    fs::rename(&incoming, db).with_context(|| format!("putting the backup in place at {}", db.display()))?;
+/// Puts the newest good generation in place of the database (the node must be stopped); the
+/// engine keeps the database it replaces, so a restore can itself be undone.
+pub fn restore(engine: &dyn BackupEngine, dir: &Path, now: DateTime<Utc>) -> anyhow::Result<Restored> {
+    let (from, skipped) = choose(engine, dir)?;
+    let previous = engine.restore_from(&from.path, now)?;
     Ok(Restored {
         from,
         skipped,
@@ -287,22 +242,16 @@ pub fn restore(db: &Path, dir: &Path, now: DateTime<Utc>) -> anyhow::Result<Rest
     })
 }
 
-fn database_of(settings: &Settings) -> anyhow::Result<PathBuf> {
-    settings
-        .sqlite_path()
-        .context("backups here copy the SQLite file; a SQL Server database is backed up by SQL Server itself")
-}
-
 /// Makes one generation now (off the async threads), keeping `backup.keep`; raises the
 /// `backup_failed` alert when it fails and clears it when it succeeds.
 pub async fn run_once(store: &dyn CommonStore, settings: &Settings) -> anyhow::Result<Generation> {
-    let db = database_of(settings)?;
+    let engine = crate::store::backup_engine(settings)?;
     let dir = settings.backup_dir();
     let keep = settings.backup.keep;
     let subject = dir.display().to_string();
     let made = {
         let dir = dir.clone();
-        tokio::task::spawn_blocking(move || make(&db, &dir, keep, Utc::now()))
+        tokio::task::spawn_blocking(move || make(engine.as_ref(), &dir, keep, Utc::now()))
             .await
             .map_err(|e| anyhow::anyhow!("the backup task failed: {e}"))
             .and_then(|r| r)
@@ -330,11 +279,11 @@ pub async fn run_once(store: &dyn CommonStore, settings: &Settings) -> anyhow::R
 /// opens the restored database and raises `backup_restore_fell_back` when newer generations
 /// had to be passed over, so the operator hears of it.
 pub async fn restore_configured(settings: &Settings) -> anyhow::Result<Restored> {
-    let db = database_of(settings)?;
+    let engine = crate::store::backup_engine(settings)?;
     let dir = settings.backup_dir();
     let restored = {
         let dir = dir.clone();
-        tokio::task::spawn_blocking(move || restore(&db, &dir, Utc::now()))
+        tokio::task::spawn_blocking(move || restore(engine.as_ref(), &dir, Utc::now()))
             .await
             .map_err(|e| anyhow::anyhow!("the restore task failed: {e}"))??
     };

@@ -18,7 +18,7 @@ pub const AUDIT_CHAIN_BROKEN: &str = "audit_chain_broken";
 
 /// Runs the nightly jobs once.
 pub async fn run(store: &dyn CommonStore, settings: &Settings) {
-    if settings.backup.enabled && settings.sqlite_path().is_some() {
+    if settings.backup.enabled {
         if let Err(e) = backup::run_once(store, settings).await {
             tracing::error!(event = "backup_failed", error = %format!("{e:#}"), "daily backup failed");
         }

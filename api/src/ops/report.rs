@@ -88,7 +88,7 @@ pub async fn monthly(
         .collect();
     writeln!(out, "- この月に作成され、残っている世代: {}", in_month.len())?;
     match generations.first() {
-        Some(newest) => match newest.check() {
+        Some(newest) => match newest.check(crate::store::backup_engine(settings)?.as_ref()) {
             Ok(()) => writeln!(out, "- 最新の世代 {}: 検証 OK", newest.name())?,
             Err(reason) => writeln!(out, "- 最新の世代 {}: 使用不可（{reason}）", newest.name())?,
         },

@@ -81,21 +81,19 @@ pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
             &[(String::new(), waiting)],
         );
     }
-    if settings.sqlite_path().is_some() {
-        let dir = settings.backup_dir();
-        let newest = tokio::task::spawn_blocking(move || backup::generations(&dir))
-            .await
-            .map_err(|e| anyhow::anyhow!("listing backups: {e}"))??
-            .into_iter()
-            .find_map(|g| g.manifest.ok());
-        if let Some(m) = newest {
-            gauge(
-                &mut out,
-                "attaka_backup_newest_age_seconds",
-                "Age of the newest backup generation.",
-                &[(String::new(), (now - m.created_at).num_seconds().max(0) as f64)],
-            );
-        }
+    let dir = settings.backup_dir();
+    let newest = tokio::task::spawn_blocking(move || backup::generations(&dir))
+        .await
+        .map_err(|e| anyhow::anyhow!("listing backups: {e}"))??
+        .into_iter()
+        .find_map(|g| g.manifest.ok());
+    if let Some(m) = newest {
+        gauge(
+            &mut out,
+            "attaka_backup_newest_age_seconds",
+            "Age of the newest backup generation.",
+            &[(String::new(), (now - m.created_at).num_seconds().max(0) as f64)],
+        );
     }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

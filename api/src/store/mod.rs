@@ -3,6 +3,7 @@
 
 pub mod sqlite;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -303,6 +304,32 @@ pub trait HubStore: CommonStore {
     ) -> StoreResult<Vec<shared::dto::duplicate_hint::DuplicateHintCandidate>>;
     /// Deletes every stored match key (the hint is off); returns how many there were.
     async fn clear_duplicate_hints(&self) -> StoreResult<usize>;
+}
+
+/// The dialect's part of backups: a consistent copy of the live database into a file, the
+/// dialect's own check of such a copy, and putting a copy back while the node is stopped.
+/// Generations, manifests, checksums, pruning and the one-generation-at-a-time fallback are
+/// the same for every dialect and live in `ops::backup`. The methods block (files, a whole
+/// database): call them off the async threads.
+pub trait BackupEngine: Send + Sync {
+    /// How a copy's file name ends (`.sqlite3`, `.bak`).
+    fn extension(&self) -> &'static str;
+    /// Writes a consistent copy of the database to `path` while the node may be serving.
+    fn copy_to(&self, path: &Path) -> anyhow::Result<()>;
+    /// The dialect's check of the copy at `path`; the schema version it holds, or why it is
+    /// not usable (in Japanese, for the operator).
+    fn verify(&self, path: &Path) -> Result<u32, String>;
+    /// Puts the copy at `path` in place of the database (the node must be stopped); where the
+    /// database it replaced was kept, if there was one.
+    fn restore_from(&self, path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<PathBuf>>;
+}
+
+/// The backup engine of the configured database's dialect.
+pub fn backup_engine(settings: &Settings) -> anyhow::Result<Box<dyn BackupEngine>> {
+    match settings.sqlite_path() {
+        Some(db) => Ok(Box::new(sqlite::backup::SqliteBackups::new(db))),
+        None => anyhow::bail!("no backup engine for database URL {:?}", settings.database_url()),
+    }
 }
 
 /// The store of this node, typed by its role: a node holds exactly the traits its role may use.

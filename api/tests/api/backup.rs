@@ -68,6 +68,7 @@ async fn a_restore_takes_the_newest_good_generation_and_falls_back_one_at_a_time
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let engine = api::store::backup_engine(&settings).unwrap();
     let listed = backup::generations(&settings.backup_dir()).unwrap();
     assert_eq!(
         listed.iter().map(|g| g.path.clone()).collect::<Vec<_>>(),
@@ -75,7 +76,7 @@ async fn a_restore_takes_the_newest_good_generation_and_falls_back_one_at_a_time
         "newest first"
     );
     assert!(
-        listed.iter().all(|g| g.check().is_ok()),
+        listed.iter().all(|g| g.check(engine.as_ref()).is_ok()),
         "each verified when made"
     );
 
@@ -85,7 +86,7 @@ async fn a_restore_takes_the_newest_good_generation_and_falls_back_one_at_a_time
     let reasons: Vec<_> = backup::generations(&settings.backup_dir())
         .unwrap()
         .iter()
-        .map(|g| g.check())
+        .map(|g| g.check(engine.as_ref()))
         .collect();
     assert!(
         reasons[0].as_ref().unwrap_err().contains("SHA-256"),

@@ -4,6 +4,7 @@ mod accounts;
 mod activities;
 mod alerts;
 mod audit;
+pub mod backup;
 mod bulk;
 mod duplicate_hints;
 mod extracts;
