@@ -47,6 +47,11 @@ fi
 step "bash scripts/run.sh --check"
 bash scripts/run.sh --check
 
+# docker/compose.yml (SQL Server, the hub on it, a centre) against the Compose Specification's
+# schema: no container engine runs here, so the file is checked, not run.
+step "node --test e2e/compose/ (docker/compose.yml)"
+(cd e2e && node --test compose/)
+
 if [[ -f e2e/run.sh ]]; then
     step "browser tests (e2e/run.sh)"
     bash e2e/run.sh
