@@ -133,6 +133,14 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+// The domain's decisions in store words. Written here, next to the only dialect so far; any
+// dialect's store reaches them through `?`.
+impl From<crate::domain::period_lock::PeriodLocked> for StoreError {
+    fn from(e: crate::domain::period_lock::PeriodLocked) -> Self {
+        StoreError::PeriodLocked(e.0)
+    }
+}
+
 /// Whether an SQLite error is a constraint violation (unique, foreign key, check).
 fn is_constraint(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
