@@ -7,6 +7,7 @@ use shared::common_id::{CenterCode, CommonId};
 use shared::kana::normalize_kana;
 
 use super::{is_constraint, outbox, parse_date, parse_opt_date, parse_ts, ts};
+use crate::domain::common_id;
 use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::person::{
     name_key, Disability, Ending, Facts, Identity, Person, PersonQuery, PersonRecord,
@@ -106,19 +107,15 @@ pub fn register(
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = match existing {
         Some(id) => {
-            if id.center_number() == center.number() {
-                // Our own number: it must be one we have issued.
-                let last: Option<i64> = tx
-                    .query_row(
-                        "SELECT last_serial FROM common_id_counters WHERE center = ?1",
-                        [center.as_str()],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if last.is_none_or(|l| i64::from(id.serial()) > l) {
-                    return Err(StoreError::MissingReference("common_id"));
-                }
-            }
+            let last: Option<i64> = tx
+                .query_row(
+                    "SELECT last_serial FROM common_id_counters WHERE center = ?1",
+                    [center.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            common_id::check_given_id(center, id, last)
+                .map_err(|_| StoreError::MissingReference("common_id"))?;
             id.clone()
         }
         None => CommonId::issue(center, next_serial(&tx, center)?)
