@@ -141,6 +141,18 @@ impl From<crate::domain::period_lock::PeriodLocked> for StoreError {
     }
 }
 
+impl From<crate::domain::sync::OutOfOrder> for StoreError {
+    fn from(_: crate::domain::sync::OutOfOrder) -> Self {
+        StoreError::Conflict("sync_out_of_order")
+    }
+}
+
+impl From<crate::domain::sync::ForeignRecord> for StoreError {
+    fn from(_: crate::domain::sync::ForeignRecord) -> Self {
+        StoreError::Conflict("sync_foreign_record")
+    }
+}
+
 /// Whether an SQLite error is a constraint violation (unique, foreign key, check).
 fn is_constraint(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
