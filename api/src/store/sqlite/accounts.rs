@@ -176,6 +176,8 @@ pub fn set_password(c: &mut Connection, id: i64, hash: &str) -> StoreResult<()> 
 }
 
 pub fn insert_refresh(c: &mut Connection, g: &RefreshGrant) -> StoreResult<()> {
+    // Writes only (session if new, then token); BEGIN IMMEDIATE so the two land together without
+    // a deadlock-prone lock upgrade.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = ts(Utc::now());
     tx.execute(
@@ -194,6 +196,8 @@ pub fn insert_refresh(c: &mut Connection, g: &RefreshGrant) -> StoreResult<()> {
 type RefreshRow = (String, String, Option<String>, Option<String>, i64);
 
 pub fn use_refresh(c: &mut Connection, hash: &str, now: DateTime<Utc>) -> StoreResult<RefreshUse> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the token is read, so two
+    // requests presenting the same token cannot both rotate it: the second sees it used (reuse).
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let row: Option<RefreshRow> = tx
         .query_row(

@@ -279,6 +279,8 @@ fn insert(tx: &Transaction, r: &ActivityRecord, with_notes: bool) -> StoreResult
 }
 
 pub fn create(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Recorded<Activity>> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the ID and the period locks
+    // are read, so a retry racing the first send, or a lock taken meanwhile, is seen.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = r.id.to_string();
     if let Some(existing) = find(&tx, None, &id, with_notes)? {
@@ -293,6 +295,8 @@ pub fn create(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> Store
 }
 
 pub fn import(c: &mut Connection, records: &[ActivityRecord], with_notes: bool) -> StoreResult<usize> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before each record's period-lock
+    // check, so no lock is taken between a check and its insert.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for r in records {
         insert(&tx, r, with_notes)?;
@@ -323,6 +327,8 @@ fn touch(tx: &Transaction, id: &str) -> StoreResult<()> {
 }
 
 pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Activity> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the stored date and the
+    // period locks are read, so neither changes before the update.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = r.id.to_string();
     writable_date(&tx, &r.center, &id, Some(r.date))?;
@@ -374,6 +380,7 @@ pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> Store
 }
 
 pub fn delete(c: &mut Connection, center: &str, uuid: Uuid, with_notes: bool) -> StoreResult<()> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the period-lock check.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = uuid.to_string();
     writable_date(&tx, center, &id, None)?;
@@ -392,6 +399,7 @@ pub fn put_participation(
     p: &Participation,
     with_notes: bool,
 ) -> StoreResult<Activity> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the period-lock check.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = activity.to_string();
     writable_date(&tx, center, &id, None)?;
@@ -420,6 +428,7 @@ pub fn delete_participation(
     common_id: &CommonId,
     with_notes: bool,
 ) -> StoreResult<Activity> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the period-lock check.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = activity.to_string();
     writable_date(&tx, center, &id, None)?;

@@ -49,6 +49,8 @@ pub fn append(c: &Connection, e: &AuditEntry) -> StoreResult<()> {
 
 /// [`append`] in a transaction of its own that takes the write lock first.
 pub fn append_alone(c: &mut Connection, e: &AuditEntry) -> StoreResult<()> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the chain head is read, so
+    // two appends cannot link to the same row.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     append(&tx, e)?;
     tx.commit()?;
@@ -105,6 +107,8 @@ pub fn verify_chain(c: &mut Connection) -> StoreResult<ChainReport> {
 /// Removes the rows older than `before` and records the purge (with the hash of the last row
 /// removed) and an `audit.purge` row, in one transaction. Returns how many rows went.
 pub fn purge(c: &mut Connection, before: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<usize> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the last row to remove is
+    // read, so no row is appended between choosing it and recording its hash.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let last: Option<(i64, Option<String>)> = tx
         .query_row(

@@ -18,6 +18,8 @@ pub fn import_persons(
     with_identity: bool,
     keyer: Option<&MatchKeyer>,
 ) -> StoreResult<usize> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the outbox checks whether the
+    // centre syncs and before the counters are raised (max of stored and loaded, in one statement).
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
         let mut person = tx.prepare_cached(

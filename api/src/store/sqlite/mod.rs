@@ -187,6 +187,8 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
     async fn node_secret(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {
         let name = name.to_owned();
         self.run(move |c| {
+            // Check-then-write: BEGIN IMMEDIATE takes the write lock before the secret is looked up, so
+            // two first uses cannot generate two different secrets.
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let existing: Option<Vec<u8>> = tx
                 .query_row("SELECT value FROM node_secrets WHERE name = ?1", [&name], |r| {

@@ -160,6 +160,8 @@ fn snapshot(c: &Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreRe
 /// Starts synchronisation of `center` on first use (a new stream and a full snapshot); later
 /// calls leave everything as it is.
 pub fn start(c: &mut Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreResult<bool> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the sync state is read, so
+    // two first starts cannot both begin a stream.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let syncing = syncing_center(&tx)?;
     if !outbox::starts_now(syncing.as_deref(), center).map_err(anyhow::Error::new)? {
@@ -183,6 +185,8 @@ pub fn start(c: &mut Connection, center: &str, keyer: Option<&MatchKeyer>) -> St
 /// Starts over: a new stream whose first entries are a full snapshot, replacing whatever had
 /// not been acknowledged yet. For a hub that lost track (restore on either side, a new hub).
 pub fn resnapshot(c: &mut Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreResult<usize> {
+    // Write first: the UPDATE of the sync state, under BEGIN IMMEDIATE, holds the write lock
+    // before the snapshot reads what the centre holds, so no change slips between them.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let n = tx.execute(
         "UPDATE sync_state SET center = ?1, stream = ?2, inflight_batch = NULL, inflight_last_seq = NULL

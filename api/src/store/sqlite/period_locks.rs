@@ -89,6 +89,8 @@ fn by_id(c: &Connection, id: i64) -> StoreResult<PeriodLock> {
 }
 
 pub fn lock(c: &mut Connection, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the active lock of the same
+    // scope and period is looked up, so two requests cannot both create it.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (level, code) = (lock.scope.level(), lock.scope.code());
     let period = lock.period.to_string();
@@ -121,6 +123,8 @@ pub fn lock(c: &mut Connection, lock: &NewPeriodLock, by: &str) -> StoreResult<R
 }
 
 pub fn unlock(c: &mut Connection, id: i64, by: &str) -> StoreResult<PeriodLock> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the lock is read, so two
+    // unlocks cannot both succeed.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let lock = by_id(&tx, id)?;
     lock.check_unlock().map_err(|r| StoreError::Conflict(r.code()))?;
@@ -175,6 +179,8 @@ fn audit_from_hub(
 /// to what is refused writes an audit row (`period.lock.from_hub`, `period.unlock.from_hub`);
 /// applying the same list again changes nothing. Records the pull in `sync_state`.
 pub fn apply_hub(c: &mut Connection, locks: &[HubLock], at: DateTime<Utc>) -> StoreResult<HubLocksApplied> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the copies are read, so two
+    // pulls cannot both insert the same hub lock.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mirrored: Vec<PeriodLock> = tx
         .prepare_cached(&format!("SELECT {LOCK_COLUMNS} WHERE hub_lock_id IS NOT NULL"))?

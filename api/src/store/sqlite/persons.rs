@@ -104,6 +104,8 @@ pub fn register(
     record: &PersonRecord,
     keyer: Option<&MatchKeyer>,
 ) -> StoreResult<Person> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the counter is read (a given
+    // ID) or raised (a new one; UPDATE … RETURNING), so no serial is issued twice.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = match existing {
         Some(id) => {
@@ -252,6 +254,8 @@ pub fn update(
     record: &PersonRecord,
     keyer: Option<&MatchKeyer>,
 ) -> StoreResult<Person> {
+    // Write first: the UPDATE, under BEGIN IMMEDIATE, holds the write lock before the outbox
+    // reads the person back for its entry.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let f = &record.facts;
     let n = tx.execute(
@@ -293,6 +297,8 @@ pub fn end(
     ending: &Ending,
     keyer: Option<&MatchKeyer>,
 ) -> StoreResult<Person> {
+    // Write first: the UPDATE, under BEGIN IMMEDIATE, holds the write lock before the outbox
+    // reads the person back for its entry.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let n = tx
         .execute(
