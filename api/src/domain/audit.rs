@@ -107,6 +107,25 @@ pub fn chain_head(newest: Option<&str>, last_purge: Option<&str>) -> String {
     newest.or(last_purge).unwrap_or(GENESIS).to_owned()
 }
 
+/// The audit row a purge writes (by `system`, in the purge's transaction): the cut-off, how many
+/// rows went, and the last ID removed.
+pub fn purge_entry(at: DateTime<Utc>, before: DateTime<Utc>, rows: u64, up_to_id: i64) -> AuditEntry {
+    let before = before.to_rfc3339_opts(SecondsFormat::Micros, true);
+    AuditEntry {
+        at,
+        actor: Some("system".into()),
+        account_id: None,
+        role: None,
+        scope: None,
+        action: "audit.purge".into(),
+        target: None,
+        outcome: Outcome::Ok,
+        client: None,
+        request_id: None,
+        detail: Some(serde_json::json!({"before": before, "rows": rows, "up_to_id": up_to_id}).to_string()),
+    }
+}
+
 /// The check of the chain, fed the hashed rows oldest first: each row must link to the one
 /// before and hash to what it says.
 #[derive(Debug, Clone)]
@@ -195,6 +214,20 @@ mod tests {
             hex::encode(Sha256::digest(text.as_bytes()))
         );
         assert_ne!(row_hash("other", &e), row_hash(GENESIS, &e));
+    }
+
+    #[test]
+    fn a_purge_is_audited_by_the_system_with_its_cut_off_and_count() {
+        let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 0, 0).unwrap();
+        let e = purge_entry(at, at - chrono::Duration::days(400), 12, 34);
+        assert_eq!(
+            (e.action.as_str(), e.actor.as_deref()),
+            ("audit.purge", Some("system"))
+        );
+        assert_eq!(
+            e.detail.as_deref(),
+            Some(r#"{"before":"2024-11-28T03:00:00.000000Z","rows":12,"up_to_id":34}"#)
+        );
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! centre against the copies held here → the rows to unlock, insert or lock again.
 
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
 use super::{HubLock, HubLocksApplied, PeriodLock};
+use crate::domain::audit::{AuditEntry, Outcome};
 
 /// One change mirroring the hub's list makes on a centre node, in the order to write them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +82,40 @@ pub fn mirror_hub_locks(mirrored: &[PeriodLock], hub: &[HubLock], at: DateTime<U
         }
     }
     steps
+}
+
+impl HubLockStep {
+    /// The audit row of this step on the copy `id` (known once inserted), pulled at `at`, by
+    /// `sync:hub`: `period.lock.from_hub` or `period.unlock.from_hub` with the hub's lock and who
+    /// locked or unlocked it there. None for a lock kept only as history.
+    pub fn audit_entry(&self, id: i64, at: DateTime<Utc>) -> Option<AuditEntry> {
+        let (action, lock, by) = match self {
+            HubLockStep::Unlock { lock, .. } => ("period.unlock.from_hub", lock, lock.unlocked_by.as_deref()),
+            HubLockStep::Insert { lock, audited: true } | HubLockStep::Relock { lock, .. } => {
+                ("period.lock.from_hub", lock, Some(lock.locked_by.as_str()))
+            }
+            HubLockStep::Insert { audited: false, .. } => return None,
+        };
+        let detail = json!({
+            "hub_lock_id": lock.hub_id,
+            "scope": lock.scope,
+            "period": lock.period.to_string(),
+            "by": by,
+        });
+        Some(AuditEntry {
+            at,
+            actor: Some("sync:hub".into()),
+            account_id: None,
+            role: None,
+            scope: None,
+            action: action.to_owned(),
+            target: Some(id.to_string()),
+            outcome: Outcome::Ok,
+            client: None,
+            request_id: None,
+            detail: Some(detail.to_string()),
+        })
+    }
 }
 
 impl HubLocksApplied {
@@ -221,6 +257,41 @@ mod tests {
                 unlocked: 1
             }
         );
+    }
+
+    #[test]
+    fn each_change_to_what_is_refused_is_audited_as_the_hubs_and_history_is_not() {
+        let a = hub(1, "2024-05");
+        let mut gone = a.clone();
+        gone.unlocked_by = Some("pref2".into());
+        let lock = HubLockStep::Insert {
+            lock: a.clone(),
+            audited: true,
+        };
+        let e = lock.audit_entry(10, t(3)).unwrap();
+        assert_eq!(
+            (e.action.as_str(), e.actor.as_deref(), e.target.as_deref()),
+            ("period.lock.from_hub", Some("sync:hub"), Some("10"))
+        );
+        let detail: serde_json::Value = serde_json::from_str(e.detail.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            (&detail["hub_lock_id"], &detail["period"], &detail["by"]),
+            (&json!(1), &json!("2024-05"), &json!("pref"))
+        );
+        let unlock = HubLockStep::Unlock {
+            id: 10,
+            by: "pref2".into(),
+            at: t(2),
+            lock: gone,
+        };
+        let e = unlock.audit_entry(10, t(3)).unwrap();
+        assert_eq!(e.action, "period.unlock.from_hub");
+        assert!(e.detail.unwrap().contains(r#""by":"pref2""#));
+        let history = HubLockStep::Insert {
+            lock: a,
+            audited: false,
+        };
+        assert_eq!(history.audit_entry(11, t(3)).map(|e| e.action), None);
     }
 
     #[test]

@@ -125,24 +125,7 @@ pub fn purge(c: &mut Connection, before: DateTime<Utc>, at: DateTime<Utc>) -> St
         "INSERT INTO audit_purges (at, before, up_to_id, last_hash, rows) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![ts(at), ts(before), up_to_id, last_hash, removed as i64],
     )?;
-    append(
-        &tx,
-        &AuditEntry {
-            at,
-            actor: Some("system".into()),
-            account_id: None,
-            role: None,
-            scope: None,
-            action: "audit.purge".into(),
-            target: None,
-            outcome: Outcome::Ok,
-            client: None,
-            request_id: None,
-            detail: Some(
-                serde_json::json!({"before": ts(before), "rows": removed, "up_to_id": up_to_id}).to_string(),
-            ),
-        },
-    )?;
+    append(&tx, &audit::purge_entry(at, before, removed as u64, up_to_id))?;
     tx.commit()?;
     Ok(removed)
 }

@@ -215,31 +215,29 @@ fn i64_of(v: u64) -> i64 {
 
 /// Where delivery stands, once synchronisation has started.
 fn cursor(c: &Connection) -> StoreResult<Option<OutboxCursor>> {
-    let row: Option<(String, i64, Option<i64>, Option<i64>, i64)> = c
-        .prepare_cached(
-            "SELECT stream, next_batch_seq, inflight_batch, inflight_last_seq, last_acked_seq
-             FROM sync_state WHERE id = 1",
-        )?
-        .query_row([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .optional()?;
-    let Some((stream, next_batch_seq, inflight, inflight_last, last_acked)) = row else {
-        return Ok(None);
-    };
-    Ok(Some(OutboxCursor {
-        stream: Uuid::parse_str(&stream)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("stored stream: {e}")))?,
-        next_batch_seq: u64_of(next_batch_seq),
-        in_flight: match (inflight, inflight_last) {
+    Ok(c.prepare_cached(
+        "SELECT stream, next_batch_seq, inflight_batch, inflight_last_seq, last_acked_seq
+         FROM sync_state WHERE id = 1",
+    )?
+    .query_row([], |r| {
+        let stream: String = r.get(0)?;
+        let in_flight = match (r.get::<_, Option<i64>>(2)?, r.get::<_, Option<i64>>(3)?) {
             (Some(batch_seq), Some(last_seq)) => Some(InFlight {
                 batch_seq: u64_of(batch_seq),
                 last_seq: u64_of(last_seq),
             }),
             _ => None,
-        },
-        last_acked_seq: u64_of(last_acked),
-    }))
+        };
+        Ok(OutboxCursor {
+            stream: Uuid::parse_str(&stream).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+            })?,
+            next_batch_seq: u64_of(r.get(1)?),
+            in_flight,
+            last_acked_seq: u64_of(r.get(4)?),
+        })
+    })
+    .optional()?)
 }
 
 fn write_cursor(c: &Connection, cursor: &OutboxCursor) -> StoreResult<()> {

@@ -1,13 +1,11 @@
 //! SQL for period locks, and the check every activity write makes inside its transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
-use serde_json::json;
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use shared::dates::Period;
 use shared::dto::auth::Scope;
 
 use super::{audit, org, parse_ts, ts};
-use crate::domain::audit::{AuditEntry, Outcome};
 use crate::domain::period_lock::{
     self, mirror_hub_locks, HubLock, HubLockStep, HubLocksApplied, NewPeriodLock, PeriodLock,
 };
@@ -136,43 +134,6 @@ pub fn unlock(c: &mut Connection, id: i64, by: &str) -> StoreResult<PeriodLock> 
     by_id(c, id)
 }
 
-/// The audit row of a change the hub's list made on this node, written in the same transaction.
-fn audit_from_hub(
-    tx: &Transaction,
-    action: &str,
-    id: i64,
-    lock: &HubLock,
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
-    let by = if action.starts_with("period.unlock") {
-        lock.unlocked_by.as_deref()
-    } else {
-        Some(lock.locked_by.as_str())
-    };
-    let detail = json!({
-        "hub_lock_id": lock.hub_id,
-        "scope": lock.scope,
-        "period": lock.period.to_string(),
-        "by": by,
-    });
-    audit::append(
-        tx,
-        &AuditEntry {
-            at,
-            actor: Some("sync:hub".into()),
-            account_id: None,
-            role: None,
-            scope: None,
-            action: action.to_owned(),
-            target: Some(id.to_string()),
-            outcome: Outcome::Ok,
-            client: None,
-            request_id: None,
-            detail: Some(detail.to_string()),
-        },
-    )
-}
-
 /// Mirrors `locks`, the hub's complete list of locks covering this centre, in one transaction:
 /// a lock new to this node is inserted (as the hub's: `hub_lock_id`), an unlock on the hub
 /// unlocks the copy, and a copy the hub no longer lists (a replaced hub) is unlocked. Each change
@@ -188,52 +149,47 @@ pub fn apply_hub(c: &mut Connection, locks: &[HubLock], at: DateTime<Utc>) -> St
         .collect::<Result<_, _>>()?;
     let steps = mirror_hub_locks(&mirrored, locks, at);
     for step in &steps {
-        match step {
+        let id = match step {
             HubLockStep::Unlock {
-                id,
-                by,
-                at: when,
-                lock,
+                id, by, at: when, ..
             } => {
                 tx.prepare_cached(
                     "UPDATE period_locks SET unlocked_by = ?2, unlocked_at = ?3 WHERE id = ?1",
                 )?
                 .execute(params![id, by, ts(*when)])?;
-                audit_from_hub(&tx, "period.unlock.from_hub", *id, lock, at)?;
+                *id
             }
-            HubLockStep::Insert { lock: h, audited } => {
-                let id: i64 = tx
-                    .prepare_cached(
-                        "INSERT INTO period_locks (scope_level, scope_code, period, from_date, to_date, locked_by,
-                                                   locked_at, unlocked_by, unlocked_at, hub_lock_id)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-                    )?
-                    .query_row(
-                        params![
-                            h.scope.level(),
-                            h.scope.code(),
-                            h.period.to_string(),
-                            h.period.from().to_string(),
-                            h.period.to().to_string(),
-                            h.locked_by,
-                            ts(h.locked_at),
-                            h.unlocked_by,
-                            h.unlocked_at.map(ts),
-                            h.hub_id,
-                        ],
-                        |r| r.get(0),
-                    )?;
-                if *audited {
-                    audit_from_hub(&tx, "period.lock.from_hub", id, h, at)?;
-                }
-            }
-            HubLockStep::Relock { id, lock } => {
+            HubLockStep::Insert { lock: h, .. } => tx
+                .prepare_cached(
+                    "INSERT INTO period_locks (scope_level, scope_code, period, from_date, to_date, locked_by,
+                                               locked_at, unlocked_by, unlocked_at, hub_lock_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+                )?
+                .query_row(
+                    params![
+                        h.scope.level(),
+                        h.scope.code(),
+                        h.period.to_string(),
+                        h.period.from().to_string(),
+                        h.period.to().to_string(),
+                        h.locked_by,
+                        ts(h.locked_at),
+                        h.unlocked_by,
+                        h.unlocked_at.map(ts),
+                        h.hub_id,
+                    ],
+                    |r| r.get(0),
+                )?,
+            HubLockStep::Relock { id, .. } => {
                 tx.prepare_cached(
                     "UPDATE period_locks SET unlocked_by = NULL, unlocked_at = NULL WHERE id = ?1",
                 )?
                 .execute([id])?;
-                audit_from_hub(&tx, "period.lock.from_hub", *id, lock, at)?;
+                *id
             }
+        };
+        if let Some(entry) = step.audit_entry(id, at) {
+            audit::append(&tx, &entry)?;
         }
     }
     tx.execute(
