@@ -36,6 +36,66 @@ impl Account {
     }
 }
 
+/// An account's count of failed logins and the end of its lock, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl LoginFailures {
+    /// After one more failed login: the count goes up; when it reaches `threshold` the account
+    /// is locked until `lock_until` and the count starts again from zero (the lock, not the
+    /// count, then keeps the next guesses out).
+    pub fn after_failure(self, threshold: i64, lock_until: DateTime<Utc>) -> LoginFailures {
+        let failed_logins = self.failed_logins + 1;
+        if failed_logins >= threshold {
+            LoginFailures {
+                failed_logins: 0,
+                locked_until: Some(lock_until),
+            }
+        } else {
+            LoginFailures {
+                failed_logins,
+                ..self
+            }
+        }
+    }
+}
+
+/// A stored refresh token, as far as presenting it again is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredRefresh {
+    pub expires_at: DateTime<Utc>,
+    /// Presented once already (it was rotated).
+    pub used: bool,
+    /// Its session (the family of tokens of one login) was revoked.
+    pub session_revoked: bool,
+}
+
+/// What presenting a refresh token does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshDecision {
+    /// Valid: spend it and issue the next token of the session.
+    Rotate,
+    /// Unknown, expired, or of a revoked session: refuse, change nothing.
+    Invalid,
+    /// Spent already: a copy is in someone else's hands. Revoke the whole session.
+    Reuse,
+}
+
+/// The refresh-token rule: `token` is the stored token with the hash presented (none: unknown).
+/// An expired token or one of a revoked session is merely invalid, even if used before: the
+/// session is already over, so there is nothing left to protect.
+pub fn refresh_decision(token: Option<&StoredRefresh>, now: DateTime<Utc>) -> RefreshDecision {
+    match token {
+        None => RefreshDecision::Invalid,
+        Some(t) if t.session_revoked || t.expires_at <= now => RefreshDecision::Invalid,
+        Some(t) if t.used => RefreshDecision::Reuse,
+        Some(_) => RefreshDecision::Rotate,
+    }
+}
+
 /// A new account ready to store.
 #[derive(Debug, Clone)]
 pub struct NewAccountRecord {
@@ -129,4 +189,98 @@ pub fn check_role_scope(errors: &mut FieldErrors, role: Role, scope: &Scope) {
 
 pub fn field_errors(e: FieldErrors) -> Result<(), Vec<FieldError>> {
     e.into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 6, 1, 9, 0, 0).unwrap()
+    }
+
+    fn token(used: bool, session_revoked: bool, expires_in_hours: i64) -> StoredRefresh {
+        StoredRefresh {
+            expires_at: now() + Duration::hours(expires_in_hours),
+            used,
+            session_revoked,
+        }
+    }
+
+    #[test]
+    fn a_fresh_refresh_token_is_rotated() {
+        assert_eq!(
+            refresh_decision(Some(&token(false, false, 1)), now()),
+            RefreshDecision::Rotate
+        );
+    }
+
+    #[test]
+    fn a_reused_refresh_token_is_reported_as_reuse() {
+        assert_eq!(
+            refresh_decision(Some(&token(true, false, 1)), now()),
+            RefreshDecision::Reuse
+        );
+    }
+
+    #[test]
+    fn an_unknown_expired_or_revoked_refresh_token_is_invalid_even_when_used_before() {
+        assert_eq!(refresh_decision(None, now()), RefreshDecision::Invalid);
+        assert_eq!(
+            refresh_decision(Some(&token(false, false, 0)), now()),
+            RefreshDecision::Invalid
+        );
+        assert_eq!(
+            refresh_decision(Some(&token(true, false, -1)), now()),
+            RefreshDecision::Invalid
+        );
+        assert_eq!(
+            refresh_decision(Some(&token(true, true, 1)), now()),
+            RefreshDecision::Invalid
+        );
+    }
+
+    #[test]
+    fn failed_logins_below_the_threshold_are_only_counted() {
+        let before = LoginFailures {
+            failed_logins: 3,
+            locked_until: None,
+        };
+        let lock_until = now() + Duration::minutes(15);
+        assert_eq!(
+            before.after_failure(5, lock_until),
+            LoginFailures {
+                failed_logins: 4,
+                locked_until: None
+            }
+        );
+    }
+
+    #[test]
+    fn the_failure_that_reaches_the_threshold_locks_the_account_and_restarts_the_count() {
+        let before = LoginFailures {
+            failed_logins: 4,
+            locked_until: None,
+        };
+        let lock_until = now() + Duration::minutes(15);
+        assert_eq!(
+            before.after_failure(5, lock_until),
+            LoginFailures {
+                failed_logins: 0,
+                locked_until: Some(lock_until)
+            }
+        );
+    }
+
+    #[test]
+    fn a_failure_below_the_threshold_leaves_an_earlier_lock_end_as_it_was() {
+        let earlier = Some(now() - Duration::hours(1));
+        let before = LoginFailures {
+            failed_logins: 0,
+            locked_until: earlier,
+        };
+        assert_eq!(before.after_failure(5, now()).locked_until, earlier);
+    }
 }

@@ -6,6 +6,7 @@ pub mod alert;
 pub mod audit;
 pub mod clock;
 pub mod codes;
+pub mod common_id;
 pub mod duplicate_hint;
 pub mod org;
 pub mod period_lock;

@@ -20,7 +20,7 @@ use super::person::Person;
 
 pub use list::{totals_by_function, ActivityListItem, ActivityQuery};
 pub use participation::{Detail, Participation, PersonParticipationRow, Snapshot};
-pub use record::{COUNT_MAX, PARTICIPANTS_MAX};
+pub use record::{SentAgain, COUNT_MAX, PARTICIPANTS_MAX};
 pub use shared::activity_detail::{detail_rule, DetailRule, Need};
 
 /// Unregistered headcounts by reporting group.

@@ -56,6 +56,15 @@ fn text(e: &mut FieldErrors, field: &str, value: Option<&str>, max: usize) -> Op
     Some(v.to_owned())
 }
 
+/// An activity sent again under an ID already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentAgain {
+    /// The same request: answer with what is stored, write nothing.
+    Existing,
+    /// Another activity under a taken ID (`Conflict("activity_id")`).
+    Conflict,
+}
+
 impl ActivityRecord {
     /// Turns the request into a record, naming every field that breaks a rule.
     pub fn parse(input: &ActivityInput, ctx: &Context) -> Result<ActivityRecord, Vec<FieldError>> {
@@ -188,6 +197,26 @@ impl ActivityRecord {
 
     /// Whether `other` records the same thing as this, as a client would have sent it: everything
     /// but the attribute snapshots (which come from the people's records, not the request).
+    /// What `sent`, arriving under the ID of this stored activity, is: the same request again
+    /// (a retry after a lost answer: `Existing`), or a different activity (`Conflict`). On a
+    /// node that keeps no notes (`keeps_notes` false) the note sent is not compared: none was
+    /// stored.
+    pub fn sent_again(&self, sent: &ActivityRecord, keeps_notes: bool) -> SentAgain {
+        let same = if keeps_notes {
+            self.same_request(sent)
+        } else {
+            self.same_request(&ActivityRecord {
+                note: None,
+                ..sent.clone()
+            })
+        };
+        if same {
+            SentAgain::Existing
+        } else {
+            SentAgain::Conflict
+        }
+    }
+
     pub fn same_request(&self, other: &ActivityRecord) -> bool {
         fn details(r: &ActivityRecord) -> Vec<(&str, &Detail)> {
             r.participations

@@ -349,6 +349,39 @@ fn a_retry_listing_people_in_another_order_is_the_same_request_but_other_counts_
 }
 
 #[test]
+fn an_activity_sent_again_unchanged_is_the_existing_one() {
+    let a = person(1, d(1948, 5, 1), &["elderly"]);
+    let p = people(vec![a.clone()]);
+    let mut stored = parse(&input("tsudoi", d(2024, 5, 1), vec![joins(&a)]), &p).unwrap();
+    stored.note = Some("雨天".into());
+    let sent = stored.clone();
+    assert_eq!(stored.sent_again(&sent, true), SentAgain::Existing);
+}
+
+#[test]
+fn another_activity_under_a_stored_id_is_a_conflict() {
+    let a = person(1, d(1948, 5, 1), &["elderly"]);
+    let p = people(vec![a.clone()]);
+    let stored = parse(&input("tsudoi", d(2024, 5, 1), vec![joins(&a)]), &p).unwrap();
+    let mut sent = parse(&input("tsudoi", d(2024, 5, 2), vec![joins(&a)]), &p).unwrap();
+    sent.id = stored.id;
+    assert_eq!(stored.sent_again(&sent, true), SentAgain::Conflict);
+    let mut noted = stored.clone();
+    noted.note = Some("別の記録".into());
+    assert_eq!(stored.sent_again(&noted, true), SentAgain::Conflict);
+}
+
+#[test]
+fn on_a_node_without_notes_the_note_sent_again_is_not_compared() {
+    let a = person(1, d(1948, 5, 1), &["elderly"]);
+    let p = people(vec![a.clone()]);
+    let stored = parse(&input("tsudoi", d(2024, 5, 1), vec![joins(&a)]), &p).unwrap();
+    let mut sent = stored.clone();
+    sent.note = Some("メモ".into());
+    assert_eq!(stored.sent_again(&sent, false), SentAgain::Existing);
+}
+
+#[test]
 fn a_correction_keeps_the_recorded_attributes_of_unchanged_participations() {
     let a = person(1, d(1948, 5, 1), &["elderly"]);
     let before = parse(

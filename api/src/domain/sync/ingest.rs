@@ -7,7 +7,7 @@ use shared::dto::sync::{ActivityFacts, ParticipationFacts, PersonFacts, SiteFact
 use shared::error::{FieldError, FieldErrors};
 use uuid::Uuid;
 
-use super::{Change, PersonFactsRecord};
+use super::{AppliedBatch, Change, PersonFactsRecord};
 use crate::domain::activity::{
     ActivityRecord, Detail, Participation, Snapshot, Unregistered, COUNT_MAX, PARTICIPANTS_MAX,
 };
@@ -34,6 +34,99 @@ impl ValidBatch {
                 p.match_key = None;
             }
         }
+    }
+}
+
+/// How far the hub has applied a centre's deliveries: the stream and its last entry applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamPosition {
+    pub stream: Uuid,
+    pub last_seq: u64,
+}
+
+/// The entries of a batch the hub applies, in order, and how many it skips as applied before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplyPlan<'a> {
+    pub apply: Vec<&'a (u64, Change)>,
+    pub skipped: u64,
+    /// The hub's position in the batch's stream afterwards; none when the batch is empty and
+    /// its stream new to the hub (nothing to record).
+    pub last_seq: Option<u64>,
+}
+
+impl ApplyPlan<'_> {
+    /// What the hub answers once the plan is applied.
+    pub fn outcome(&self) -> AppliedBatch {
+        AppliedBatch {
+            last_seq: self.last_seq.unwrap_or(0),
+            applied: self.apply.len() as u64,
+            skipped: self.skipped,
+        }
+    }
+}
+
+/// A batch entry that cannot be applied where it stands: the centre must start a new stream
+/// (`Conflict("sync_out_of_order")`; nothing of the batch is applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the entry does not follow on from what the hub applied")]
+pub struct OutOfOrder;
+
+/// A centre's entry about a record the hub holds under another centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the record belongs to another centre")]
+pub struct ForeignRecord;
+
+impl ValidBatch {
+    /// Which entries to apply, given where the hub stands with this centre (`hub`: none before
+    /// its first delivery). Entries of the hub's stream up to its last one were applied before
+    /// (a batch sent again) and are skipped; each other entry must follow on from the one before
+    /// (the first ever from 1), unless it is a reset, which begins the centre's data anew; a
+    /// batch of a stream the hub does not know must therefore begin with a reset.
+    pub fn plan(&self, hub: Option<&StreamPosition>) -> Result<ApplyPlan<'_>, OutOfOrder> {
+        let first_contact = hub.is_none();
+        let mut last = hub.filter(|h| h.stream == self.stream).map(|h| h.last_seq);
+        let (mut apply, mut skipped) = (Vec::new(), 0);
+        for entry in &self.entries {
+            let (seq, change) = (entry.0, &entry.1);
+            let follows = match last {
+                Some(l) if seq <= l => {
+                    skipped += 1;
+                    continue;
+                }
+                Some(l) => seq == l + 1,
+                None => first_contact && seq == 1,
+            };
+            if !(follows || change.is_reset()) {
+                return Err(OutOfOrder);
+            }
+            last = Some(seq);
+            apply.push(entry);
+        }
+        Ok(ApplyPlan {
+            apply,
+            skipped,
+            last_seq: last,
+        })
+    }
+}
+
+/// Whether the sender may write a site or an activity the hub holds under `owner` (none: new
+/// to the hub): only its own.
+pub fn check_owner(owner: Option<&str>, sender: &str) -> Result<(), ForeignRecord> {
+    match owner {
+        Some(o) if o != sender => Err(ForeignRecord),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a participation change may be applied to the activity the hub holds under `owner`:
+/// it must be the sender's activity. Only an entry out of place can name an activity the hub
+/// does not have.
+pub fn check_participation_target(owner: Option<&str>, sender: &str) -> Result<(), OutOfOrder> {
+    if owner == Some(sender) {
+        Ok(())
+    } else {
+        Err(OutOfOrder)
     }
 }
 

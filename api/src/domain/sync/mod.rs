@@ -1,10 +1,12 @@
 //! Centre → hub synchronisation: the changes an outbox carries, how they become the wire
 //! payload (`shared::dto::sync`) on the centre, and how the hub turns a received batch back into
 //! changes it can trust (codes checked against master data, every entry of the sender's centre).
-//! The received side is in `ingest`, the state of deliveries on both nodes in `delivery`.
+//! The centre's outbox rules are in `outbox`, the received side in `ingest`, the state of
+//! deliveries on both nodes in `delivery`.
 
 mod delivery;
 mod ingest;
+pub mod outbox;
 #[cfg(test)]
 mod tests;
 
@@ -21,7 +23,10 @@ use super::org::Site;
 use super::person::Facts;
 
 pub use delivery::{AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential};
-pub use ingest::{parse_batch, BatchRefusal, ValidBatch};
+pub use ingest::{
+    check_owner, check_participation_target, parse_batch, ApplyPlan, BatchRefusal, ForeignRecord, OutOfOrder,
+    StreamPosition, ValidBatch,
+};
 
 /// A person's facts at one centre (no identity), as the hub keeps them.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +78,15 @@ fn participation_facts(p: &Participation) -> ParticipationFacts {
 }
 
 impl Change {
+    /// An activity as it leaves the centre: without title or note (free text stays there).
+    pub fn upsert_activity(record: ActivityRecord) -> Change {
+        Change::UpsertActivity(ActivityRecord {
+            title: None,
+            note: None,
+            ..record
+        })
+    }
+
     /// The wire form for `center`. Free text (activity title and note) and disability kinds are
     /// left behind here: the payload types have no field for them.
     pub fn to_op(&self, center: &str) -> SyncOp {

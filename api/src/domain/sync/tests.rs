@@ -134,3 +134,111 @@ fn entries_must_come_in_increasing_order() {
         Err(BatchRefusal::Invalid(e)) if e[0].field == "entries[1].seq"
     ));
 }
+
+/// A valid batch of stream `stream` with entries `seqs`, a reset where `reset` says.
+fn valid(stream: u128, seqs: &[(u64, bool)]) -> ValidBatch {
+    ValidBatch {
+        center: "C001".into(),
+        stream: Uuid::from_u128(stream),
+        batch_seq: 1,
+        entries: seqs
+            .iter()
+            .map(|&(seq, reset)| {
+                let change = if reset {
+                    Change::ResetCenter
+                } else {
+                    Change::DeleteActivity(Uuid::from_u128(u128::from(seq)))
+                };
+                (seq, change)
+            })
+            .collect(),
+    }
+}
+
+fn at(stream: u128, last_seq: u64) -> StreamPosition {
+    StreamPosition {
+        stream: Uuid::from_u128(stream),
+        last_seq,
+    }
+}
+
+/// The seqs a plan applies.
+fn applied(plan: &ApplyPlan) -> Vec<u64> {
+    plan.apply.iter().map(|(seq, _)| *seq).collect()
+}
+
+#[test]
+fn a_first_delivery_is_applied_from_seq_one() {
+    let b = valid(1, &[(1, true), (2, false), (3, false)]);
+    let plan = b.plan(None).unwrap();
+    assert_eq!(applied(&plan), [1, 2, 3]);
+    assert_eq!(
+        plan.outcome(),
+        AppliedBatch {
+            last_seq: 3,
+            applied: 3,
+            skipped: 0
+        }
+    );
+}
+
+#[test]
+fn entries_the_hub_already_applied_are_skipped_and_the_rest_follow_on() {
+    let b = valid(1, &[(4, false), (5, false), (6, false), (7, false)]);
+    let plan = b.plan(Some(&at(1, 5))).unwrap();
+    assert_eq!(applied(&plan), [6, 7]);
+    assert_eq!((plan.skipped, plan.last_seq), (2, Some(7)));
+}
+
+#[test]
+fn a_batch_sent_again_whole_is_skipped_whole() {
+    let b = valid(1, &[(4, false), (5, false)]);
+    let plan = b.plan(Some(&at(1, 5))).unwrap();
+    assert_eq!(
+        plan.outcome(),
+        AppliedBatch {
+            last_seq: 5,
+            applied: 0,
+            skipped: 2
+        }
+    );
+}
+
+#[test]
+fn a_gap_in_the_stream_is_out_of_order() {
+    assert_eq!(valid(1, &[(7, false)]).plan(Some(&at(1, 5))), Err(OutOfOrder));
+    assert_eq!(valid(1, &[(2, false)]).plan(None), Err(OutOfOrder));
+}
+
+#[test]
+fn a_new_stream_must_begin_with_a_reset() {
+    assert_eq!(valid(2, &[(1, false)]).plan(Some(&at(1, 5))), Err(OutOfOrder));
+    let b = valid(2, &[(1, true), (2, false)]);
+    let plan = b.plan(Some(&at(1, 5))).unwrap();
+    assert_eq!((applied(&plan), plan.skipped), (vec![1, 2], 0));
+}
+
+#[test]
+fn a_reset_is_applied_wherever_it_stands() {
+    let b = valid(1, &[(9, true), (10, false)]);
+    let plan = b.plan(Some(&at(1, 5))).unwrap();
+    assert_eq!(applied(&plan), [9, 10]);
+}
+
+#[test]
+fn an_empty_batch_of_an_unknown_stream_records_nothing() {
+    let (unknown, known) = (valid(2, &[]), valid(1, &[]));
+    let plan = unknown.plan(Some(&at(1, 5))).unwrap();
+    assert_eq!((plan.last_seq, plan.outcome().last_seq), (None, 0));
+    assert_eq!(known.plan(Some(&at(1, 5))).unwrap().last_seq, Some(5));
+}
+
+#[test]
+fn a_centre_may_write_only_its_own_records_on_the_hub() {
+    assert_eq!(check_owner(None, "C001"), Ok(()));
+    assert_eq!(check_owner(Some("C001"), "C001"), Ok(()));
+    assert_eq!(check_owner(Some("C002"), "C001"), Err(ForeignRecord));
+    assert_eq!(check_participation_target(Some("C001"), "C001"), Ok(()));
+    assert_eq!(check_participation_target(None, "C001"), Err(OutOfOrder));
+    assert_eq!(check_participation_target(Some("C002"), "C001"), Err(OutOfOrder));
+}

@@ -5,7 +5,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use shared::dto::auth::{Role, Scope};
 
 use super::{is_constraint, parse_opt_date, parse_ts, ts};
-use crate::domain::account::{Account, ApiToken, NewAccountRecord, Principal};
+use crate::domain::account::{
+    refresh_decision, Account, ApiToken, LoginFailures, NewAccountRecord, Principal, RefreshDecision,
+    StoredRefresh,
+};
 use crate::store::{RefreshGrant, RefreshUse, StoreError, StoreResult};
 
 pub(super) fn scope_columns(scope: &Scope) -> (&'static str, Option<&str>) {
@@ -106,14 +109,27 @@ pub fn login_failed(
     threshold: i64,
     lock_until: DateTime<Utc>,
 ) -> StoreResult<Account> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the count is read, so two
+    // failures at once cannot both count from the same number.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "UPDATE accounts SET failed_logins = failed_logins + 1, updated_at = ?2 WHERE id = ?1",
-        params![id, ts(Utc::now())],
+    let (failed_logins, locked_until): (i64, Option<String>) = tx.query_row(
+        "SELECT failed_logins, locked_until FROM accounts WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let after = LoginFailures {
+        failed_logins,
+        locked_until: locked_until.as_deref().map(parse_ts).transpose()?,
+    }
+    .after_failure(threshold, lock_until);
     tx.execute(
-        "UPDATE accounts SET locked_until = ?3, failed_logins = 0 WHERE id = ?1 AND failed_logins >= ?2",
-        params![id, threshold, ts(lock_until)],
+        "UPDATE accounts SET failed_logins = ?2, locked_until = ?3, updated_at = ?4 WHERE id = ?1",
+        params![
+            id,
+            after.failed_logins,
+            after.locked_until.map(ts),
+            ts(Utc::now())
+        ],
     )?;
     tx.commit()?;
     by_id(c, id)
@@ -160,6 +176,8 @@ pub fn set_password(c: &mut Connection, id: i64, hash: &str) -> StoreResult<()> 
 }
 
 pub fn insert_refresh(c: &mut Connection, g: &RefreshGrant) -> StoreResult<()> {
+    // Writes only (session if new, then token); BEGIN IMMEDIATE so the two land together without
+    // a deadlock-prone lock upgrade.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = ts(Utc::now());
     tx.execute(
@@ -178,6 +196,8 @@ pub fn insert_refresh(c: &mut Connection, g: &RefreshGrant) -> StoreResult<()> {
 type RefreshRow = (String, String, Option<String>, Option<String>, i64);
 
 pub fn use_refresh(c: &mut Connection, hash: &str, now: DateTime<Utc>) -> StoreResult<RefreshUse> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the token is read, so two
+    // requests presenting the same token cannot both rotate it: the second sees it used (reuse).
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let row: Option<RefreshRow> = tx
         .query_row(
@@ -188,27 +208,34 @@ pub fn use_refresh(c: &mut Connection, hash: &str, now: DateTime<Utc>) -> StoreR
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let Some((session, expires_at, used_at, revoked_at, account_id)) = row else {
-        return Ok(RefreshUse::Invalid);
+    let token = match &row {
+        Some((_, expires_at, used_at, revoked_at, _)) => Some(StoredRefresh {
+            expires_at: parse_ts(expires_at)?,
+            used: used_at.is_some(),
+            session_revoked: revoked_at.is_some(),
+        }),
+        None => None,
     };
-    if revoked_at.is_some() || parse_ts(&expires_at)? <= now {
-        return Ok(RefreshUse::Invalid);
+    match (refresh_decision(token.as_ref(), now), row) {
+        (RefreshDecision::Reuse, Some((session, ..))) => {
+            tx.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1",
+                params![session, ts(now)],
+            )?;
+            tx.commit()?;
+            Ok(RefreshUse::Reused)
+        }
+        (RefreshDecision::Rotate, Some((session, _, _, _, account_id))) => {
+            tx.execute(
+                "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1",
+                params![hash, ts(now)],
+            )?;
+            tx.commit()?;
+            let account = by_id(c, account_id)?;
+            Ok(RefreshUse::Rotated { account, session })
+        }
+        _ => Ok(RefreshUse::Invalid),
     }
-    if used_at.is_some() {
-        tx.execute(
-            "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1",
-            params![session, ts(now)],
-        )?;
-        tx.commit()?;
-        return Ok(RefreshUse::Reused);
-    }
-    tx.execute(
-        "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1",
-        params![hash, ts(now)],
-    )?;
-    tx.commit()?;
-    let account = by_id(c, account_id)?;
-    Ok(RefreshUse::Rotated { account, session })
 }
 
 pub fn revoke_session(c: &mut Connection, session: &str) -> StoreResult<()> {

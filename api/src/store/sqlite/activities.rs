@@ -1,6 +1,6 @@
 //! SQL for activities and participations (facts), and the activity note (centre nodes only).
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 use shared::common_id::CommonId;
 use uuid::Uuid;
@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{outbox, parse_date, parse_ts, period_locks, ts};
 use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Detail, Participation, PersonParticipationRow,
-    Snapshot, Unregistered,
+    SentAgain, Snapshot, Unregistered,
 };
 use crate::domain::sync::Change;
 use crate::store::{Recorded, StoreError, StoreResult};
@@ -226,7 +226,7 @@ fn write_note(tx: &Transaction, id: &str, note: Option<&str>, with_notes: bool) 
 }
 
 fn insert(tx: &Transaction, r: &ActivityRecord, with_notes: bool) -> StoreResult<()> {
-    period_locks::ensure_unlocked(tx, &r.center, r.date)?;
+    period_locks::check_activity_write(tx, &r.center, None, Some(r.date))?;
     let id = r.id.to_string();
     let now = ts(Utc::now());
     let u = &r.unregistered;
@@ -279,17 +279,14 @@ fn insert(tx: &Transaction, r: &ActivityRecord, with_notes: bool) -> StoreResult
 }
 
 pub fn create(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Recorded<Activity>> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the ID and the period locks
+    // are read, so a retry racing the first send, or a lock taken meanwhile, is seen.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = r.id.to_string();
     if let Some(existing) = find(&tx, None, &id, with_notes)? {
-        let mut incoming = r.clone();
-        if !with_notes {
-            incoming.note = None;
-        }
-        return if existing.record.same_request(&incoming) {
-            Ok(Recorded::Existing(existing))
-        } else {
-            Err(StoreError::Conflict("activity_id"))
+        return match existing.record.sent_again(r, with_notes) {
+            SentAgain::Existing => Ok(Recorded::Existing(existing)),
+            SentAgain::Conflict => Err(StoreError::Conflict("activity_id")),
         };
     }
     insert(&tx, r, with_notes)?;
@@ -298,6 +295,8 @@ pub fn create(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> Store
 }
 
 pub fn import(c: &mut Connection, records: &[ActivityRecord], with_notes: bool) -> StoreResult<usize> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before each record's period-lock
+    // check, so no lock is taken between a check and its insert.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for r in records {
         insert(&tx, r, with_notes)?;
@@ -310,12 +309,13 @@ pub fn get(c: &mut Connection, center: &str, id: Uuid, with_notes: bool) -> Stor
     load(c, center, &id.to_string(), with_notes)
 }
 
-/// Locks out writes to an existing activity of `center` dated in a locked period.
-fn writable_date(tx: &Transaction, center: &str, id: &str) -> StoreResult<()> {
+/// Refuses a write to the existing activity `id` of `center` (`NotFound` when there is none)
+/// when its stored date, or its date `after` the change, lies in a locked period.
+fn writable_date(tx: &Transaction, center: &str, id: &str, after: Option<NaiveDate>) -> StoreResult<()> {
     let date: String = tx
         .prepare_cached("SELECT date FROM activities WHERE id = ?1 AND center = ?2")?
         .query_row(params![id, center], |r| r.get(0))?;
-    period_locks::ensure_unlocked(tx, center, parse_date(&date)?)
+    period_locks::check_activity_write(tx, center, Some(parse_date(&date)?), after)
 }
 
 fn touch(tx: &Transaction, id: &str) -> StoreResult<()> {
@@ -327,10 +327,11 @@ fn touch(tx: &Transaction, id: &str) -> StoreResult<()> {
 }
 
 pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Activity> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the stored date and the
+    // period locks are read, so neither changes before the update.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = r.id.to_string();
-    writable_date(&tx, &r.center, &id)?;
-    period_locks::ensure_unlocked(&tx, &r.center, r.date)?;
+    writable_date(&tx, &r.center, &id, Some(r.date))?;
     let u = &r.unregistered;
     // The hub has no title column: `?6` is bound but not stored there.
     let sql = if with_notes {
@@ -379,9 +380,10 @@ pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> Store
 }
 
 pub fn delete(c: &mut Connection, center: &str, uuid: Uuid, with_notes: bool) -> StoreResult<()> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the period-lock check.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = uuid.to_string();
-    writable_date(&tx, center, &id)?;
+    writable_date(&tx, center, &id, None)?;
     tx.execute("DELETE FROM activities WHERE id = ?1", [&id])?;
     if with_notes {
         outbox::record(&tx, center, |_| Ok(Change::DeleteActivity(uuid)))?;
@@ -397,9 +399,10 @@ pub fn put_participation(
     p: &Participation,
     with_notes: bool,
 ) -> StoreResult<Activity> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the period-lock check.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = activity.to_string();
-    writable_date(&tx, center, &id)?;
+    writable_date(&tx, center, &id, None)?;
     tx.execute(
         "DELETE FROM participations WHERE activity_id = ?1 AND common_id = ?2",
         params![id, p.common_id.as_str()],
@@ -425,9 +428,10 @@ pub fn delete_participation(
     common_id: &CommonId,
     with_notes: bool,
 ) -> StoreResult<Activity> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the period-lock check.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = activity.to_string();
-    writable_date(&tx, center, &id)?;
+    writable_date(&tx, center, &id, None)?;
     let n = tx.execute(
         "DELETE FROM participations WHERE activity_id = ?1 AND common_id = ?2",
         params![id, common_id.as_str()],

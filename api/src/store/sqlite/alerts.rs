@@ -9,6 +9,8 @@ use crate::store::StoreResult;
 
 /// Raises `alert`, or notes that it is still there; true when it was not open before.
 pub fn raise(c: &mut Connection, alert: &NewAlert, at: DateTime<Utc>) -> StoreResult<bool> {
+    // Check-then-write: the UPDATE of the open row is the check; BEGIN IMMEDIATE holds the write
+    // lock from it to the INSERT, so two raisers cannot both open the same alert.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = ts(at);
     let seen = tx.execute(

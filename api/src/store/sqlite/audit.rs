@@ -3,59 +3,27 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
-use sha2::{Digest, Sha256};
 
 use super::{parse_ts, ts};
-use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord, ChainReport, Outcome};
+use crate::domain::audit::{self, AuditEntry, AuditQuery, AuditRecord, ChainReport, ChainWalk, Outcome};
 use crate::store::StoreResult;
 
-/// What the chain starts from when no earlier row has a hash.
-pub const GENESIS: &str = "attaka-audit-genesis";
-
-/// The hash of a row: SHA-256 (hex) of the previous row's hash, a newline, and the row's
-/// fields as a JSON array in column order (`at` as stored).
-fn row_hash(prev: &str, e: &AuditEntry) -> String {
-    let fields = serde_json::json!([
-        ts(e.at),
-        e.actor,
-        e.account_id,
-        e.role,
-        e.scope,
-        e.action,
-        e.target,
-        e.outcome.as_str(),
-        e.client,
-        e.request_id,
-        e.detail,
-    ]);
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(fields.to_string().as_bytes());
-    hex::encode(h.finalize())
-}
-
-/// The hash the next row links to: the newest row's, the last purge's, or the genesis.
+/// The hash the next row links to (`audit::chain_head`): from the newest row and the last purge.
 fn chain_head(c: &Connection) -> rusqlite::Result<String> {
-    let newest: Option<Option<String>> = c
-        .prepare_cached("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    if let Some(Some(hash)) = newest {
-        return Ok(hash);
-    }
-    let purged: Option<Option<String>> = c
-        .prepare_cached("SELECT last_hash FROM audit_purges ORDER BY id DESC LIMIT 1")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    Ok(purged.flatten().unwrap_or_else(|| GENESIS.to_owned()))
+    let (newest, purged): (Option<String>, Option<String>) = c
+        .prepare_cached(
+            "SELECT (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1),
+                    (SELECT last_hash FROM audit_purges ORDER BY id DESC LIMIT 1)",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(audit::chain_head(newest.as_deref(), purged.as_deref()))
 }
 
 /// Appends a row linked to the one before. Call it inside a write transaction (the caller's,
 /// or [`append_alone`]'s), so no other row can slip between reading the head and inserting.
 pub fn append(c: &Connection, e: &AuditEntry) -> StoreResult<()> {
     let prev = chain_head(c)?;
-    let hash = row_hash(&prev, e);
+    let hash = audit::row_hash(&prev, e);
     c.prepare_cached(
         "INSERT INTO audit_log (at, actor, account_id, role, scope, action, target, outcome, client,
                                 request_id, detail, prev_hash, hash)
@@ -81,6 +49,8 @@ pub fn append(c: &Connection, e: &AuditEntry) -> StoreResult<()> {
 
 /// [`append`] in a transaction of its own that takes the write lock first.
 pub fn append_alone(c: &mut Connection, e: &AuditEntry) -> StoreResult<()> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the chain head is read, so
+    // two appends cannot link to the same row.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     append(&tx, e)?;
     tx.commit()?;
@@ -103,9 +73,8 @@ fn entry_at(r: &Row, first: usize) -> rusqlite::Result<AuditEntry> {
     })
 }
 
-/// Walks the chain from its start (the first hashed row) to the newest row: each row must link
-/// to the one before and hash to what it says. The first row must link to the last purge's
-/// hash or, with no purge, to the genesis (or to nothing, when older unhashed rows precede it).
+/// Walks the chain from its start (the first hashed row) to the newest row, each row checked by
+/// `audit::ChainWalk`.
 pub fn verify_chain(c: &mut Connection) -> StoreResult<ChainReport> {
     let purged: Option<Option<String>> = c
         .query_row(
@@ -125,41 +94,21 @@ pub fn verify_chain(c: &mut Connection) -> StoreResult<ChainReport> {
          FROM audit_log WHERE hash IS NOT NULL ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
-    let mut expected_prev: Option<String> = match purged {
-        Some(last) => last,
-        None if unhashed_before => None,
-        None => Some(GENESIS.to_owned()),
-    };
-    let mut report = ChainReport::default();
+    let mut walk = ChainWalk::start(purged, unhashed_before);
     while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let prev: String = r.get(1)?;
-        let hash: String = r.get(2)?;
-        let entry = entry_at(r, 3)?;
-        if expected_prev.as_ref().is_some_and(|p| *p != prev) {
-            report.broken_at = Some((
-                id,
-                "links to a row that is not the one before it (a row was removed or reordered)".into(),
-            ));
-            return Ok(report);
+        let (id, prev, hash): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        if !walk.step(id, &prev, &hash, &entry_at(r, 3)?) {
+            break;
         }
-        if row_hash(&prev, &entry) != hash {
-            report.broken_at = Some((
-                id,
-                "its content does not match its hash (the row was changed)".into(),
-            ));
-            return Ok(report);
-        }
-        report.rows += 1;
-        report.head = Some((id, hash.clone()));
-        expected_prev = Some(hash);
     }
-    Ok(report)
+    Ok(walk.finish())
 }
 
 /// Removes the rows older than `before` and records the purge (with the hash of the last row
 /// removed) and an `audit.purge` row, in one transaction. Returns how many rows went.
 pub fn purge(c: &mut Connection, before: DateTime<Utc>, at: DateTime<Utc>) -> StoreResult<usize> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the last row to remove is
+    // read, so no row is appended between choosing it and recording its hash.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let last: Option<(i64, Option<String>)> = tx
         .query_row(
@@ -176,24 +125,7 @@ pub fn purge(c: &mut Connection, before: DateTime<Utc>, at: DateTime<Utc>) -> St
         "INSERT INTO audit_purges (at, before, up_to_id, last_hash, rows) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![ts(at), ts(before), up_to_id, last_hash, removed as i64],
     )?;
-    append(
-        &tx,
-        &AuditEntry {
-            at,
-            actor: Some("system".into()),
-            account_id: None,
-            role: None,
-            scope: None,
-            action: "audit.purge".into(),
-            target: None,
-            outcome: Outcome::Ok,
-            client: None,
-            request_id: None,
-            detail: Some(
-                serde_json::json!({"before": ts(before), "rows": removed, "up_to_id": up_to_id}).to_string(),
-            ),
-        },
-    )?;
+    append(&tx, &audit::purge_entry(at, before, removed as u64, up_to_id))?;
     tx.commit()?;
     Ok(removed)
 }

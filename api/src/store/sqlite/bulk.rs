@@ -4,6 +4,7 @@
 use rusqlite::{params, Connection, TransactionBehavior};
 
 use super::{is_constraint, outbox, ts};
+use crate::domain::common_id;
 use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::person::Person;
 use crate::store::{StoreError, StoreResult};
@@ -17,6 +18,8 @@ pub fn import_persons(
     with_identity: bool,
     keyer: Option<&MatchKeyer>,
 ) -> StoreResult<usize> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the outbox checks whether the
+    // centre syncs and before the counters are raised (max of stored and loaded, in one statement).
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
         let mut person = tx.prepare_cached(
@@ -93,16 +96,7 @@ pub fn import_persons(
             })?;
         }
     }
-    // Only the issuing centre's own serials move its counter: a person registered at a second
-    // centre keeps the number the first one issued.
-    let mut highest: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
-    for p in people {
-        let issuer = p.common_id.center_code().to_string();
-        if issuer == p.center {
-            let h = highest.entry(issuer).or_default();
-            *h = (*h).max(p.common_id.serial());
-        }
-    }
+    let highest = common_id::highest_own_serials(people);
     for (center, serial) in highest {
         tx.execute(
             "INSERT INTO common_id_counters (center, last_serial) VALUES (?1, ?2)

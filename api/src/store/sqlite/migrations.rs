@@ -115,6 +115,8 @@ pub fn run(conn: &mut Connection, role: NodeRole) -> anyhow::Result<usize> {
     .context("creating schema_migrations")?;
     let mut applied = 0;
     for &(version, name, sql) in MIGRATIONS {
+        // Check-then-write: BEGIN IMMEDIATE takes the write lock before the version is looked up, so
+        // two processes opening the file cannot both apply a migration.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let done: Option<i64> = tx
             .query_row(

@@ -134,6 +134,26 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+// The domain's decisions in store words. Written here, next to the only dialect so far; any
+// dialect's store reaches them through `?`.
+impl From<crate::domain::period_lock::PeriodLocked> for StoreError {
+    fn from(e: crate::domain::period_lock::PeriodLocked) -> Self {
+        StoreError::PeriodLocked(e.0)
+    }
+}
+
+impl From<crate::domain::sync::OutOfOrder> for StoreError {
+    fn from(_: crate::domain::sync::OutOfOrder) -> Self {
+        StoreError::Conflict("sync_out_of_order")
+    }
+}
+
+impl From<crate::domain::sync::ForeignRecord> for StoreError {
+    fn from(_: crate::domain::sync::ForeignRecord) -> Self {
+        StoreError::Conflict("sync_foreign_record")
+    }
+}
+
 /// Whether an SQLite error is a constraint violation (unique, foreign key, check).
 fn is_constraint(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
@@ -168,6 +188,8 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
     async fn node_secret(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {
         let name = name.to_owned();
         self.run(move |c| {
+            // Check-then-write: BEGIN IMMEDIATE takes the write lock before the secret is looked up, so
+            // two first uses cannot generate two different secrets.
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let existing: Option<Vec<u8>> = tx
                 .query_row("SELECT value FROM node_secrets WHERE name = ?1", [&name], |r| {

@@ -124,6 +124,8 @@ pub fn sites(c: &mut Connection, center: Option<&str>) -> StoreResult<Vec<Site>>
 /// Creates or changes a site; on a centre node (`with_outbox`) the change also goes to the sync
 /// outbox, in the same transaction.
 pub fn upsert_site(c: &mut Connection, site: &Site, with_outbox: bool) -> StoreResult<()> {
+    // Write lock first (BEGIN IMMEDIATE): the upsert and its outbox entry, which reads whether
+    // the centre syncs, land together.
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute(
         "INSERT INTO sites (code, center, name, opened_on, closed_on) VALUES (?1, ?2, ?3, ?4, ?5)

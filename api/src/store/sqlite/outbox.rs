@@ -1,7 +1,7 @@
 //! SQL for the centre node's sync outbox: writing entries inside the transactions that change
 //! facts, full snapshots, and handing batches to the sender. Centre nodes only.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use shared::common_id::CommonId;
 use uuid::Uuid;
@@ -10,6 +10,7 @@ use super::{activities, parse_date, parse_opt_date, parse_ts, ts};
 use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::org::Site;
 use crate::domain::person::Facts;
+use crate::domain::sync::outbox::{self, InFlight, OutboxCursor, SnapshotEntry};
 use crate::domain::sync::{Change, OutboxState, OutgoingBatch, PersonFactsRecord};
 use crate::store::{StoreError, StoreResult};
 
@@ -31,13 +32,13 @@ fn insert(c: &Connection, center: &str, change: &Change) -> StoreResult<()> {
 }
 
 /// Writes the change `make` describes, inside the caller's transaction, when synchronisation
-/// of `center` has started. Before that nothing is written: the first start sends a snapshot.
+/// of `center` has started (`outbox::records_changes_of`).
 pub(super) fn record(
     c: &Connection,
     center: &str,
     make: impl FnOnce(&Connection) -> StoreResult<Change>,
 ) -> StoreResult<()> {
-    if syncing_center(c)?.as_deref() == Some(center) {
+    if outbox::records_changes_of(syncing_center(c)?.as_deref(), center) {
         let change = make(c)?;
         insert(c, center, &change)?;
     }
@@ -105,19 +106,14 @@ pub(super) fn person_change(
 /// An activity with its participations as stored now, without title or note.
 pub(super) fn activity_change(c: &Connection, center: &str, id: &str) -> StoreResult<Change> {
     let activity = activities::find(c, Some(center), id, false)?.ok_or(StoreError::NotFound)?;
-    let mut record = activity.record;
-    record.title = None;
-    record.note = None;
-    Ok(Change::UpsertActivity(record))
+    Ok(Change::upsert_activity(activity.record))
 }
 
-/// Everything the centre holds, preceded by a reset: the hub ends up with exactly this.
+/// Everything the centre holds, in the order `outbox::snapshot_entries` gives; returns how many
+/// entries were written.
 fn snapshot(c: &Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreResult<usize> {
-    insert(c, center, &Change::ResetCenter)?;
     let sites: Vec<Site> = c
-        .prepare(
-            "SELECT code, center, name, opened_on, closed_on FROM sites WHERE center = ?1 ORDER BY code",
-        )?
+        .prepare("SELECT code, center, name, opened_on, closed_on FROM sites WHERE center = ?1")?
         .query_map([center], |r| {
             Ok(Site {
                 code: r.get(0)?,
@@ -128,28 +124,35 @@ fn snapshot(c: &Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreRe
             })
         })?
         .collect::<Result<_, _>>()?;
-    let mut n = 1;
-    for site in sites {
-        insert(c, center, &Change::UpsertSite(site))?;
-        n += 1;
-    }
-    let people: Vec<String> = c
-        .prepare("SELECT common_id FROM persons WHERE center = ?1 ORDER BY common_id")?
-        .query_map([center], |r| r.get(0))?
+    let people: Vec<CommonId> = c
+        .prepare("SELECT common_id FROM persons WHERE center = ?1")?
+        .query_map([center], |r| r.get::<_, String>(0))?
+        .map(|raw| {
+            let raw = raw?;
+            CommonId::parse(&raw)
+                .map_err(|e| StoreError::Other(anyhow::anyhow!("stored common ID {raw}: {e}")))
+        })
         .collect::<Result<_, _>>()?;
-    for raw in people {
-        let id = CommonId::parse(&raw)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("stored common ID {raw}: {e}")))?;
-        insert(c, center, &person_change(c, center, &id, keyer)?)?;
-        n += 1;
-    }
-    let ids: Vec<String> = c
-        .prepare("SELECT id FROM activities WHERE center = ?1 ORDER BY date, id")?
-        .query_map([center], |r| r.get(0))?
+    let activities: Vec<(NaiveDate, Uuid)> = c
+        .prepare("SELECT date, id FROM activities WHERE center = ?1")?
+        .query_map([center], |r| {
+            let id: String = r.get(1)?;
+            let id = Uuid::parse_str(&id).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+            })?;
+            Ok((parse_date(&r.get::<_, String>(0)?)?, id))
+        })?
         .collect::<Result<_, _>>()?;
-    for id in ids {
-        insert(c, center, &activity_change(c, center, &id)?)?;
-        n += 1;
+    let entries = outbox::snapshot_entries(sites, people, activities);
+    let n = entries.len();
+    for entry in entries {
+        let change = match entry {
+            SnapshotEntry::Reset => Change::ResetCenter,
+            SnapshotEntry::Site(site) => Change::UpsertSite(site),
+            SnapshotEntry::Person(id) => person_change(c, center, &id, keyer)?,
+            SnapshotEntry::Activity(id) => activity_change(c, center, &id.to_string())?,
+        };
+        insert(c, center, &change)?;
     }
     Ok(n)
 }
@@ -157,13 +160,11 @@ fn snapshot(c: &Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreRe
 /// Starts synchronisation of `center` on first use (a new stream and a full snapshot); later
 /// calls leave everything as it is.
 pub fn start(c: &mut Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreResult<bool> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the sync state is read, so
+    // two first starts cannot both begin a stream.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some(existing) = syncing_center(&tx)? {
-        if existing != center {
-            return Err(StoreError::Other(anyhow::anyhow!(
-                "this database synchronises centre {existing}, not {center}"
-            )));
-        }
+    let syncing = syncing_center(&tx)?;
+    if !outbox::starts_now(syncing.as_deref(), center).map_err(anyhow::Error::new)? {
         return Ok(false);
     }
     tx.execute(
@@ -184,6 +185,8 @@ pub fn start(c: &mut Connection, center: &str, keyer: Option<&MatchKeyer>) -> St
 /// Starts over: a new stream whose first entries are a full snapshot, replacing whatever had
 /// not been acknowledged yet. For a hub that lost track (restore on either side, a new hub).
 pub fn resnapshot(c: &mut Connection, center: &str, keyer: Option<&MatchKeyer>) -> StoreResult<usize> {
+    // Write first: the UPDATE of the sync state, under BEGIN IMMEDIATE, holds the write lock
+    // before the snapshot reads what the centre holds, so no change slips between them.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let n = tx.execute(
         "UPDATE sync_state SET center = ?1, stream = ?2, inflight_batch = NULL, inflight_last_seq = NULL
@@ -206,98 +209,110 @@ fn u64_of(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// The batch to deliver: the one in flight again (unchanged), or the next entries waiting, at
-/// most `max_entries` and about `max_bytes` (always at least one entry).
+fn i64_of(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Where delivery stands, once synchronisation has started.
+fn cursor(c: &Connection) -> StoreResult<Option<OutboxCursor>> {
+    Ok(c.prepare_cached(
+        "SELECT stream, next_batch_seq, inflight_batch, inflight_last_seq, last_acked_seq
+         FROM sync_state WHERE id = 1",
+    )?
+    .query_row([], |r| {
+        let stream: String = r.get(0)?;
+        let in_flight = match (r.get::<_, Option<i64>>(2)?, r.get::<_, Option<i64>>(3)?) {
+            (Some(batch_seq), Some(last_seq)) => Some(InFlight {
+                batch_seq: u64_of(batch_seq),
+                last_seq: u64_of(last_seq),
+            }),
+            _ => None,
+        };
+        Ok(OutboxCursor {
+            stream: Uuid::parse_str(&stream).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+            })?,
+            next_batch_seq: u64_of(r.get(1)?),
+            in_flight,
+            last_acked_seq: u64_of(r.get(4)?),
+        })
+    })
+    .optional()?)
+}
+
+fn write_cursor(c: &Connection, cursor: &OutboxCursor) -> StoreResult<()> {
+    let f = cursor.in_flight;
+    c.prepare_cached(
+        "UPDATE sync_state SET next_batch_seq = ?1, inflight_batch = ?2, inflight_last_seq = ?3,
+                               last_acked_seq = ?4
+         WHERE id = 1",
+    )?
+    .execute(params![
+        i64_of(cursor.next_batch_seq),
+        f.map(|f| i64_of(f.batch_seq)),
+        f.map(|f| i64_of(f.last_seq)),
+        i64_of(cursor.last_acked_seq),
+    ])?;
+    Ok(())
+}
+
+/// The batch to deliver (the rule: `OutboxCursor::resend` and `send_next`): the one in flight
+/// again, unchanged, or the next entries waiting.
 pub fn next_batch(
     c: &mut Connection,
     max_entries: usize,
     max_bytes: usize,
 ) -> StoreResult<Option<OutgoingBatch>> {
+    // Check-then-write: BEGIN IMMEDIATE holds the write lock from the cursor's read to its
+    // update, so two senders cannot take the same batch number.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let state: Option<(String, i64, Option<i64>, Option<i64>)> = tx
-        .query_row(
-            "SELECT stream, next_batch_seq, inflight_batch, inflight_last_seq FROM sync_state WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let Some((stream, next_batch_seq, inflight, inflight_last)) = state else {
+    let Some(cursor) = cursor(&tx)? else {
         return Ok(None);
     };
-    let stream =
-        Uuid::parse_str(&stream).map_err(|e| StoreError::Other(anyhow::anyhow!("stored stream: {e}")))?;
-    let read = |sql: &str, limit: i64| -> StoreResult<Vec<(u64, String)>> {
+    let read = |sql: &str, limit: u64| -> StoreResult<Vec<(u64, String)>> {
         let rows = tx
             .prepare_cached(sql)?
-            .query_map([limit], |r| Ok((u64_of(r.get(0)?), r.get(1)?)))?
+            .query_map([i64_of(limit)], |r| Ok((u64_of(r.get(0)?), r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     };
-    if let (Some(batch_seq), Some(last)) = (inflight, inflight_last) {
-        let entries = read(
+    if let Some(through) = cursor.in_flight_through() {
+        let unacknowledged = read(
             "SELECT seq, payload FROM sync_outbox WHERE sent_at IS NULL AND seq <= ?1 ORDER BY seq",
-            last,
+            through,
         )?;
-        if !entries.is_empty() {
-            return Ok(Some(OutgoingBatch {
-                stream,
-                batch_seq: u64_of(batch_seq),
-                entries,
-                resent: true,
-            }));
+        if let Some(batch) = cursor.resend(unacknowledged) {
+            return Ok(Some(batch));
         }
     }
-    let mut entries = read(
+    let waiting = read(
         "SELECT seq, payload FROM sync_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?1",
-        i64::try_from(max_entries.max(1)).unwrap_or(i64::MAX),
+        u64::try_from(outbox::batch_entry_limit(max_entries)).unwrap_or(u64::MAX),
     )?;
-    let mut bytes = 0;
-    if let Some(cut) = entries.iter().position(|(_, p)| {
-        bytes += p.len() + 32;
-        bytes > max_bytes
-    }) {
-        entries.truncate(cut.max(1));
-    }
-    let Some(&(last, _)) = entries.last() else {
-        tx.execute(
-            "UPDATE sync_state SET inflight_batch = NULL, inflight_last_seq = NULL WHERE id = 1",
-            [],
-        )?;
-        tx.commit()?;
-        return Ok(None);
-    };
-    tx.execute(
-        "UPDATE sync_state SET inflight_batch = next_batch_seq, next_batch_seq = next_batch_seq + 1,
-                               inflight_last_seq = ?1
-         WHERE id = 1",
-        [i64::try_from(last).unwrap_or(i64::MAX)],
-    )?;
+    let (batch, after) = cursor.send_next(waiting, max_bytes);
+    write_cursor(&tx, &after)?;
     tx.commit()?;
-    Ok(Some(OutgoingBatch {
-        stream,
-        batch_seq: u64_of(next_batch_seq),
-        entries,
-        resent: false,
-    }))
+    Ok(batch)
 }
 
-/// Marks everything up to `last_seq` as delivered (the hub acknowledged it).
+/// Marks everything up to `last_seq` as delivered (the hub acknowledged it), and moves the
+/// cursor (`OutboxCursor::acknowledged`).
 pub fn acknowledge(c: &mut Connection, batch_seq: u64, last_seq: u64, at: DateTime<Utc>) -> StoreResult<()> {
+    // Check-then-write: BEGIN IMMEDIATE holds the write lock from the cursor's read to its
+    // update, so a batch taken meanwhile is not cleared by this acknowledgement.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let last = i64::try_from(last_seq).unwrap_or(i64::MAX);
     let now = ts(at);
     tx.execute(
         "UPDATE sync_outbox SET sent_at = ?2 WHERE sent_at IS NULL AND seq <= ?1",
-        params![last, now],
+        params![i64_of(last_seq), now],
     )?;
-    tx.execute(
-        "UPDATE sync_state SET last_acked_seq = max(last_acked_seq, ?1), last_success_at = ?2,
-                               last_attempt_at = ?2, last_error = NULL,
-                               inflight_batch = CASE WHEN inflight_batch = ?3 THEN NULL ELSE inflight_batch END,
-                               inflight_last_seq = CASE WHEN inflight_batch = ?3 THEN NULL ELSE inflight_last_seq END
-         WHERE id = 1",
-        params![last, now, i64::try_from(batch_seq).unwrap_or(i64::MAX)],
-    )?;
+    if let Some(cursor) = cursor(&tx)? {
+        write_cursor(&tx, &cursor.acknowledged(batch_seq, last_seq))?;
+        tx.execute(
+            "UPDATE sync_state SET last_success_at = ?1, last_attempt_at = ?1, last_error = NULL WHERE id = 1",
+            [&now],
+        )?;
+    }
     tx.execute(
         "DELETE FROM sync_outbox WHERE sent_at IS NOT NULL AND sent_at < ?1",
         [ts(at - Duration::days(KEEP_SENT_DAYS))],

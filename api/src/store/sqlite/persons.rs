@@ -7,6 +7,7 @@ use shared::common_id::{CenterCode, CommonId};
 use shared::kana::normalize_kana;
 
 use super::{is_constraint, outbox, parse_date, parse_opt_date, parse_ts, ts};
+use crate::domain::common_id;
 use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::person::{
     name_key, Disability, Ending, Facts, Identity, Person, PersonQuery, PersonRecord,
@@ -103,22 +104,20 @@ pub fn register(
     record: &PersonRecord,
     keyer: Option<&MatchKeyer>,
 ) -> StoreResult<Person> {
+    // Check-then-write: BEGIN IMMEDIATE takes the write lock before the counter is read (a given
+    // ID) or raised (a new one; UPDATE … RETURNING), so no serial is issued twice.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = match existing {
         Some(id) => {
-            if id.center_number() == center.number() {
-                // Our own number: it must be one we have issued.
-                let last: Option<i64> = tx
-                    .query_row(
-                        "SELECT last_serial FROM common_id_counters WHERE center = ?1",
-                        [center.as_str()],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if last.is_none_or(|l| i64::from(id.serial()) > l) {
-                    return Err(StoreError::MissingReference("common_id"));
-                }
-            }
+            let last: Option<i64> = tx
+                .query_row(
+                    "SELECT last_serial FROM common_id_counters WHERE center = ?1",
+                    [center.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            common_id::check_given_id(center, id, last)
+                .map_err(|_| StoreError::MissingReference("common_id"))?;
             id.clone()
         }
         None => CommonId::issue(center, next_serial(&tx, center)?)
@@ -255,6 +254,8 @@ pub fn update(
     record: &PersonRecord,
     keyer: Option<&MatchKeyer>,
 ) -> StoreResult<Person> {
+    // Write first: the UPDATE, under BEGIN IMMEDIATE, holds the write lock before the outbox
+    // reads the person back for its entry.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let f = &record.facts;
     let n = tx.execute(
@@ -296,6 +297,8 @@ pub fn end(
     ending: &Ending,
     keyer: Option<&MatchKeyer>,
 ) -> StoreResult<Person> {
+    // Write first: the UPDATE, under BEGIN IMMEDIATE, holds the write lock before the outbox
+    // reads the person back for its entry.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let n = tx
         .execute(

@@ -3,16 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+use uuid::Uuid;
 
 use super::{activities, is_constraint, parse_ts, ts};
 use crate::domain::activity::ActivityRecord;
 use crate::domain::sync::{
-    AppliedBatch, CenterSyncState, Change, PersonFactsRecord, SyncCredential, ValidBatch,
+    check_owner, check_participation_target, AppliedBatch, CenterSyncState, Change, PersonFactsRecord,
+    StreamPosition, SyncCredential, ValidBatch,
 };
 use crate::store::{StoreError, StoreResult};
-
-/// The entry cannot be applied where it stands: the centre must start a new stream.
-const OUT_OF_ORDER: StoreError = StoreError::Conflict("sync_out_of_order");
 
 fn i64_of(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -68,10 +67,7 @@ fn activity_center(tx: &Transaction, id: &str) -> StoreResult<Option<String>> {
 
 fn upsert_activity(tx: &Transaction, center: &str, a: &ActivityRecord, now: &str) -> StoreResult<()> {
     let id = a.id.to_string();
-    match activity_center(tx, &id)? {
-        Some(owner) if owner != center => return Err(StoreError::Conflict("sync_foreign_record")),
-        _ => {}
-    }
+    check_owner(activity_center(tx, &id)?.as_deref(), center)?;
     let u = &a.unregistered;
     // The hub's activities have no title column.
     tx.prepare_cached(
@@ -142,12 +138,11 @@ fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> S
                 s.opened_on.to_string(),
                 s.closed_on.map(|d| d.to_string()),
             ])?;
+            // The upsert leaves another centre's site as it was; this refuses the entry.
             let owner: String = tx
                 .prepare_cached("SELECT center FROM sites WHERE code = ?1")?
                 .query_row([&s.code], |r| r.get(0))?;
-            if owner != center {
-                return Err(StoreError::Conflict("sync_foreign_record"));
-            }
+            check_owner(Some(&owner), center)?;
         }
         Change::UpsertPerson(p) => upsert_person(tx, center, p, now)?,
         Change::UpsertActivity(a) => upsert_activity(tx, center, a, now)?,
@@ -162,10 +157,7 @@ fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> S
             participation,
         } => {
             let id = activity.to_string();
-            if activity_center(tx, &id)?.as_deref() != Some(center) {
-                // Only an entry out of place can name an activity the hub does not have.
-                return Err(OUT_OF_ORDER);
-            }
+            check_participation_target(activity_center(tx, &id)?.as_deref(), center)?;
             tx.execute(
                 "DELETE FROM participations WHERE activity_id = ?1 AND common_id = ?2",
                 params![id, participation.common_id.as_str()],
@@ -183,64 +175,53 @@ fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> S
     Ok(())
 }
 
-/// Applies `batch` in one transaction: entries the hub already has are skipped, the rest must
-/// follow on from the last one applied (or begin a new stream with a reset), else nothing is
-/// applied and the answer is `Conflict("sync_out_of_order")`.
+/// Applies `batch` in one transaction, the entries `ValidBatch::plan` chooses given the hub's
+/// position in the centre's stream; `Conflict("sync_out_of_order")` and nothing applied when
+/// the batch does not follow on.
 pub fn apply(c: &mut Connection, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch> {
+    // Check-then-write: BEGIN IMMEDIATE holds the write lock from the read of the centre's
+    // position to its update, so two deliveries of one centre cannot both apply the same seqs.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let state: Option<(String, i64)> = tx
+    let position: Option<(String, i64)> = tx
         .query_row(
             "SELECT stream, last_seq FROM sync_centers WHERE center = ?1",
             [&batch.center],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let stream = batch.stream.to_string();
-    let first_contact = state.is_none();
-    // Entries of this stream the hub has applied (none when the stream is new to it).
-    let mut last: Option<u64> = match &state {
-        Some((s, last)) if *s == stream => Some(u64_of(*last)),
-        _ => None,
-    };
+    let position = position
+        .map(|(stream, last_seq)| {
+            Ok::<_, StoreError>(StreamPosition {
+                stream: Uuid::parse_str(&stream).map_err(|e| {
+                    StoreError::Other(anyhow::anyhow!("stored stream of {}: {e}", batch.center))
+                })?,
+                last_seq: u64_of(last_seq),
+            })
+        })
+        .transpose()?;
+    let plan = batch.plan(position.as_ref())?;
     let now = ts(at);
-    let (mut applied, mut skipped) = (0, 0);
-    for (seq, change) in &batch.entries {
-        let follows = match last {
-            Some(l) if *seq <= l => {
-                skipped += 1;
-                continue;
-            }
-            Some(l) => *seq == l + 1,
-            None => first_contact && *seq == 1,
-        };
-        if !(follows || change.is_reset()) {
-            return Err(OUT_OF_ORDER);
-        }
+    for (_, change) in &plan.apply {
         apply_change(&tx, &batch.center, change, &now)?;
-        last = Some(*seq);
-        applied += 1;
     }
-    let Some(last) = last else {
-        // An empty batch of a stream the hub does not know: nothing to record.
-        return Ok(AppliedBatch {
-            last_seq: 0,
-            applied,
-            skipped,
-        });
+    let Some(last) = plan.last_seq else {
+        return Ok(plan.outcome());
     };
     tx.execute(
         "INSERT INTO sync_centers (center, stream, last_seq, last_batch_seq, last_batch_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (center) DO UPDATE SET stream = excluded.stream, last_seq = excluded.last_seq,
              last_batch_seq = excluded.last_batch_seq, last_batch_at = excluded.last_batch_at",
-        params![batch.center, stream, i64_of(last), i64_of(batch.batch_seq), now],
+        params![
+            batch.center,
+            batch.stream.to_string(),
+            i64_of(last),
+            i64_of(batch.batch_seq),
+            now
+        ],
     )?;
     tx.commit()?;
-    Ok(AppliedBatch {
-        last_seq: last,
-        applied,
-        skipped,
-    })
+    Ok(plan.outcome())
 }
 
 fn credential_row(r: &Row) -> rusqlite::Result<SyncCredential> {

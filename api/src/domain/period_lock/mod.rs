@@ -1,5 +1,8 @@
 //! Period locks: after the annual report is submitted the prefecture closes a month or a 年度
 //! for a centre, a municipality or everyone, and activity writes dated in it are refused.
+//! How a centre node mirrors the hub's locks is in `mirror`.
+
+mod mirror;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use shared::dates::{Period, PeriodKind};
@@ -10,6 +13,8 @@ use shared::error::{FieldError, FieldErrors};
 
 use super::codes::Codes;
 use super::org::Center;
+
+pub use mirror::{mirror_hub_locks, HubLockStep};
 
 /// A lock to create: a month or a 年度, for a scope that exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +156,18 @@ impl PeriodLock {
         self.is_active() && self.covers(center) && self.period.contains(date)
     }
 
+    /// Whether an administrator of this node may unlock it: it must be active, and not the
+    /// hub's lock mirrored on a centre node.
+    pub fn check_unlock(&self) -> Result<(), UnlockRefusal> {
+        if !self.is_active() {
+            Err(UnlockRefusal::AlreadyUnlocked)
+        } else if self.hub_lock_id.is_some() {
+            Err(UnlockRefusal::FromHub)
+        } else {
+            Ok(())
+        }
+    }
+
     /// The lock as the hub hands it to a centre node.
     pub fn to_hub_dto(&self) -> HubPeriodLock {
         HubPeriodLock {
@@ -176,6 +193,51 @@ impl PeriodLock {
             unlocked_by: self.unlocked_by.clone(),
             unlocked_at: self.unlocked_at,
             hub_lock_id: self.hub_lock_id,
+        }
+    }
+}
+
+/// An activity write refused by a lock: the locked period as users say it (`2024年5月`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("period locked: {0}")]
+pub struct PeriodLocked(pub String);
+
+/// Checks a write to one of `center`'s activities against `locks` (at least the active locks
+/// whose period contains one of the dates, in the order to report them; any others are
+/// ignored). The write is refused when the activity's date before the change (`before`: update,
+/// delete, a participation change) or after it (`after`: create, update) lies in a period a lock
+/// refuses for the centre: moving an activity out of a locked month changes that month too. The
+/// date before is checked first, so its lock is the one named.
+pub fn check_activity_write(
+    locks: &[PeriodLock],
+    center: &Center,
+    before: Option<NaiveDate>,
+    after: Option<NaiveDate>,
+) -> Result<(), PeriodLocked> {
+    for date in [before, after].into_iter().flatten() {
+        if let Some(l) = locks.iter().find(|l| l.refuses(center, date)) {
+            return Err(PeriodLocked(period_label(&l.period)));
+        }
+    }
+    Ok(())
+}
+
+/// Why a lock cannot be unlocked here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UnlockRefusal {
+    #[error("the lock is already unlocked")]
+    AlreadyUnlocked,
+    /// A centre node's copy of the hub's lock: only the hub unlocks it.
+    #[error("the lock is the hub's, mirrored here")]
+    FromHub,
+}
+
+impl UnlockRefusal {
+    /// The conflict's stable name (`StoreError::Conflict`).
+    pub fn code(self) -> &'static str {
+        match self {
+            UnlockRefusal::AlreadyUnlocked => "already_unlocked",
+            UnlockRefusal::FromHub => "period_lock_from_hub",
         }
     }
 }
@@ -299,6 +361,81 @@ mod tests {
         assert!(HubLock::parse(&dto("FY2024Q1", Scope::Prefecture)).is_err());
         assert!(HubLock::parse(&dto("2024-13", Scope::Prefecture)).is_err());
         assert!(HubLock::parse(&dto("2024-05", Scope::Center(" ".into()))).is_err());
+    }
+
+    #[test]
+    fn an_activity_dated_in_a_locked_month_is_refused() {
+        let locks = [lock(Scope::Center("C001".into()), "2024-05")];
+        let here = center("C001", "392014");
+        assert_eq!(
+            check_activity_write(&locks, &here, None, Some(d(2024, 5, 20))),
+            Err(PeriodLocked("2024年5月".into()))
+        );
+        assert_eq!(
+            check_activity_write(&locks, &here, None, Some(d(2024, 6, 1))),
+            Ok(())
+        );
+        assert_eq!(
+            check_activity_write(&locks, &center("C002", "392014"), None, Some(d(2024, 5, 20))),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn moving_an_activity_out_of_a_locked_month_is_refused_too() {
+        let locks = [lock(Scope::Prefecture, "2024-05")];
+        let here = center("C001", "392014");
+        assert_eq!(
+            check_activity_write(&locks, &here, Some(d(2024, 5, 2)), Some(d(2024, 6, 2))),
+            Err(PeriodLocked("2024年5月".into()))
+        );
+        assert_eq!(
+            check_activity_write(&locks, &here, Some(d(2024, 6, 2)), Some(d(2024, 5, 2))),
+            Err(PeriodLocked("2024年5月".into()))
+        );
+        assert_eq!(
+            check_activity_write(&locks, &here, Some(d(2024, 6, 2)), Some(d(2024, 7, 2))),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_lock_of_the_date_before_the_change_is_the_one_named() {
+        let locks = [
+            lock(Scope::Prefecture, "2024-06"),
+            lock(Scope::Municipality("392014".into()), "FY2023"),
+        ];
+        let here = center("C001", "392014");
+        assert_eq!(
+            check_activity_write(&locks, &here, Some(d(2024, 3, 1)), Some(d(2024, 6, 1))),
+            Err(PeriodLocked("2023年度".into()))
+        );
+    }
+
+    #[test]
+    fn an_unlocked_lock_or_no_lock_lets_the_write_through() {
+        let mut l = lock(Scope::Prefecture, "2024-05");
+        l.unlocked_at = Some(Utc::now());
+        let here = center("C001", "392014");
+        assert_eq!(
+            check_activity_write(&[l], &here, Some(d(2024, 5, 1)), None),
+            Ok(())
+        );
+        assert_eq!(
+            check_activity_write(&[], &here, Some(d(2024, 5, 1)), None),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn only_an_active_lock_of_this_node_can_be_unlocked() {
+        let mut l = lock(Scope::Prefecture, "2024-05");
+        assert_eq!(l.check_unlock(), Ok(()));
+        l.hub_lock_id = Some(3);
+        assert_eq!(l.check_unlock(), Err(UnlockRefusal::FromHub));
+        l.unlocked_at = Some(Utc::now());
+        assert_eq!(l.check_unlock(), Err(UnlockRefusal::AlreadyUnlocked));
+        assert_eq!(UnlockRefusal::FromHub.code(), "period_lock_from_hub");
     }
 
     #[test]
