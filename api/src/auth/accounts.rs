@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use shared::common_id::CenterCode;
 use shared::dto::auth::{CreatedApiToken, LoginRequest, NewAccount, NewApiToken, Role, Scope, TokenResponse};
-use shared::error::FieldErrors;
+use shared::error::{FieldErrors, ProblemCode};
 use shared::municipality::MunicipalityCode;
 
 use super::tokens::{random_token, token_hash, API_TOKEN_PREFIX};
@@ -131,7 +131,7 @@ pub async fn login(state: &AppState, req: &LoginRequest, client: &ClientInfo) ->
     let result = match &account {
         None => {
             password::verify(&req.password, password::dummy_hash());
-            Err(ApiError::Unauthenticated("invalid_credentials"))
+            Err(ApiError::Unauthenticated(ProblemCode::InvalidCredentials))
         }
         Some(a) if a.is_locked(now) => Err(ApiError::Locked),
         Some(a) if a.disabled || !password::verify(&req.password, &a.password_hash) => {
@@ -146,7 +146,7 @@ pub async fn login(state: &AppState, req: &LoginRequest, client: &ClientInfo) ->
             if after.is_locked(now) {
                 tracing::warn!(username = %a.username, "account locked after repeated failed logins");
             }
-            Err(ApiError::Unauthenticated("invalid_credentials"))
+            Err(ApiError::Unauthenticated(ProblemCode::InvalidCredentials))
         }
         Some(a) => {
             store.record_login_success(a.id).await?;
@@ -203,9 +203,9 @@ pub async fn refresh(state: &AppState, refresh_token: &str, client: &ClientInfo)
                 detail: None,
             };
             audit::record(state.store.as_ref(), None, None, client, event).await?;
-            Err(ApiError::Unauthenticated("invalid_token"))
+            Err(ApiError::Unauthenticated(ProblemCode::InvalidToken))
         }
-        _ => Err(ApiError::Unauthenticated("invalid_token")),
+        _ => Err(ApiError::Unauthenticated(ProblemCode::InvalidToken)),
     }
 }
 

@@ -31,17 +31,93 @@ use shared::dto::meta::NodeRole;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness rule was hit; the string names which.
+    /// A uniqueness or state rule was hit; the kind names which.
     #[error("conflict: {0}")]
-    Conflict(&'static str),
+    Conflict(ConflictKind),
     /// A reference to something that does not exist (a centre, a municipality).
     #[error("missing reference: {0}")]
-    MissingReference(&'static str),
+    MissingReference(Reference),
     /// The write falls in a locked period; the string names the period (e.g. `2024年5月`).
     #[error("period locked: {0}")]
     PeriodLocked(String),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+/// Which rule a write ran into ([`StoreError::Conflict`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// The username is taken.
+    Username,
+    /// The person is already registered at the centre under this common ID.
+    CommonId,
+    /// Another activity was recorded under this ID.
+    ActivityId,
+    /// The period lock is already unlocked.
+    AlreadyUnlocked,
+    /// Centre node: the lock is the hub's mirrored lock.
+    PeriodLockFromHub,
+    /// Hub: the batch does not follow on from what was applied.
+    SyncOutOfOrder,
+    /// Hub: the record belongs to another centre.
+    SyncForeignRecord,
+    /// The centre has issued every serial a common ID can have.
+    SerialExhausted,
+    /// The registration date breaks a rule of the stored record.
+    RegisteredOn,
+    /// The end date breaks a rule of the stored record.
+    EndedOn,
+}
+
+impl ConflictKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictKind::Username => "username",
+            ConflictKind::CommonId => "common_id",
+            ConflictKind::ActivityId => "activity_id",
+            ConflictKind::AlreadyUnlocked => "already_unlocked",
+            ConflictKind::PeriodLockFromHub => "period_lock_from_hub",
+            ConflictKind::SyncOutOfOrder => "sync_out_of_order",
+            ConflictKind::SyncForeignRecord => "sync_foreign_record",
+            ConflictKind::SerialExhausted => "serial_exhausted",
+            ConflictKind::RegisteredOn => "registered_on",
+            ConflictKind::EndedOn => "ended_on",
+        }
+    }
+}
+
+impl std::fmt::Display for ConflictKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a write referred to that does not exist ([`StoreError::MissingReference`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    Center,
+    Municipality,
+    Site,
+    /// A common ID of this centre that it has not issued.
+    CommonId,
+}
+
+impl Reference {
+    /// The request field that names it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Reference::Center => "center",
+            Reference::Municipality => "municipality",
+            Reference::Site => "site",
+            Reference::CommonId => "common_id",
+        }
+    }
+}
+
+impl std::fmt::Display for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.field())
+    }
 }
 
 /// The result of an idempotent create: made now, or found already there with the same content.
@@ -138,7 +214,7 @@ pub trait CommonStore: Send + Sync {
     async fn revoke_api_token(&self, id: i64) -> StoreResult<()>;
     /// Loads many people in one transaction (bulk loads such as generated data): facts,
     /// categories, disabilities and, on a centre node, identity; raises each centre's common-ID
-    /// counter past the highest serial loaded. A person already there is `Conflict("common_id")`.
+    /// counter past the highest serial loaded. A person already there is `Conflict(CommonId)`.
     async fn import_persons(&self, people: &[Person]) -> StoreResult<usize>;
     /// Records many new activities in one transaction (bulk loads such as demo data).
     async fn import_activities(&self, records: &[ActivityRecord]) -> StoreResult<usize>;
@@ -215,7 +291,7 @@ pub trait CenterStore: CommonStore {
     // Activities and participations. Every write is refused with `PeriodLocked` when the
     // activity's date (before or after the change) lies in a locked period of its centre.
     /// Records a new activity; the same activity sent again under its ID is `Existing`, a
-    /// different one under that ID is `Conflict("activity_id")`.
+    /// different one under that ID is `Conflict(ActivityId)`.
     async fn create_activity(&self, record: &ActivityRecord) -> StoreResult<Recorded<Activity>>;
     async fn activity(&self, center: &str, id: Uuid) -> StoreResult<Activity>;
     /// Replaces an activity and its participations.
@@ -278,7 +354,7 @@ pub trait CenterStore: CommonStore {
 pub trait HubStore: CommonStore {
     // Synchronisation, hub side: what centres deliver, and their credentials.
     /// Applies a centre's batch in one transaction, each entry at most once and in order;
-    /// `Conflict("sync_out_of_order")` (nothing applied) when it does not follow on.
+    /// `Conflict(SyncOutOfOrder)` (nothing applied) when it does not follow on.
     async fn apply_sync_batch(&self, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch>;
     async fn create_sync_credential(
         &self,

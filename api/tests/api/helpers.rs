@@ -14,6 +14,7 @@ use shared::dto::auth::{NewAccount, Role, Scope, TokenResponse};
 use shared::dto::meta::NodeRole;
 use shared::dto::person::{PersonInput, PersonView};
 use shared::error::Problem;
+pub use shared::error::ProblemCode;
 
 /// The centre of the node under test, and a second centre in another municipality.
 pub const CENTER: &str = "C001";

@@ -6,7 +6,7 @@ use shared::dto::auth::{Role, Scope};
 
 use super::{is_constraint, parse_opt_date, parse_ts, ts};
 use crate::domain::account::{Account, ApiToken, NewAccountRecord, Principal};
-use crate::store::{RefreshGrant, RefreshUse, StoreError, StoreResult};
+use crate::store::{ConflictKind, RefreshGrant, RefreshUse, StoreError, StoreResult};
 
 pub(super) fn scope_columns(scope: &Scope) -> (&'static str, Option<&str>) {
     (scope.level(), scope.code())
@@ -71,7 +71,7 @@ pub fn create(c: &mut Connection, a: &NewAccountRecord) -> StoreResult<Account> 
         )
         .map_err(|e| {
             if is_constraint(&e) {
-                StoreError::Conflict("username")
+                StoreError::Conflict(ConflictKind::Username)
             } else {
                 e.into()
             }

@@ -11,7 +11,7 @@ use crate::domain::activity::{
     Snapshot, Unregistered,
 };
 use crate::domain::sync::Change;
-use crate::store::{Recorded, StoreError, StoreResult};
+use crate::store::{ConflictKind, Recorded, StoreError, StoreResult};
 
 fn conversion(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
@@ -263,7 +263,7 @@ fn insert(tx: &Transaction, r: &ActivityRecord, with_notes: bool) -> StoreResult
         ])
         .map_err(|e| {
             if super::is_constraint(&e) {
-                StoreError::Conflict("activity_id")
+                StoreError::Conflict(ConflictKind::ActivityId)
             } else {
                 e.into()
             }
@@ -289,7 +289,7 @@ pub fn create(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> Store
         return if existing.record.same_request(&incoming) {
             Ok(Recorded::Existing(existing))
         } else {
-            Err(StoreError::Conflict("activity_id"))
+            Err(StoreError::Conflict(ConflictKind::ActivityId))
         };
     }
     insert(&tx, r, with_notes)?;

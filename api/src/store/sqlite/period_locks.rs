@@ -9,7 +9,7 @@ use shared::dto::auth::Scope;
 use super::{audit, org, parse_ts, ts};
 use crate::domain::audit::{AuditEntry, Outcome};
 use crate::domain::period_lock::{period_label, HubLock, HubLocksApplied, NewPeriodLock, PeriodLock};
-use crate::store::{Recorded, StoreError, StoreResult};
+use crate::store::{ConflictKind, Recorded, StoreError, StoreResult};
 
 const LOCK_COLUMNS: &str =
     "id, scope_level, scope_code, period, locked_by, locked_at, unlocked_by, unlocked_at,
@@ -114,10 +114,10 @@ pub fn unlock(c: &mut Connection, id: i64, by: &str) -> StoreResult<PeriodLock> 
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let lock = by_id(&tx, id)?;
     if !lock.is_active() {
-        return Err(StoreError::Conflict("already_unlocked"));
+        return Err(StoreError::Conflict(ConflictKind::AlreadyUnlocked));
     }
     if lock.hub_lock_id.is_some() {
-        return Err(StoreError::Conflict("period_lock_from_hub"));
+        return Err(StoreError::Conflict(ConflictKind::PeriodLockFromHub));
     }
     tx.execute(
         "UPDATE period_locks SET unlocked_by = ?2, unlocked_at = ?3 WHERE id = ?1",

@@ -11,7 +11,7 @@ use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::person::{
     name_key, Disability, Ending, Facts, Identity, Person, PersonQuery, PersonRecord,
 };
-use crate::store::{StoreError, StoreResult};
+use crate::store::{ConflictKind, Reference, StoreError, StoreResult};
 
 /// Issues the next serial of `center`; serials only ever go up, so an ID is never reused.
 fn next_serial(tx: &Transaction, center: &CenterCode) -> StoreResult<u32> {
@@ -21,7 +21,7 @@ fn next_serial(tx: &Transaction, center: &CenterCode) -> StoreResult<u32> {
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::MissingReference("center")
+            StoreError::MissingReference(Reference::Center)
         } else {
             e.into()
         }
@@ -34,12 +34,12 @@ fn next_serial(tx: &Transaction, center: &CenterCode) -> StoreResult<u32> {
         )
         .map_err(|e| {
             if is_constraint(&e) {
-                StoreError::Conflict("serial_exhausted")
+                StoreError::Conflict(ConflictKind::SerialExhausted)
             } else {
                 e.into()
             }
         })?;
-    u32::try_from(serial).map_err(|_| StoreError::Conflict("serial_exhausted"))
+    u32::try_from(serial).map_err(|_| StoreError::Conflict(ConflictKind::SerialExhausted))
 }
 
 fn write_details(tx: &Transaction, center: &str, id: &str, record: &PersonRecord) -> StoreResult<()> {
@@ -116,7 +116,7 @@ pub fn register(
                     )
                     .optional()?;
                 if last.is_none_or(|l| i64::from(id.serial()) > l) {
-                    return Err(StoreError::MissingReference("common_id"));
+                    return Err(StoreError::MissingReference(Reference::CommonId));
                 }
             }
             id.clone()
@@ -144,7 +144,7 @@ pub fn register(
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::Conflict("common_id")
+            StoreError::Conflict(ConflictKind::CommonId)
         } else {
             e.into()
         }
@@ -275,7 +275,7 @@ pub fn update(
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::Conflict("registered_on")
+            StoreError::Conflict(ConflictKind::RegisteredOn)
         } else {
             e.into()
         }
@@ -311,7 +311,7 @@ pub fn end(
         )
         .map_err(|e| {
             if is_constraint(&e) {
-                StoreError::Conflict("ended_on")
+                StoreError::Conflict(ConflictKind::EndedOn)
             } else {
                 StoreError::from(e)
             }

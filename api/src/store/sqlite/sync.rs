@@ -9,10 +9,10 @@ use crate::domain::activity::ActivityRecord;
 use crate::domain::sync::{
     AppliedBatch, CenterSyncState, Change, PersonFactsRecord, SyncCredential, ValidBatch,
 };
-use crate::store::{StoreError, StoreResult};
+use crate::store::{ConflictKind, Reference, StoreError, StoreResult};
 
 /// The entry cannot be applied where it stands: the centre must start a new stream.
-const OUT_OF_ORDER: StoreError = StoreError::Conflict("sync_out_of_order");
+const OUT_OF_ORDER: StoreError = StoreError::Conflict(ConflictKind::SyncOutOfOrder);
 
 fn i64_of(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -69,7 +69,7 @@ fn activity_center(tx: &Transaction, id: &str) -> StoreResult<Option<String>> {
 fn upsert_activity(tx: &Transaction, center: &str, a: &ActivityRecord, now: &str) -> StoreResult<()> {
     let id = a.id.to_string();
     match activity_center(tx, &id)? {
-        Some(owner) if owner != center => return Err(StoreError::Conflict("sync_foreign_record")),
+        Some(owner) if owner != center => return Err(StoreError::Conflict(ConflictKind::SyncForeignRecord)),
         _ => {}
     }
     let u = &a.unregistered;
@@ -107,7 +107,7 @@ fn upsert_activity(tx: &Transaction, center: &str, a: &ActivityRecord, now: &str
     ])
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::MissingReference("site")
+            StoreError::MissingReference(Reference::Site)
         } else {
             e.into()
         }
@@ -146,7 +146,7 @@ fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> S
                 .prepare_cached("SELECT center FROM sites WHERE code = ?1")?
                 .query_row([&s.code], |r| r.get(0))?;
             if owner != center {
-                return Err(StoreError::Conflict("sync_foreign_record"));
+                return Err(StoreError::Conflict(ConflictKind::SyncForeignRecord));
             }
         }
         Change::UpsertPerson(p) => upsert_person(tx, center, p, now)?,
@@ -185,7 +185,7 @@ fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> S
 
 /// Applies `batch` in one transaction: entries the hub already has are skipped, the rest must
 /// follow on from the last one applied (or begin a new stream with a reset), else nothing is
-/// applied and the answer is `Conflict("sync_out_of_order")`.
+/// applied and the answer is `Conflict(SyncOutOfOrder)`.
 pub fn apply(c: &mut Connection, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let state: Option<(String, i64)> = tx
@@ -275,7 +275,7 @@ pub fn create_credential(
         )
         .map_err(|e| {
             if is_constraint(&e) {
-                StoreError::MissingReference("center")
+                StoreError::MissingReference(Reference::Center)
             } else {
                 e.into()
             }
