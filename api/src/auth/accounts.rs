@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::domain::account::{
     check_password, check_role_scope, check_username, Account, ApiToken, NewAccountRecord, Principal,
 };
-use crate::domain::audit::Outcome;
+use crate::domain::audit::{AuditDraft, Outcome};
 use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
@@ -52,12 +52,14 @@ async fn check_scope_exists(
     Ok(())
 }
 
-/// Creates an account. `creator` is none for the command-line bootstrap.
+/// Creates an account, audited by `audit` in the same transaction. `creator` is none for the
+/// command-line bootstrap.
 pub async fn create(
     store: &dyn CommonStore,
     _settings: &Settings,
     new: NewAccount,
     creator: Option<&Principal>,
+    audit: AuditDraft<Account>,
 ) -> ApiResult<Account> {
     if let Some(creator) = creator {
         let allowed = match creator.role {
@@ -100,7 +102,7 @@ pub async fn create(
         role: new.role,
         scope: new.scope,
     };
-    Ok(store.create_account(&record).await?)
+    Ok(store.create_account(&record, audit).await?)
 }
 
 async fn grant(state: &AppState, account: &Account, session: String) -> ApiResult<TokenResponse> {
@@ -222,6 +224,7 @@ pub async fn create_api_token(
     state: &AppState,
     creator: &Principal,
     new: &NewApiToken,
+    audit: AuditDraft<ApiToken>,
 ) -> ApiResult<CreatedApiToken> {
     let store = state.store.as_ref();
     let mut e = FieldErrors::default();
@@ -246,7 +249,7 @@ pub async fn create_api_token(
         revoked: false,
     };
     let stored = store
-        .create_api_token(&record, &token_hash(&token), creator.account_id)
+        .create_api_token(&record, &token_hash(&token), creator.account_id, audit)
         .await?;
     Ok(CreatedApiToken {
         token,

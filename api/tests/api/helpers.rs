@@ -172,7 +172,8 @@ async fn seed(store: &dyn CommonStore, settings: &Settings) {
             role,
             scope,
         };
-        api::auth::accounts::create(store, settings, new, None)
+        let row = api::ops::audit::by_cli("account.create", Some(name.into()), None);
+        api::auth::accounts::create(store, settings, new, None, row)
             .await
             .expect("account");
     }

@@ -5,11 +5,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use shared::common_id::CommonId;
 use uuid::Uuid;
 
-use super::{outbox, parse_date, parse_ts, period_locks, ts};
+use super::{audit, outbox, parse_date, parse_ts, period_locks, ts};
 use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Detail, Participation, PersonParticipationRow,
     Snapshot, Unregistered,
 };
+use crate::domain::audit::AuditDraft;
 use crate::domain::sync::Change;
 use crate::store::{ConflictKind, Recorded, StoreError, StoreResult};
 
@@ -278,23 +279,30 @@ fn insert(tx: &Transaction, r: &ActivityRecord, with_notes: bool) -> StoreResult
     Ok(())
 }
 
-pub fn create(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Recorded<Activity>> {
+pub fn create(
+    c: &mut Connection,
+    r: &ActivityRecord,
+    with_notes: bool,
+    audit: AuditDraft<Recorded<Activity>>,
+) -> StoreResult<Recorded<Activity>> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = r.id.to_string();
-    if let Some(existing) = find(&tx, None, &id, with_notes)? {
+    let recorded = if let Some(existing) = find(&tx, None, &id, with_notes)? {
         let mut incoming = r.clone();
         if !with_notes {
             incoming.note = None;
         }
-        return if existing.record.same_request(&incoming) {
-            Ok(Recorded::Existing(existing))
-        } else {
-            Err(StoreError::Conflict(ConflictKind::ActivityId))
-        };
-    }
-    insert(&tx, r, with_notes)?;
+        if !existing.record.same_request(&incoming) {
+            return Err(StoreError::Conflict(ConflictKind::ActivityId));
+        }
+        Recorded::Existing(existing)
+    } else {
+        insert(&tx, r, with_notes)?;
+        Recorded::New(load(&tx, &r.center, &id, with_notes)?)
+    };
+    audit::append(&tx, &audit.entry_for(&recorded))?;
     tx.commit()?;
-    Ok(Recorded::New(load(c, &r.center, &id, with_notes)?))
+    Ok(recorded)
 }
 
 pub fn import(c: &mut Connection, records: &[ActivityRecord], with_notes: bool) -> StoreResult<usize> {
@@ -326,7 +334,12 @@ fn touch(tx: &Transaction, id: &str) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Activity> {
+pub fn update(
+    c: &mut Connection,
+    r: &ActivityRecord,
+    with_notes: bool,
+    audit: AuditDraft<Activity>,
+) -> StoreResult<Activity> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = r.id.to_string();
     writable_date(&tx, &r.center, &id)?;
@@ -374,11 +387,19 @@ pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> Store
     if with_notes {
         outbox::record(&tx, &r.center, |c| outbox::activity_change(c, &r.center, &id))?;
     }
+    let activity = load(&tx, &r.center, &id, with_notes)?;
+    audit::append(&tx, &audit.entry_for(&activity))?;
     tx.commit()?;
-    load(c, &r.center, &id, with_notes)
+    Ok(activity)
 }
 
-pub fn delete(c: &mut Connection, center: &str, uuid: Uuid, with_notes: bool) -> StoreResult<()> {
+pub fn delete(
+    c: &mut Connection,
+    center: &str,
+    uuid: Uuid,
+    with_notes: bool,
+    audit: AuditDraft<()>,
+) -> StoreResult<()> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = uuid.to_string();
     writable_date(&tx, center, &id)?;
@@ -386,6 +407,7 @@ pub fn delete(c: &mut Connection, center: &str, uuid: Uuid, with_notes: bool) ->
     if with_notes {
         outbox::record(&tx, center, |_| Ok(Change::DeleteActivity(uuid)))?;
     }
+    audit::append(&tx, &audit.entry_for(&()))?;
     tx.commit()?;
     Ok(())
 }
@@ -396,6 +418,7 @@ pub fn put_participation(
     activity: Uuid,
     p: &Participation,
     with_notes: bool,
+    audit: AuditDraft<Activity>,
 ) -> StoreResult<Activity> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = activity.to_string();
@@ -414,8 +437,10 @@ pub fn put_participation(
             })
         })?;
     }
+    let activity = load(&tx, center, &id, with_notes)?;
+    audit::append(&tx, &audit.entry_for(&activity))?;
     tx.commit()?;
-    load(c, center, &id, with_notes)
+    Ok(activity)
 }
 
 pub fn delete_participation(
@@ -424,6 +449,7 @@ pub fn delete_participation(
     activity: Uuid,
     common_id: &CommonId,
     with_notes: bool,
+    audit: AuditDraft<Activity>,
 ) -> StoreResult<Activity> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = activity.to_string();
@@ -444,8 +470,10 @@ pub fn delete_participation(
             })
         })?;
     }
+    let activity = load(&tx, center, &id, with_notes)?;
+    audit::append(&tx, &audit.entry_for(&activity))?;
     tx.commit()?;
-    load(c, center, &id, with_notes)
+    Ok(activity)
 }
 
 pub fn list(

@@ -7,7 +7,7 @@ use shared::dates::Period;
 use shared::dto::auth::Scope;
 
 use super::{audit, org, parse_ts, ts};
-use crate::domain::audit::{AuditEntry, Outcome};
+use crate::domain::audit::{AuditDraft, AuditEntry, Outcome};
 use crate::domain::period_lock::{period_label, HubLock, HubLocksApplied, NewPeriodLock, PeriodLock};
 use crate::store::{ConflictKind, Recorded, StoreError, StoreResult};
 
@@ -78,7 +78,12 @@ fn by_id(c: &Connection, id: i64) -> StoreResult<PeriodLock> {
         .query_row([id], lock_row)?)
 }
 
-pub fn lock(c: &mut Connection, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>> {
+pub fn lock(
+    c: &mut Connection,
+    lock: &NewPeriodLock,
+    by: &str,
+    audit: AuditDraft<Recorded<PeriodLock>>,
+) -> StoreResult<Recorded<PeriodLock>> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (level, code) = (lock.scope.level(), lock.scope.code());
     let period = lock.period.to_string();
@@ -90,7 +95,10 @@ pub fn lock(c: &mut Connection, lock: &NewPeriodLock, by: &str) -> StoreResult<R
         .query_row(params![level, code, period], |r| r.get(0))
         .optional()?;
     if let Some(id) = existing {
-        return Ok(Recorded::Existing(by_id(&tx, id)?));
+        let recorded = Recorded::Existing(by_id(&tx, id)?);
+        audit::append(&tx, &audit.entry_for(&recorded))?;
+        tx.commit()?;
+        return Ok(recorded);
     }
     tx.execute(
         "INSERT INTO period_locks (scope_level, scope_code, period, from_date, to_date, locked_by, locked_at)
@@ -105,12 +113,18 @@ pub fn lock(c: &mut Connection, lock: &NewPeriodLock, by: &str) -> StoreResult<R
             ts(Utc::now()),
         ],
     )?;
-    let id = tx.last_insert_rowid();
+    let recorded = Recorded::New(by_id(&tx, tx.last_insert_rowid())?);
+    audit::append(&tx, &audit.entry_for(&recorded))?;
     tx.commit()?;
-    Ok(Recorded::New(by_id(c, id)?))
+    Ok(recorded)
 }
 
-pub fn unlock(c: &mut Connection, id: i64, by: &str) -> StoreResult<PeriodLock> {
+pub fn unlock(
+    c: &mut Connection,
+    id: i64,
+    by: &str,
+    audit: AuditDraft<PeriodLock>,
+) -> StoreResult<PeriodLock> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let lock = by_id(&tx, id)?;
     if !lock.is_active() {
@@ -123,8 +137,10 @@ pub fn unlock(c: &mut Connection, id: i64, by: &str) -> StoreResult<PeriodLock> 
         "UPDATE period_locks SET unlocked_by = ?2, unlocked_at = ?3 WHERE id = ?1",
         params![id, by, ts(Utc::now())],
     )?;
+    let unlocked = by_id(&tx, id)?;
+    audit::append(&tx, &audit.entry_for(&unlocked))?;
     tx.commit()?;
-    by_id(c, id)
+    Ok(unlocked)
 }
 
 /// Whether the mirrored row `m` is the hub's lock `h` (the hub's ID and time of locking: IDs

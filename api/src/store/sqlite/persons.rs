@@ -6,7 +6,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use shared::common_id::{CenterCode, CommonId};
 use shared::kana::normalize_kana;
 
-use super::{is_constraint, outbox, parse_date, parse_opt_date, parse_ts, ts};
+use super::{audit, is_constraint, outbox, parse_date, parse_opt_date, parse_ts, ts};
+use crate::domain::audit::AuditDraft;
 use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::person::{
     name_key, Disability, Ending, Facts, Identity, Person, PersonQuery, PersonRecord,
@@ -102,6 +103,7 @@ pub fn register(
     existing: Option<&CommonId>,
     record: &PersonRecord,
     keyer: Option<&MatchKeyer>,
+    audit: AuditDraft<Person>,
 ) -> StoreResult<Person> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = match existing {
@@ -153,8 +155,10 @@ pub fn register(
     outbox::record(&tx, center.as_str(), |c| {
         outbox::person_change(c, center.as_str(), &id, keyer)
     })?;
+    let person = get(&tx, center.as_str(), &id)?;
+    audit::append(&tx, &audit.entry_for(&person))?;
     tx.commit()?;
-    get(c, center.as_str(), &id)
+    Ok(person)
 }
 
 const PERSON_SELECT: &str = "
@@ -226,7 +230,7 @@ fn load_disabilities(c: &Connection, person: &mut Person) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn get(c: &mut Connection, center: &str, id: &CommonId) -> StoreResult<Person> {
+pub fn get(c: &Connection, center: &str, id: &CommonId) -> StoreResult<Person> {
     let sql = format!("{PERSON_SELECT} WHERE p.center = ?1 AND p.common_id = ?2");
     let mut person = c
         .prepare_cached(&sql)?
@@ -254,6 +258,7 @@ pub fn update(
     id: &CommonId,
     record: &PersonRecord,
     keyer: Option<&MatchKeyer>,
+    audit: AuditDraft<Person>,
 ) -> StoreResult<Person> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let f = &record.facts;
@@ -285,8 +290,10 @@ pub fn update(
     }
     write_details(&tx, center, id.as_str(), record)?;
     outbox::record(&tx, center, |c| outbox::person_change(c, center, id, keyer))?;
+    let person = get(&tx, center, id)?;
+    audit::append(&tx, &audit.entry_for(&person))?;
     tx.commit()?;
-    get(c, center, id)
+    Ok(person)
 }
 
 pub fn end(
@@ -295,6 +302,7 @@ pub fn end(
     id: &CommonId,
     ending: &Ending,
     keyer: Option<&MatchKeyer>,
+    audit: AuditDraft<Person>,
 ) -> StoreResult<Person> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let n = tx
@@ -320,8 +328,10 @@ pub fn end(
         return Err(StoreError::NotFound);
     }
     outbox::record(&tx, center, |c| outbox::person_change(c, center, id, keyer))?;
+    let person = get(&tx, center, id)?;
+    audit::append(&tx, &audit.entry_for(&person))?;
     tx.commit()?;
-    get(c, center, id)
+    Ok(person)
 }
 
 /// Escapes LIKE wildcards so user text matches literally.

@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
-use super::{activities, is_constraint, parse_ts, ts};
+use super::{activities, audit, is_constraint, parse_ts, ts};
 use crate::domain::activity::ActivityRecord;
+use crate::domain::audit::AuditDraft;
 use crate::domain::sync::{
     AppliedBatch, CenterSyncState, Change, PersonFactsRecord, SyncCredential, ValidBatch,
 };
@@ -186,7 +187,12 @@ fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> S
 /// Applies `batch` in one transaction: entries the hub already has are skipped, the rest must
 /// follow on from the last one applied (or begin a new stream with a reset), else nothing is
 /// applied and the answer is `Conflict(SyncOutOfOrder)`.
-pub fn apply(c: &mut Connection, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch> {
+pub fn apply(
+    c: &mut Connection,
+    batch: &ValidBatch,
+    at: DateTime<Utc>,
+    audit: AuditDraft<AppliedBatch>,
+) -> StoreResult<AppliedBatch> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let state: Option<(String, i64)> = tx
         .query_row(
@@ -221,12 +227,15 @@ pub fn apply(c: &mut Connection, batch: &ValidBatch, at: DateTime<Utc>) -> Store
         applied += 1;
     }
     let Some(last) = last else {
-        // An empty batch of a stream the hub does not know: nothing to record.
-        return Ok(AppliedBatch {
+        // An empty batch of a stream the hub does not know: nothing to record but the call.
+        let nothing = AppliedBatch {
             last_seq: 0,
             applied,
             skipped,
-        });
+        };
+        audit::append(&tx, &audit.entry_for(&nothing))?;
+        tx.commit()?;
+        return Ok(nothing);
     };
     tx.execute(
         "INSERT INTO sync_centers (center, stream, last_seq, last_batch_seq, last_batch_at)
@@ -235,12 +244,14 @@ pub fn apply(c: &mut Connection, batch: &ValidBatch, at: DateTime<Utc>) -> Store
              last_batch_seq = excluded.last_batch_seq, last_batch_at = excluded.last_batch_at",
         params![batch.center, stream, i64_of(last), i64_of(batch.batch_seq), now],
     )?;
-    tx.commit()?;
-    Ok(AppliedBatch {
+    let done = AppliedBatch {
         last_seq: last,
         applied,
         skipped,
-    })
+    };
+    audit::append(&tx, &audit.entry_for(&done))?;
+    tx.commit()?;
+    Ok(done)
 }
 
 fn credential_row(r: &Row) -> rusqlite::Result<SyncCredential> {
@@ -265,8 +276,10 @@ pub fn create_credential(
     token_hash: &str,
     prefix: &str,
     created_by: Option<i64>,
+    audit: AuditDraft<SyncCredential>,
 ) -> StoreResult<SyncCredential> {
-    let id: i64 = c
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id: i64 = tx
         .query_row(
             "INSERT INTO sync_credentials (center, token_hash, prefix, created_by, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
@@ -280,11 +293,14 @@ pub fn create_credential(
                 e.into()
             }
         })?;
-    Ok(c.query_row(
+    let created = tx.query_row(
         &format!("{CREDENTIAL_COLUMNS} WHERE id = ?1"),
         [id],
         credential_row,
-    )?)
+    )?;
+    audit::append(&tx, &audit.entry_for(&created))?;
+    tx.commit()?;
+    Ok(created)
 }
 
 pub fn credentials(c: &mut Connection) -> StoreResult<Vec<SyncCredential>> {
@@ -304,16 +320,24 @@ pub fn credential_by_hash(c: &mut Connection, token_hash: &str) -> StoreResult<O
 }
 
 /// Revokes a credential (again: no change); `NotFound` when there is none with that ID.
-pub fn revoke_credential(c: &mut Connection, id: i64) -> StoreResult<SyncCredential> {
-    c.execute(
+pub fn revoke_credential(
+    c: &mut Connection,
+    id: i64,
+    audit: AuditDraft<SyncCredential>,
+) -> StoreResult<SyncCredential> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
         "UPDATE sync_credentials SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, ts(Utc::now())],
     )?;
-    Ok(c.query_row(
+    let revoked = tx.query_row(
         &format!("{CREDENTIAL_COLUMNS} WHERE id = ?1"),
         [id],
         credential_row,
-    )?)
+    )?;
+    audit::append(&tx, &audit.entry_for(&revoked))?;
+    tx.commit()?;
+    Ok(revoked)
 }
 
 /// Every centre that has synchronised or holds a credential.
