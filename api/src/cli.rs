@@ -187,7 +187,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 role,
                 scope,
             };
-            let account = crate::auth::accounts::create(store.as_ref(), &settings, new, None)
+            let row = crate::ops::audit::by_cli("account.create", Some(new.username.clone()), None);
+            let account = crate::auth::accounts::create(store.as_ref(), &settings, new, None, row)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             tracing::info!(id = account.id, username = %account.username, "account created");
@@ -231,7 +232,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 .find_account(&username)
                 .await?
                 .with_context(|| format!("no account {username:?}"))?;
-            store.unlock_account(account.id).await?;
+            let row = crate::ops::audit::by_cli("account.unlock", Some(account.username.clone()), None);
+            store.unlock_account(account.id, row).await?;
             tracing::info!(username = %username, "account unlocked");
         }
         Command::Sync(command) => {

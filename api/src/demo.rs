@@ -287,7 +287,8 @@ pub async fn fill(node: &NodeStore, settings: &Settings, args: &DemoArgs) -> any
                     role,
                     scope,
                 };
-                crate::auth::accounts::create(store, settings, new, None)
+                let row = crate::ops::audit::by_cli("account.create", Some(username.into()), None);
+                crate::auth::accounts::create(store, settings, new, None, row)
                     .await
                     .map_err(|e| anyhow::anyhow!("creating demo account {username}: {e}"))?;
             }
@@ -322,7 +323,10 @@ pub async fn fill(node: &NodeStore, settings: &Settings, args: &DemoArgs) -> any
                 let input = person(&mut rng, today);
                 let record = PersonRecord::parse(&input, &codes, today)
                     .map_err(|e| anyhow::anyhow!("demo person invalid: {e:?}"))?;
-                center.register_person(&center_code, None, &record).await?;
+                let row = crate::ops::audit::by_cli("person.register", None, None).completed_by(
+                    |e, p: &crate::domain::person::Person| e.target = Some(p.common_id.to_string()),
+                );
+                center.register_person(&center_code, None, &record, row).await?;
             }
             lines.push(format!(
                 "  利用者 {} 名を {} に登録しました（{}年度）。",

@@ -2,9 +2,9 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use shared::error::{FieldError, Problem};
+use shared::error::{FieldError, Problem, ProblemCode};
 
-use crate::store::StoreError;
+use crate::store::{ConflictKind, Reference, StoreError};
 
 tokio::task_local! {
     /// The current request's ID, set by the request middleware, so error bodies can carry it.
@@ -17,8 +17,9 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Missing or bad credentials; the code says which (`invalid_token`, `token_expired`, …).
     #[error("unauthenticated: {0}")]
-    Unauthenticated(&'static str),
+    Unauthenticated(ProblemCode),
     #[error("account locked")]
     Locked,
     #[error("forbidden")]
@@ -26,7 +27,7 @@ pub enum ApiError {
     #[error("not found")]
     NotFound,
     #[error("conflict: {code}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ProblemCode, detail: String },
     #[error("payload too large")]
     PayloadTooLarge,
     /// The caller's budget of calls is spent; the next is allowed after this many seconds.
@@ -46,67 +47,52 @@ impl ApiError {
         ApiError::Validation(vec![FieldError::new(field, code, message)])
     }
 
-    /// Stable code, Japanese title and detail.
-    fn parts(&self) -> (&'static str, &'static str, String) {
+    /// A conflict whose detail is the code's own message.
+    pub fn conflict(code: ProblemCode) -> ApiError {
+        ApiError::Conflict {
+            code,
+            detail: code.message_ja().to_owned(),
+        }
+    }
+
+    /// The stable code of the problem this error answers with.
+    pub fn code(&self) -> ProblemCode {
         match self {
-            ApiError::Validation(errors) => (
-                "validation",
-                "入力内容に誤りがあります",
-                format!("{}件の項目を確認してください。", errors.len()),
+            ApiError::Validation(_) => ProblemCode::Validation,
+            ApiError::BadRequest(_) => ProblemCode::BadRequest,
+            ApiError::Unauthenticated(code) | ApiError::Conflict { code, .. } => *code,
+            ApiError::Locked => ProblemCode::AccountLocked,
+            ApiError::Forbidden => ProblemCode::Forbidden,
+            ApiError::NotFound => ProblemCode::NotFound,
+            ApiError::Unencodable(_) => ProblemCode::UnmappableCharacters,
+            ApiError::PayloadTooLarge => ProblemCode::PayloadTooLarge,
+            ApiError::TooManyRequests { .. } => ProblemCode::TooManyRequests,
+            ApiError::Internal(_) => ProblemCode::Internal,
+        }
+    }
+
+    /// Japanese detail of this occurrence: the code's message unless the error says more.
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Validation(errors) => format!("{}件の項目を確認してください。", errors.len()),
+            ApiError::BadRequest(d) => d.clone(),
+            ApiError::Conflict { detail, .. } => detail.clone(),
+            ApiError::Unencodable(errors) => format!("{}件の文字を CP932 に変換できません。", errors.len()),
+            ApiError::TooManyRequests { retry_after_secs } => format!(
+                "短い間に多くの要求がありました。{retry_after_secs}秒ほど待ってから再度お試しください。"
             ),
-            ApiError::BadRequest(d) => ("bad_request", "リクエストが正しくありません", d.clone()),
-            ApiError::Unauthenticated(code) => (
-                code,
-                "認証が必要です",
-                match *code {
-                    "invalid_credentials" => "ユーザー名またはパスワードが違います。".into(),
-                    "token_expired" => "ログインの有効期限が切れました。もう一度ログインしてください。".into(),
-                    _ => "ログインしてください。".into(),
-                },
-            ),
-            ApiError::Locked => (
-                "account_locked",
-                "アカウントがロックされています",
-                "ログインの失敗が続いたため、しばらくの間ログインできません。時間をおくか管理者に連絡してください。".into(),
-            ),
-            ApiError::Forbidden => (
-                "forbidden",
-                "権限がありません",
-                "この操作を行う権限がないか、担当範囲の外のデータです。".into(),
-            ),
-            ApiError::NotFound => ("not_found", "見つかりません", "指定されたデータは見つかりません。".into()),
-            ApiError::Conflict { code, detail } => (code, "競合があります", detail.clone()),
-            ApiError::Unencodable(errors) => (
-                "unmappable_characters",
-                "Shift_JIS (CP932) で表せない文字があります",
-                format!("{}件の文字を CP932 に変換できません。", errors.len()),
-            ),
-            ApiError::PayloadTooLarge => (
-                "payload_too_large",
-                "データが大きすぎます",
-                "送信されたデータが上限を超えています。".into(),
-            ),
-            ApiError::TooManyRequests { retry_after_secs } => (
-                "too_many_requests",
-                "要求が多すぎます",
-                format!("短い間に多くの要求がありました。{retry_after_secs}秒ほど待ってから再度お試しください。"),
-            ),
-            ApiError::Internal(_) => (
-                "internal",
-                "サーバーでエラーが発生しました",
-                "処理中にエラーが発生しました。時間をおいて再度お試しください。".into(),
-            ),
+            _ => self.code().message_ja().to_owned(),
         }
     }
 
     pub fn problem(&self) -> Problem {
-        let (code, title, detail) = self.parts();
+        let code = self.code();
         Problem {
             kind: format!("urn:attaka:problem:{code}"),
-            title: title.to_owned(),
+            title: code.title_ja().to_owned(),
             status: self.status_code().as_u16(),
-            detail,
-            code: code.to_owned(),
+            detail: self.detail(),
+            code,
             request_id: REQUEST_ID.try_with(Clone::clone).ok(),
             errors: match self {
                 ApiError::Validation(errors) | ApiError::Unencodable(errors) => errors.clone(),
@@ -152,53 +138,36 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::NotFound,
-            StoreError::Conflict("username") => {
-                ApiError::field("username", "taken", "このユーザー名は既に使われています。")
-            }
-            StoreError::Conflict("common_id") => ApiError::Conflict {
-                code: "already_registered",
-                detail: "この共通利用者番号の方は既にこのセンターに登録されています。".into(),
-            },
-            StoreError::Conflict("activity_id") => ApiError::Conflict {
-                code: "activity_id_conflict",
-                detail: "このIDの活動は別の内容で既に記録されています。再送でなければ新しいIDで記録してください。"
-                    .into(),
-            },
-            StoreError::Conflict("already_unlocked") => ApiError::Conflict {
-                code: "already_unlocked",
-                detail: "この締めは既に解除されています。".into(),
-            },
-            StoreError::Conflict("period_lock_from_hub") => ApiError::Conflict {
-                code: "period_lock_from_hub",
-                detail: "この締めは県ハブで設定されたものです。センターでは解除できません。解除は県ハブで行ってください。"
-                    .into(),
+            StoreError::Conflict(kind) => match kind {
+                ConflictKind::Username => {
+                    ApiError::field("username", "taken", "このユーザー名は既に使われています。")
+                }
+                ConflictKind::CommonId => ApiError::conflict(ProblemCode::AlreadyRegistered),
+                ConflictKind::ActivityId => ApiError::conflict(ProblemCode::ActivityIdConflict),
+                ConflictKind::AlreadyUnlocked => ApiError::conflict(ProblemCode::AlreadyUnlocked),
+                ConflictKind::PeriodLockFromHub => ApiError::conflict(ProblemCode::PeriodLockFromHub),
+                ConflictKind::SyncOutOfOrder => ApiError::conflict(ProblemCode::SyncOutOfOrder),
+                ConflictKind::SyncForeignRecord => ApiError::conflict(ProblemCode::SyncForeignRecord),
+                ConflictKind::SerialExhausted | ConflictKind::RegisteredOn | ConflictKind::EndedOn => {
+                    ApiError::Conflict {
+                        code: ProblemCode::Conflict,
+                        detail: format!("データが競合しました（{kind}）。"),
+                    }
+                }
             },
             StoreError::PeriodLocked(period) => ApiError::Conflict {
-                code: "period_locked",
+                code: ProblemCode::PeriodLocked,
                 detail: format!(
                     "{period}は締め済みのため、この期間の活動は記録・変更・削除できません。変更が必要な場合は県に締めの解除を依頼してください。"
                 ),
             },
-            StoreError::Conflict("sync_out_of_order") => ApiError::Conflict {
-                code: "sync_out_of_order",
-                detail: "このバッチはハブが適用済みの続きではありません。全件スナップショットから新しい系列で送り直してください。"
-                    .into(),
-            },
-            StoreError::Conflict("sync_foreign_record") => ApiError::Conflict {
-                code: "sync_foreign_record",
-                detail: "このIDのデータはハブでは別のセンターのものです。".into(),
-            },
-            StoreError::Conflict(what) => ApiError::Conflict {
-                code: "conflict",
-                detail: format!("データが競合しました（{what}）。"),
-            },
-            StoreError::MissingReference("common_id") => ApiError::field(
+            StoreError::MissingReference(Reference::CommonId) => ApiError::field(
                 "common_id",
                 "not_issued",
                 "この共通利用者番号はこのセンターで発行されていません。",
             ),
             StoreError::MissingReference(what) => {
-                ApiError::field(what, "unknown_reference", "参照先が存在しません。")
+                ApiError::field(what.field(), "unknown_reference", "参照先が存在しません。")
             }
             StoreError::Other(e) => ApiError::Internal(e),
         }

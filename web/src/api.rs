@@ -18,7 +18,7 @@ use shared::dto::meta::MetaView;
 use shared::dto::person::{EndRegistration, PersonInput, PersonPage, PersonView};
 use shared::dto::stats::StatsResponse;
 use shared::dto::sync::SyncStatus;
-use shared::error::Problem;
+use shared::error::{Problem, ProblemCode};
 
 use crate::session::Session;
 
@@ -102,9 +102,9 @@ impl ApiError {
         }
     }
 
-    /// Stable English code of the problem (`validation`, `not_found`, …).
-    pub fn code(&self) -> Option<&str> {
-        self.problem().map(|p| p.code.as_str())
+    /// Stable code of the problem (`validation`, `not_found`, …).
+    pub fn code(&self) -> Option<ProblemCode> {
+        self.problem().map(|p| p.code)
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use shared::common_id::CenterCode;
 use shared::dto::auth::{CreatedApiToken, LoginRequest, NewAccount, NewApiToken, Role, Scope, TokenResponse};
-use shared::error::FieldErrors;
+use shared::error::{FieldErrors, ProblemCode};
 use shared::municipality::MunicipalityCode;
 
 use super::tokens::{random_token, token_hash, API_TOKEN_PREFIX};
@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::domain::account::{
     check_password, check_role_scope, check_username, Account, ApiToken, NewAccountRecord, Principal,
 };
-use crate::domain::audit::Outcome;
+use crate::domain::audit::{AuditDraft, Outcome};
 use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
@@ -52,12 +52,14 @@ async fn check_scope_exists(
     Ok(())
 }
 
-/// Creates an account. `creator` is none for the command-line bootstrap.
+/// Creates an account, audited by `audit` in the same transaction. `creator` is none for the
+/// command-line bootstrap.
 pub async fn create(
     store: &dyn CommonStore,
     _settings: &Settings,
     new: NewAccount,
     creator: Option<&Principal>,
+    audit: AuditDraft<Account>,
 ) -> ApiResult<Account> {
     if let Some(creator) = creator {
         let allowed = match creator.role {
@@ -100,7 +102,7 @@ pub async fn create(
         role: new.role,
         scope: new.scope,
     };
-    Ok(store.create_account(&record).await?)
+    Ok(store.create_account(&record, audit).await?)
 }
 
 async fn grant(state: &AppState, account: &Account, session: String) -> ApiResult<TokenResponse> {
@@ -131,7 +133,7 @@ pub async fn login(state: &AppState, req: &LoginRequest, client: &ClientInfo) ->
     let result = match &account {
         None => {
             password::verify(&req.password, password::dummy_hash());
-            Err(ApiError::Unauthenticated("invalid_credentials"))
+            Err(ApiError::Unauthenticated(ProblemCode::InvalidCredentials))
         }
         Some(a) if a.is_locked(now) => Err(ApiError::Locked),
         Some(a) if a.disabled || !password::verify(&req.password, &a.password_hash) => {
@@ -146,7 +148,7 @@ pub async fn login(state: &AppState, req: &LoginRequest, client: &ClientInfo) ->
             if after.is_locked(now) {
                 tracing::warn!(username = %a.username, "account locked after repeated failed logins");
             }
-            Err(ApiError::Unauthenticated("invalid_credentials"))
+            Err(ApiError::Unauthenticated(ProblemCode::InvalidCredentials))
         }
         Some(a) => {
             store.record_login_success(a.id).await?;
@@ -203,9 +205,9 @@ pub async fn refresh(state: &AppState, refresh_token: &str, client: &ClientInfo)
                 detail: None,
             };
             audit::record(state.store.as_ref(), None, None, client, event).await?;
-            Err(ApiError::Unauthenticated("invalid_token"))
+            Err(ApiError::Unauthenticated(ProblemCode::InvalidToken))
         }
-        _ => Err(ApiError::Unauthenticated("invalid_token")),
+        _ => Err(ApiError::Unauthenticated(ProblemCode::InvalidToken)),
     }
 }
 
@@ -222,6 +224,7 @@ pub async fn create_api_token(
     state: &AppState,
     creator: &Principal,
     new: &NewApiToken,
+    audit: AuditDraft<ApiToken>,
 ) -> ApiResult<CreatedApiToken> {
     let store = state.store.as_ref();
     let mut e = FieldErrors::default();
@@ -246,7 +249,7 @@ pub async fn create_api_token(
         revoked: false,
     };
     let stored = store
-        .create_api_token(&record, &token_hash(&token), creator.account_id)
+        .create_api_token(&record, &token_hash(&token), creator.account_id, audit)
         .await?;
     Ok(CreatedApiToken {
         token,

@@ -14,6 +14,7 @@ use crate::domain::account::Principal;
 use crate::error::ApiError;
 use crate::startup::AppState;
 pub use policy::Permission;
+use shared::error::ProblemCode;
 
 /// Where a request came from, for the audit log.
 #[derive(Debug, Clone, Default)]
@@ -84,7 +85,7 @@ impl FromRequest for Caller {
         let req = req.clone();
         Box::pin(async move {
             let state = app_state(&req)?;
-            let token = bearer_token(&req).ok_or(ApiError::Unauthenticated("unauthenticated"))?;
+            let token = bearer_token(&req).ok_or(ApiError::Unauthenticated(ProblemCode::Unauthenticated))?;
             let principal = authenticate(&state, token).await?;
             Ok(Caller {
                 principal,
@@ -117,7 +118,7 @@ impl FromRequest for CenterCredential {
             }
             let token = bearer_token(&req)
                 .filter(|t| t.starts_with(tokens::SYNC_CREDENTIAL_PREFIX))
-                .ok_or(ApiError::Unauthenticated("unauthenticated"))?;
+                .ok_or(ApiError::Unauthenticated(ProblemCode::Unauthenticated))?;
             let found = state
                 .hub_store()?
                 .sync_credential_by_hash(&tokens::token_hash(token))
@@ -132,12 +133,12 @@ impl FromRequest for CenterCredential {
                     }),
                     None => {
                         tracing::warn!(center = %credential.center, id = credential.id, "sync batch with a revoked credential");
-                        Err(ApiError::Unauthenticated("invalid_token"))
+                        Err(ApiError::Unauthenticated(ProblemCode::InvalidToken))
                     }
                 },
                 None => {
                     tracing::warn!(client = ?client.address, "sync batch with an unknown credential");
-                    Err(ApiError::Unauthenticated("invalid_token"))
+                    Err(ApiError::Unauthenticated(ProblemCode::InvalidToken))
                 }
             }
         })
@@ -159,20 +160,22 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
                 scope: t.scope,
                 session: None,
             }),
-            _ => Err(ApiError::Unauthenticated("invalid_token")),
+            _ => Err(ApiError::Unauthenticated(ProblemCode::InvalidToken)),
         };
     }
     let claims = state.jwt.verify(token).map_err(|e| match e.kind() {
-        jsonwebtoken::errors::ErrorKind::ExpiredSignature => ApiError::Unauthenticated("token_expired"),
-        _ => ApiError::Unauthenticated("invalid_token"),
+        jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+            ApiError::Unauthenticated(ProblemCode::TokenExpired)
+        }
+        _ => ApiError::Unauthenticated(ProblemCode::InvalidToken),
     })?;
     let account_id: i64 = claims
         .sub
         .parse()
-        .map_err(|_| ApiError::Unauthenticated("invalid_token"))?;
+        .map_err(|_| ApiError::Unauthenticated(ProblemCode::InvalidToken))?;
     state
         .store
         .session_principal(&claims.sid, account_id)
         .await?
-        .ok_or(ApiError::Unauthenticated("session_revoked"))
+        .ok_or(ApiError::Unauthenticated(ProblemCode::SessionRevoked))
 }

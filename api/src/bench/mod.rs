@@ -144,7 +144,8 @@ async fn officer(
             store
                 .set_password(a.id, &crate::auth::password::hash(&password)?)
                 .await?;
-            store.unlock_account(a.id).await?;
+            let row = crate::ops::audit::by_cli("account.unlock", Some(username.clone()), None);
+            store.unlock_account(a.id, row).await?;
         }
         None => {
             let new = NewAccount {
@@ -154,7 +155,8 @@ async fn officer(
                 role: Role::Prefecture,
                 scope: Scope::Prefecture,
             };
-            crate::auth::accounts::create(store, settings, new, None)
+            let row = crate::ops::audit::by_cli("account.create", Some(username.clone()), None);
+            crate::auth::accounts::create(store, settings, new, None, row)
                 .await
                 .map_err(|e| anyhow::anyhow!("creating the benchmark account: {e}"))?;
         }

@@ -44,6 +44,62 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// The audit row of a write, handed to the store with the write so that both commit in one
+/// transaction or neither does: a write is never left unaudited, and a row never claims a write
+/// that did not happen. What only the write's result tells (the common ID it issued, the lock's
+/// ID, how many entries a batch applied) is filled in by [`AuditDraft::completed_by`], which
+/// the store runs on the result inside the transaction.
+pub struct AuditDraft<T> {
+    entry: AuditEntry,
+    complete: Option<Completion<T>>,
+}
+
+/// Fills in a draft's row from the write's result.
+type Completion<T> = Box<dyn FnOnce(&mut AuditEntry, &T) + Send>;
+
+impl<T> AuditDraft<T> {
+    pub fn new(entry: AuditEntry) -> AuditDraft<T> {
+        AuditDraft {
+            entry,
+            complete: None,
+        }
+    }
+
+    /// Adds what the write's result tells to the row (its target, its detail).
+    pub fn completed_by(
+        mut self,
+        complete: impl FnOnce(&mut AuditEntry, &T) + Send + 'static,
+    ) -> AuditDraft<T> {
+        self.complete = Some(Box::new(complete));
+        self
+    }
+
+    /// The row to append for the write that produced `result`.
+    pub fn entry_for(self, result: &T) -> AuditEntry {
+        let mut entry = self.entry;
+        if let Some(complete) = self.complete {
+            complete(&mut entry, result);
+        }
+        entry
+    }
+}
+
+impl<T> std::fmt::Debug for AuditDraft<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditDraft")
+            .field("action", &self.entry.action)
+            .field("target", &self.entry.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuditEntry {
+    /// Sets the row's detail (small structured JSON, never personal data).
+    pub fn set_detail(&mut self, detail: serde_json::Value) {
+        self.detail = Some(detail.to_string());
+    }
+}
+
 /// What a walk of the audit chain found.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChainReport {
@@ -309,5 +365,40 @@ mod tests {
         let rows = chain("whatever", &["a", "b"]);
         let report = walk(ChainWalk::start(None, true), &rows);
         assert_eq!((report.rows, report.broken_at), (2, None));
+    }
+
+    fn draft_entry() -> AuditEntry {
+        AuditEntry {
+            at: Utc::now(),
+            actor: Some("staff".into()),
+            account_id: Some(1),
+            role: None,
+            scope: None,
+            action: "person.register".into(),
+            target: None,
+            outcome: Outcome::Ok,
+            client: None,
+            request_id: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn a_draft_without_completion_is_the_row_it_was_given() {
+        let e = AuditDraft::<u32>::new(draft_entry()).entry_for(&7);
+        assert_eq!(e.action, "person.register");
+        assert_eq!(e.target, None);
+    }
+
+    #[test]
+    fn a_draft_takes_what_only_the_result_tells() {
+        let draft = AuditDraft::new(draft_entry()).completed_by(|e, id: &String| {
+            e.target = Some(id.clone());
+            e.set_detail(serde_json::json!({"issued": true}));
+        });
+        let e = draft.entry_for(&"C001-000001-3".to_owned());
+        assert_eq!(e.target.as_deref(), Some("C001-000001-3"));
+        assert_eq!(e.detail.as_deref(), Some(r#"{"issued":true}"#));
+        assert_eq!(e.outcome, Outcome::Ok);
     }
 }

@@ -1,10 +1,11 @@
-//! Appending audit rows for person-data access and logins.
+//! Audit rows for person-data access, logins and writes: written on their own, or drafted for
+//! the store to append in the transaction of the write they record.
 
 use chrono::Utc;
 
 use crate::auth::ClientInfo;
 use crate::domain::account::Principal;
-use crate::domain::audit::{AuditEntry, Outcome};
+use crate::domain::audit::{AuditDraft, AuditEntry, Outcome};
 use crate::error::ApiError;
 use crate::store::{CommonStore, StoreResult};
 
@@ -34,15 +35,14 @@ pub struct Event<'a> {
     pub detail: Option<serde_json::Value>,
 }
 
-/// Writes an audit row for `principal` (or an anonymous `actor`, e.g. a failed login's name).
-pub async fn record(
-    store: &dyn CommonStore,
+/// The row of `event` for `principal` (or an anonymous `actor`, e.g. a failed login's name).
+fn entry(
     principal: Option<&Principal>,
     actor: Option<&str>,
     client: &ClientInfo,
     event: Event<'_>,
-) -> StoreResult<()> {
-    let entry = AuditEntry {
+) -> AuditEntry {
+    AuditEntry {
         at: Utc::now(),
         actor: principal
             .map(|p| p.name.clone())
@@ -56,6 +56,41 @@ pub async fn record(
         client: client.address.clone(),
         request_id: client.request_id.clone(),
         detail: event.detail.map(|d| d.to_string()),
+    }
+}
+
+/// Writes an audit row, in a transaction of its own: for reads (before they answer) and for
+/// writes that were refused or failed (there is nothing to roll back with the row).
+pub async fn record(
+    store: &dyn CommonStore,
+    principal: Option<&Principal>,
+    actor: Option<&str>,
+    client: &ClientInfo,
+    event: Event<'_>,
+) -> StoreResult<()> {
+    store.append_audit(&entry(principal, actor, client, event)).await
+}
+
+/// The row of a write that succeeds (outcome ok), for the store to append in the write's own
+/// transaction.
+pub fn draft<T>(
+    principal: Option<&Principal>,
+    actor: Option<&str>,
+    client: &ClientInfo,
+    action: &str,
+    target: Option<String>,
+    detail: Option<serde_json::Value>,
+) -> AuditDraft<T> {
+    let event = Event {
+        action,
+        target,
+        outcome: Outcome::Ok,
+        detail,
     };
-    store.append_audit(&entry).await
+    AuditDraft::new(entry(principal, actor, client, event))
+}
+
+/// The row of a write made from the command line (actor `cli`).
+pub fn by_cli<T>(action: &str, target: Option<String>, detail: Option<serde_json::Value>) -> AuditDraft<T> {
+    draft(None, Some("cli"), &ClientInfo::default(), action, target, detail)
 }

@@ -5,12 +5,11 @@ use shared::dto::audit::DisabledInput;
 use shared::dto::auth::{AccountView, ApiTokenView, CreatedApiToken, NewAccount, NewApiToken};
 use shared::error::Problem;
 
+use super::audited::CallAudit;
 use super::extract::Body;
 use crate::auth::{accounts, Caller, Permission};
-use crate::domain::account::{Account, Principal};
-use crate::domain::audit::Outcome;
+use crate::domain::account::{Account, ApiToken, Principal};
 use crate::error::{ApiError, ApiResult};
-use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
 
 /// Whether `p` administers `account`: the prefecture and the operator every account, a centre
@@ -22,29 +21,6 @@ fn administers(p: &Principal, account: &Account) -> bool {
         Role::CenterAdmin => account.scope == p.scope,
         _ => false,
     }
-}
-
-async fn audit_admin(
-    state: &AppState,
-    caller: &Caller,
-    action: &str,
-    target: String,
-    outcome: Outcome,
-) -> ApiResult<()> {
-    let event = Event {
-        action,
-        target: Some(target),
-        outcome,
-        detail: None,
-    };
-    Ok(audit::record(
-        state.store.as_ref(),
-        Some(&caller.principal),
-        None,
-        &caller.client,
-        event,
-    )
-    .await?)
 }
 
 /// Accounts the caller administers.
@@ -75,17 +51,12 @@ pub async fn create(
     Body(new): Body<NewAccount>,
 ) -> ApiResult<HttpResponse> {
     let p = caller.require(Permission::ManageAccounts)?;
-    let username = new.username.clone();
-    let result = accounts::create(state.store.as_ref(), &state.settings, new, Some(p)).await;
-    audit_admin(
-        &state,
-        &caller,
-        "account.create",
-        username,
-        audit::outcome_of(&result),
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(result?.to_view()))
+    let audit = CallAudit::by(&state, &caller, "account.create");
+    let target = Some(new.username.clone());
+    let row = audit.draft(target.clone(), None);
+    let result = accounts::create(state.store.as_ref(), &state.settings, new, Some(p), row).await;
+    let account = audit.write(target, None, result).await?;
+    Ok(HttpResponse::Created().json(account.to_view()))
 }
 
 async fn administered(state: &AppState, p: &Principal, id: i64) -> ApiResult<Account> {
@@ -108,15 +79,8 @@ pub async fn unlock(
 ) -> ApiResult<web::Json<AccountView>> {
     let p = caller.require(Permission::UnlockAccounts)?;
     let account = administered(&state, p, *id).await?;
-    state.store.unlock_account(account.id).await?;
-    audit_admin(
-        &state,
-        &caller,
-        "account.unlock",
-        account.username.clone(),
-        Outcome::Ok,
-    )
-    .await?;
+    let row = CallAudit::by(&state, &caller, "account.unlock").draft(Some(account.username.clone()), None);
+    state.store.unlock_account(account.id, row).await?;
     Ok(web::Json(state.store.account(account.id).await?.to_view()))
 }
 
@@ -139,16 +103,16 @@ pub async fn set_disabled(
             "自分のアカウントは無効にできません。",
         ));
     }
-    state
-        .store
-        .set_account_disabled(account.id, input.disabled)
-        .await?;
     let action = if input.disabled {
         "account.disable"
     } else {
         "account.enable"
     };
-    audit_admin(&state, &caller, action, account.username.clone(), Outcome::Ok).await?;
+    let row = CallAudit::by(&state, &caller, action).draft(Some(account.username.clone()), None);
+    state
+        .store
+        .set_account_disabled(account.id, input.disabled, row)
+        .await?;
     Ok(web::Json(state.store.account(account.id).await?.to_view()))
 }
 
@@ -181,20 +145,14 @@ pub async fn create_token(
     Body(new): Body<NewApiToken>,
 ) -> ApiResult<HttpResponse> {
     let p = caller.require(Permission::ManageApiTokens)?;
-    let result = accounts::create_api_token(&state, p, &new).await;
-    let target = result
-        .as_ref()
-        .map(|t| t.info.prefix.clone())
-        .unwrap_or_else(|_| new.name.clone());
-    audit_admin(
-        &state,
-        &caller,
-        "api_token.create",
-        target,
-        audit::outcome_of(&result),
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(result?))
+    let audit = CallAudit::by(&state, &caller, "api_token.create");
+    // The token's prefix is known once made: the store fills it in as the row's target.
+    let row = audit
+        .draft(None, None)
+        .completed_by(|e, t: &ApiToken| e.target = Some(t.prefix.clone()));
+    let result = accounts::create_api_token(&state, p, &new, row).await;
+    let created = audit.write(Some(new.name.clone()), None, result).await?;
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// Revoke an integrator API token.
@@ -215,7 +173,7 @@ pub async fn revoke_token(
         .into_iter()
         .find(|t| t.id == *id && p.covers_scope(&t.scope, &centers))
         .ok_or(ApiError::NotFound)?;
-    state.store.revoke_api_token(token.id).await?;
-    audit_admin(&state, &caller, "api_token.revoke", token.prefix, Outcome::Ok).await?;
+    let row = CallAudit::by(&state, &caller, "api_token.revoke").draft(Some(token.prefix), None);
+    state.store.revoke_api_token(token.id, row).await?;
     Ok(HttpResponse::NoContent().finish())
 }

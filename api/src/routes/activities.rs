@@ -13,7 +13,7 @@ use shared::dto::activity::{
 use shared::error::Problem;
 use uuid::Uuid;
 
-use super::audited::audited;
+use super::audited::CallAudit;
 use super::extract::Body;
 use super::persons::{own_center, parse_id};
 use crate::auth::{Caller, Permission};
@@ -22,6 +22,7 @@ use crate::domain::clock::today_jst;
 use crate::domain::person::Person;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
+use crate::store::Recorded;
 
 fn by_id(people: Vec<Person>) -> HashMap<String, Person> {
     people.into_iter().map(|p| (p.common_id.to_string(), p)).collect()
@@ -65,6 +66,11 @@ fn participants(view: &ActivityView) -> Option<serde_json::Value> {
     Some(json!({"participants": view.participants.len()}))
 }
 
+/// The row of a write that leaves `Activity`: how many take part, as the view shows.
+fn with_participants(e: &mut crate::domain::audit::AuditEntry, a: &Activity) {
+    e.set_detail(json!({"participants": a.record.participations.len()}));
+}
+
 /// Record an activity with everyone who took part, in one call. The client chooses the `id`
 /// (UUID): sending the same activity again returns it unchanged (200) instead of recording it
 /// twice; a different activity under an ID already used is refused (409 `activity_id_conflict`).
@@ -81,19 +87,22 @@ pub async fn create(
     caller: Caller,
     Body(input): Body<ActivityInput>,
 ) -> ApiResult<HttpResponse> {
+    let audit = CallAudit::by(&state, &caller, "activity.create");
+    let target = Some(input.id.to_string());
     let result = async {
         let center = own_center(&state, &caller, Permission::WriteActivities)?;
         let record = parse_activity(&state, &center, &input).await?;
-        let recorded = state.center_store()?.create_activity(&record).await?;
+        let row = audit
+            .draft(target.clone(), None)
+            .completed_by(|e, r: &Recorded<Activity>| {
+                let (Recorded::New(a) | Recorded::Existing(a)) = r;
+                e.set_detail(json!({"participants": a.record.participations.len(), "replayed": !r.is_new()}));
+            });
+        let recorded = state.center_store()?.create_activity(&record, row).await?;
         Ok((recorded.is_new(), view(&state, &recorded.into_inner()).await?))
     }
     .await;
-    let detail = result
-        .as_ref()
-        .ok()
-        .map(|(new, v)| json!({"participants": v.participants.len(), "replayed": !new}));
-    let target = Some(input.id.to_string());
-    let (new, view) = audited(&state, &caller, "activity.create", target, detail, result).await?;
+    let (new, view) = audit.write(target, None, result).await?;
     let mut res = if new {
         HttpResponse::Created()
     } else {
@@ -150,15 +159,9 @@ pub async fn list(
     if !named.is_empty() {
         let target = format!("{}..{}", q.from, q.to);
         let detail = json!({"persons": named});
-        audited(
-            &state,
-            &caller,
-            "activity.list",
-            Some(target),
-            Some(detail),
-            Ok(()),
-        )
-        .await?;
+        CallAudit::by(&state, &caller, "activity.list")
+            .read(Some(target), Some(detail), Ok(()))
+            .await?;
     }
     Ok(web::Json(list))
 }
@@ -182,16 +185,10 @@ pub async fn get(
     }
     .await;
     let detail = result.as_ref().ok().and_then(participants);
-    audited(
-        &state,
-        &caller,
-        "activity.read",
-        Some(id.to_string()),
-        detail,
-        result,
-    )
-    .await
-    .map(web::Json)
+    CallAudit::by(&state, &caller, "activity.read")
+        .read(Some(id.to_string()), detail, result)
+        .await
+        .map(web::Json)
 }
 
 /// Correct an activity: the body replaces it, participants included. Participations that stay
@@ -208,6 +205,7 @@ pub async fn update(
     id: web::Path<Uuid>,
     Body(input): Body<ActivityInput>,
 ) -> ApiResult<web::Json<ActivityView>> {
+    let audit = CallAudit::by(&state, &caller, "activity.update");
     let result = async {
         let center = own_center(&state, &caller, Permission::WriteActivities)?;
         if input.id != *id {
@@ -216,20 +214,20 @@ pub async fn update(
         let before = state.center_store()?.activity(center.as_str(), *id).await?;
         let mut record = parse_activity(&state, &center, &input).await?;
         record.keep_recorded_snapshots(&before.record);
-        view(&state, &state.center_store()?.update_activity(&record).await?).await
+        let row = audit
+            .draft(Some(id.to_string()), None)
+            .completed_by(with_participants);
+        view(
+            &state,
+            &state.center_store()?.update_activity(&record, row).await?,
+        )
+        .await
     }
     .await;
-    let detail = result.as_ref().ok().and_then(participants);
-    audited(
-        &state,
-        &caller,
-        "activity.update",
-        Some(id.to_string()),
-        detail,
-        result,
-    )
-    .await
-    .map(web::Json)
+    audit
+        .write(Some(id.to_string()), None, result)
+        .await
+        .map(web::Json)
 }
 
 /// Delete an activity and its participations.
@@ -242,23 +240,16 @@ pub async fn delete(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
+    let audit = CallAudit::by(&state, &caller, "activity.delete");
     let result = async {
         let center = own_center(&state, &caller, Permission::WriteActivities)?;
         Ok(state
             .center_store()?
-            .delete_activity(center.as_str(), *id)
+            .delete_activity(center.as_str(), *id, audit.draft(Some(id.to_string()), None))
             .await?)
     }
     .await;
-    audited(
-        &state,
-        &caller,
-        "activity.delete",
-        Some(id.to_string()),
-        None,
-        result,
-    )
-    .await?;
+    audit.write(Some(id.to_string()), None, result).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -277,6 +268,8 @@ pub async fn put_participation(
     Body(input): Body<ParticipationInput>,
 ) -> ApiResult<web::Json<ActivityView>> {
     let (id, raw) = path.into_inner();
+    let audit = CallAudit::by(&state, &caller, "participation.put");
+    let target = Some(format!("{id}/{raw}"));
     let result = async {
         let center = own_center(&state, &caller, Permission::WriteActivities)?;
         let activity = state.center_store()?.activity(center.as_str(), id).await?;
@@ -293,16 +286,13 @@ pub async fn put_participation(
             &state,
             &state
                 .center_store()?
-                .put_participation(center.as_str(), id, &p)
+                .put_participation(center.as_str(), id, &p, audit.draft(target.clone(), None))
                 .await?,
         )
         .await
     }
     .await;
-    let target = Some(format!("{id}/{raw}"));
-    audited(&state, &caller, "participation.put", target, None, result)
-        .await
-        .map(web::Json)
+    audit.write(target, None, result).await.map(web::Json)
 }
 
 /// Remove one person from an activity.
@@ -317,20 +307,19 @@ pub async fn delete_participation(
     path: web::Path<(Uuid, String)>,
 ) -> ApiResult<web::Json<ActivityView>> {
     let (id, raw) = path.into_inner();
+    let audit = CallAudit::by(&state, &caller, "participation.delete");
+    let target = Some(format!("{id}/{raw}"));
     let result = async {
         let center = own_center(&state, &caller, Permission::WriteActivities)?;
         let person = parse_id(&raw)?;
         let activity = state
             .center_store()?
-            .delete_participation(center.as_str(), id, &person)
+            .delete_participation(center.as_str(), id, &person, audit.draft(target.clone(), None))
             .await?;
         view(&state, &activity).await
     }
     .await;
-    let target = Some(format!("{id}/{raw}"));
-    audited(&state, &caller, "participation.delete", target, None, result)
-        .await
-        .map(web::Json)
+    audit.write(target, None, result).await.map(web::Json)
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -379,14 +368,8 @@ pub async fn person_participations(
     }
     .await;
     let detail = result.as_ref().ok().map(|p| json!({"rows": p.items.len()}));
-    audited(
-        &state,
-        &caller,
-        "person.participations",
-        Some(raw.into_inner()),
-        detail,
-        result,
-    )
-    .await
-    .map(web::Json)
+    CallAudit::by(&state, &caller, "person.participations")
+        .read(Some(raw.into_inner()), detail, result)
+        .await
+        .map(web::Json)
 }

@@ -12,7 +12,7 @@ use shared::dto::duplicate_hint::{
 use shared::error::{FieldError, FieldErrors, Problem};
 use shared::kana::validate_kana;
 
-use super::audited::{audited, audited_sender};
+use super::audited::CallAudit;
 use super::extract::Body;
 use super::persons::own_center;
 use crate::auth::{Caller, CenterCredential, Permission};
@@ -120,7 +120,8 @@ pub async fn check(
         Ok(a) => Some(json!({"status": a.status, "candidates": a.candidates.len()})),
         Err(e) => Some(json!({"error": e.problem().code})),
     };
-    audited(&state, &caller, "person.duplicate_hint", None, detail, result)
+    CallAudit::by(&state, &caller, "person.duplicate_hint")
+        .read(None, detail, result)
         .await
         .map(web::Json)
 }
@@ -183,7 +184,8 @@ pub async fn hub_lookup(
         Ok(a) => json!({"enabled": a.enabled, "candidates": a.candidates.len()}),
         Err(e) => json!({"error": e.problem().code}),
     };
-    audited_sender(&state, &sender, "sync.duplicate_hint", detail, result)
+    CallAudit::by_sender(&state, &sender, "sync.duplicate_hint")
+        .read(None, Some(detail), result)
         .await
         .map(web::Json)
 }

@@ -1,10 +1,13 @@
 //! `GET /api/v1/extracts/{participations,activities,persons}`: de-identified records, streamed
-//! as CSV or NDJSON within the caller's scope, each extraction audited with its row count.
+//! as CSV or NDJSON within the caller's scope. Each extraction is audited before the first byte
+//! of its body (`extract.read`, with its parameters), and again with its row count when the
+//! stream ends (`extract.read.end`).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use shared::error::Problem;
 
+use super::audited::CallAudit;
 use super::stats::{labeler, unencodable};
 use crate::auth::{Caller, Permission};
 use crate::domain::audit::Outcome;
@@ -81,11 +84,20 @@ pub async fn extract(
         CsvEncoder::new(request.encoding),
         labeler,
     );
+    let params = req.query_string().to_owned();
+    // Nothing leaves before the extraction is audited: when the row cannot be written the
+    // answer is a problem, with no body.
+    CallAudit::by(&state, &caller, "extract.read")
+        .read(
+            Some(kind.name().to_owned()),
+            Some(serde_json::json!({"query": params})),
+            Ok(()),
+        )
+        .await?;
     let first = actix_web::web::Bytes::from(renderer.start());
     let (tx, rx) = tokio::sync::mpsc::channel::<crate::stats::extract::Rows>(4);
     let store = state.store.clone();
     let client = caller.client.clone();
-    let params = req.query_string().to_owned();
     tokio::spawn(async move {
         let result = match query {
             Some(q) => store.extract(&q, tx).await,
@@ -98,14 +110,16 @@ pub async fn extract(
                 (Outcome::Failed, 0)
             }
         };
+        // How many rows went out is known only now, with the body already under way: this row
+        // completes the one above, and a failure to write it can only be logged.
         let event = Event {
-            action: "extract.read",
+            action: "extract.read.end",
             target: Some(kind.name().to_owned()),
             outcome,
             detail: Some(serde_json::json!({"query": params, "rows": rows})),
         };
         if let Err(e) = audit::record(store.as_ref(), Some(&p), None, &client, event).await {
-            tracing::error!(error = ?e, "auditing an extraction failed");
+            tracing::error!(error = ?e, "auditing the end of an extraction failed");
         }
     });
     let body =

@@ -7,12 +7,13 @@ use shared::dto::activity::{PeriodLockInput, PeriodLockView};
 use shared::dto::auth::Scope;
 use shared::error::Problem;
 
-use super::audited::audited;
+use super::audited::CallAudit;
 use super::extract::Body;
 use crate::auth::{Caller, Permission};
 use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
 use crate::error::ApiResult;
 use crate::startup::AppState;
+use crate::store::Recorded;
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -62,16 +63,23 @@ pub async fn lock(
     caller: Caller,
     Body(input): Body<PeriodLockInput>,
 ) -> ApiResult<HttpResponse> {
+    let audit = CallAudit::by(&state, &caller, "period.lock");
+    let detail = json!({"scope": input.scope, "period": input.period});
     let result = async {
         let p = caller.require(Permission::LockPeriods)?;
         let lock = NewPeriodLock::parse(&input, &state.store.codes().await?, &state.store.centers().await?)?;
-        let recorded = state.store.lock_period(&lock, &p.name).await?;
+        // The lock's ID is known once stored: the store fills it in as the row's target.
+        let row = audit
+            .draft(None, Some(detail.clone()))
+            .completed_by(|e, r: &Recorded<PeriodLock>| {
+                let (Recorded::New(l) | Recorded::Existing(l)) = r;
+                e.target = Some(l.id.to_string());
+            });
+        let recorded = state.store.lock_period(&lock, &p.name, row).await?;
         Ok((recorded.is_new(), recorded.into_inner().to_view()))
     }
     .await;
-    let target = result.as_ref().ok().map(|(_, v)| v.id.to_string());
-    let detail = json!({"scope": input.scope, "period": input.period});
-    let (new, view) = audited(&state, &caller, "period.lock", target, Some(detail), result).await?;
+    let (new, view) = audit.write(None, Some(detail), result).await?;
     Ok(if new {
         HttpResponse::Created().json(view)
     } else {
@@ -92,23 +100,20 @@ pub async fn unlock(
     caller: Caller,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<PeriodLockView>> {
+    let audit = CallAudit::by(&state, &caller, "period.unlock");
     let result = async {
         let p = caller.require(Permission::LockPeriods)?;
-        Ok(state.store.unlock_period(*id, &p.name).await?.to_view())
+        let row = audit
+            .draft(Some(id.to_string()), None)
+            .completed_by(|e, l: &PeriodLock| {
+                let v = l.to_view();
+                e.set_detail(json!({"scope": v.scope, "period": v.period}));
+            });
+        Ok(state.store.unlock_period(*id, &p.name, row).await?.to_view())
     }
     .await;
-    let detail = result
-        .as_ref()
-        .ok()
-        .map(|v| json!({"scope": v.scope, "period": v.period}));
-    audited(
-        &state,
-        &caller,
-        "period.unlock",
-        Some(id.to_string()),
-        detail,
-        result,
-    )
-    .await
-    .map(web::Json)
+    audit
+        .write(Some(id.to_string()), None, result)
+        .await
+        .map(web::Json)
 }

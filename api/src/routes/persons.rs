@@ -5,7 +5,7 @@ use shared::common_id::{CenterCode, CommonId};
 use shared::dto::person::{EndRegistration, PersonInput, PersonPage, PersonView};
 use shared::error::Problem;
 
-use super::audited::audited;
+use super::audited::CallAudit;
 use super::extract::Body;
 use crate::auth::{Caller, Permission};
 use crate::domain::clock::today_jst;
@@ -82,7 +82,8 @@ pub async fn list(
         .as_ref()
         .ok()
         .map(|p| serde_json::json!({"rows": p.items.len(), "search": query.q.is_some()}));
-    audited(&state, &caller, "person.list", None, detail, result)
+    CallAudit::by(&state, &caller, "person.list")
+        .read(None, detail, result)
         .await
         .map(web::Json)
 }
@@ -98,6 +99,7 @@ pub async fn register(
     caller: Caller,
     Body(input): Body<PersonInput>,
 ) -> ApiResult<HttpResponse> {
+    let audit = CallAudit::by(&state, &caller, "person.register");
     let result = async {
         let center = own_center(&state, &caller, Permission::WritePersons)?;
         let existing = match input
@@ -111,15 +113,18 @@ pub async fn register(
         };
         let today = today_jst();
         let record = PersonRecord::parse(&input, &state.store.codes().await?, today)?;
+        // The common ID is known once issued: the store fills it in as the row's target.
+        let row = audit
+            .draft(None, None)
+            .completed_by(|e, p: &Person| e.target = Some(p.common_id.to_string()));
         let person = state
             .center_store()?
-            .register_person(&center, existing.as_ref(), &record)
+            .register_person(&center, existing.as_ref(), &record, row)
             .await?;
         Ok(person.to_view(today))
     }
     .await;
-    let target = result.as_ref().ok().map(|p| p.common_id.clone());
-    let view = audited(&state, &caller, "person.register", target, None, result).await?;
+    let view = audit.write(None, None, result).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/persons/{}", view.common_id)))
         .json(view))
@@ -167,16 +172,10 @@ pub async fn get(
     let result = load(&state, &caller, &id, Permission::ReadPersons)
         .await
         .map(|(_, p)| p.to_view(today_jst()));
-    audited(
-        &state,
-        &caller,
-        "person.read",
-        Some(id.into_inner()),
-        None,
-        result,
-    )
-    .await
-    .map(web::Json)
+    CallAudit::by(&state, &caller, "person.read")
+        .read(Some(id.into_inner()), None, result)
+        .await
+        .map(web::Json)
 }
 
 /// Replace a person's record. Past participations keep the attributes they were recorded with.
@@ -190,6 +189,7 @@ pub async fn update(
     id: web::Path<String>,
     Body(input): Body<PersonInput>,
 ) -> ApiResult<web::Json<PersonView>> {
+    let audit = CallAudit::by(&state, &caller, "person.update");
     let result = async {
         let (center, person) = load(&state, &caller, &id, Permission::WritePersons).await?;
         let today = today_jst();
@@ -212,21 +212,20 @@ pub async fn update(
         }
         let updated = state
             .center_store()?
-            .update_person(center.as_str(), &person.common_id, &record)
+            .update_person(
+                center.as_str(),
+                &person.common_id,
+                &record,
+                audit.draft(Some(id.to_string()), None),
+            )
             .await?;
         Ok(updated.to_view(today))
     }
     .await;
-    audited(
-        &state,
-        &caller,
-        "person.update",
-        Some(id.into_inner()),
-        None,
-        result,
-    )
-    .await
-    .map(web::Json)
+    audit
+        .write(Some(id.into_inner()), None, result)
+        .await
+        .map(web::Json)
 }
 
 /// End a registration (転居, 死亡, …). The record and its history are kept.
@@ -240,6 +239,7 @@ pub async fn end(
     id: web::Path<String>,
     Body(input): Body<EndRegistration>,
 ) -> ApiResult<web::Json<PersonView>> {
+    let audit = CallAudit::by(&state, &caller, "person.end");
     let result = async {
         let (center, person) = load(&state, &caller, &id, Permission::WritePersons).await?;
         let today = today_jst();
@@ -260,12 +260,18 @@ pub async fn end(
         }
         let ended = state
             .center_store()?
-            .end_person(center.as_str(), &person.common_id, &ending)
+            .end_person(
+                center.as_str(),
+                &person.common_id,
+                &ending,
+                audit.draft(Some(id.to_string()), None),
+            )
             .await?;
         Ok(ended.to_view(today))
     }
     .await;
-    audited(&state, &caller, "person.end", Some(id.into_inner()), None, result)
+    audit
+        .write(Some(id.into_inner()), None, result)
         .await
         .map(web::Json)
 }

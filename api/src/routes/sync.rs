@@ -12,11 +12,11 @@ use shared::dto::sync::{
 };
 use shared::error::Problem;
 
-use super::audited::{audited, audited_sender};
+use super::audited::CallAudit;
 use super::extract::Body;
 use crate::auth::tokens::{random_token, token_hash, SYNC_CREDENTIAL_PREFIX};
 use crate::auth::{Caller, CenterCredential, Permission};
-use crate::domain::sync::{parse_batch, BatchRefusal};
+use crate::domain::sync::{parse_batch, AppliedBatch, BatchRefusal, SyncCredential};
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use crate::store::StoreError;
@@ -45,6 +45,8 @@ pub async fn receive_batch(
     sender: CenterCredential,
     Body(batch): Body<SyncBatch>,
 ) -> ApiResult<web::Json<SyncAck>> {
+    let audit = CallAudit::by_sender(&state, &sender, "sync.batch");
+    let (batch_seq, entries) = (batch.batch_seq, batch.entries.len());
     let result = async {
         let codes = state.store.codes().await?;
         let valid = parse_batch(&batch, &sender.center, &codes).map_err(|refusal| match refusal {
@@ -59,7 +61,15 @@ pub async fn receive_batch(
             // The optional duplicate hint is off: no match key is kept (`routes::duplicate_hints`).
             valid.drop_match_keys();
         }
-        let applied = state.hub_store()?.apply_sync_batch(&valid, Utc::now()).await?;
+        let row = audit.draft(None, None).completed_by(move |e, a: &AppliedBatch| {
+            let detail = json!({"batch_seq": batch_seq, "entries": entries, "applied": a.applied,
+                                "skipped": a.skipped, "last_seq": a.last_seq});
+            e.set_detail(detail);
+        });
+        let applied = state
+            .hub_store()?
+            .apply_sync_batch(&valid, Utc::now(), row)
+            .await?;
         Ok::<_, ApiError>(SyncAck {
             center: valid.center,
             stream: valid.stream,
@@ -70,16 +80,11 @@ pub async fn receive_batch(
         })
     }
     .await;
-    let detail = match &result {
-        Ok(ack) => json!({"batch_seq": ack.batch_seq, "entries": batch.entries.len(),
-                          "applied": ack.applied, "skipped": ack.skipped, "last_seq": ack.last_seq}),
-        Err(e) => {
-            json!({"batch_seq": batch.batch_seq, "entries": batch.entries.len(), "error": e.problem().code})
-        }
-    };
-    audited_sender(&state, &sender, "sync.batch", detail, result)
-        .await
-        .map(web::Json)
+    let detail = result
+        .as_ref()
+        .err()
+        .map(|e| json!({"batch_seq": batch_seq, "entries": entries, "error": e.code()}));
+    audit.write(None, detail, result).await.map(web::Json)
 }
 
 /// The period locks made on the hub that cover the credential's centre (hub; centre
@@ -123,6 +128,7 @@ pub async fn create_credential(
     caller: Caller,
     Body(input): Body<NewSyncCredential>,
 ) -> ApiResult<HttpResponse> {
+    let audit = CallAudit::by(&state, &caller, "sync.credential.create");
     let result = async {
         let p = caller.require(Permission::ManageSyncCredentials)?;
         hub_only(&state)?;
@@ -140,7 +146,13 @@ pub async fn create_credential(
             .collect();
         let stored = state
             .hub_store()?
-            .create_sync_credential(code.as_str(), &token_hash(&credential), &prefix, p.account_id)
+            .create_sync_credential(
+                code.as_str(),
+                &token_hash(&credential),
+                &prefix,
+                p.account_id,
+                audit.draft(Some(code.to_string()), None),
+            )
             .await?;
         Ok(CreatedSyncCredential {
             credential,
@@ -148,8 +160,7 @@ pub async fn create_credential(
         })
     }
     .await;
-    let target = result.as_ref().ok().map(|c| c.info.center.clone());
-    let created = audited(&state, &caller, "sync.credential.create", target, None, result).await?;
+    let created = audit.write(None, None, result).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -178,22 +189,22 @@ pub async fn revoke_credential(
     caller: Caller,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<SyncCredentialView>> {
+    let audit = CallAudit::by(&state, &caller, "sync.credential.revoke");
     let result = async {
         caller.require(Permission::ManageSyncCredentials)?;
         hub_only(&state)?;
-        Ok(state.hub_store()?.revoke_sync_credential(*id).await?.to_view())
+        let row = audit.draft::<SyncCredential>(Some(id.to_string()), None);
+        Ok(state
+            .hub_store()?
+            .revoke_sync_credential(*id, row)
+            .await?
+            .to_view())
     }
     .await;
-    audited(
-        &state,
-        &caller,
-        "sync.credential.revoke",
-        Some(id.to_string()),
-        None,
-        result,
-    )
-    .await
-    .map(web::Json)
+    audit
+        .write(Some(id.to_string()), None, result)
+        .await
+        .map(web::Json)
 }
 
 /// Synchronisation state. On a centre node: its outbox (backlog, last delivery, last error,

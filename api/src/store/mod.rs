@@ -17,7 +17,7 @@ use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Participation, PersonParticipationRow,
 };
 use crate::domain::alert::{Alert, NewAlert};
-use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord, ChainReport};
+use crate::domain::audit::{AuditDraft, AuditEntry, AuditQuery, AuditRecord, ChainReport};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
 use crate::domain::period_lock::{HubLock, HubLocksApplied, NewPeriodLock, PeriodLock};
@@ -32,17 +32,122 @@ use shared::dto::meta::NodeRole;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness rule was hit; the string names which.
+    /// A uniqueness or state rule was hit; the kind names which.
     #[error("conflict: {0}")]
-    Conflict(&'static str),
+    Conflict(ConflictKind),
     /// A reference to something that does not exist (a centre, a municipality).
     #[error("missing reference: {0}")]
-    MissingReference(&'static str),
+    MissingReference(Reference),
     /// The write falls in a locked period; the string names the period (e.g. `2024年5月`).
     #[error("period locked: {0}")]
     PeriodLocked(String),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+/// Which rule a write ran into ([`StoreError::Conflict`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// The username is taken.
+    Username,
+    /// The person is already registered at the centre under this common ID.
+    CommonId,
+    /// Another activity was recorded under this ID.
+    ActivityId,
+    /// The period lock is already unlocked.
+    AlreadyUnlocked,
+    /// Centre node: the lock is the hub's mirrored lock.
+    PeriodLockFromHub,
+    /// Hub: the batch does not follow on from what was applied.
+    SyncOutOfOrder,
+    /// Hub: the record belongs to another centre.
+    SyncForeignRecord,
+    /// The centre has issued every serial a common ID can have.
+    SerialExhausted,
+    /// The registration date breaks a rule of the stored record.
+    RegisteredOn,
+    /// The end date breaks a rule of the stored record.
+    EndedOn,
+}
+
+// The domain's decisions in store words: every dialect's store reaches them through `?`.
+impl From<crate::domain::period_lock::PeriodLocked> for StoreError {
+    fn from(e: crate::domain::period_lock::PeriodLocked) -> Self {
+        StoreError::PeriodLocked(e.0)
+    }
+}
+
+impl From<crate::domain::period_lock::UnlockRefusal> for StoreError {
+    fn from(e: crate::domain::period_lock::UnlockRefusal) -> Self {
+        use crate::domain::period_lock::UnlockRefusal;
+        StoreError::Conflict(match e {
+            UnlockRefusal::AlreadyUnlocked => ConflictKind::AlreadyUnlocked,
+            UnlockRefusal::FromHub => ConflictKind::PeriodLockFromHub,
+        })
+    }
+}
+
+impl From<crate::domain::sync::OutOfOrder> for StoreError {
+    fn from(_: crate::domain::sync::OutOfOrder) -> Self {
+        StoreError::Conflict(ConflictKind::SyncOutOfOrder)
+    }
+}
+
+impl From<crate::domain::sync::ForeignRecord> for StoreError {
+    fn from(_: crate::domain::sync::ForeignRecord) -> Self {
+        StoreError::Conflict(ConflictKind::SyncForeignRecord)
+    }
+}
+
+impl ConflictKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictKind::Username => "username",
+            ConflictKind::CommonId => "common_id",
+            ConflictKind::ActivityId => "activity_id",
+            ConflictKind::AlreadyUnlocked => "already_unlocked",
+            ConflictKind::PeriodLockFromHub => "period_lock_from_hub",
+            ConflictKind::SyncOutOfOrder => "sync_out_of_order",
+            ConflictKind::SyncForeignRecord => "sync_foreign_record",
+            ConflictKind::SerialExhausted => "serial_exhausted",
+            ConflictKind::RegisteredOn => "registered_on",
+            ConflictKind::EndedOn => "ended_on",
+        }
+    }
+}
+
+impl std::fmt::Display for ConflictKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a write referred to that does not exist ([`StoreError::MissingReference`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    Center,
+    Municipality,
+    Site,
+    /// A common ID of this centre that it has not issued.
+    CommonId,
+}
+
+impl Reference {
+    /// The request field that names it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Reference::Center => "center",
+            Reference::Municipality => "municipality",
+            Reference::Site => "site",
+            Reference::CommonId => "common_id",
+        }
+    }
+}
+
+impl std::fmt::Display for Reference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.field())
+    }
 }
 
 /// The result of an idempotent create: made now, or found already there with the same content.
@@ -87,6 +192,10 @@ pub enum RefreshUse {
 
 /// What both node roles store: organisation and master data, accounts and tokens, period locks,
 /// statistics and extracts over the facts, audit, alerts, uptime and backups.
+///
+/// Every audited write (here and in [`CenterStore`], [`HubStore`]) takes its audit row as an
+/// [`AuditDraft`] and appends it in the write's own transaction: the write and its row commit
+/// together or not at all. A write that fails appends nothing.
 #[async_trait]
 pub trait CommonStore: Send + Sync {
     /// Applies pending migrations; returns how many were applied.
@@ -105,7 +214,11 @@ pub trait CommonStore: Send + Sync {
     async fn upsert_site(&self, site: &Site) -> StoreResult<()>;
 
     // Accounts and sessions.
-    async fn create_account(&self, account: &NewAccountRecord) -> StoreResult<Account>;
+    async fn create_account(
+        &self,
+        account: &NewAccountRecord,
+        audit: AuditDraft<Account>,
+    ) -> StoreResult<Account>;
     async fn find_account(&self, username: &str) -> StoreResult<Option<Account>>;
     async fn account(&self, id: i64) -> StoreResult<Account>;
     async fn accounts(&self) -> StoreResult<Vec<Account>>;
@@ -118,8 +231,9 @@ pub trait CommonStore: Send + Sync {
         lock_until: DateTime<Utc>,
     ) -> StoreResult<Account>;
     async fn record_login_success(&self, id: i64) -> StoreResult<()>;
-    async fn unlock_account(&self, id: i64) -> StoreResult<()>;
-    async fn set_account_disabled(&self, id: i64, disabled: bool) -> StoreResult<()>;
+    async fn unlock_account(&self, id: i64, audit: AuditDraft<()>) -> StoreResult<()>;
+    /// Disabling also ends the account's sessions.
+    async fn set_account_disabled(&self, id: i64, disabled: bool, audit: AuditDraft<()>) -> StoreResult<()>;
     async fn set_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
     async fn insert_refresh(&self, grant: &RefreshGrant) -> StoreResult<()>;
     async fn use_refresh(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<RefreshUse>;
@@ -133,13 +247,14 @@ pub trait CommonStore: Send + Sync {
         token: &ApiToken,
         token_hash: &str,
         created_by: Option<i64>,
+        audit: AuditDraft<ApiToken>,
     ) -> StoreResult<ApiToken>;
     async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
     async fn api_tokens(&self) -> StoreResult<Vec<ApiToken>>;
-    async fn revoke_api_token(&self, id: i64) -> StoreResult<()>;
+    async fn revoke_api_token(&self, id: i64, audit: AuditDraft<()>) -> StoreResult<()>;
     /// Loads many people in one transaction (bulk loads such as generated data): facts,
     /// categories, disabilities and, on a centre node, identity; raises each centre's common-ID
-    /// counter past the highest serial loaded. A person already there is `Conflict("common_id")`.
+    /// counter past the highest serial loaded. A person already there is `Conflict(CommonId)`.
     async fn import_persons(&self, people: &[Person]) -> StoreResult<usize>;
     /// Records many new activities in one transaction (bulk loads such as demo data).
     async fn import_activities(&self, records: &[ActivityRecord]) -> StoreResult<usize>;
@@ -147,10 +262,20 @@ pub trait CommonStore: Send + Sync {
     // Period locks.
     async fn period_locks(&self, include_unlocked: bool) -> StoreResult<Vec<PeriodLock>>;
     /// Locks a period; an active lock of the same scope and period is returned as `Existing`.
-    async fn lock_period(&self, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>>;
+    async fn lock_period(
+        &self,
+        lock: &NewPeriodLock,
+        by: &str,
+        audit: AuditDraft<Recorded<PeriodLock>>,
+    ) -> StoreResult<Recorded<PeriodLock>>;
     /// Unlocks an active lock (`NotFound` when there is none with that ID, `Conflict` when it is
     /// already unlocked or is the hub's lock mirrored on a centre node).
-    async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock>;
+    async fn unlock_period(
+        &self,
+        id: i64,
+        by: &str,
+        audit: AuditDraft<PeriodLock>,
+    ) -> StoreResult<PeriodLock>;
 
     // Statistics and extracts.
     /// Measures by dimensions (rows with zero everywhere left out, in no order).
@@ -204,10 +329,23 @@ pub trait CenterStore: CommonStore {
         center: &CenterCode,
         existing: Option<&CommonId>,
         record: &PersonRecord,
+        audit: AuditDraft<Person>,
     ) -> StoreResult<Person>;
     async fn person(&self, center: &str, id: &CommonId) -> StoreResult<Person>;
-    async fn update_person(&self, center: &str, id: &CommonId, record: &PersonRecord) -> StoreResult<Person>;
-    async fn end_person(&self, center: &str, id: &CommonId, ending: &Ending) -> StoreResult<Person>;
+    async fn update_person(
+        &self,
+        center: &str,
+        id: &CommonId,
+        record: &PersonRecord,
+        audit: AuditDraft<Person>,
+    ) -> StoreResult<Person>;
+    async fn end_person(
+        &self,
+        center: &str,
+        id: &CommonId,
+        ending: &Ending,
+        audit: AuditDraft<Person>,
+    ) -> StoreResult<Person>;
     async fn persons(&self, center: &str, query: &PersonQuery) -> StoreResult<(Vec<Person>, u64)>;
 
     /// The people of `center` among `ids` (unknown ones left out), with identity (centre node).
@@ -216,24 +354,35 @@ pub trait CenterStore: CommonStore {
     // Activities and participations. Every write is refused with `PeriodLocked` when the
     // activity's date (before or after the change) lies in a locked period of its centre.
     /// Records a new activity; the same activity sent again under its ID is `Existing`, a
-    /// different one under that ID is `Conflict("activity_id")`.
-    async fn create_activity(&self, record: &ActivityRecord) -> StoreResult<Recorded<Activity>>;
+    /// different one under that ID is `Conflict(ActivityId)`. The audit row is appended for an
+    /// `Existing` one too (the call is recorded, the activity is not recorded again).
+    async fn create_activity(
+        &self,
+        record: &ActivityRecord,
+        audit: AuditDraft<Recorded<Activity>>,
+    ) -> StoreResult<Recorded<Activity>>;
     async fn activity(&self, center: &str, id: Uuid) -> StoreResult<Activity>;
     /// Replaces an activity and its participations.
-    async fn update_activity(&self, record: &ActivityRecord) -> StoreResult<Activity>;
-    async fn delete_activity(&self, center: &str, id: Uuid) -> StoreResult<()>;
+    async fn update_activity(
+        &self,
+        record: &ActivityRecord,
+        audit: AuditDraft<Activity>,
+    ) -> StoreResult<Activity>;
+    async fn delete_activity(&self, center: &str, id: Uuid, audit: AuditDraft<()>) -> StoreResult<()>;
     /// Adds or replaces one participation of an activity.
     async fn put_participation(
         &self,
         center: &str,
         activity: Uuid,
         participation: &Participation,
+        audit: AuditDraft<Activity>,
     ) -> StoreResult<Activity>;
     async fn delete_participation(
         &self,
         center: &str,
         activity: Uuid,
         common_id: &CommonId,
+        audit: AuditDraft<Activity>,
     ) -> StoreResult<Activity>;
     /// Activities of `center` in date and start-time order, with their participant counts.
     async fn activities(&self, center: &str, query: &ActivityQuery) -> StoreResult<Vec<ActivityListItem>>;
@@ -279,18 +428,29 @@ pub trait CenterStore: CommonStore {
 pub trait HubStore: CommonStore {
     // Synchronisation, hub side: what centres deliver, and their credentials.
     /// Applies a centre's batch in one transaction, each entry at most once and in order;
-    /// `Conflict("sync_out_of_order")` (nothing applied) when it does not follow on.
-    async fn apply_sync_batch(&self, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch>;
+    /// `Conflict(SyncOutOfOrder)` (nothing applied) when it does not follow on.
+    async fn apply_sync_batch(
+        &self,
+        batch: &ValidBatch,
+        at: DateTime<Utc>,
+        audit: AuditDraft<AppliedBatch>,
+    ) -> StoreResult<AppliedBatch>;
     async fn create_sync_credential(
         &self,
         center: &str,
         token_hash: &str,
         prefix: &str,
         created_by: Option<i64>,
+        audit: AuditDraft<SyncCredential>,
     ) -> StoreResult<SyncCredential>;
     async fn sync_credentials(&self) -> StoreResult<Vec<SyncCredential>>;
     async fn sync_credential_by_hash(&self, token_hash: &str) -> StoreResult<Option<SyncCredential>>;
-    async fn revoke_sync_credential(&self, id: i64) -> StoreResult<SyncCredential>;
+    /// Revokes a credential (again: no change; the call is still audited).
+    async fn revoke_sync_credential(
+        &self,
+        id: i64,
+        audit: AuditDraft<SyncCredential>,
+    ) -> StoreResult<SyncCredential>;
     /// Every centre that has synchronised or holds a credential.
     async fn sync_centers(&self) -> StoreResult<Vec<CenterSyncState>>;
 

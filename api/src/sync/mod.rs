@@ -77,28 +77,19 @@ pub async fn run_command(command: SyncCommand, settings: &crate::config::Setting
                 .with_context(|| format!("centre {code} is not registered on the hub"))?;
             let credential = crate::auth::tokens::random_token(crate::auth::tokens::SYNC_CREDENTIAL_PREFIX)?;
             let prefix: String = credential.chars().take(12).collect();
+            let row = crate::ops::audit::by_cli("sync.credential.create", Some(code.to_string()), None)
+                .completed_by(|e, c: &crate::domain::sync::SyncCredential| {
+                    e.set_detail(serde_json::json!({"via": "cli", "id": c.id}));
+                });
             let stored = store
                 .create_sync_credential(
                     code.as_str(),
                     &crate::auth::tokens::token_hash(&credential),
                     &prefix,
                     None,
+                    row,
                 )
                 .await?;
-            let event = crate::ops::audit::Event {
-                action: "sync.credential.create",
-                target: Some(stored.center.clone()),
-                outcome: crate::domain::audit::Outcome::Ok,
-                detail: Some(serde_json::json!({"via": "cli", "id": stored.id})),
-            };
-            crate::ops::audit::record(
-                node.common().as_ref(),
-                None,
-                Some("cli"),
-                &Default::default(),
-                event,
-            )
-            .await?;
             tracing::info!(center = %stored.center, id = stored.id, "sync credential issued");
             Ok(credential)
         }

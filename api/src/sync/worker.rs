@@ -237,7 +237,11 @@ impl Worker {
         }
         let text = res.text().await.unwrap_or_default();
         let problem: Option<Problem> = serde_json::from_str(&text).ok();
-        if status == StatusCode::CONFLICT && problem.as_ref().is_some_and(|p| p.code == "sync_out_of_order") {
+        if status == StatusCode::CONFLICT
+            && problem
+                .as_ref()
+                .is_some_and(|p| p.code == shared::error::ProblemCode::SyncOutOfOrder)
+        {
             return Ok(Delivery::StartOver(
                 "the hub does not have the entries before this batch",
             ));

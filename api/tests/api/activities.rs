@@ -581,7 +581,7 @@ async fn a_retried_create_does_not_duplicate_and_a_different_body_under_the_same
         StatusCode::CONFLICT,
     )
     .await;
-    assert_eq!(problem.code, "activity_id_conflict");
+    assert_eq!(problem.code, ProblemCode::ActivityIdConflict);
     let read: ActivityView = expect_json(
         app.get(&format!("/api/v1/activities/{id}"), &staff).await,
         StatusCode::OK,
@@ -658,7 +658,7 @@ async fn a_locked_period_refuses_writes_and_unlocking_is_audited() {
     ];
     for res in locked {
         let problem = expect_problem(res, StatusCode::CONFLICT).await;
-        assert_eq!(problem.code, "period_locked");
+        assert_eq!(problem.code, ProblemCode::PeriodLocked);
         assert!(problem.detail.contains("2024年5月"), "{}", problem.detail);
     }
     let read: ActivityView = expect_json(app.get(&path, &staff).await, StatusCode::OK).await;
@@ -735,7 +735,7 @@ async fn a_locked_period_refuses_writes_and_unlocking_is_audited() {
         StatusCode::CONFLICT,
     )
     .await;
-    assert_eq!(problem.code, "already_unlocked");
+    assert_eq!(problem.code, ProblemCode::AlreadyUnlocked);
     let res = app
         .put(
             &path,

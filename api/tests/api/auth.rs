@@ -38,7 +38,7 @@ async fn a_wrong_password_is_refused_and_audited() {
         .await
         .unwrap();
     let problem = expect_problem(res, StatusCode::UNAUTHORIZED).await;
-    assert_eq!(problem.code, "invalid_credentials");
+    assert_eq!(problem.code, ProblemCode::InvalidCredentials);
     assert!(problem.request_id.is_some());
     let rows = app.audit_rows().await;
     let row = rows
@@ -62,7 +62,7 @@ async fn an_unknown_username_answers_like_a_wrong_password() {
         .unwrap();
     assert_eq!(
         expect_problem(res, StatusCode::UNAUTHORIZED).await.code,
-        "invalid_credentials"
+        ProblemCode::InvalidCredentials
     );
 }
 
@@ -169,7 +169,7 @@ async fn logout_revokes_the_access_and_refresh_tokens_at_once() {
         StatusCode::UNAUTHORIZED,
     )
     .await;
-    assert_eq!(p.code, "session_revoked");
+    assert_eq!(p.code, ProblemCode::SessionRevoked);
     expect_problem(refresh(&app, &t.refresh_token).await, StatusCode::UNAUTHORIZED).await;
 }
 

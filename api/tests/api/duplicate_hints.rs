@@ -264,7 +264,7 @@ async fn only_centre_accounts_ask_and_a_credential_asks_only_as_its_centre() {
     ] {
         let token = c001.token(role).await;
         let problem = expect_problem(c001.post(PATH, &token, &body).await, StatusCode::FORBIDDEN).await;
-        assert_eq!(problem.code, "forbidden", "{role:?}");
+        assert_eq!(problem.code, ProblemCode::Forbidden, "{role:?}");
     }
     let manager = c001.token(Role::CenterAdmin).await;
     assert_eq!(
@@ -421,7 +421,7 @@ async fn a_centre_that_asks_too_often_waits_and_other_centres_do_not() {
         .expect("a Retry-After in seconds");
     assert!((1..=60).contains(&wait), "Retry-After: {wait}");
     let problem = expect_problem(res, StatusCode::TOO_MANY_REQUESTS).await;
-    assert_eq!(problem.code, "too_many_requests");
+    assert_eq!(problem.code, ProblemCode::TooManyRequests);
     let c002_credential = issue_credential(&hub, OTHER_CENTER).await.credential;
     let theirs = json!({"center": OTHER_CENTER, "match_key": "ab".repeat(32)});
     let res = hub

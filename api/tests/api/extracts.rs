@@ -121,7 +121,7 @@ async fn extracts_never_carry_identity_and_stay_in_scope() {
 }
 
 #[tokio::test]
-async fn each_extraction_is_audited_with_its_parameters_and_row_count() {
+async fn each_extraction_is_audited_before_its_body_and_again_with_its_row_count() {
     let f = fixture().await;
     let pref = f.app.token(Role::Prefecture).await;
     ndjson(
@@ -131,7 +131,17 @@ async fn each_extraction_is_audited_with_its_parameters_and_row_count() {
         "period=FY2024&filter=function:tsudoi",
     )
     .await;
-    // The audit row is written when the stream ends.
+    // One row before the body, with the parameters; one when the stream ends, with the count.
+    let start = f
+        .app
+        .audit_rows()
+        .await
+        .into_iter()
+        .find(|r| r.entry.action == "extract.read")
+        .expect("extraction audited before its body");
+    assert_eq!(start.entry.target.as_deref(), Some("participations"));
+    let detail: Value = serde_json::from_str(start.entry.detail.as_deref().unwrap()).unwrap();
+    assert!(detail["query"].as_str().unwrap().contains("function:tsudoi"));
     let mut found = None;
     for _ in 0..50 {
         found = f
@@ -139,15 +149,16 @@ async fn each_extraction_is_audited_with_its_parameters_and_row_count() {
             .audit_rows()
             .await
             .into_iter()
-            .find(|r| r.entry.action == "extract.read");
+            .find(|r| r.entry.action == "extract.read.end");
         if found.is_some() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let row = found.expect("extraction audited");
-    assert_eq!(row.entry.target.as_deref(), Some("participations"));
-    let detail: Value = serde_json::from_str(row.entry.detail.as_deref().unwrap()).unwrap();
+    let end = found.expect("the end of the extraction audited");
+    assert!(end.id > start.id);
+    assert_eq!(end.entry.target.as_deref(), Some("participations"));
+    let detail: Value = serde_json::from_str(end.entry.detail.as_deref().unwrap()).unwrap();
     assert_eq!(detail["rows"], json!(8));
     assert!(detail["query"].as_str().unwrap().contains("function:tsudoi"));
 }

@@ -14,6 +14,7 @@ use shared::dto::auth::{NewAccount, Role, Scope, TokenResponse};
 use shared::dto::meta::NodeRole;
 use shared::dto::person::{PersonInput, PersonView};
 use shared::error::Problem;
+pub use shared::error::ProblemCode;
 
 /// The centre of the node under test, and a second centre in another municipality.
 pub const CENTER: &str = "C001";
@@ -171,7 +172,8 @@ async fn seed(store: &dyn CommonStore, settings: &Settings) {
             role,
             scope,
         };
-        api::auth::accounts::create(store, settings, new, None)
+        let row = api::ops::audit::by_cli("account.create", Some(name.into()), None);
+        api::auth::accounts::create(store, settings, new, None, row)
             .await
             .expect("account");
     }

@@ -1,6 +1,7 @@
 //! HTTP tests: the real server on a random port with a fresh database per test.
 
 mod activities;
+mod audit_atomic;
 mod audit_chain;
 mod auth;
 mod backup;

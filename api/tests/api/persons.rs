@@ -87,7 +87,7 @@ async fn a_person_from_another_centre_is_registered_with_their_existing_id_once(
     let again = app.post("/api/v1/persons", &staff, &input).await;
     assert_eq!(
         expect_problem(again, StatusCode::CONFLICT).await.code,
-        "already_registered"
+        ProblemCode::AlreadyRegistered
     );
     assert_eq!(app.person_count().await, 1);
 }

@@ -643,7 +643,12 @@ async fn plant_other_centres_person_and_activity(app: &TestApp) -> (String, Uuid
     let other = CenterCode::parse(OTHER_CENTER).unwrap();
     let person = app
         .center_store()
-        .register_person(&other, None, &record)
+        .register_person(
+            &other,
+            None,
+            &record,
+            api::ops::audit::by_cli("test.plant", None, None),
+        )
         .await
         .unwrap();
     let id = Uuid::new_v4();
@@ -659,7 +664,10 @@ async fn plant_other_centres_person_and_activity(app: &TestApp) -> (String, Uuid
         people: &people,
     };
     let activity = ActivityRecord::parse(&input, &ctx).unwrap();
-    app.center_store().create_activity(&activity).await.unwrap();
+    app.center_store()
+        .create_activity(&activity, api::ops::audit::by_cli("test.plant", None, None))
+        .await
+        .unwrap();
     (person.common_id.to_string(), id)
 }
 

@@ -235,7 +235,7 @@ async fn entries_that_do_not_follow_on_are_refused_with_nothing_applied() {
     // First contact must begin at 1 (or with a reset).
     let late = batch(CENTER, stream, 1, 2, vec![person(CENTER, &a)]);
     let problem = expect_problem(deliver(&hub, &cred, &late).await, StatusCode::CONFLICT).await;
-    assert_eq!(problem.code, "sync_out_of_order");
+    assert_eq!(problem.code, ProblemCode::SyncOutOfOrder);
     let start = batch(CENTER, stream, 1, 1, vec![person(CENTER, &a)]);
     expect_json::<SyncAck>(deliver(&hub, &cred, &start).await, StatusCode::OK).await;
     // A gap: entry 2 never arrived.
@@ -247,7 +247,7 @@ async fn entries_that_do_not_follow_on_are_refused_with_nothing_applied() {
         vec![activity(CENTER, Uuid::new_v4(), "2024-05-10", &[&a])],
     );
     let problem = expect_problem(deliver(&hub, &cred, &gap).await, StatusCode::CONFLICT).await;
-    assert_eq!(problem.code, "sync_out_of_order");
+    assert_eq!(problem.code, ProblemCode::SyncOutOfOrder);
     assert_eq!(totals(&hub).await, (0, 0));
     // Another stream (the centre restored from a backup) must start with a reset, which
     // replaces everything the hub held for the centre.

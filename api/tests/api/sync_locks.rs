@@ -167,7 +167,7 @@ async fn audit_of(app: &TestApp, action: &str) -> Vec<api::domain::audit::AuditR
 
 async fn refused(res: reqwest::Response, period: &str) {
     let problem = expect_problem(res, StatusCode::CONFLICT).await;
-    assert_eq!(problem.code, "period_locked");
+    assert_eq!(problem.code, ProblemCode::PeriodLocked);
     assert!(problem.detail.contains(period), "{period} in {}", problem.detail);
 }
 
@@ -244,7 +244,7 @@ async fn a_fiscal_year_and_a_month_locked_on_the_hub_are_refused_on_the_centre_u
         )
         .await;
     let problem = expect_problem(res, StatusCode::CONFLICT).await;
-    assert_eq!(problem.code, "period_lock_from_hub");
+    assert_eq!(problem.code, ProblemCode::PeriodLockFromHub);
     assert!(problem.detail.contains("県ハブ"), "{}", problem.detail);
     assert!(centre_locks(&n)
         .await

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use shared::dto::activity::{ActivitySummary, ActivityView};
+use shared::error::ProblemCode;
 
 use crate::activity_form::{errors_from_api, ActivityFormState, PersonRef};
 use crate::activity_master::{home_center, load_locks, lock_period_label, ActivityCodes};
@@ -338,7 +339,7 @@ pub fn ActivityEditor(
                 Err(e) => {
                     let found = errors_from_api(&e, &input);
                     let message = match e.code() {
-                        Some("activity_id_conflict") => format!(
+                        Some(ProblemCode::ActivityIdConflict) => format!(
                             "{} この入力は前に一度保存されています。その日の一覧で確かめてください。",
                             e.user_message()
                         ),

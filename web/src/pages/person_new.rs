@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use shared::dto::duplicate_hint::{DuplicateHintAnswer, DuplicateHintQuery};
+use shared::error::ProblemCode;
 
 use crate::api;
 use crate::app::PERSONS_PATH;
@@ -79,7 +80,7 @@ fn NewPersonForm(master: Arc<MasterData>) -> impl IntoView {
                 }
                 Err(e) => {
                     let mut found = FormErrors::from_api(&e);
-                    if e.code() == Some("already_registered") {
+                    if e.code() == Some(ProblemCode::AlreadyRegistered) {
                         found.push("common_id", e.user_message());
                     }
                     submission.fail(found, e.user_message());

@@ -232,16 +232,6 @@ pub enum UnlockRefusal {
     FromHub,
 }
 
-impl UnlockRefusal {
-    /// The conflict's stable name (`StoreError::Conflict`).
-    pub fn code(self) -> &'static str {
-        match self {
-            UnlockRefusal::AlreadyUnlocked => "already_unlocked",
-            UnlockRefusal::FromHub => "period_lock_from_hub",
-        }
-    }
-}
-
 /// A period as users say it: `2024年5月`, `2024年度`.
 pub fn period_label(period: &Period) -> String {
     match period.kind() {
@@ -435,7 +425,6 @@ mod tests {
         assert_eq!(l.check_unlock(), Err(UnlockRefusal::FromHub));
         l.unlocked_at = Some(Utc::now());
         assert_eq!(l.check_unlock(), Err(UnlockRefusal::AlreadyUnlocked));
-        assert_eq!(UnlockRefusal::FromHub.code(), "period_lock_from_hub");
     }
 
     #[test]

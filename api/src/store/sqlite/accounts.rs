@@ -4,12 +4,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use shared::dto::auth::{Role, Scope};
 
-use super::{is_constraint, parse_opt_date, parse_ts, ts};
+use super::{audit, is_constraint, parse_opt_date, parse_ts, ts};
 use crate::domain::account::{
     refresh_decision, Account, ApiToken, LoginFailures, NewAccountRecord, Principal, RefreshDecision,
     StoredRefresh,
 };
-use crate::store::{RefreshGrant, RefreshUse, StoreError, StoreResult};
+use crate::domain::audit::AuditDraft;
+use crate::store::{ConflictKind, RefreshGrant, RefreshUse, StoreError, StoreResult};
 
 pub(super) fn scope_columns(scope: &Scope) -> (&'static str, Option<&str>) {
     (scope.level(), scope.code())
@@ -53,10 +54,11 @@ fn account_row(r: &Row) -> rusqlite::Result<Account> {
     })
 }
 
-pub fn create(c: &mut Connection, a: &NewAccountRecord) -> StoreResult<Account> {
+pub fn create(c: &mut Connection, a: &NewAccountRecord, audit: AuditDraft<Account>) -> StoreResult<Account> {
     let now = ts(Utc::now());
     let (level, code) = scope_columns(&a.scope);
-    let id = c
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id = tx
         .query_row(
             "INSERT INTO accounts (username, display_name, password_hash, role, scope_level, scope_code,
                                    created_at, updated_at)
@@ -74,15 +76,18 @@ pub fn create(c: &mut Connection, a: &NewAccountRecord) -> StoreResult<Account> 
         )
         .map_err(|e| {
             if is_constraint(&e) {
-                StoreError::Conflict("username")
+                StoreError::Conflict(ConflictKind::Username)
             } else {
                 e.into()
             }
         })?;
-    by_id(c, id)
+    let account = by_id(&tx, id)?;
+    audit::append(&tx, &audit.entry_for(&account))?;
+    tx.commit()?;
+    Ok(account)
 }
 
-pub fn by_id(c: &mut Connection, id: i64) -> StoreResult<Account> {
+pub fn by_id(c: &Connection, id: i64) -> StoreResult<Account> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1");
     Ok(c.prepare_cached(&sql)?.query_row([id], account_row)?)
 }
@@ -135,7 +140,7 @@ pub fn login_failed(
     by_id(c, id)
 }
 
-pub fn login_succeeded(c: &mut Connection, id: i64) -> StoreResult<()> {
+pub fn login_succeeded(c: &Connection, id: i64) -> StoreResult<()> {
     c.execute(
         "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
         [id],
@@ -143,12 +148,17 @@ pub fn login_succeeded(c: &mut Connection, id: i64) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn unlock(c: &mut Connection, id: i64) -> StoreResult<()> {
-    login_succeeded(c, id)
+pub fn unlock(c: &mut Connection, id: i64, audit: AuditDraft<()>) -> StoreResult<()> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    login_succeeded(&tx, id)?;
+    audit::append(&tx, &audit.entry_for(&()))?;
+    tx.commit()?;
+    Ok(())
 }
 
-pub fn set_disabled(c: &mut Connection, id: i64, disabled: bool) -> StoreResult<()> {
-    let n = c.execute(
+pub fn set_disabled(c: &mut Connection, id: i64, disabled: bool, audit: AuditDraft<()>) -> StoreResult<()> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let n = tx.execute(
         "UPDATE accounts SET disabled = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, disabled, ts(Utc::now())],
     )?;
@@ -156,11 +166,13 @@ pub fn set_disabled(c: &mut Connection, id: i64, disabled: bool) -> StoreResult<
         return Err(StoreError::NotFound);
     }
     if disabled {
-        c.execute(
+        tx.execute(
             "UPDATE sessions SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL",
             params![id, ts(Utc::now())],
         )?;
     }
+    audit::append(&tx, &audit.entry_for(&()))?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -290,9 +302,11 @@ pub fn create_api_token(
     t: &ApiToken,
     hash: &str,
     created_by: Option<i64>,
+    audit: AuditDraft<ApiToken>,
 ) -> StoreResult<ApiToken> {
     let (level, code) = scope_columns(&t.scope);
-    let id: i64 = c.query_row(
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id: i64 = tx.query_row(
         "INSERT INTO api_tokens (token_hash, prefix, name, scope_level, scope_code, created_by, created_at, expires_on)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         params![
@@ -308,7 +322,10 @@ pub fn create_api_token(
         |r| r.get(0),
     )?;
     let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1");
-    Ok(c.prepare_cached(&sql)?.query_row([id], token_row)?)
+    let token = tx.prepare_cached(&sql)?.query_row([id], token_row)?;
+    audit::append(&tx, &audit.entry_for(&token))?;
+    tx.commit()?;
+    Ok(token)
 }
 
 pub fn api_token_by_hash(c: &mut Connection, hash: &str) -> StoreResult<Option<ApiToken>> {
@@ -325,13 +342,16 @@ pub fn api_tokens(c: &mut Connection) -> StoreResult<Vec<ApiToken>> {
     Ok(rows)
 }
 
-pub fn revoke_api_token(c: &mut Connection, id: i64) -> StoreResult<()> {
-    let n = c.execute(
+pub fn revoke_api_token(c: &mut Connection, id: i64, audit: AuditDraft<()>) -> StoreResult<()> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let n = tx.execute(
         "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
         params![id, ts(Utc::now())],
     )?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
+    audit::append(&tx, &audit.entry_for(&()))?;
+    tx.commit()?;
     Ok(())
 }

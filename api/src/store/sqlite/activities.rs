@@ -5,13 +5,14 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use shared::common_id::CommonId;
 use uuid::Uuid;
 
-use super::{outbox, parse_date, parse_ts, period_locks, ts};
+use super::{audit, outbox, parse_date, parse_ts, period_locks, ts};
 use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Detail, Participation, PersonParticipationRow,
     SentAgain, Snapshot, Unregistered,
 };
+use crate::domain::audit::AuditDraft;
 use crate::domain::sync::Change;
-use crate::store::{Recorded, StoreError, StoreResult};
+use crate::store::{ConflictKind, Recorded, StoreError, StoreResult};
 
 fn conversion(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
@@ -263,7 +264,7 @@ fn insert(tx: &Transaction, r: &ActivityRecord, with_notes: bool) -> StoreResult
         ])
         .map_err(|e| {
             if super::is_constraint(&e) {
-                StoreError::Conflict("activity_id")
+                StoreError::Conflict(ConflictKind::ActivityId)
             } else {
                 e.into()
             }
@@ -278,20 +279,28 @@ fn insert(tx: &Transaction, r: &ActivityRecord, with_notes: bool) -> StoreResult
     Ok(())
 }
 
-pub fn create(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Recorded<Activity>> {
+pub fn create(
+    c: &mut Connection,
+    r: &ActivityRecord,
+    with_notes: bool,
+    audit: AuditDraft<Recorded<Activity>>,
+) -> StoreResult<Recorded<Activity>> {
     // Check-then-write: BEGIN IMMEDIATE takes the write lock before the ID and the period locks
     // are read, so a retry racing the first send, or a lock taken meanwhile, is seen.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = r.id.to_string();
-    if let Some(existing) = find(&tx, None, &id, with_notes)? {
-        return match existing.record.sent_again(r, with_notes) {
-            SentAgain::Existing => Ok(Recorded::Existing(existing)),
-            SentAgain::Conflict => Err(StoreError::Conflict("activity_id")),
-        };
-    }
-    insert(&tx, r, with_notes)?;
+    let recorded = if let Some(existing) = find(&tx, None, &id, with_notes)? {
+        match existing.record.sent_again(r, with_notes) {
+            SentAgain::Existing => Recorded::Existing(existing),
+            SentAgain::Conflict => return Err(StoreError::Conflict(ConflictKind::ActivityId)),
+        }
+    } else {
+        insert(&tx, r, with_notes)?;
+        Recorded::New(load(&tx, &r.center, &id, with_notes)?)
+    };
+    audit::append(&tx, &audit.entry_for(&recorded))?;
     tx.commit()?;
-    Ok(Recorded::New(load(c, &r.center, &id, with_notes)?))
+    Ok(recorded)
 }
 
 pub fn import(c: &mut Connection, records: &[ActivityRecord], with_notes: bool) -> StoreResult<usize> {
@@ -326,7 +335,12 @@ fn touch(tx: &Transaction, id: &str) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> StoreResult<Activity> {
+pub fn update(
+    c: &mut Connection,
+    r: &ActivityRecord,
+    with_notes: bool,
+    audit: AuditDraft<Activity>,
+) -> StoreResult<Activity> {
     // Check-then-write: BEGIN IMMEDIATE takes the write lock before the stored date and the
     // period locks are read, so neither changes before the update.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -375,11 +389,19 @@ pub fn update(c: &mut Connection, r: &ActivityRecord, with_notes: bool) -> Store
     if with_notes {
         outbox::record(&tx, &r.center, |c| outbox::activity_change(c, &r.center, &id))?;
     }
+    let activity = load(&tx, &r.center, &id, with_notes)?;
+    audit::append(&tx, &audit.entry_for(&activity))?;
     tx.commit()?;
-    load(c, &r.center, &id, with_notes)
+    Ok(activity)
 }
 
-pub fn delete(c: &mut Connection, center: &str, uuid: Uuid, with_notes: bool) -> StoreResult<()> {
+pub fn delete(
+    c: &mut Connection,
+    center: &str,
+    uuid: Uuid,
+    with_notes: bool,
+    audit: AuditDraft<()>,
+) -> StoreResult<()> {
     // Check-then-write: BEGIN IMMEDIATE takes the write lock before the period-lock check.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = uuid.to_string();
@@ -388,6 +410,7 @@ pub fn delete(c: &mut Connection, center: &str, uuid: Uuid, with_notes: bool) ->
     if with_notes {
         outbox::record(&tx, center, |_| Ok(Change::DeleteActivity(uuid)))?;
     }
+    audit::append(&tx, &audit.entry_for(&()))?;
     tx.commit()?;
     Ok(())
 }
@@ -398,6 +421,7 @@ pub fn put_participation(
     activity: Uuid,
     p: &Participation,
     with_notes: bool,
+    audit: AuditDraft<Activity>,
 ) -> StoreResult<Activity> {
     // Check-then-write: BEGIN IMMEDIATE takes the write lock before the period-lock check.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -417,8 +441,10 @@ pub fn put_participation(
             })
         })?;
     }
+    let activity = load(&tx, center, &id, with_notes)?;
+    audit::append(&tx, &audit.entry_for(&activity))?;
     tx.commit()?;
-    load(c, center, &id, with_notes)
+    Ok(activity)
 }
 
 pub fn delete_participation(
@@ -427,6 +453,7 @@ pub fn delete_participation(
     activity: Uuid,
     common_id: &CommonId,
     with_notes: bool,
+    audit: AuditDraft<Activity>,
 ) -> StoreResult<Activity> {
     // Check-then-write: BEGIN IMMEDIATE takes the write lock before the period-lock check.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -448,8 +475,10 @@ pub fn delete_participation(
             })
         })?;
     }
+    let activity = load(&tx, center, &id, with_notes)?;
+    audit::append(&tx, &audit.entry_for(&activity))?;
     tx.commit()?;
-    load(c, center, &id, with_notes)
+    Ok(activity)
 }
 
 pub fn list(

@@ -7,7 +7,7 @@ use super::{is_constraint, outbox, ts};
 use crate::domain::common_id;
 use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::person::Person;
-use crate::store::{StoreError, StoreResult};
+use crate::store::{ConflictKind, StoreError, StoreResult};
 
 /// Writes `people` (facts, categories, disabilities and, when `with_identity` — a centre node —
 /// identity and the sync outbox entry) in one transaction, and raises each centre's common-ID
@@ -52,7 +52,7 @@ pub fn import_persons(
                 ])
                 .map_err(|e| {
                     if is_constraint(&e) {
-                        StoreError::Conflict("common_id")
+                        StoreError::Conflict(ConflictKind::CommonId)
                     } else {
                         e.into()
                     }

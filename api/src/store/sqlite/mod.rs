@@ -37,7 +37,7 @@ use crate::domain::activity::{
     Activity, ActivityListItem, ActivityQuery, ActivityRecord, Participation, PersonParticipationRow,
 };
 use crate::domain::alert::{Alert, NewAlert};
-use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord, ChainReport};
+use crate::domain::audit::{AuditDraft, AuditEntry, AuditQuery, AuditRecord, ChainReport};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::org::{Center, Site};
@@ -134,26 +134,6 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-// The domain's decisions in store words. Written here, next to the only dialect so far; any
-// dialect's store reaches them through `?`.
-impl From<crate::domain::period_lock::PeriodLocked> for StoreError {
-    fn from(e: crate::domain::period_lock::PeriodLocked) -> Self {
-        StoreError::PeriodLocked(e.0)
-    }
-}
-
-impl From<crate::domain::sync::OutOfOrder> for StoreError {
-    fn from(_: crate::domain::sync::OutOfOrder) -> Self {
-        StoreError::Conflict("sync_out_of_order")
-    }
-}
-
-impl From<crate::domain::sync::ForeignRecord> for StoreError {
-    fn from(_: crate::domain::sync::ForeignRecord) -> Self {
-        StoreError::Conflict("sync_foreign_record")
-    }
-}
-
 /// Whether an SQLite error is a constraint violation (unique, foreign key, check).
 fn is_constraint(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
@@ -244,9 +224,13 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         self.run(move |c| org::upsert_site(c, &site, outbox)).await
     }
 
-    async fn create_account(&self, account: &NewAccountRecord) -> StoreResult<Account> {
+    async fn create_account(
+        &self,
+        account: &NewAccountRecord,
+        audit: AuditDraft<Account>,
+    ) -> StoreResult<Account> {
         let account = account.clone();
-        self.run(move |c| accounts::create(c, &account)).await
+        self.run(move |c| accounts::create(c, &account, audit)).await
     }
     async fn find_account(&self, username: &str) -> StoreResult<Option<Account>> {
         let username = username.to_owned();
@@ -270,11 +254,12 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
     async fn record_login_success(&self, id: i64) -> StoreResult<()> {
         self.run(move |c| accounts::login_succeeded(c, id)).await
     }
-    async fn unlock_account(&self, id: i64) -> StoreResult<()> {
-        self.run(move |c| accounts::unlock(c, id)).await
+    async fn unlock_account(&self, id: i64, audit: AuditDraft<()>) -> StoreResult<()> {
+        self.run(move |c| accounts::unlock(c, id, audit)).await
     }
-    async fn set_account_disabled(&self, id: i64, disabled: bool) -> StoreResult<()> {
-        self.run(move |c| accounts::set_disabled(c, id, disabled)).await
+    async fn set_account_disabled(&self, id: i64, disabled: bool, audit: AuditDraft<()>) -> StoreResult<()> {
+        self.run(move |c| accounts::set_disabled(c, id, disabled, audit))
+            .await
     }
     async fn set_password(&self, id: i64, password_hash: &str) -> StoreResult<()> {
         let hash = password_hash.to_owned();
@@ -303,9 +288,10 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         token: &ApiToken,
         token_hash: &str,
         created_by: Option<i64>,
+        audit: AuditDraft<ApiToken>,
     ) -> StoreResult<ApiToken> {
         let (token, hash) = (token.clone(), token_hash.to_owned());
-        self.run(move |c| accounts::create_api_token(c, &token, &hash, created_by))
+        self.run(move |c| accounts::create_api_token(c, &token, &hash, created_by, audit))
             .await
     }
     async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
@@ -315,8 +301,8 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
     async fn api_tokens(&self) -> StoreResult<Vec<ApiToken>> {
         self.run(accounts::api_tokens).await
     }
-    async fn revoke_api_token(&self, id: i64) -> StoreResult<()> {
-        self.run(move |c| accounts::revoke_api_token(c, id)).await
+    async fn revoke_api_token(&self, id: i64, audit: AuditDraft<()>) -> StoreResult<()> {
+        self.run(move |c| accounts::revoke_api_token(c, id, audit)).await
     }
 
     #[tracing::instrument(skip(self, people), fields(n = people.len()))]
@@ -335,14 +321,24 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         self.run(move |c| period_locks::list(c, include_unlocked)).await
     }
     #[tracing::instrument(skip(self))]
-    async fn lock_period(&self, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>> {
+    async fn lock_period(
+        &self,
+        lock: &NewPeriodLock,
+        by: &str,
+        audit: AuditDraft<Recorded<PeriodLock>>,
+    ) -> StoreResult<Recorded<PeriodLock>> {
         let (lock, by) = (lock.clone(), by.to_owned());
-        self.run(move |c| period_locks::lock(c, &lock, &by)).await
+        self.run(move |c| period_locks::lock(c, &lock, &by, audit)).await
     }
     #[tracing::instrument(skip(self))]
-    async fn unlock_period(&self, id: i64, by: &str) -> StoreResult<PeriodLock> {
+    async fn unlock_period(
+        &self,
+        id: i64,
+        by: &str,
+        audit: AuditDraft<PeriodLock>,
+    ) -> StoreResult<PeriodLock> {
         let by = by.to_owned();
-        self.run(move |c| period_locks::unlock(c, id, &by)).await
+        self.run(move |c| period_locks::unlock(c, id, &by, audit)).await
     }
 
     #[tracing::instrument(skip(self))]
@@ -425,10 +421,11 @@ impl CenterStore for SqliteStore<CenterNode> {
         center: &CenterCode,
         existing: Option<&CommonId>,
         record: &PersonRecord,
+        audit: AuditDraft<Person>,
     ) -> StoreResult<Person> {
         let (center, existing, record) = (center.clone(), existing.cloned(), record.clone());
         let keyer = self.keyer.clone();
-        self.run(move |c| persons::register(c, &center, existing.as_ref(), &record, keyer.as_deref()))
+        self.run(move |c| persons::register(c, &center, existing.as_ref(), &record, keyer.as_deref(), audit))
             .await
     }
     async fn person(&self, center: &str, id: &CommonId) -> StoreResult<Person> {
@@ -436,16 +433,28 @@ impl CenterStore for SqliteStore<CenterNode> {
         self.run(move |c| persons::get(c, &center, &id)).await
     }
     #[tracing::instrument(skip(self, record))]
-    async fn update_person(&self, center: &str, id: &CommonId, record: &PersonRecord) -> StoreResult<Person> {
+    async fn update_person(
+        &self,
+        center: &str,
+        id: &CommonId,
+        record: &PersonRecord,
+        audit: AuditDraft<Person>,
+    ) -> StoreResult<Person> {
         let (center, id, record) = (center.to_owned(), id.clone(), record.clone());
         let keyer = self.keyer.clone();
-        self.run(move |c| persons::update(c, &center, &id, &record, keyer.as_deref()))
+        self.run(move |c| persons::update(c, &center, &id, &record, keyer.as_deref(), audit))
             .await
     }
-    async fn end_person(&self, center: &str, id: &CommonId, ending: &Ending) -> StoreResult<Person> {
+    async fn end_person(
+        &self,
+        center: &str,
+        id: &CommonId,
+        ending: &Ending,
+        audit: AuditDraft<Person>,
+    ) -> StoreResult<Person> {
         let (center, id, ending) = (center.to_owned(), id.clone(), ending.clone());
         let keyer = self.keyer.clone();
-        self.run(move |c| persons::end(c, &center, &id, &ending, keyer.as_deref()))
+        self.run(move |c| persons::end(c, &center, &id, &ending, keyer.as_deref(), audit))
             .await
     }
     #[tracing::instrument(skip(self))]
@@ -460,23 +469,34 @@ impl CenterStore for SqliteStore<CenterNode> {
     }
 
     #[tracing::instrument(skip(self, record), fields(id = %record.id))]
-    async fn create_activity(&self, record: &ActivityRecord) -> StoreResult<Recorded<Activity>> {
+    async fn create_activity(
+        &self,
+        record: &ActivityRecord,
+        audit: AuditDraft<Recorded<Activity>>,
+    ) -> StoreResult<Recorded<Activity>> {
         let (record, notes) = (record.clone(), self.has_identity());
-        self.run(move |c| activities::create(c, &record, notes)).await
+        self.run(move |c| activities::create(c, &record, notes, audit))
+            .await
     }
     async fn activity(&self, center: &str, id: Uuid) -> StoreResult<Activity> {
         let (center, notes) = (center.to_owned(), self.has_identity());
         self.run(move |c| activities::get(c, &center, id, notes)).await
     }
     #[tracing::instrument(skip(self, record), fields(id = %record.id))]
-    async fn update_activity(&self, record: &ActivityRecord) -> StoreResult<Activity> {
+    async fn update_activity(
+        &self,
+        record: &ActivityRecord,
+        audit: AuditDraft<Activity>,
+    ) -> StoreResult<Activity> {
         let (record, notes) = (record.clone(), self.has_identity());
-        self.run(move |c| activities::update(c, &record, notes)).await
+        self.run(move |c| activities::update(c, &record, notes, audit))
+            .await
     }
     #[tracing::instrument(skip(self))]
-    async fn delete_activity(&self, center: &str, id: Uuid) -> StoreResult<()> {
+    async fn delete_activity(&self, center: &str, id: Uuid, audit: AuditDraft<()>) -> StoreResult<()> {
         let (center, notes) = (center.to_owned(), self.has_identity());
-        self.run(move |c| activities::delete(c, &center, id, notes)).await
+        self.run(move |c| activities::delete(c, &center, id, notes, audit))
+            .await
     }
     #[tracing::instrument(skip(self, participation))]
     async fn put_participation(
@@ -484,9 +504,10 @@ impl CenterStore for SqliteStore<CenterNode> {
         center: &str,
         activity: Uuid,
         participation: &Participation,
+        audit: AuditDraft<Activity>,
     ) -> StoreResult<Activity> {
         let (center, p, notes) = (center.to_owned(), participation.clone(), self.has_identity());
-        self.run(move |c| activities::put_participation(c, &center, activity, &p, notes))
+        self.run(move |c| activities::put_participation(c, &center, activity, &p, notes, audit))
             .await
     }
     #[tracing::instrument(skip(self))]
@@ -495,9 +516,10 @@ impl CenterStore for SqliteStore<CenterNode> {
         center: &str,
         activity: Uuid,
         common_id: &CommonId,
+        audit: AuditDraft<Activity>,
     ) -> StoreResult<Activity> {
         let (center, id, notes) = (center.to_owned(), common_id.clone(), self.has_identity());
-        self.run(move |c| activities::delete_participation(c, &center, activity, &id, notes))
+        self.run(move |c| activities::delete_participation(c, &center, activity, &id, notes, audit))
             .await
     }
     #[tracing::instrument(skip(self))]
@@ -566,9 +588,14 @@ impl CenterStore for SqliteStore<CenterNode> {
 #[async_trait]
 impl HubStore for SqliteStore<HubNode> {
     #[tracing::instrument(skip(self, batch), fields(center = %batch.center, batch_seq = batch.batch_seq))]
-    async fn apply_sync_batch(&self, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch> {
+    async fn apply_sync_batch(
+        &self,
+        batch: &ValidBatch,
+        at: DateTime<Utc>,
+        audit: AuditDraft<AppliedBatch>,
+    ) -> StoreResult<AppliedBatch> {
         let batch = batch.clone();
-        self.run(move |c| sync::apply(c, &batch, at)).await
+        self.run(move |c| sync::apply(c, &batch, at, audit)).await
     }
     async fn create_sync_credential(
         &self,
@@ -576,9 +603,10 @@ impl HubStore for SqliteStore<HubNode> {
         token_hash: &str,
         prefix: &str,
         created_by: Option<i64>,
+        audit: AuditDraft<SyncCredential>,
     ) -> StoreResult<SyncCredential> {
         let (center, hash, prefix) = (center.to_owned(), token_hash.to_owned(), prefix.to_owned());
-        self.run(move |c| sync::create_credential(c, &center, &hash, &prefix, created_by))
+        self.run(move |c| sync::create_credential(c, &center, &hash, &prefix, created_by, audit))
             .await
     }
     async fn sync_credentials(&self) -> StoreResult<Vec<SyncCredential>> {
@@ -588,8 +616,12 @@ impl HubStore for SqliteStore<HubNode> {
         let hash = token_hash.to_owned();
         self.run(move |c| sync::credential_by_hash(c, &hash)).await
     }
-    async fn revoke_sync_credential(&self, id: i64) -> StoreResult<SyncCredential> {
-        self.run(move |c| sync::revoke_credential(c, id)).await
+    async fn revoke_sync_credential(
+        &self,
+        id: i64,
+        audit: AuditDraft<SyncCredential>,
+    ) -> StoreResult<SyncCredential> {
+        self.run(move |c| sync::revoke_credential(c, id, audit)).await
     }
     async fn duplicate_hint_candidates(
         &self,

@@ -6,7 +6,7 @@ use super::{is_constraint, parse_date, parse_opt_date};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
 use crate::domain::sync::Change;
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Reference, StoreError, StoreResult};
 
 fn code_item(r: &Row) -> rusqlite::Result<CodeItem> {
     Ok(CodeItem {
@@ -94,7 +94,7 @@ pub fn upsert_center(c: &mut Connection, center: &Center) -> StoreResult<()> {
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::MissingReference("municipality")
+            StoreError::MissingReference(Reference::Municipality)
         } else {
             e.into()
         }
@@ -142,7 +142,7 @@ pub fn upsert_site(c: &mut Connection, site: &Site, with_outbox: bool) -> StoreR
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::MissingReference("center")
+            StoreError::MissingReference(Reference::Center)
         } else {
             e.into()
         }

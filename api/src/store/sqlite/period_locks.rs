@@ -6,10 +6,11 @@ use shared::dates::Period;
 use shared::dto::auth::Scope;
 
 use super::{audit, org, parse_ts, ts};
+use crate::domain::audit::AuditDraft;
 use crate::domain::period_lock::{
     self, mirror_hub_locks, HubLock, HubLockStep, HubLocksApplied, NewPeriodLock, PeriodLock,
 };
-use crate::store::{Recorded, StoreError, StoreResult};
+use crate::store::{Recorded, StoreResult};
 
 const LOCK_COLUMNS: &str =
     "id, scope_level, scope_code, period, locked_by, locked_at, unlocked_by, unlocked_at,
@@ -86,7 +87,12 @@ fn by_id(c: &Connection, id: i64) -> StoreResult<PeriodLock> {
         .query_row([id], lock_row)?)
 }
 
-pub fn lock(c: &mut Connection, lock: &NewPeriodLock, by: &str) -> StoreResult<Recorded<PeriodLock>> {
+pub fn lock(
+    c: &mut Connection,
+    lock: &NewPeriodLock,
+    by: &str,
+    audit: AuditDraft<Recorded<PeriodLock>>,
+) -> StoreResult<Recorded<PeriodLock>> {
     // Check-then-write: BEGIN IMMEDIATE takes the write lock before the active lock of the same
     // scope and period is looked up, so two requests cannot both create it.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -100,7 +106,10 @@ pub fn lock(c: &mut Connection, lock: &NewPeriodLock, by: &str) -> StoreResult<R
         .query_row(params![level, code, period], |r| r.get(0))
         .optional()?;
     if let Some(id) = existing {
-        return Ok(Recorded::Existing(by_id(&tx, id)?));
+        let recorded = Recorded::Existing(by_id(&tx, id)?);
+        audit::append(&tx, &audit.entry_for(&recorded))?;
+        tx.commit()?;
+        return Ok(recorded);
     }
     tx.execute(
         "INSERT INTO period_locks (scope_level, scope_code, period, from_date, to_date, locked_by, locked_at)
@@ -115,23 +124,31 @@ pub fn lock(c: &mut Connection, lock: &NewPeriodLock, by: &str) -> StoreResult<R
             ts(Utc::now()),
         ],
     )?;
-    let id = tx.last_insert_rowid();
+    let recorded = Recorded::New(by_id(&tx, tx.last_insert_rowid())?);
+    audit::append(&tx, &audit.entry_for(&recorded))?;
     tx.commit()?;
-    Ok(Recorded::New(by_id(c, id)?))
+    Ok(recorded)
 }
 
-pub fn unlock(c: &mut Connection, id: i64, by: &str) -> StoreResult<PeriodLock> {
+pub fn unlock(
+    c: &mut Connection,
+    id: i64,
+    by: &str,
+    audit: AuditDraft<PeriodLock>,
+) -> StoreResult<PeriodLock> {
     // Check-then-write: BEGIN IMMEDIATE takes the write lock before the lock is read, so two
     // unlocks cannot both succeed.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let lock = by_id(&tx, id)?;
-    lock.check_unlock().map_err(|r| StoreError::Conflict(r.code()))?;
+    lock.check_unlock()?;
     tx.execute(
         "UPDATE period_locks SET unlocked_by = ?2, unlocked_at = ?3 WHERE id = ?1",
         params![id, by, ts(Utc::now())],
     )?;
+    let unlocked = by_id(&tx, id)?;
+    audit::append(&tx, &audit.entry_for(&unlocked))?;
     tx.commit()?;
-    by_id(c, id)
+    Ok(unlocked)
 }
 
 /// Mirrors `locks`, the hub's complete list of locks covering this centre, in one transaction:

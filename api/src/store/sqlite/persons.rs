@@ -6,13 +6,14 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use shared::common_id::{CenterCode, CommonId};
 use shared::kana::normalize_kana;
 
-use super::{is_constraint, outbox, parse_date, parse_opt_date, parse_ts, ts};
+use super::{audit, is_constraint, outbox, parse_date, parse_opt_date, parse_ts, ts};
+use crate::domain::audit::AuditDraft;
 use crate::domain::common_id;
 use crate::domain::duplicate_hint::MatchKeyer;
 use crate::domain::person::{
     name_key, Disability, Ending, Facts, Identity, Person, PersonQuery, PersonRecord,
 };
-use crate::store::{StoreError, StoreResult};
+use crate::store::{ConflictKind, Reference, StoreError, StoreResult};
 
 /// Issues the next serial of `center`; serials only ever go up, so an ID is never reused.
 fn next_serial(tx: &Transaction, center: &CenterCode) -> StoreResult<u32> {
@@ -22,7 +23,7 @@ fn next_serial(tx: &Transaction, center: &CenterCode) -> StoreResult<u32> {
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::MissingReference("center")
+            StoreError::MissingReference(Reference::Center)
         } else {
             e.into()
         }
@@ -35,12 +36,12 @@ fn next_serial(tx: &Transaction, center: &CenterCode) -> StoreResult<u32> {
         )
         .map_err(|e| {
             if is_constraint(&e) {
-                StoreError::Conflict("serial_exhausted")
+                StoreError::Conflict(ConflictKind::SerialExhausted)
             } else {
                 e.into()
             }
         })?;
-    u32::try_from(serial).map_err(|_| StoreError::Conflict("serial_exhausted"))
+    u32::try_from(serial).map_err(|_| StoreError::Conflict(ConflictKind::SerialExhausted))
 }
 
 fn write_details(tx: &Transaction, center: &str, id: &str, record: &PersonRecord) -> StoreResult<()> {
@@ -103,6 +104,7 @@ pub fn register(
     existing: Option<&CommonId>,
     record: &PersonRecord,
     keyer: Option<&MatchKeyer>,
+    audit: AuditDraft<Person>,
 ) -> StoreResult<Person> {
     // Check-then-write: BEGIN IMMEDIATE takes the write lock before the counter is read (a given
     // ID) or raised (a new one; UPDATE … RETURNING), so no serial is issued twice.
@@ -117,7 +119,7 @@ pub fn register(
                 )
                 .optional()?;
             common_id::check_given_id(center, id, last)
-                .map_err(|_| StoreError::MissingReference("common_id"))?;
+                .map_err(|_| StoreError::MissingReference(Reference::CommonId))?;
             id.clone()
         }
         None => CommonId::issue(center, next_serial(&tx, center)?)
@@ -143,7 +145,7 @@ pub fn register(
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::Conflict("common_id")
+            StoreError::Conflict(ConflictKind::CommonId)
         } else {
             e.into()
         }
@@ -152,8 +154,10 @@ pub fn register(
     outbox::record(&tx, center.as_str(), |c| {
         outbox::person_change(c, center.as_str(), &id, keyer)
     })?;
+    let person = get(&tx, center.as_str(), &id)?;
+    audit::append(&tx, &audit.entry_for(&person))?;
     tx.commit()?;
-    get(c, center.as_str(), &id)
+    Ok(person)
 }
 
 const PERSON_SELECT: &str = "
@@ -225,7 +229,7 @@ fn load_disabilities(c: &Connection, person: &mut Person) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn get(c: &mut Connection, center: &str, id: &CommonId) -> StoreResult<Person> {
+pub fn get(c: &Connection, center: &str, id: &CommonId) -> StoreResult<Person> {
     let sql = format!("{PERSON_SELECT} WHERE p.center = ?1 AND p.common_id = ?2");
     let mut person = c
         .prepare_cached(&sql)?
@@ -253,6 +257,7 @@ pub fn update(
     id: &CommonId,
     record: &PersonRecord,
     keyer: Option<&MatchKeyer>,
+    audit: AuditDraft<Person>,
 ) -> StoreResult<Person> {
     // Write first: the UPDATE, under BEGIN IMMEDIATE, holds the write lock before the outbox
     // reads the person back for its entry.
@@ -276,7 +281,7 @@ pub fn update(
     )
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::Conflict("registered_on")
+            StoreError::Conflict(ConflictKind::RegisteredOn)
         } else {
             e.into()
         }
@@ -286,8 +291,10 @@ pub fn update(
     }
     write_details(&tx, center, id.as_str(), record)?;
     outbox::record(&tx, center, |c| outbox::person_change(c, center, id, keyer))?;
+    let person = get(&tx, center, id)?;
+    audit::append(&tx, &audit.entry_for(&person))?;
     tx.commit()?;
-    get(c, center, id)
+    Ok(person)
 }
 
 pub fn end(
@@ -296,6 +303,7 @@ pub fn end(
     id: &CommonId,
     ending: &Ending,
     keyer: Option<&MatchKeyer>,
+    audit: AuditDraft<Person>,
 ) -> StoreResult<Person> {
     // Write first: the UPDATE, under BEGIN IMMEDIATE, holds the write lock before the outbox
     // reads the person back for its entry.
@@ -314,7 +322,7 @@ pub fn end(
         )
         .map_err(|e| {
             if is_constraint(&e) {
-                StoreError::Conflict("ended_on")
+                StoreError::Conflict(ConflictKind::EndedOn)
             } else {
                 StoreError::from(e)
             }
@@ -323,8 +331,10 @@ pub fn end(
         return Err(StoreError::NotFound);
     }
     outbox::record(&tx, center, |c| outbox::person_change(c, center, id, keyer))?;
+    let person = get(&tx, center, id)?;
+    audit::append(&tx, &audit.entry_for(&person))?;
     tx.commit()?;
-    get(c, center, id)
+    Ok(person)
 }
 
 /// Escapes LIKE wildcards so user text matches literally.

@@ -240,6 +240,11 @@ mod tests {
         }
     }
 
+    /// Each write appends its audit row.
+    fn row<T>() -> crate::domain::audit::AuditDraft<T> {
+        crate::ops::audit::by_cli("test.write", None, None)
+    }
+
     #[test]
     fn the_year_aggregates_follow_every_write_to_the_facts() {
         let mut c = Connection::open_in_memory().unwrap();
@@ -279,7 +284,7 @@ mod tests {
         let second = activity("2024-05-17", "tsudoi", None, vec![a.clone(), d.clone()]);
         let third = activity("2025-01-08", "houmon", Some("C001-S01"), vec![b.clone()]);
         for r in [&first, &second, &third] {
-            activities::create(&mut c, r, false).unwrap();
+            activities::create(&mut c, r, false, row()).unwrap();
         }
         assert_eq!(drift(&c), 0, "after creating");
         // Moved to another year and function, with one person fewer and one changed.
@@ -290,13 +295,13 @@ mod tests {
         older.snapshot.categories = vec!["disabled".into(), "elderly".into()];
         first.participations = vec![a.clone(), older];
         first.unregistered.child = 3;
-        activities::update(&mut c, &first, false).unwrap();
+        activities::update(&mut c, &first, false, row()).unwrap();
         assert_eq!(drift(&c), 0, "after moving and editing");
         let mut changed = d.clone();
         changed.snapshot.care_level = "shien1".into();
-        activities::put_participation(&mut c, "C001", second.id, &changed, false).unwrap();
+        activities::put_participation(&mut c, "C001", second.id, &changed, false, row()).unwrap();
         assert_eq!(drift(&c), 0, "after replacing a participation");
-        activities::delete_participation(&mut c, "C001", second.id, &a.common_id, false).unwrap();
+        activities::delete_participation(&mut c, "C001", second.id, &a.common_id, false, row()).unwrap();
         c.execute(
             "DELETE FROM participation_categories WHERE activity_id = ?1 AND category = 'other'",
             [second.id.to_string()],
@@ -312,8 +317,8 @@ mod tests {
             0,
             "after deleting a participation and a category, and an update"
         );
-        activities::delete(&mut c, "C001", first.id, false).unwrap();
-        activities::delete(&mut c, "C001", third.id, false).unwrap();
+        activities::delete(&mut c, "C001", first.id, false, row()).unwrap();
+        activities::delete(&mut c, "C001", third.id, false, row()).unwrap();
         assert_eq!(drift(&c), 0, "after deleting activities");
         let left: i64 = c
             .query_row(

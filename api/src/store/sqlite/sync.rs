@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
-use super::{activities, is_constraint, parse_ts, ts};
+use super::{activities, audit, is_constraint, parse_ts, ts};
 use crate::domain::activity::ActivityRecord;
+use crate::domain::audit::AuditDraft;
 use crate::domain::sync::{
     check_owner, check_participation_target, AppliedBatch, CenterSyncState, Change, PersonFactsRecord,
     StreamPosition, SyncCredential, ValidBatch,
 };
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Reference, StoreError, StoreResult};
 
 fn i64_of(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -103,7 +104,7 @@ fn upsert_activity(tx: &Transaction, center: &str, a: &ActivityRecord, now: &str
     ])
     .map_err(|e| {
         if is_constraint(&e) {
-            StoreError::MissingReference("site")
+            StoreError::MissingReference(Reference::Site)
         } else {
             e.into()
         }
@@ -176,9 +177,14 @@ fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> S
 }
 
 /// Applies `batch` in one transaction, the entries `ValidBatch::plan` chooses given the hub's
-/// position in the centre's stream; `Conflict("sync_out_of_order")` and nothing applied when
-/// the batch does not follow on.
-pub fn apply(c: &mut Connection, batch: &ValidBatch, at: DateTime<Utc>) -> StoreResult<AppliedBatch> {
+/// position in the centre's stream; `Conflict(SyncOutOfOrder)` and nothing applied when the
+/// batch does not follow on. The call's audit row commits with it.
+pub fn apply(
+    c: &mut Connection,
+    batch: &ValidBatch,
+    at: DateTime<Utc>,
+    audit: AuditDraft<AppliedBatch>,
+) -> StoreResult<AppliedBatch> {
     // Check-then-write: BEGIN IMMEDIATE holds the write lock from the read of the centre's
     // position to its update, so two deliveries of one centre cannot both apply the same seqs.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -205,7 +211,11 @@ pub fn apply(c: &mut Connection, batch: &ValidBatch, at: DateTime<Utc>) -> Store
         apply_change(&tx, &batch.center, change, &now)?;
     }
     let Some(last) = plan.last_seq else {
-        return Ok(plan.outcome());
+        // Nothing new (an empty batch, or one the hub already has): only the call is recorded.
+        let nothing = plan.outcome();
+        audit::append(&tx, &audit.entry_for(&nothing))?;
+        tx.commit()?;
+        return Ok(nothing);
     };
     tx.execute(
         "INSERT INTO sync_centers (center, stream, last_seq, last_batch_seq, last_batch_at)
@@ -220,8 +230,10 @@ pub fn apply(c: &mut Connection, batch: &ValidBatch, at: DateTime<Utc>) -> Store
             now
         ],
     )?;
+    let done = plan.outcome();
+    audit::append(&tx, &audit.entry_for(&done))?;
     tx.commit()?;
-    Ok(plan.outcome())
+    Ok(done)
 }
 
 fn credential_row(r: &Row) -> rusqlite::Result<SyncCredential> {
@@ -246,8 +258,10 @@ pub fn create_credential(
     token_hash: &str,
     prefix: &str,
     created_by: Option<i64>,
+    audit: AuditDraft<SyncCredential>,
 ) -> StoreResult<SyncCredential> {
-    let id: i64 = c
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id: i64 = tx
         .query_row(
             "INSERT INTO sync_credentials (center, token_hash, prefix, created_by, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
@@ -256,16 +270,19 @@ pub fn create_credential(
         )
         .map_err(|e| {
             if is_constraint(&e) {
-                StoreError::MissingReference("center")
+                StoreError::MissingReference(Reference::Center)
             } else {
                 e.into()
             }
         })?;
-    Ok(c.query_row(
+    let created = tx.query_row(
         &format!("{CREDENTIAL_COLUMNS} WHERE id = ?1"),
         [id],
         credential_row,
-    )?)
+    )?;
+    audit::append(&tx, &audit.entry_for(&created))?;
+    tx.commit()?;
+    Ok(created)
 }
 
 pub fn credentials(c: &mut Connection) -> StoreResult<Vec<SyncCredential>> {
@@ -285,16 +302,24 @@ pub fn credential_by_hash(c: &mut Connection, token_hash: &str) -> StoreResult<O
 }
 
 /// Revokes a credential (again: no change); `NotFound` when there is none with that ID.
-pub fn revoke_credential(c: &mut Connection, id: i64) -> StoreResult<SyncCredential> {
-    c.execute(
+pub fn revoke_credential(
+    c: &mut Connection,
+    id: i64,
+    audit: AuditDraft<SyncCredential>,
+) -> StoreResult<SyncCredential> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
         "UPDATE sync_credentials SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, ts(Utc::now())],
     )?;
-    Ok(c.query_row(
+    let revoked = tx.query_row(
         &format!("{CREDENTIAL_COLUMNS} WHERE id = ?1"),
         [id],
         credential_row,
-    )?)
+    )?;
+    audit::append(&tx, &audit.entry_for(&revoked))?;
+    tx.commit()?;
+    Ok(revoked)
 }
 
 /// Every centre that has synchronised or holds a credential.
