@@ -63,7 +63,7 @@ pub fn unencodable(lost: Vec<csv_out::Unmappable>) -> ApiError {
 /// `encoding=utf-8-bom|utf-8|cp932`, `labels=ja|code`, `on_unmappable=error|replace`.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "stats", security(("bearer" = [])),
     params(
-        ("measures" = String, Query, description = "comma list: participations, unique_persons, activities, open_days, new_registrations, registered_persons, visits, consultations, referrals"),
+        ("measures" = String, Query, description = "comma list, each measure at most once (a repeated measure is refused: 400 naming `measures`, code `duplicate`): participations, unique_persons, activities, open_days, new_registrations, registered_persons, visits, consultations, referrals"),
         ("rows" = Option<String>, Query, description = "comma list of dimensions: fiscal_year, quarter, month, date, municipality, center, site, function, sex, age_band, group, category, care_level, household"),
         ("period" = Option<String>, Query, description = "FY2024, 2024-04 or FY2024Q1 (or from and to)"),
         ("from" = Option<String>, Query, description = "first day, inclusive"),

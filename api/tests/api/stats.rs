@@ -547,3 +547,27 @@ async fn a_registration_cannot_end_before_or_start_after_the_persons_participati
         .await;
     assert_eq!(ok.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_measure_named_twice_is_refused_naming_measures_in_json_and_csv() {
+    let f = fixture().await;
+    let t = f.app.token(Role::Prefecture).await;
+    for q in [
+        "measures=participations,participations&period=FY2025",
+        "measures=participations,unique_persons,participations&rows=month&period=FY2024&totals=true",
+        "measures=registered_persons,registered_persons&period=FY2024&format=csv",
+    ] {
+        let p = expect_problem(
+            f.app.get(&format!("/api/v1/stats?{q}"), &t).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(p.errors.len(), 1, "{q}: {p:?}");
+        assert_eq!(
+            (p.errors[0].field.as_str(), p.errors[0].code.as_str()),
+            ("measures", "duplicate"),
+            "{q}"
+        );
+        assert!(p.errors[0].message.contains("重複"), "{q}: {p:?}");
+    }
+}
