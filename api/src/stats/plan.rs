@@ -267,7 +267,9 @@ fn year_range(s: &Selection, facts: &[(usize, Aggregate)]) -> Option<(i32, i32)>
 }
 
 /// The buckets of `[from, to]` by the time dimensions among `dims`, each with its last day
-/// in the range; a bucket whose last day a time filter does not let through has no row.
+/// that every time filter lets through: 登録者数 is taken at the end of the time the request
+/// covers, which is the range narrowed by its time filters (for `period=FY2024` with
+/// `filter=month:2024-05`, 2024-05-31). A bucket no day of which passes the filters has no row.
 pub fn stock_buckets(
     dims: &[Dimension],
     from: NaiveDate,
@@ -275,28 +277,28 @@ pub fn stock_buckets(
     filters: &[(Dimension, Vec<String>)],
 ) -> Vec<StockBucket> {
     let time: Vec<Dimension> = dims.iter().copied().filter(|d| d.is_time()).collect();
+    let time_filters: Vec<&(Dimension, Vec<String>)> = filters.iter().filter(|(d, _)| d.is_time()).collect();
     let mut out: Vec<StockBucket> = Vec::new();
     let mut day = from;
     while day <= to {
-        let key: Vec<String> = time.iter().map(|d| time_code(*d, day)).collect();
-        match out.last_mut() {
-            Some(b) if b.time_keys == key => b.on = day,
-            _ => out.push(StockBucket {
-                on: day,
-                time_keys: key,
-            }),
+        let passes = time_filters
+            .iter()
+            .all(|(d, codes)| codes.contains(&time_code(*d, day)));
+        if passes {
+            let key: Vec<String> = time.iter().map(|d| time_code(*d, day)).collect();
+            match out.last_mut() {
+                Some(b) if b.time_keys == key => b.on = day,
+                _ => out.push(StockBucket {
+                    on: day,
+                    time_keys: key,
+                }),
+            }
         }
         match day.succ_opt() {
             Some(next) => day = next,
             None => break,
         }
     }
-    out.retain(|b| {
-        filters
-            .iter()
-            .filter(|(d, _)| d.is_time())
-            .all(|(d, codes)| codes.contains(&time_code(*d, b.on)))
-    });
     out
 }
 
@@ -496,5 +498,38 @@ mod tests {
         );
         let whole = plan(&fy2024(&[M::RegisteredPersons], &[D::Sex]));
         assert_eq!(stock_days(&whole), [(vec![], "2025-03-31".to_owned())]);
+    }
+
+    #[test]
+    fn a_time_filter_moves_the_stock_to_the_end_of_the_time_it_lets_through() {
+        let may = filtered(fy2024(&[M::RegisteredPersons], &[]), D::Month, &["2024-05"]);
+        assert_eq!(stock_days(&plan(&may)), [(vec![], "2024-05-31".to_owned())]);
+        let q1 = filtered(fy2024(&[M::RegisteredPersons], &[]), D::Quarter, &["FY2024Q1"]);
+        assert_eq!(stock_days(&plan(&q1)), [(vec![], "2024-06-30".to_owned())]);
+        // Two months apart: the end of the later one.
+        let two = filtered(
+            fy2024(&[M::RegisteredPersons], &[]),
+            D::Month,
+            &["2024-05", "2024-08"],
+        );
+        assert_eq!(stock_days(&plan(&two)), [(vec![], "2024-08-31".to_owned())]);
+        // By month, only the months let through, each at its end: the same as the total.
+        let by_month = filtered(
+            fy2024(&[M::RegisteredPersons], &[D::Month]),
+            D::Month,
+            &["2024-05"],
+        );
+        assert_eq!(
+            stock_days(&plan(&by_month)),
+            [(vec!["2024-05".to_owned()], "2024-05-31".to_owned())]
+        );
+        // Filters on different time dimensions must all hold.
+        let none = filtered(q1, D::Month, &["2024-09"]);
+        assert!(stock_days(&plan(&none)).is_empty());
+        // Time filters do not filter registration dates for the stock.
+        let Step::RegisteredPersons { filters, .. } = &plan(&may).steps[0] else {
+            panic!()
+        };
+        assert!(filters.is_empty());
     }
 }
