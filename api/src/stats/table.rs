@@ -58,13 +58,22 @@ impl Labeler {
         &self.codes
     }
 
-    /// Every label this labeler can produce (to check an encoding before streaming).
-    pub fn all_labels(&self) -> impl Iterator<Item = &str> {
-        self.names.values().map(String::as_str).chain(
-            crate::domain::codes::list::ALL
-                .iter()
-                .flat_map(|l| self.codes.items(l).iter().map(|i| i.label.as_str())),
-        )
+    /// The labels of the names this labeler holds for `dim` (municipalities, centres, sites)
+    /// and of its master list, if any: what a column of `dim` codes can be labelled with,
+    /// besides periods (kanji and digits) and 不明 / 本所.
+    pub fn labels_of(&self, dim: Dimension) -> impl Iterator<Item = &str> {
+        let names = self
+            .names
+            .iter()
+            .filter(move |((d, _), _)| *d == dim)
+            .map(|(_, name)| name.as_str());
+        let listed = dim
+            .code_list()
+            .map(|l| self.codes.items(l))
+            .unwrap_or_default()
+            .iter()
+            .map(|i| i.label.as_str());
+        names.chain(listed)
     }
 
     pub fn label(&self, dim: Dimension, code: &str) -> String {
