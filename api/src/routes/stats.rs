@@ -74,7 +74,7 @@ pub fn unencodable(lost: Vec<csv_out::Unmappable>) -> ApiError {
         ("from" = Option<String>, Query, description = "first day, inclusive"),
         ("to" = Option<String>, Query, description = "last day, inclusive"),
         ("filter" = Option<Vec<String>>, Query, description = "repeatable dimension:code;code"),
-        ("totals" = Option<bool>, Query, description = "add a grand-total row computed by the server"),
+        ("totals" = Option<bool>, Query, description = "add a grand-total row computed by the server; in CSV the last line, first code column 合計 (labels=ja) or total (labels=code), and none without rows (the only line is the total)"),
         ("format" = Option<String>, Query, description = "json (default) or csv"),
         ("encoding" = Option<String>, Query, description = "CSV: utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
         ("labels" = Option<String>, Query, description = "ja (CSV default) or code (JSON default)"),

@@ -638,3 +638,35 @@ async fn registered_persons_are_counted_at_the_end_of_the_time_the_filters_let_t
         assert_eq!(stock(&r), (rows, vec![total]), "{query}");
     }
 }
+
+#[tokio::test]
+async fn the_csv_totals_line_is_total_with_codes_and_absent_without_row_dimensions() {
+    let f = fixture().await;
+    let t = f.app.token(Role::Prefecture).await;
+    let csv = |q: &'static str| {
+        let (app, t) = (&f.app, t.clone());
+        async move {
+            let res = app
+                .get(
+                    &format!("/api/v1/stats?{q}&format=csv&encoding=utf-8&totals=true"),
+                    &t,
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::OK, "{q}");
+            res.text().await.unwrap()
+        }
+    };
+    assert_eq!(
+        csv("measures=participations&rows=center,function&period=FY2024&labels=code").await,
+        "center,function,participations\r\nC001,tsudoi,13\r\nC001,houmon,1\r\nC001,soudan,1\r\ntotal,,15\r\n"
+    );
+    // Without rows the only line is the total already.
+    assert_eq!(
+        csv("measures=participations,unique_persons&period=FY2024").await,
+        "延べ利用者数,実利用者数\r\n15,3\r\n"
+    );
+    assert_eq!(
+        csv("measures=participations&period=FY2024&labels=code").await,
+        "participations\r\n15\r\n"
+    );
+}
