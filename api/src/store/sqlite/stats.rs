@@ -385,7 +385,9 @@ fn new_registrations(
 fn registered_persons(
     c: &Connection,
     s: &Selection,
-    (column, dims, filters): (usize, &[Dimension], &[(Dimension, Vec<String>)]),
+    column: usize,
+    dims: &[Dimension],
+    filters: &[(Dimension, Vec<String>)],
     buckets: &[plan::StockBucket],
     m: &mut Merged,
 ) -> StoreResult<()> {
@@ -427,7 +429,7 @@ pub fn stats(c: &mut Connection, q: &StatsQuery) -> StoreResult<StatsRows> {
                 dims,
                 filters,
                 buckets,
-            } => registered_persons(c, s, (*column, dims, filters), buckets, &mut m)?,
+            } => registered_persons(c, s, *column, dims, filters, buckets, &mut m)?,
         }
     }
     Ok(m.finish())
