@@ -16,7 +16,14 @@ pub struct Availability {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub up_seconds: i64,
+    /// Up time to the microsecond (the ratio of a node started a moment ago needs it).
+    pub up: chrono::Duration,
     pub outages: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+fn as_seconds(d: chrono::Duration) -> f64 {
+    d.num_microseconds()
+        .map_or(d.num_seconds() as f64, |us| us as f64 / 1e6)
 }
 
 impl Availability {
@@ -24,12 +31,21 @@ impl Availability {
         (self.to - self.from).num_seconds().max(0)
     }
 
-    /// Up time over the period; 1 for an empty period.
-    pub fn ratio(&self) -> f64 {
-        match self.period_seconds() {
-            0 => 1.0,
-            p => self.up_seconds as f64 / p as f64,
-        }
+    /// Whether anything of the period was recorded: false for a month before the node's
+    /// first run (or with no run at all), which is no record rather than a met target.
+    pub fn recorded(&self) -> bool {
+        self.from < self.to
+    }
+
+    /// Up time over the period; none when nothing of it was recorded.
+    pub fn ratio(&self) -> Option<f64> {
+        self.recorded()
+            .then(|| (as_seconds(self.up) / as_seconds(self.to - self.from)).clamp(0.0, 1.0))
+    }
+
+    /// Whether the recorded period met `target`; a period with no record did not.
+    pub fn met(&self, target: f64) -> bool {
+        self.ratio().is_some_and(|r| r >= target)
     }
 }
 
@@ -65,6 +81,9 @@ pub fn availability(
         }
     }
     let up_seconds = merged.iter().map(|(s, e)| (*e - *s).num_seconds()).sum();
+    let up = merged
+        .iter()
+        .fold(chrono::Duration::zero(), |sum, (s, e)| sum + (*e - *s));
     let mut outages = Vec::new();
     let mut cursor = from;
     for (s, e) in &merged {
@@ -80,6 +99,7 @@ pub fn availability(
         from,
         to,
         up_seconds,
+        up,
         outages,
     }
 }
@@ -127,7 +147,7 @@ mod tests {
                 (t("2025-05-01T12:00:00Z"), t("2025-05-01T12:06:00Z")),
             ]
         );
-        assert!((a.ratio() - 84_240.0 / 86_400.0).abs() < 1e-9);
+        assert!((a.ratio().unwrap() - 84_240.0 / 86_400.0).abs() < 1e-9);
     }
 
     #[test]
@@ -165,7 +185,8 @@ mod tests {
         assert_eq!(a.from, t("2025-05-10T00:00:00Z"));
         assert_eq!(a.up_seconds, a.period_seconds());
         assert!(a.outages.is_empty());
-        assert_eq!(a.ratio(), 1.0);
+        assert_eq!(a.ratio(), Some(1.0));
+        assert!(a.met(0.95));
     }
 
     #[test]
@@ -196,6 +217,46 @@ mod tests {
         );
         assert_eq!(a.period_seconds(), 0);
         assert!(a.outages.is_empty());
-        assert_eq!(a.ratio(), 1.0);
+        assert!(!a.recorded());
+        assert_eq!(a.ratio(), None);
+        assert!(!a.met(0.95));
+    }
+
+    #[test]
+    fn a_node_started_a_moment_ago_has_a_record() {
+        let started = t("2026-12-06T00:00:00Z");
+        let now = started + Duration::milliseconds(300);
+        let runs = [Run {
+            started_at: started,
+            last_seen_at: started,
+        }];
+        let a = availability(
+            &runs,
+            t("2026-11-30T15:00:00Z"),
+            now,
+            Some(started),
+            Duration::seconds(SLACK),
+        );
+        assert!(a.recorded());
+        assert_eq!(a.period_seconds(), 0);
+        assert_eq!(a.ratio(), Some(1.0));
+    }
+
+    #[test]
+    fn a_month_before_the_first_run_has_no_record_and_no_rate() {
+        // Installed on 1 December; November is asked about.
+        let runs = [run("2026-11-30T15:00:00Z", "2026-12-06T00:00:00Z")];
+        let a = availability(
+            &runs,
+            t("2026-10-31T15:00:00Z"),
+            t("2026-11-30T15:00:00Z"),
+            Some(t("2026-11-30T15:00:00Z")),
+            Duration::seconds(SLACK),
+        );
+        assert!(!a.recorded());
+        assert_eq!(a.up_seconds, 0);
+        assert!(a.outages.is_empty());
+        assert_eq!(a.ratio(), None);
+        assert!(!a.met(0.0), "no record meets no target, however low");
     }
 }

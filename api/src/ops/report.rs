@@ -28,20 +28,32 @@ pub async fn monthly(
     writeln!(out, "# 月次運用報告 {}（{node}）", up.month)?;
     writeln!(out, "\n作成: {}\n", jst_text(now))?;
     writeln!(out, "## 稼働率\n")?;
-    writeln!(out, "- 対象期間: {} 〜 {}", jst_text(up.from), jst_text(up.to))?;
-    writeln!(
-        out,
-        "- 稼働率: {:.2} %（目標 {:.0} %: {}）",
-        up.ratio * 100.0,
-        up.target * 100.0,
-        if up.met { "達成" } else { "未達" }
-    )?;
-    writeln!(
-        out,
-        "- 停止: {} 回、計 {} 分",
-        up.outages.len(),
-        up.outages.iter().map(|o| o.seconds).sum::<i64>() / 60
-    )?;
+    match up.ratio {
+        // A month before the node's first run: no record, so no rate and no verdict.
+        None => {
+            writeln!(
+                out,
+                "- 対象期間: 記録なし（この月のこのノードの稼働記録はありません）"
+            )?;
+            writeln!(out, "- 稼働率: 記録なし（目標 {:.0} %）", up.target * 100.0)?;
+        }
+        Some(ratio) => {
+            writeln!(out, "- 対象期間: {} 〜 {}", jst_text(up.from), jst_text(up.to))?;
+            writeln!(
+                out,
+                "- 稼働率: {:.2} %（目標 {:.0} %: {}）",
+                ratio * 100.0,
+                up.target * 100.0,
+                if up.met { "達成" } else { "未達" }
+            )?;
+            writeln!(
+                out,
+                "- 停止: {} 回、計 {} 分",
+                up.outages.len(),
+                up.outages.iter().map(|o| o.seconds).sum::<i64>() / 60
+            )?;
+        }
+    }
     for o in &up.outages {
         writeln!(
             out,

@@ -41,16 +41,15 @@ pub async fn report(
     let slack =
         Duration::milliseconds(i64::try_from(settings.uptime.heartbeat_ms).unwrap_or(i64::MAX / 4) * 2);
     let a = availability(&runs, from, to, first_ever, slack);
-    let ratio = a.ratio();
     Ok(UptimeReport {
         month: first.format("%Y-%m").to_string(),
         from: a.from,
         to: a.to,
         period_seconds: a.period_seconds(),
         up_seconds: a.up_seconds,
-        ratio,
+        ratio: a.ratio(),
         target: settings.uptime.target,
-        met: ratio >= settings.uptime.target,
+        met: a.met(settings.uptime.target),
         outages: a
             .outages
             .iter()

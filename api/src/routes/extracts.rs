@@ -31,9 +31,9 @@ use crate::stats::Format;
         ("to" = Option<String>, Query, description = "last day, inclusive"),
         ("filter" = Option<Vec<String>>, Query, description = "repeatable dimension:code;code"),
         ("format" = Option<String>, Query, description = "csv (default) or ndjson"),
-        ("encoding" = Option<String>, Query, description = "CSV: utf-8-bom (default), utf-8, cp932"),
+        ("encoding" = Option<String>, Query, description = "CSV: utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
         ("labels" = Option<String>, Query, description = "ja (CSV default: Japanese headers, label columns beside codes) or code"),
-        ("on_unmappable" = Option<String>, Query, description = "cp932: error (default, 422) or replace"),
+        ("on_unmappable" = Option<String>, Query, description = "cp932, for characters it cannot hold even so: error (default, 422 naming each character and its column) or replace (`?`)"),
     ),
     responses(
         (status = 200, description = "text/csv or application/x-ndjson, streamed"),
@@ -65,7 +65,7 @@ pub async fn extract(
         && request.encoding == crate::stats::Encoding::Cp932
         && !request.replace_unmappable
     {
-        let lost = cp932_losses(&header, request.labels, &labeler);
+        let lost = cp932_losses(kind, &header, request.labels, &labeler);
         if !lost.is_empty() {
             return Err(unencodable(lost));
         }

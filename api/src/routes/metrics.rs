@@ -42,8 +42,12 @@ pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     gauge(
         &mut out,
         "attaka_uptime_ratio",
-        "Share of this month (Japan time) the node was up.",
-        &[(format!("{{month=\"{}\"}}", month.month), month.ratio)],
+        "Share of this month (Japan time) the node was up (no sample before anything is recorded).",
+        &month
+            .ratio
+            .map(|r| (format!("{{month=\"{}\"}}", month.month), r))
+            .into_iter()
+            .collect::<Vec<_>>(),
     );
     let mut by_event: Vec<(String, f64)> = Vec::new();
     for alert in store.alerts(true).await? {

@@ -43,12 +43,17 @@ pub fn unencodable(lost: Vec<csv_out::Unmappable>) -> ApiError {
     ApiError::Unencodable(
         lost.into_iter()
             .map(|u| {
+                // Line 0: found before writing, in what the column could hold on any line.
+                let (field, place) = match u.line {
+                    0 => (u.column.clone(), format!("{}列", u.column)),
+                    n => (format!("line {n} / {}", u.column), format!("{n}行目・{}列", u.column)),
+                };
                 FieldError::new(
-                    format!("line {} / {}", u.line, u.column),
+                    field,
                     "unmappable",
                     format!(
-                        "「{}」(U+{:04X}) は Shift_JIS (CP932) で表せません（{}行目・{}列）。encoding=utf-8-bom を使うか on_unmappable=replace を指定してください。",
-                        u.character, u.character as u32, u.line, u.column
+                        "「{}」(U+{:04X}) は Shift_JIS (CP932) で表せません（{place}）。encoding=utf-8-bom を使うか on_unmappable=replace を指定してください。",
+                        u.character, u.character as u32
                     ),
                 )
             })
@@ -63,17 +68,17 @@ pub fn unencodable(lost: Vec<csv_out::Unmappable>) -> ApiError {
 /// `encoding=utf-8-bom|utf-8|cp932`, `labels=ja|code`, `on_unmappable=error|replace`.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "stats", security(("bearer" = [])),
     params(
-        ("measures" = String, Query, description = "comma list: participations, unique_persons, activities, open_days, new_registrations, registered_persons, visits, consultations, referrals"),
+        ("measures" = String, Query, description = "comma list, each measure at most once (a repeated measure is refused: 400 naming `measures`, code `duplicate`): participations, unique_persons, activities, open_days, new_registrations, registered_persons, visits, consultations, referrals"),
         ("rows" = Option<String>, Query, description = "comma list of dimensions: fiscal_year, quarter, month, date, municipality, center, site, function, sex, age_band, group, category, care_level, household"),
         ("period" = Option<String>, Query, description = "FY2024, 2024-04 or FY2024Q1 (or from and to)"),
         ("from" = Option<String>, Query, description = "first day, inclusive"),
         ("to" = Option<String>, Query, description = "last day, inclusive"),
         ("filter" = Option<Vec<String>>, Query, description = "repeatable dimension:code;code"),
-        ("totals" = Option<bool>, Query, description = "add a grand-total row computed by the server"),
+        ("totals" = Option<bool>, Query, description = "add a grand-total row computed by the server; in CSV the last line, first code column 合計 (labels=ja) or total (labels=code), and none without rows (the only line is the total)"),
         ("format" = Option<String>, Query, description = "json (default) or csv"),
-        ("encoding" = Option<String>, Query, description = "CSV: utf-8-bom (default), utf-8, cp932"),
+        ("encoding" = Option<String>, Query, description = "CSV: utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
         ("labels" = Option<String>, Query, description = "ja (CSV default) or code (JSON default)"),
-        ("on_unmappable" = Option<String>, Query, description = "cp932: error (default, 422) or replace"),
+        ("on_unmappable" = Option<String>, Query, description = "cp932, for characters it cannot hold even so: error (default, 422 naming each character and its column) or replace (`?`)"),
     ),
     responses(
         (status = 200, body = StatsResponse, description = "JSON, or text/csv with format=csv"),

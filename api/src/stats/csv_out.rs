@@ -1,6 +1,9 @@
-//! CSV for Japanese Excel: UTF-8 with BOM and CRLF by default, CP932 on request with every
-//! character it cannot hold reported (or, when asked, replaced by `?`). Quoting is the csv
-//! crate's.
+//! CSV for Japanese Excel: UTF-8 with BOM and CRLF by default, CP932 on request — with the
+//! characters JIS and Unicode map differently written as Windows writes them, and every
+//! character it still cannot hold reported (or, when asked, replaced by `?`). Quoting is the
+//! csv crate's.
+
+use std::borrow::Cow;
 
 use encoding_rs::SHIFT_JIS;
 
@@ -12,14 +15,40 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// A character CP932 cannot hold, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unmappable {
-    /// 1-based line in the CSV (1 = header).
+    /// 1-based line in the CSV (1 = header); 0 when checked before writing, for any line.
     pub line: u64,
     pub column: String,
     pub character: char,
 }
 
+/// The character Windows writes in CP932 for `c`, where the JIS X 0208 mapping to Unicode
+/// (which Japanese text typed on macOS, Linux or the web follows) and Microsoft's differ: the
+/// WAVE DASH / MINUS SIGN family. Anything else is itself.
+pub fn cp932_equivalent(c: char) -> char {
+    match c {
+        '\u{301C}' => '\u{FF5E}', // 〜 WAVE DASH → ～ FULLWIDTH TILDE
+        '\u{2212}' => '\u{FF0D}', // − MINUS SIGN → － FULLWIDTH HYPHEN-MINUS
+        '\u{2016}' => '\u{2225}', // ‖ DOUBLE VERTICAL LINE → ∥ PARALLEL TO
+        '\u{2014}' => '\u{2015}', // — EM DASH → ― HORIZONTAL BAR
+        '\u{00A2}' => '\u{FFE0}', // ¢ → ￠
+        '\u{00A3}' => '\u{FFE1}', // £ → ￡
+        '\u{00AC}' => '\u{FFE2}', // ¬ → ￢
+        '\u{00A6}' => '\u{FFE4}', // ¦ → ￤
+        c => c,
+    }
+}
+
+/// `s` with each character as its [`cp932_equivalent`], borrowed when nothing changes.
+pub fn to_cp932_text(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() || !s.chars().any(|c| cp932_equivalent(c) != c) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().map(cp932_equivalent).collect())
+    }
+}
+
 /// Characters of `s` that Windows-31J (WHATWG Shift_JIS, which includes the NEC and IBM
-/// extensions such as 髙 and 﨑) cannot encode.
+/// extensions such as 髙 and 﨑) cannot encode, even as their [`cp932_equivalent`].
 pub fn unmappable_chars(s: &str) -> Vec<char> {
     if s.is_ascii() {
         return Vec::new();
@@ -29,8 +58,11 @@ pub fn unmappable_chars(s: &str) -> Vec<char> {
     for c in s.chars().filter(|c| !c.is_ascii()) {
         let mut encoder = SHIFT_JIS.new_encoder();
         let mut tmp = [0u8; 4];
-        let (result, _, _) =
-            encoder.encode_from_utf8_without_replacement(c.encode_utf8(&mut tmp), &mut buf, true);
+        let (result, _, _) = encoder.encode_from_utf8_without_replacement(
+            cp932_equivalent(c).encode_utf8(&mut tmp),
+            &mut buf,
+            true,
+        );
         if !matches!(result, encoding_rs::EncoderResult::InputEmpty) && !out.contains(&c) {
             out.push(c);
         }
@@ -54,44 +86,48 @@ pub struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    /// Adds one record. With CP932, characters it cannot hold become `?` and are noted with
-    /// their place.
+    /// Adds one record. With CP932, characters are written as Windows writes them
+    /// ([`cp932_equivalent`]); those it still cannot hold become `?` and are noted with their
+    /// place.
     pub fn record<S: AsRef<str>>(&mut self, fields: &[S]) {
         self.encoder.line += 1;
+        if self.encoder.encoding != Encoding::Cp932 {
+            // Writing into a Vec cannot fail.
+            let _ = self.writer.write_record(fields.iter().map(|f| f.as_ref()));
+            return;
+        }
         let before = self.lost.len();
-        if self.encoder.encoding == Encoding::Cp932 {
-            for (i, f) in fields.iter().enumerate() {
-                for c in unmappable_chars(f.as_ref()) {
-                    self.lost.push(Unmappable {
-                        line: self.encoder.line,
-                        column: self.header.get(i).cloned().unwrap_or_default(),
-                        character: c,
-                    });
-                }
+        for (i, f) in fields.iter().enumerate() {
+            for c in unmappable_chars(f.as_ref()) {
+                self.lost.push(Unmappable {
+                    line: self.encoder.line,
+                    column: self.header.get(i).cloned().unwrap_or_default(),
+                    character: c,
+                });
             }
         }
-        // Writing into a Vec cannot fail.
-        if self.lost.len() == before {
-            let _ = self.writer.write_record(fields.iter().map(|f| f.as_ref()));
-        } else {
-            let lost = &self.lost[before..];
-            let replaced: Vec<String> = fields
-                .iter()
-                .map(|f| {
+        let lost = &self.lost[before..];
+        // Field by field, so a million rows need no list of converted fields each.
+        for f in fields {
+            let text = if lost.is_empty() {
+                to_cp932_text(f.as_ref())
+            } else {
+                Cow::Owned(
                     f.as_ref()
                         .chars()
                         .map(|c| {
                             if lost.iter().any(|u| u.character == c) {
                                 '?'
                             } else {
-                                c
+                                cp932_equivalent(c)
                             }
                         })
-                        .collect()
-                })
-                .collect();
-            let _ = self.writer.write_record(&replaced);
+                        .collect(),
+                )
+            };
+            let _ = self.writer.write_field(text.as_bytes());
         }
+        let _ = self.writer.write_record(None::<&[u8]>);
     }
 
     /// Appends the batch's bytes to `out`; returns what CP932 could not hold.
@@ -190,6 +226,19 @@ mod tests {
         let (decoded, _, had_errors) = SHIFT_JIS.decode(&out);
         assert!(!had_errors);
         assert_eq!(decoded, "髙木・山﨑,1\r\n");
+    }
+
+    #[test]
+    fn cp932_writes_the_wave_dash_and_minus_family_as_windows_does() {
+        let mut enc = CsvEncoder::new(Encoding::Cp932);
+        let mut out = Vec::new();
+        let lost = enc.record(&header(), &["75〜84歳 −3 ‖ — ¢£¬¦", "1"], &mut out);
+        assert!(lost.is_empty(), "{lost:?}");
+        assert!(unmappable_chars("〜−‖—¢£¬¦").is_empty());
+        let (decoded, _, had_errors) = SHIFT_JIS.decode(&out);
+        assert!(!had_errors);
+        assert_eq!(decoded, "75～84歳 －3 ∥ ― ￠￡￢￤,1\r\n");
+        assert_eq!(to_cp932_text("75～84歳"), Cow::Borrowed("75～84歳"));
     }
 
     #[test]

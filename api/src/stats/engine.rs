@@ -218,7 +218,7 @@ pub fn notes(request: &StatsRequest) -> Vec<String> {
         );
     }
     if request.measures.contains(&Measure::RegisteredPersons) {
-        out.push("registered_persons（登録者数）は各期間の末日時点の人数です。".to_owned());
+        out.push("registered_persons（登録者数）は各期間の末日時点の人数です（期間・月などで絞り込んだときは、絞り込んだ範囲の末日時点）。".to_owned());
     }
     if request.measures.iter().any(|m| m.is_registry()) && request.rows.contains(&Dimension::AgeBand) {
         out.push("登録者の年齢区分は生年月（日を除く）から求めています。".to_owned());

@@ -415,29 +415,51 @@ impl Renderer {
     }
 }
 
-/// Characters CP932 cannot hold among everything the CSV can contain: its header and, with
-/// labels, every label (codes, IDs, dates and numbers are ASCII). Checked before streaming, so
-/// a refused extraction sends nothing.
-pub fn cp932_losses(header: &[String], labels: Labels, labeler: &Labeler) -> Vec<Unmappable> {
+/// Characters CP932 cannot hold (even as their Windows equivalents) among everything the CSV
+/// of `kind` can contain: its header and, with labels, every label each label column could
+/// take (codes, IDs, dates and numbers are ASCII), named by that column. Checked before
+/// streaming, so a refused extraction sends nothing.
+pub fn cp932_losses(
+    kind: ExtractKind,
+    header: &[String],
+    labels: Labels,
+    labeler: &Labeler,
+) -> Vec<Unmappable> {
     let mut lost = Vec::new();
-    let mut seen = Vec::new();
-    for (i, h) in header.iter().enumerate() {
+    for h in header {
         for c in csv_out::unmappable_chars(h) {
             lost.push(Unmappable {
                 line: 1,
-                column: header[i].clone(),
+                column: h.clone(),
                 character: c,
             });
         }
     }
     if labels == Labels::Ja {
-        for l in labeler.all_labels() {
-            for c in csv_out::unmappable_chars(l) {
+        for (_, ja, how) in kind.columns() {
+            let possible: Vec<&str> = match how {
+                LabelOf::None => continue,
+                LabelOf::Dim(d) => labeler.labels_of(*d).collect(),
+                LabelOf::List(list) => labeler
+                    .codes()
+                    .items(list)
+                    .iter()
+                    .map(|i| i.label.as_str())
+                    .collect(),
+                LabelOf::EndReason => labeler
+                    .codes()
+                    .items(list::END_REASONS)
+                    .iter()
+                    .map(|i| i.label.as_str())
+                    .collect(),
+            };
+            let mut seen = Vec::new();
+            for c in possible.into_iter().flat_map(csv_out::unmappable_chars) {
                 if !seen.contains(&c) {
                     seen.push(c);
                     lost.push(Unmappable {
                         line: 0,
-                        column: l.to_owned(),
+                        column: (*ja).to_owned(),
                         character: c,
                     });
                 }

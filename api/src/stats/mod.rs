@@ -1,10 +1,12 @@
 //! Statistics and extraction: the `/stats` request model, query parameters, tables, CSV for
-//! Japanese Excel and small-cell suppression. The SQL lives in the store.
+//! Japanese Excel and small-cell suppression, and the plan each SQL dialect runs (`plan`). The
+//! SQL lives in the store.
 
 pub mod csv_out;
 pub mod engine;
 pub mod extract;
 pub mod params;
+pub mod plan;
 pub mod suppress;
 pub mod table;
 
@@ -284,26 +286,6 @@ pub fn time_code(dim: Dimension, date: NaiveDate) -> String {
     }
 }
 
-/// The time buckets of `[from, to]` for the time dimensions among `dims`: each bucket's codes
-/// (in `dims` order, time dimensions only) and its last day within the range.
-pub fn time_buckets(dims: &[Dimension], from: NaiveDate, to: NaiveDate) -> Vec<(Vec<String>, NaiveDate)> {
-    let time: Vec<Dimension> = dims.iter().copied().filter(|d| d.is_time()).collect();
-    let mut out: Vec<(Vec<String>, NaiveDate)> = Vec::new();
-    let mut day = from;
-    while day <= to {
-        let key: Vec<String> = time.iter().map(|d| time_code(*d, day)).collect();
-        match out.last_mut() {
-            Some((k, end)) if *k == key => *end = day,
-            _ => out.push((key, day)),
-        }
-        match day.succ_opt() {
-            Some(next) => day = next,
-            None => break,
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,14 +300,5 @@ mod tests {
         assert_eq!(time_code(Dimension::FiscalYear, d("2025-04-01")), "FY2025");
         assert_eq!(time_code(Dimension::Quarter, d("2025-01-15")), "FY2024Q4");
         assert_eq!(time_code(Dimension::Month, d("2025-01-15")), "2025-01");
-    }
-
-    #[test]
-    fn buckets_end_on_the_last_day_of_each_period_within_the_range() {
-        let b = time_buckets(&[Dimension::Month], d("2024-04-10"), d("2024-06-05"));
-        let ends: Vec<String> = b.iter().map(|(_, e)| e.to_string()).collect();
-        assert_eq!(ends, ["2024-04-30", "2024-05-31", "2024-06-05"]);
-        let none = time_buckets(&[Dimension::Sex], d("2024-04-01"), d("2025-03-31"));
-        assert_eq!(none, [(vec![], d("2025-03-31"))]);
     }
 }

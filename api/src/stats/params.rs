@@ -253,6 +253,21 @@ pub fn stats_request(query_string: &str) -> Result<StatsRequest, Vec<FieldError>
             "measures を1つ以上指定してください（例: participations,unique_persons）。",
         );
     }
+    // A measure named twice is always a slip (a column would repeat the other's figures).
+    let mut repeated: Vec<Measure> = Vec::new();
+    for (i, m) in measures.iter().enumerate() {
+        if measures[..i].contains(m) && !repeated.contains(m) {
+            repeated.push(*m);
+            e.push(
+                "measures",
+                "duplicate",
+                format!(
+                    "measures に {} が重複しています。同じ指標は1回だけ指定してください。",
+                    m.code()
+                ),
+            );
+        }
+    }
     let rows = list(&q, "rows", &mut e, Dimension::parse);
     for (i, d) in rows.iter().enumerate() {
         if rows[..i].contains(d) {
@@ -378,6 +393,18 @@ mod tests {
             fields(stats_request("measures=activities&period=FY2024&from=2024-01-01")),
             ["period"]
         );
+    }
+
+    #[test]
+    fn a_measure_named_twice_is_refused_once_naming_measures() {
+        let e = stats_request("measures=participations,visits,participations,participations&period=FY2025")
+            .unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(
+            (e[0].field.as_str(), e[0].code.as_str()),
+            ("measures", "duplicate")
+        );
+        assert!(e[0].message.contains("participations"));
     }
 
     #[test]

@@ -11,6 +11,9 @@ use super::csv_out::{CsvEncoder, Unmappable};
 use super::{Dimension, Encoding, Labels, Measure};
 use crate::domain::codes::Codes;
 
+/// What the first code column of the CSV totals line holds with `labels=code`.
+pub const TOTAL_CODE: &str = "total";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableRow {
     /// One code per dimension of `Table::dims`.
@@ -58,13 +61,22 @@ impl Labeler {
         &self.codes
     }
 
-    /// Every label this labeler can produce (to check an encoding before streaming).
-    pub fn all_labels(&self) -> impl Iterator<Item = &str> {
-        self.names.values().map(String::as_str).chain(
-            crate::domain::codes::list::ALL
-                .iter()
-                .flat_map(|l| self.codes.items(l).iter().map(|i| i.label.as_str())),
-        )
+    /// The labels of the names this labeler holds for `dim` (municipalities, centres, sites)
+    /// and of its master list, if any: what a column of `dim` codes can be labelled with,
+    /// besides periods (kanji and digits) and 不明 / 本所.
+    pub fn labels_of(&self, dim: Dimension) -> impl Iterator<Item = &str> {
+        let names = self
+            .names
+            .iter()
+            .filter(move |((d, _), _)| *d == dim)
+            .map(|(_, name)| name.as_str());
+        let listed = dim
+            .code_list()
+            .map(|l| self.codes.items(l))
+            .unwrap_or_default()
+            .iter()
+            .map(|i| i.label.as_str());
+        names.chain(listed)
     }
 
     pub fn label(&self, dim: Dimension, code: &str) -> String {
@@ -208,10 +220,11 @@ impl Table {
                         }
                     }
                     None => {
-                        fields.push(if i == 0 {
-                            "合計".to_owned()
-                        } else {
-                            String::new()
+                        // The totals line: 合計 under Japanese labels, `total` among codes.
+                        fields.push(match (i, labels) {
+                            (0, Labels::Ja) => "合計".to_owned(),
+                            (0, Labels::Code) => TOTAL_CODE.to_owned(),
+                            _ => String::new(),
                         });
                         if labels == Labels::Ja {
                             fields.push(String::new());
@@ -225,7 +238,8 @@ impl Table {
         for r in &self.rows {
             lost.extend(write(Some(&r.keys), &r.values, &mut out));
         }
-        if let Some(t) = &self.totals {
+        // Without row dimensions the one row is the total already: a second line would repeat it.
+        if let (Some(t), false) = (&self.totals, self.dims.is_empty()) {
             lost.extend(write(None, t, &mut out));
         }
         if lost.is_empty() || replace {
@@ -272,5 +286,27 @@ mod tests {
             text,
             "市町村コード,市町村,延べ利用者数,実利用者数\r\n392014,高知市,1234,x\r\n合計,,1234,99\r\n"
         );
+        let coded = t.to_csv(Encoding::Utf8, Labels::Code, false, &labeler).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&coded).unwrap(),
+            "municipality,participations,unique_persons\r\n392014,1234,x\r\ntotal,1234,99\r\n"
+        );
+    }
+
+    #[test]
+    fn without_row_dimensions_the_csv_has_no_second_totals_line() {
+        let t = Table {
+            dims: vec![],
+            measures: vec![Measure::Participations],
+            rows: vec![TableRow {
+                keys: vec![],
+                values: vec![Some(15)],
+            }],
+            totals: Some(vec![Some(15)]),
+        };
+        let bytes = t
+            .to_csv(Encoding::Utf8, Labels::Ja, false, &Labeler::default())
+            .unwrap();
+        assert_eq!(std::str::from_utf8(&bytes).unwrap(), "延べ利用者数\r\n15\r\n");
     }
 }

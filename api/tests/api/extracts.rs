@@ -447,3 +447,71 @@ async fn every_stats_cell_of_a_generated_year_and_month_is_recomputed_from_the_e
         assert_eq!(got.unwrap_or((0, 0)), (new, stock), "{period} registry");
     }
 }
+
+/// `text` as Windows writes it in CP932: the characters JIS and Unicode map differently
+/// (WAVE DASH, MINUS SIGN, …) become the ones CP932 has.
+fn as_windows(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{301C}' => '\u{FF5E}',
+            '\u{2212}' => '\u{FF0D}',
+            '\u{2016}' => '\u{2225}',
+            '\u{2014}' => '\u{2015}',
+            '\u{00A2}' => '\u{FFE0}',
+            '\u{00A3}' => '\u{FFE1}',
+            '\u{00AC}' => '\u{FFE2}',
+            '\u{00A6}' => '\u{FFE4}',
+            c => c,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_extract_and_an_age_band_table_in_cp932_decode_to_their_utf8_text_with_windows_characters() {
+    let f = fixture().await;
+    let t = f.app.token(Role::Prefecture).await;
+    for (path, has_wave_dash) in [
+        ("/api/v1/extracts/participations?period=FY2024", true),
+        ("/api/v1/extracts/activities?period=FY2024", false),
+        ("/api/v1/extracts/persons?period=FY2024", false),
+        (
+            "/api/v1/stats?measures=participations,registered_persons&rows=age_band&period=FY2024&format=csv&totals=true",
+            true,
+        ),
+    ] {
+        let utf8 = f.app.get(&format!("{path}&encoding=utf-8"), &t).await;
+        assert_eq!(utf8.status(), StatusCode::OK, "{path}");
+        let utf8 = utf8.text().await.unwrap();
+        assert_eq!(utf8.contains('\u{301C}'), has_wave_dash, "{path}: {utf8}");
+        let res = f.app.get(&format!("{path}&encoding=cp932"), &t).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["content-type"], "text/csv; charset=Shift_JIS");
+        let bytes = res.bytes().await.unwrap();
+        let (decoded, _, had_errors) = encoding_rs::SHIFT_JIS.decode(&bytes);
+        assert!(!had_errors, "{path}");
+        assert!(!decoded.contains('?'), "{path}: nothing replaced: {decoded}");
+        assert_eq!(decoded, as_windows(&utf8), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn an_extract_cp932_cannot_hold_is_refused_before_streaming_naming_the_column() {
+    let f = fixture().await;
+    let pref = f.app.token(Role::Prefecture).await;
+    let centre = json!({"code": CENTER, "name": "𠮷田あったかふれあいセンター", "municipality": CENTER_MUNICIPALITY,
+                        "operator_body": "社協", "opened_on": "2009-04-01", "closed_on": null});
+    let res = f
+        .app
+        .put(&format!("/api/v1/centers/{CENTER}"), &pref, &centre)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let q = "/api/v1/extracts/activities?period=FY2024&encoding=cp932";
+    let p = expect_problem(f.app.get(q, &pref).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(p.errors.len(), 1, "{p:?}");
+    assert_eq!(p.errors[0].code, "unmappable");
+    assert_eq!(p.errors[0].field, "センター", "{p:?}");
+    assert!(p.errors[0].message.contains('𠮷'), "{p:?}");
+    // With codes only, no label can hold it.
+    let coded = f.app.get(&format!("{q}&labels=code"), &pref).await;
+    assert_eq!(coded.status(), StatusCode::OK);
+}

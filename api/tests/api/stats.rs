@@ -547,3 +547,126 @@ async fn a_registration_cannot_end_before_or_start_after_the_persons_participati
         .await;
     assert_eq!(ok.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_measure_named_twice_is_refused_naming_measures_in_json_and_csv() {
+    let f = fixture().await;
+    let t = f.app.token(Role::Prefecture).await;
+    for q in [
+        "measures=participations,participations&period=FY2025",
+        "measures=participations,unique_persons,participations&rows=month&period=FY2024&totals=true",
+        "measures=registered_persons,registered_persons&period=FY2024&format=csv",
+    ] {
+        let p = expect_problem(
+            f.app.get(&format!("/api/v1/stats?{q}"), &t).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(p.errors.len(), 1, "{q}: {p:?}");
+        assert_eq!(
+            (p.errors[0].field.as_str(), p.errors[0].code.as_str()),
+            ("measures", "duplicate"),
+            "{q}"
+        );
+        assert!(p.errors[0].message.contains("重複"), "{q}: {p:?}");
+    }
+}
+
+#[tokio::test]
+async fn registered_persons_are_counted_at_the_end_of_the_time_the_filters_let_through() {
+    let f = fixture().await;
+    let t = f.app.token(Role::CenterStaff).await;
+    // Besides A, B, C (registered 2024-04-01): D from 2024-04-20 to 2024-05-15, E from 2024-06-10.
+    let mut input = person_input();
+    input.registered_on = "2024-04-20".parse().unwrap();
+    let d = f.app.register(&t, &input).await.common_id;
+    let res = f
+        .app
+        .post(
+            &format!("/api/v1/persons/{d}/end"),
+            &t,
+            &json!({"ended_on": "2024-05-15", "end_reason": "moved"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut input = person_input();
+    input.family_name = "戊".into();
+    input.registered_on = "2024-06-10".parse().unwrap();
+    f.app.register(&t, &input).await;
+    let stock = |r: &StatsResponse| {
+        (
+            r.rows
+                .iter()
+                .map(|row| row.last().cloned().unwrap())
+                .collect::<Vec<_>>(),
+            totals(r),
+        )
+    };
+    for (query, rows, total) in [
+        // The month alone and the month as a filter of its year agree: 31 May.
+        ("period=2024-05", vec![json!(3)], json!(3)),
+        ("period=FY2024&filter=month:2024-05", vec![json!(3)], json!(3)),
+        ("period=FY2024&filter=month:2024-04", vec![json!(4)], json!(4)),
+        // The end of the first quarter, 30 June.
+        ("period=FY2024&filter=quarter:FY2024Q1", vec![json!(4)], json!(4)),
+        // Two months apart: the end of the later one.
+        (
+            "period=FY2024&filter=month:2024-04;2024-05",
+            vec![json!(3)],
+            json!(3),
+        ),
+        // By month, only the months let through, each at its end; the total is the same day's.
+        (
+            "period=FY2024&filter=month:2024-05&rows=month",
+            vec![json!(3)],
+            json!(3),
+        ),
+        (
+            "period=FY2024&filter=month:2024-04&rows=fiscal_year",
+            vec![json!(4)],
+            json!(4),
+        ),
+        // Without time filters: the end of the year.
+        ("period=FY2024", vec![json!(4)], json!(4)),
+    ] {
+        let r = f
+            .stats(
+                Role::Prefecture,
+                &format!("measures=registered_persons&totals=true&{query}"),
+            )
+            .await;
+        assert_eq!(stock(&r), (rows, vec![total]), "{query}");
+    }
+}
+
+#[tokio::test]
+async fn the_csv_totals_line_is_total_with_codes_and_absent_without_row_dimensions() {
+    let f = fixture().await;
+    let t = f.app.token(Role::Prefecture).await;
+    let csv = |q: &'static str| {
+        let (app, t) = (&f.app, t.clone());
+        async move {
+            let res = app
+                .get(
+                    &format!("/api/v1/stats?{q}&format=csv&encoding=utf-8&totals=true"),
+                    &t,
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::OK, "{q}");
+            res.text().await.unwrap()
+        }
+    };
+    assert_eq!(
+        csv("measures=participations&rows=center,function&period=FY2024&labels=code").await,
+        "center,function,participations\r\nC001,tsudoi,13\r\nC001,houmon,1\r\nC001,soudan,1\r\ntotal,,15\r\n"
+    );
+    // Without rows the only line is the total already.
+    assert_eq!(
+        csv("measures=participations,unique_persons&period=FY2024").await,
+        "延べ利用者数,実利用者数\r\n15,3\r\n"
+    );
+    assert_eq!(
+        csv("measures=participations&period=FY2024&labels=code").await,
+        "participations\r\n15\r\n"
+    );
+}

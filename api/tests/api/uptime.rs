@@ -54,14 +54,14 @@ async fn a_months_uptime_is_what_the_runs_cover_and_each_gap_is_an_outage() {
     assert_eq!(may.outages.len(), 1);
     assert_eq!(may.outages[0].from, t("2025-05-10T00:00:00+09:00"));
     assert_eq!(may.outages[0].seconds, 7_200);
-    assert!((may.ratio - (31.0 * 86_400.0 - 7_200.0) / (31.0 * 86_400.0)).abs() < 1e-9);
+    assert!((may.ratio.unwrap() - (31.0 * 86_400.0 - 7_200.0) / (31.0 * 86_400.0)).abs() < 1e-9);
     assert_eq!(may.target, 0.95);
     assert!(may.met);
 
     // June: down from the 10th to the end of the month (this node's next run is today's).
     let june = report(&app, &operator, "?month=2025-06").await;
     assert_eq!(june.up_seconds, 9 * 86_400);
-    assert!((june.ratio - 0.3).abs() < 1e-9);
+    assert!((june.ratio.unwrap() - 0.3).abs() < 1e-9);
     assert!(!june.met);
     assert_eq!(june.outages[0].to, t("2025-07-01T00:00:00+09:00"));
 
@@ -69,6 +69,8 @@ async fn a_months_uptime_is_what_the_runs_cover_and_each_gap_is_an_outage() {
     let before = report(&app, &operator, "?month=2025-03").await;
     assert_eq!(before.period_seconds, 0);
     assert!(before.outages.is_empty());
+    assert_eq!(before.ratio, None);
+    assert!(!before.met);
 
     // The prefecture reads it too; this month by default, up to now, the running node counted.
     let pref = app.token(Role::Prefecture).await;
@@ -83,6 +85,41 @@ async fn a_months_uptime_is_what_the_runs_cover_and_each_gap_is_an_outage() {
         last_outage_end.is_none_or(|end| (Utc::now() - end).num_seconds() < 60),
         "up since this node started: {now:?}"
     );
+}
+
+#[tokio::test]
+async fn a_month_before_the_node_existed_has_no_record_no_rate_and_is_not_a_met_target() {
+    let app = spawn_app().await;
+    let operator = app.token(Role::Operator).await;
+    past_run(&app, "2025-12-01T00:00:00+09:00", "2025-12-20T00:00:00+09:00");
+    let res = app.get("/api/v1/ops/uptime?month=2025-11", &operator).await;
+    let before: serde_json::Value = expect_json(res, StatusCode::OK).await;
+    assert_eq!(before["period_seconds"], 0, "{before}");
+    assert_eq!(before["up_seconds"], 0, "{before}");
+    assert!(before["ratio"].is_null(), "no rate: {before}");
+    assert_eq!(before["met"], false, "{before}");
+    assert_eq!(before["outages"], serde_json::json!([]), "{before}");
+
+    let settings = settings(NodeRole::Center, app.dir.path());
+    let november = chrono::NaiveDate::from_ymd_opt(2025, 11, 1).unwrap();
+    let text = api::ops::report::monthly(app.store.as_ref(), &settings, november, Utc::now())
+        .await
+        .unwrap();
+    assert!(text.contains("- 対象期間: 記録なし"), "{text}");
+    assert!(text.contains("- 稼働率: 記録なし"), "{text}");
+    for wrong in ["達成", "未達", "100.00 %", "2025-12-01 00:00 〜 2025-12-01 00:00"] {
+        assert!(!text.contains(wrong), "{wrong:?} in:\n{text}");
+    }
+    // The month it was installed in is measured from its first run.
+    let december = chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
+    let text = api::ops::report::monthly(app.store.as_ref(), &settings, december, Utc::now())
+        .await
+        .unwrap();
+    assert!(
+        text.contains("- 対象期間: 2025-12-01 00:00 〜 2026-01-01 00:00"),
+        "{text}"
+    );
+    assert!(text.contains("- 稼働率: 61.29 %（目標 95 %: 未達）"), "{text}");
 }
 
 #[tokio::test]

@@ -20,14 +20,18 @@ pub struct UptimeReport {
     pub month: String,
     /// Start of what is measured: the month's start, or the first run ever when later.
     pub from: DateTime<Utc>,
-    /// End of what is measured: the month's end, or now.
+    /// End of what is measured: the month's end, or now. Equal to `from` when nothing of the
+    /// month was recorded (a month before the node's first run).
     pub to: DateTime<Utc>,
+    /// 0 when nothing of the month was recorded.
     pub period_seconds: i64,
     pub up_seconds: i64,
-    /// `up_seconds / period_seconds` (1 when nothing is measured yet).
-    pub ratio: f64,
+    /// `up_seconds / period_seconds`; null when nothing of the month was recorded (記録なし),
+    /// which is no rate at all rather than 100 %.
+    pub ratio: Option<f64>,
     /// The contract's target (`uptime.target`, 0.95).
     pub target: f64,
+    /// Whether `ratio` reached `target`; false when there is no record.
     pub met: bool,
     pub outages: Vec<Outage>,
 }

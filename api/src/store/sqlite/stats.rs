@@ -1,16 +1,14 @@
-//! SQL for `/stats`: activity measures over participations and unregistered headcounts, and
-//! registry measures over `persons`. Only dimension expressions and placeholders are put
-//! together here, all from constants; every value is a bound parameter.
-
-use std::collections::HashMap;
+//! SQL for `/stats`: each step of the dialect-independent plan (`stats::plan`) as SQLite —
+//! facts over participations and unregistered headcounts (or the year aggregates, in
+//! stats_years.rs), counts over activities, and registry measures over `persons`. Only
+//! dimension expressions and placeholders are put together here, all from constants; every
+//! value is a bound parameter.
 
 use rusqlite::{params_from_iter, Connection};
 
-use crate::stats::{time_buckets, Dimension, Measure, StatsQuery};
+use crate::stats::plan::{self, ActivityCount, Aggregate, FactSource, Merged, Selection, StatsRows, Step};
+use crate::stats::{Dimension, StatsQuery};
 use crate::store::StoreResult;
-
-/// Rows of a statistics answer: dimension codes (in `dims` order) and one value per measure.
-pub type StatsRows = Vec<(Vec<String>, Vec<u64>)>;
 
 /// SQL text and its parameters, grown together so they stay in order.
 #[derive(Default)]
@@ -99,29 +97,28 @@ fn is_activity_level(d: Dimension) -> bool {
     !d.is_personal()
 }
 
-/// The measures of the activity side that the query asks for, with their SQL aggregate.
-fn activity_aggregates(measures: &[Measure], personal: bool) -> Vec<(Measure, &'static str)> {
-    measures
-        .iter()
-        .filter_map(|m| {
-            let agg = match m {
-                Measure::Participations => "SUM(weight)",
-                Measure::UniquePersons => "COUNT(DISTINCT common_id)",
-                Measure::Activities if personal => "COUNT(DISTINCT id)",
-                Measure::OpenDays if personal => "COUNT(DISTINCT center || '|' || date)",
-                Measure::Visits => "SUM(CASE WHEN function = 'houmon' THEN weight ELSE 0 END)",
-                Measure::Consultations => "SUM(CASE WHEN function = 'soudan' THEN weight ELSE 0 END)",
-                // つなぎ件数 counts つなぎ activities' participants, so the extracts alone give it back.
-                Measure::Referrals => "SUM(CASE WHEN function = 'tsunagi' THEN weight ELSE 0 END)",
-                _ => return None,
-            };
-            Some((*m, agg))
-        })
-        .collect()
+/// ` agg, agg, …`: the SQL aggregate of each output over the fact columns (`weight`,
+/// `common_id`, `id`, `center`, `date`, `function`).
+pub(super) fn push_aggregates(sql: &mut Sql, outputs: &[(usize, Aggregate)]) {
+    for (i, (_, a)) in outputs.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        match a {
+            Aggregate::Weight => sql.push("SUM(weight)"),
+            Aggregate::WeightOfFunction(f) => sql
+                .push("SUM(CASE WHEN function = ")
+                .bind(*f)
+                .push(" THEN weight ELSE 0 END)"),
+            Aggregate::DistinctPersons => sql.push("COUNT(DISTINCT common_id)"),
+            Aggregate::DistinctActivities => sql.push("COUNT(DISTINCT id)"),
+            Aggregate::DistinctCenterDays => sql.push("COUNT(DISTINCT center || '|' || date)"),
+        };
+    }
 }
 
 /// `WITH act AS (…)`: the activities in range and in the activity-level filters.
-fn act_cte(sql: &mut Sql, q: &StatsQuery) {
+fn act_cte(sql: &mut Sql, s: &Selection) {
     sql.push(
         "WITH act AS (
            SELECT a.id, a.center, c.municipality, coalesce(a.site, '') AS site, a.date, a.fiscal_year,
@@ -130,8 +127,8 @@ fn act_cte(sql: &mut Sql, q: &StatsQuery) {
            FROM activities a JOIN centers c ON c.code = a.center
            WHERE a.date BETWEEN ",
     );
-    sql.bind(q.from.to_string()).push(" AND ").bind(q.to.to_string());
-    for (d, codes) in q.filters.iter().filter(|(d, _)| is_activity_level(*d)) {
+    sql.bind(s.from.to_string()).push(" AND ").bind(s.to.to_string());
+    for (d, codes) in s.filters.iter().filter(|(d, _)| is_activity_level(*d)) {
         let expr = match d {
             Dimension::FiscalYear => "('FY' || a.fiscal_year)",
             Dimension::Quarter => {
@@ -186,8 +183,8 @@ fn facts_cte(sql: &mut Sql, with_category: bool) {
 }
 
 /// ` AND …` for the personal filters over `facts`/`facts_c`.
-fn personal_filters(sql: &mut Sql, q: &StatsQuery, category_is_dim: bool) {
-    for (d, codes) in q.filters.iter().filter(|(d, _)| d.is_personal()) {
+fn personal_filters(sql: &mut Sql, s: &Selection, category_is_dim: bool) {
+    for (d, codes) in s.filters.iter().filter(|(d, _)| d.is_personal()) {
         if *d == Dimension::Category && !category_is_dim {
             sql.push(" AND ((common_id IS NULL AND grp IN (");
             for (i, c) in codes.iter().enumerate() {
@@ -246,90 +243,75 @@ fn run(c: &Connection, sql: &Sql, dims: usize, values: usize) -> StoreResult<Vec
     Ok(rows)
 }
 
-/// Collects measure values by row key.
-struct Merger<'a> {
-    measures: &'a [Measure],
-    rows: HashMap<Vec<String>, Vec<u64>>,
-}
-
-impl Merger<'_> {
-    fn add(&mut self, key: Vec<String>, measure: Measure, value: u64) {
-        let Some(i) = self.measures.iter().position(|m| *m == measure) else {
-            return;
-        };
-        let row = self
-            .rows
-            .entry(key)
-            .or_insert_with(|| vec![0; self.measures.len()]);
-        row[i] += value;
-    }
-}
-
-fn activity_side(c: &Connection, q: &StatsQuery, m: &mut Merger) -> StoreResult<()> {
-    let personal = q.dims.iter().any(|d| d.is_personal()) || q.filters.iter().any(|(d, _)| d.is_personal());
-    let category = q.dims.contains(&Dimension::Category);
-    let aggregates = activity_aggregates(&q.measures, personal);
-    let list: Vec<&str> = aggregates.iter().map(|(_, a)| *a).collect();
-    let years = super::stats_years::range(q, personal);
-    if let (false, Some(years)) = (aggregates.is_empty(), years) {
-        // Whole fiscal years: from the year aggregates, a quarter of the rows and no joins.
-        for sql in super::stats_years::queries(q, years, &list, category) {
-            for (mut keys, values) in run(c, &sql, q.dims.len(), aggregates.len())? {
-                super::stats_years::label_years(&q.dims, &mut keys);
-                for ((measure, _), v) in aggregates.iter().zip(values) {
-                    m.add(keys.clone(), *measure, v);
+/// [`Step::Facts`].
+fn facts(
+    c: &Connection,
+    s: &Selection,
+    source: FactSource,
+    per_category: bool,
+    outputs: &[(usize, Aggregate)],
+    m: &mut Merged,
+) -> StoreResult<()> {
+    let columns = || outputs.iter().map(|(c, _)| *c);
+    match source {
+        FactSource::YearAggregates { first, last } => {
+            // Registered people and unregistered headcounts: two queries, rows added by key.
+            for sql in super::stats_years::queries(s, (first, last), outputs, per_category) {
+                for (mut keys, values) in run(c, &sql, s.dims.len(), outputs.len())? {
+                    super::stats_years::label_years(&s.dims, &mut keys);
+                    m.add(keys, columns(), &values);
                 }
             }
         }
-    } else if !aggregates.is_empty() {
-        let mut sql = Sql::default();
-        act_cte(&mut sql, q);
-        facts_cte(&mut sql, category);
-        select_dims(&mut sql, &q.dims, activity_expr);
-        sql.push(&list.join(", "));
-        sql.push(if category {
-            " FROM facts_c WHERE 1 = 1"
-        } else {
-            " FROM facts WHERE 1 = 1"
-        });
-        personal_filters(&mut sql, q, category);
-        group_by(&mut sql, q.dims.len());
-        for (keys, values) in run(c, &sql, q.dims.len(), aggregates.len())? {
-            for ((measure, _), v) in aggregates.iter().zip(values) {
-                m.add(keys.clone(), *measure, v);
-            }
-        }
-    }
-    let plain: Vec<Measure> = q
-        .measures
-        .iter()
-        .copied()
-        .filter(|x| !personal && matches!(x, Measure::Activities | Measure::OpenDays))
-        .collect();
-    if !plain.is_empty() {
-        // Without personal dimensions, every activity counts, even one nobody attended.
-        let mut sql = Sql::default();
-        act_cte(&mut sql, q);
-        sql.push(" ");
-        select_dims(&mut sql, &q.dims, activity_expr);
-        sql.push("COUNT(*), COUNT(DISTINCT center || '|' || date) FROM act");
-        group_by(&mut sql, q.dims.len());
-        for (keys, values) in run(c, &sql, q.dims.len(), 2)? {
-            for measure in &plain {
-                let v = if *measure == Measure::Activities {
-                    values[0]
-                } else {
-                    values[1]
-                };
-                m.add(keys.clone(), *measure, v);
+        FactSource::Facts => {
+            let mut sql = Sql::default();
+            act_cte(&mut sql, s);
+            facts_cte(&mut sql, per_category);
+            select_dims(&mut sql, &s.dims, activity_expr);
+            push_aggregates(&mut sql, outputs);
+            sql.push(if per_category {
+                " FROM facts_c WHERE 1 = 1"
+            } else {
+                " FROM facts WHERE 1 = 1"
+            });
+            personal_filters(&mut sql, s, per_category);
+            group_by(&mut sql, s.dims.len());
+            for (keys, values) in run(c, &sql, s.dims.len(), outputs.len())? {
+                m.add(keys, columns(), &values);
             }
         }
     }
     Ok(())
 }
 
+/// [`Step::Activities`].
+fn activities(
+    c: &Connection,
+    s: &Selection,
+    outputs: &[(usize, ActivityCount)],
+    m: &mut Merged,
+) -> StoreResult<()> {
+    let mut sql = Sql::default();
+    act_cte(&mut sql, s);
+    sql.push(" ");
+    select_dims(&mut sql, &s.dims, activity_expr);
+    sql.push("COUNT(*), COUNT(DISTINCT center || '|' || date) FROM act");
+    group_by(&mut sql, s.dims.len());
+    for (keys, values) in run(c, &sql, s.dims.len(), 2)? {
+        let picked: Vec<u64> = outputs
+            .iter()
+            .map(|(_, what)| match what {
+                ActivityCount::Activities => values[0],
+                ActivityCount::OpenDays => values[1],
+            })
+            .collect();
+        m.add(keys, outputs.iter().map(|(c, _)| *c), &picked);
+    }
+    Ok(())
+}
+
 /// `WITH snap AS (…)`: people of the registry in scope, with `d` and `ref` set by `window`.
-fn snap_cte(sql: &mut Sql, q: &StatsQuery, window: impl FnOnce(&mut Sql)) {
+fn snap_cte(sql: &mut Sql, filters: &[(Dimension, Vec<String>)], window: impl FnOnce(&mut Sql)) {
     sql.push(
         "WITH snap AS (
            SELECT p.center, c.municipality, p.common_id, p.sex, p.birth_year_month AS bym, p.care_level,
@@ -341,7 +323,7 @@ fn snap_cte(sql: &mut Sql, q: &StatsQuery, window: impl FnOnce(&mut Sql)) {
                    ORDER BY g.rank LIMIT 1) AS grp, ",
     );
     window(sql);
-    for (d, codes) in &q.filters {
+    for (d, codes) in filters {
         match d {
             Dimension::Municipality => sql.and_in("c.municipality", codes),
             Dimension::Center => sql.and_in("p.center", codes),
@@ -351,7 +333,7 @@ fn snap_cte(sql: &mut Sql, q: &StatsQuery, window: impl FnOnce(&mut Sql)) {
     sql.push(")");
 }
 
-fn registry_query(sql: &mut Sql, q: &StatsQuery, dims: &[Dimension]) {
+fn registry_query(sql: &mut Sql, filters: &[(Dimension, Vec<String>)], dims: &[Dimension]) {
     let category = dims.contains(&Dimension::Category);
     sql.push(" ");
     select_dims(sql, dims, registry_expr);
@@ -363,7 +345,7 @@ fn registry_query(sql: &mut Sql, q: &StatsQuery, dims: &[Dimension]) {
         );
     }
     sql.push(" WHERE 1 = 1");
-    for (d, codes) in &q.filters {
+    for (d, codes) in filters {
         match d {
             Dimension::Municipality | Dimension::Center | Dimension::Site | Dimension::Function => {}
             Dimension::Category if !category => {
@@ -377,73 +359,78 @@ fn registry_query(sql: &mut Sql, q: &StatsQuery, dims: &[Dimension]) {
     group_by(sql, dims.len());
 }
 
-fn registry_side(c: &Connection, q: &StatsQuery, m: &mut Merger) -> StoreResult<()> {
-    if q.measures.contains(&Measure::NewRegistrations) {
-        let mut sql = Sql::default();
-        snap_cte(&mut sql, q, |s| {
-            s.push("p.registered_on AS ref FROM persons p JOIN centers c ON c.code = p.center WHERE p.registered_on BETWEEN ")
-                .bind(q.from.to_string())
-                .push(" AND ")
-                .bind(q.to.to_string());
-        });
-        registry_query(&mut sql, q, &q.dims);
-        for (keys, values) in run(c, &sql, q.dims.len(), 1)? {
-            m.add(keys, Measure::NewRegistrations, values[0]);
-        }
+/// [`Step::NewRegistrations`].
+fn new_registrations(
+    c: &Connection,
+    s: &Selection,
+    column: usize,
+    filters: &[(Dimension, Vec<String>)],
+    m: &mut Merged,
+) -> StoreResult<()> {
+    let mut sql = Sql::default();
+    snap_cte(&mut sql, filters, |q| {
+        q.push("p.registered_on AS ref FROM persons p JOIN centers c ON c.code = p.center WHERE p.registered_on BETWEEN ")
+            .bind(s.from.to_string())
+            .push(" AND ")
+            .bind(s.to.to_string());
+    });
+    registry_query(&mut sql, filters, &s.dims);
+    for (keys, values) in run(c, &sql, s.dims.len(), 1)? {
+        m.add(keys, [column], &values);
     }
-    if q.measures.contains(&Measure::RegisteredPersons) {
-        // 登録者数 is a stock: counted at the end of each time bucket (or of the period).
-        let other: Vec<Dimension> = q.dims.iter().copied().filter(|d| !d.is_time()).collect();
-        for (time_keys, end) in time_buckets(&q.dims, q.from, q.to) {
-            let end = end.to_string();
-            let mut sql = Sql::default();
-            snap_cte(&mut sql, q, |s| {
-                s.bind(end.clone())
-                    .push(" AS ref FROM persons p JOIN centers c ON c.code = p.center WHERE p.registered_on <= ")
-                    .bind(end.clone())
-                    .push(" AND (p.ended_on IS NULL OR p.ended_on > ")
-                    .bind(end.clone())
-                    .push(")");
-            });
-            let mut bucket_query = q.clone();
-            // Time filters select buckets, not registration dates.
-            bucket_query.filters.retain(|(d, _)| !d.is_time());
-            let skip =
-                q.filters.iter().filter(|(d, _)| d.is_time()).any(|(d, codes)| {
-                    !codes.contains(&crate::stats::time_code(*d, end.parse().unwrap_or(q.to)))
-                });
-            if skip {
-                continue;
-            }
-            registry_query(&mut sql, &bucket_query, &other);
-            for (keys, values) in run(c, &sql, other.len(), 1)? {
-                // Put the bucket's time codes back in their places among the dimensions.
-                let mut full = Vec::with_capacity(q.dims.len());
-                let (mut t, mut o) = (time_keys.iter(), keys.into_iter());
-                for d in &q.dims {
-                    full.push(if d.is_time() { t.next().cloned() } else { o.next() }.unwrap_or_default());
-                }
-                m.add(full, Measure::RegisteredPersons, values[0]);
-            }
+    Ok(())
+}
+
+/// [`Step::RegisteredPersons`]: one query per bucket.
+fn registered_persons(
+    c: &Connection,
+    s: &Selection,
+    column: usize,
+    dims: &[Dimension],
+    filters: &[(Dimension, Vec<String>)],
+    buckets: &[plan::StockBucket],
+    m: &mut Merged,
+) -> StoreResult<()> {
+    for bucket in buckets {
+        let on = bucket.on.to_string();
+        let mut sql = Sql::default();
+        snap_cte(&mut sql, filters, |q| {
+            q.bind(on.clone())
+                .push(" AS ref FROM persons p JOIN centers c ON c.code = p.center WHERE p.registered_on <= ")
+                .bind(on.clone())
+                .push(" AND (p.ended_on IS NULL OR p.ended_on > ")
+                .bind(on.clone())
+                .push(")");
+        });
+        registry_query(&mut sql, filters, dims);
+        for (keys, values) in run(c, &sql, dims.len(), 1)? {
+            m.add(bucket.key(&s.dims, keys), [column], &values);
         }
     }
     Ok(())
 }
 
-/// Computes `q`; rows come back in no particular order, zero rows left out.
+/// Computes `q` by its plan; rows come back in no particular order, zero rows left out.
 pub fn stats(c: &mut Connection, q: &StatsQuery) -> StoreResult<StatsRows> {
-    let mut m = Merger {
-        measures: &q.measures,
-        rows: HashMap::new(),
-    };
-    if q.measures.iter().any(|x| !x.is_registry()) {
-        activity_side(c, q, &mut m)?;
+    let plan = plan::plan(q);
+    let s = &plan.selection;
+    let mut m = plan.merged();
+    for step in &plan.steps {
+        match step {
+            Step::Facts {
+                source,
+                per_category,
+                outputs,
+            } => facts(c, s, *source, *per_category, outputs, &mut m)?,
+            Step::Activities { outputs } => activities(c, s, outputs, &mut m)?,
+            Step::NewRegistrations { column, filters } => new_registrations(c, s, *column, filters, &mut m)?,
+            Step::RegisteredPersons {
+                column,
+                dims,
+                filters,
+                buckets,
+            } => registered_persons(c, s, *column, dims, filters, buckets, &mut m)?,
+        }
     }
-    if q.measures.iter().any(|x| x.is_registry()) {
-        registry_side(c, q, &mut m)?;
-    }
-    Ok(m.rows
-        .into_iter()
-        .filter(|(_, v)| v.iter().any(|x| *x > 0))
-        .collect())
+    Ok(m.finish())
 }

@@ -1,37 +1,13 @@
-//! `/stats` over whole fiscal years from the year aggregates (migration 0010), when the
-//! question allows: no finer time than the fiscal year, and no measure that needs to tell
-//! activities or days apart within a breakdown by person attributes. Registered people and
-//! unregistered headcounts are two queries whose rows the caller adds up by key (unregistered
-//! people add to counts, never to distinct people). The fact columns and aggregates are those
-//! of the participation-level SQL in stats.rs, with weight = participations.
+//! `/stats` facts from the year aggregates (migration 0010), for the plan's
+//! `FactSource::YearAggregates` (the plan decides when they can answer: whole fiscal years, no
+//! finer time, no distinct activities or days). Registered people and unregistered headcounts
+//! are two queries whose rows the caller adds up by key (unregistered people add to counts,
+//! never to distinct people). The fact columns and aggregates are those of the
+//! participation-level SQL in stats.rs, with weight = participations.
 
-use shared::dates::{fiscal_year, fiscal_year_range};
-
-use super::stats::Sql;
-use crate::stats::{Dimension, Measure, StatsQuery};
-
-/// The fiscal years `q` covers, when it can be answered from the year aggregates.
-pub(super) fn range(q: &StatsQuery, personal: bool) -> Option<(i32, i32)> {
-    let finer = |d: Dimension| matches!(d, Dimension::Quarter | Dimension::Month | Dimension::Date);
-    if q.dims.iter().copied().any(finer) || q.filters.iter().any(|(d, _)| finer(*d)) {
-        return None;
-    }
-    // Distinct activities and centre-days within a person breakdown need the activities.
-    if personal
-        && q.measures
-            .iter()
-            .any(|m| matches!(m, Measure::Activities | Measure::OpenDays))
-    {
-        return None;
-    }
-    // A category filter without category rows needs each participation's categories.
-    let category_filter = q.filters.iter().any(|(d, _)| *d == Dimension::Category);
-    if category_filter && !q.dims.contains(&Dimension::Category) {
-        return None;
-    }
-    let (first, last) = (fiscal_year(q.from), fiscal_year(q.to));
-    (fiscal_year_range(first).0 == q.from && fiscal_year_range(last).1 == q.to).then_some((first, last))
-}
+use super::stats::{push_aggregates, Sql};
+use crate::stats::plan::{Aggregate, Selection};
+use crate::stats::Dimension;
 
 /// Expression of a dimension over the aggregate's columns. The fiscal year is the bare number,
 /// so grouping can follow the index; [`label_years`] makes it `FY2024` afterwards.
@@ -48,25 +24,25 @@ fn expr(d: Dimension) -> &'static str {
         Dimension::Category => "cat",
         Dimension::CareLevel => "care_level",
         Dimension::Household => "household",
-        // Refused by `range`.
+        // Never planned from the year aggregates.
         Dimension::Quarter | Dimension::Month | Dimension::Date => "NULL",
     }
 }
 
 /// Whether the question needs the municipality (and so the join to `centers`).
-fn needs_municipality(q: &StatsQuery) -> bool {
-    q.dims.contains(&Dimension::Municipality) || q.filters.iter().any(|(d, _)| *d == Dimension::Municipality)
+fn needs_municipality(s: &Selection) -> bool {
+    s.dims.contains(&Dimension::Municipality) || s.filters.iter().any(|(d, _)| *d == Dimension::Municipality)
 }
 
 /// `SELECT dims, aggregates FROM (source) WHERE years and filters GROUP BY dims`.
-fn query(q: &StatsQuery, (first, last): (i32, i32), aggregates: &[&str], source: &str) -> Sql {
+fn query(q: &Selection, (first, last): (i32, i32), outputs: &[(usize, Aggregate)], source: &str) -> Sql {
     let mut sql = Sql::default();
     sql.push("SELECT ");
     for d in &q.dims {
         sql.push(expr(*d)).push(", ");
     }
-    sql.push(&aggregates.join(", "))
-        .push(" FROM (")
+    push_aggregates(&mut sql, outputs);
+    sql.push(" FROM (")
         .push(source)
         .push(") WHERE fiscal_year BETWEEN CAST(")
         .bind(first.to_string())
@@ -88,12 +64,12 @@ fn query(q: &StatsQuery, (first, last): (i32, i32), aggregates: &[&str], source:
     sql
 }
 
-/// The two queries (registered people, unregistered headcounts) answering `aggregates` for
+/// The two queries (registered people, unregistered headcounts) answering `outputs` for
 /// `q` over the fiscal years `years`, with one row per category when `with_category`.
 pub(super) fn queries(
-    q: &StatsQuery,
+    q: &Selection,
     years: (i32, i32),
-    aggregates: &[&str],
+    outputs: &[(usize, Aggregate)],
     with_category: bool,
 ) -> [Sql; 2] {
     let (municipality, join) = if needs_municipality(q) {
@@ -127,8 +103,8 @@ pub(super) fn queries(
         })
         .join(" UNION ALL ");
     [
-        query(q, years, aggregates, &registered),
-        query(q, years, aggregates, &unregistered),
+        query(q, years, outputs, &registered),
+        query(q, years, outputs, &unregistered),
     ]
 }
 
