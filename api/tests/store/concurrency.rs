@@ -113,35 +113,52 @@ async fn the_audit_chain_never_forks_under_concurrent_appends(store: Fresh<dyn C
 }
 
 /// (4) Eight lock the same period at once: one lock is made, the others find it. Then eight
-/// unlock it at once: one unlocks, the others find it unlocked.
+/// unlock it at once: one unlocks, the others find it unlocked. Twelve rounds (a month each),
+/// to give a race in the store many chances to show.
 async fn a_period_is_locked_once_and_unlocked_once_however_many_ask_at_once(store: Fresh<dyn CommonStore>) {
-    let lock = NewPeriodLock {
-        scope: Scope::Center(CENTER.into()),
-        period: Period::parse("2024-05").unwrap(),
-    };
-    let results = at_once(&store.store, |s, n| {
-        let lock = lock.clone();
-        async move { s.lock_period(&lock, &format!("pref-{n}")).await.unwrap() }
-    })
-    .await;
-    let new: Vec<_> = results.iter().filter(|r| r.is_new()).collect();
-    assert_eq!(new.len(), 1, "exactly one new lock: {results:?}");
-    let id = new[0].clone().into_inner().id;
-    assert!(results
-        .iter()
-        .all(|r| matches!(r, Recorded::Existing(l) if l.id == id) || r.is_new()));
-    assert_eq!(store.period_locks(true).await.unwrap().len(), 1);
+    for month in 1..=12 {
+        let lock = NewPeriodLock {
+            scope: Scope::Center(CENTER.into()),
+            period: Period::month(2024, month).unwrap(),
+        };
+        let results = at_once(&store.store, |s, n| {
+            let lock = lock.clone();
+            async move { s.lock_period(&lock, &format!("pref-{n}")).await }
+        })
+        .await;
+        let new: Vec<_> = results
+            .iter()
+            .filter_map(|r| match r {
+                Ok(Recorded::New(l)) => Some(l.id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(new.len(), 1, "exactly one new lock of month {month}: {results:?}");
+        let id = new[0];
+        assert!(
+            results.iter().all(|r| match r {
+                Ok(Recorded::New(_)) => true,
+                Ok(Recorded::Existing(l)) => l.id == id,
+                Err(_) => false,
+            }),
+            "the others find it: {results:?}"
+        );
 
-    let unlocks = at_once(&store.store, |s, n| async move {
-        s.unlock_period(id, &format!("pref-{n}")).await
-    })
-    .await;
-    let ok = unlocks.iter().filter(|r| r.is_ok()).count();
-    assert_eq!(ok, 1, "exactly one unlock: {unlocks:?}");
-    assert!(unlocks
-        .iter()
-        .filter_map(|r| r.as_ref().err())
-        .all(|e| matches!(e, StoreError::Conflict("already_unlocked"))));
+        let unlocks = at_once(&store.store, |s, n| async move {
+            s.unlock_period(id, &format!("pref-{n}")).await
+        })
+        .await;
+        let ok = unlocks.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(ok, 1, "exactly one unlock of month {month}: {unlocks:?}");
+        assert!(
+            unlocks
+                .iter()
+                .filter_map(|r| r.as_ref().err())
+                .all(|e| matches!(e, StoreError::Conflict("already_unlocked"))),
+            "{unlocks:?}"
+        );
+    }
+    assert_eq!(store.period_locks(true).await.unwrap().len(), 12);
     assert!(store.period_locks(false).await.unwrap().is_empty());
 }
 
@@ -248,7 +265,8 @@ async fn no_activity_enters_a_month_once_its_lock_is_taken(store: Fresh<dyn Cent
         async move {
             let mut seen = Vec::new();
             let mut after = 0;
-            for i in 0..10_000u32 {
+            // Enough for the lock to come (it waits for 20 recorded writes) and go.
+            for i in 0..500u32 {
                 let after_lock = locked.load(Ordering::SeqCst);
                 let day = (n as u32 * 7 + i) % 31 + 1;
                 let a = activity(CENTER, date(2024, 5, day), "tsudoi", &[]);

@@ -22,20 +22,11 @@ pub const OTHER_MUNICIPALITY: &str = "392022";
 /// The seeded site of [`CENTER`].
 pub const SITE: &str = "C001-S01";
 
-/// Which SQL dialect a fresh store speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    Sqlite,
-    Mssql,
-}
-
 /// A store on a database of its own, kept (and, for SQL Server, dropped) for as long as this value
 /// lives. Derefs to the store, so a test calls `store.method(..)`; `store.store` is the `Arc` to
 /// hand to concurrent tasks.
 pub struct Fresh<S: ?Sized> {
     pub store: Arc<S>,
-    pub dialect: Dialect,
-    pub role: NodeRole,
     keep: Keep,
 }
 
@@ -59,8 +50,6 @@ impl Fresh<dyn CenterStore> {
         let store: Arc<dyn CommonStore> = self.store;
         Fresh {
             store,
-            dialect: self.dialect,
-            role: self.role,
             keep: self.keep,
         }
     }
@@ -72,8 +61,6 @@ impl Fresh<dyn HubStore> {
         let store: Arc<dyn CommonStore> = self.store;
         Fresh {
             store,
-            dialect: self.dialect,
-            role: self.role,
             keep: self.keep,
         }
     }
@@ -152,8 +139,6 @@ pub async fn fresh_center() -> Fresh<dyn CenterStore> {
     let node = open(&sqlite_settings(NodeRole::Center, dir.path())).await;
     Fresh {
         store: node.center().expect("a centre store").clone(),
-        dialect: Dialect::Sqlite,
-        role: NodeRole::Center,
         keep: Keep {
             _dir: dir,
             _database: None,
@@ -167,8 +152,6 @@ pub async fn sqlite_hub() -> Fresh<dyn HubStore> {
     let node = open(&sqlite_settings(NodeRole::Hub, dir.path())).await;
     Fresh {
         store: node.hub().expect("a hub store").clone(),
-        dialect: Dialect::Sqlite,
-        role: NodeRole::Hub,
         keep: Keep {
             _dir: dir,
             _database: None,
@@ -192,8 +175,6 @@ pub async fn mssql_hub(test: &str) -> Option<Fresh<dyn HubStore>> {
     let node = open(&settings).await;
     Some(Fresh {
         store: node.hub().expect("a hub store").clone(),
-        dialect: Dialect::Mssql,
-        role: NodeRole::Hub,
         keep: Keep {
             _dir: dir,
             _database: Some(database),
@@ -223,8 +204,11 @@ pub mod mssql {
     // ─────────────────────────────── PLUG-IN POINT ───────────────────────────────
     // The SQL Server store's test helper goes here and nowhere else: given the server in
     // `ATTAKA_TEST_MSSQL_URL` (`base`), connect over tiberius, `CREATE DATABASE attaka_t_<uuid>`,
-    // and return that database's URL with a guard whose drop runs `DROP DATABASE`. Until then
-    // this connects nowhere, and every SQL Server variant prints why it was skipped.
+    // and return that database's URL with a guard whose drop runs `DROP DATABASE` (after
+    // `ALTER DATABASE … SET SINGLE_USER WITH ROLLBACK IMMEDIATE`: the store's pool may still
+    // hold connections when the test ends). Until then this connects nowhere, and every SQL
+    // Server variant prints why it was skipped. `api::store::open` must then open a hub on that
+    // URL; until it can, a test with a database fails there, loudly.
     // ─────────────────────────────────────────────────────────────────────────────
     pub async fn mssql_fresh_url(base: &str) -> Option<FreshDatabase> {
         let _ = base;
