@@ -1,5 +1,5 @@
 //! The hub's part, on every hub store: applying the centres' batches in order and at most once,
-//! sync credentials, the centres' sync state, and the duplicate hint.
+//! and how far each centre has been applied.
 
 use api::domain::org::Site;
 use api::domain::sync::{AppliedBatch, Change};
@@ -18,8 +18,6 @@ hub_story!(
     a_batch_that_does_not_follow_on_is_refused_whole,
     a_new_stream_begins_with_a_reset_that_replaces_the_centres_facts,
     a_record_of_another_centre_is_not_overwritten,
-    sync_credentials_are_found_by_hash_listed_and_revoked,
-    duplicate_hint_candidates_are_other_centres_registrations_with_the_key,
 );
 
 /// Participations, unique people and activities the hub holds for fiscal year 2024.
@@ -43,7 +41,7 @@ async fn held(hub: &dyn HubStore) -> Vec<u64> {
         .unwrap_or_default()
 }
 
-fn when() -> DateTime<Utc> {
+pub fn when() -> DateTime<Utc> {
     at(2024, 9, 1, 3, 0, 0)
 }
 
@@ -360,201 +358,4 @@ async fn a_record_of_another_centre_is_not_overwritten(hub: Fresh<dyn HubStore>)
         1,
         "C002 recorded nothing"
     );
-}
-
-async fn sync_credentials_are_found_by_hash_listed_and_revoked(hub: Fresh<dyn HubStore>) {
-    let first = hub
-        .create_sync_credential(OTHER_CENTER, "cred-hash-1", "sync_ab12", None)
-        .await
-        .unwrap();
-    assert!(first.id > 0);
-    assert_eq!(
-        (first.center.as_str(), first.prefix.as_str(), first.revoked_at),
-        (OTHER_CENTER, "sync_ab12", None)
-    );
-    assert!(first.is_active());
-    let second = hub
-        .create_sync_credential(CENTER, "cred-hash-2", "sync_cd34", None)
-        .await
-        .unwrap();
-    let third = hub
-        .create_sync_credential(OTHER_CENTER, "cred-hash-3", "sync_ef56", None)
-        .await
-        .unwrap();
-    let err = hub
-        .create_sync_credential("C999", "cred-hash-4", "sync_gh78", None)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::MissingReference("center")), "{err:?}");
-
-    assert_eq!(
-        hub.sync_credential_by_hash("cred-hash-1").await.unwrap(),
-        Some(first.clone())
-    );
-    assert_eq!(hub.sync_credential_by_hash("cred-hash-9").await.unwrap(), None);
-    let ids: Vec<i64> = hub
-        .sync_credentials()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    assert_eq!(ids, [second.id, first.id, third.id], "by centre, then age");
-
-    // Centres with a credential are listed before they ever synchronise.
-    let states = hub.sync_centers().await.unwrap();
-    let summary: Vec<(String, u64, Option<u64>, u64)> = states
-        .into_iter()
-        .map(|s| (s.center, s.last_seq, s.last_batch_seq, s.active_credentials))
-        .collect();
-    assert_eq!(
-        summary,
-        [
-            (CENTER.to_owned(), 0, None, 1),
-            (OTHER_CENTER.to_owned(), 0, None, 2)
-        ]
-    );
-
-    let revoked = hub.revoke_sync_credential(first.id).await.unwrap();
-    let revoked_at = revoked.revoked_at.expect("revoked");
-    assert!(!revoked.is_active());
-    let again = hub.revoke_sync_credential(first.id).await.unwrap();
-    assert_eq!(
-        again.revoked_at,
-        Some(revoked_at),
-        "revoking again changes nothing"
-    );
-    assert_eq!(
-        hub.sync_credential_by_hash("cred-hash-1")
-            .await
-            .unwrap()
-            .and_then(|c| c.revoked_at),
-        Some(revoked_at)
-    );
-    assert!(matches!(
-        hub.revoke_sync_credential(third.id + 1000).await,
-        Err(StoreError::NotFound)
-    ));
-    let c002 = hub
-        .sync_centers()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.center == OTHER_CENTER)
-        .unwrap();
-    assert_eq!(c002.active_credentials, 1);
-}
-
-async fn duplicate_hint_candidates_are_other_centres_registrations_with_the_key(hub: Fresh<dyn HubStore>) {
-    let key = "a".repeat(64);
-    let other_key = "b".repeat(64);
-    let (x, y, z) = (
-        common_id(CENTER, 1),
-        common_id(OTHER_CENTER, 1),
-        common_id(OTHER_CENTER, 2),
-    );
-    hub.apply_sync_batch(
-        &batch(
-            CENTER,
-            Uuid::new_v4(),
-            1,
-            1,
-            vec![
-                Change::ResetCenter,
-                Change::UpsertPerson(person_facts(&x, Some(&key))),
-            ],
-        ),
-        when(),
-    )
-    .await
-    .unwrap();
-    let c002 = Uuid::new_v4();
-    hub.apply_sync_batch(
-        &batch(
-            OTHER_CENTER,
-            c002,
-            1,
-            1,
-            vec![
-                Change::ResetCenter,
-                Change::UpsertPerson(person_facts(&y, Some(&key))),
-                Change::UpsertPerson(person_facts(&z, Some(&other_key))),
-            ],
-        ),
-        when(),
-    )
-    .await
-    .unwrap();
-
-    let candidates = |key: String, asking: &'static str| {
-        let hub = hub.store.clone();
-        async move {
-            hub.duplicate_hint_candidates(&key, asking)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|c| (c.common_id, c.center_code, c.center_name))
-                .collect::<Vec<_>>()
-        }
-    };
-    let name = |code: &str| format!("テストセンター {code}");
-    assert_eq!(
-        candidates(key.clone(), OTHER_CENTER).await,
-        [(x.to_string(), CENTER.to_owned(), name(CENTER))]
-    );
-    assert_eq!(
-        candidates(key.clone(), CENTER).await,
-        [(y.to_string(), OTHER_CENTER.to_owned(), name(OTHER_CENTER))]
-    );
-    assert_eq!(
-        candidates(key.clone(), "C003").await,
-        [
-            (x.to_string(), CENTER.to_owned(), name(CENTER)),
-            (y.to_string(), OTHER_CENTER.to_owned(), name(OTHER_CENTER))
-        ],
-        "by centre"
-    );
-    assert!(candidates("c".repeat(64), "C003").await.is_empty());
-
-    // C002 registers x too: x is no longer a candidate for C002, which has it already.
-    hub.apply_sync_batch(
-        &batch(
-            OTHER_CENTER,
-            c002,
-            2,
-            4,
-            vec![Change::UpsertPerson(person_facts(&x, Some(&key)))],
-        ),
-        when(),
-    )
-    .await
-    .unwrap();
-    assert!(candidates(key.clone(), OTHER_CENTER).await.is_empty());
-    // Sent again without a key (the centre lost it): forgotten.
-    hub.apply_sync_batch(
-        &batch(
-            OTHER_CENTER,
-            c002,
-            3,
-            5,
-            vec![Change::UpsertPerson(person_facts(&y, None))],
-        ),
-        when(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        candidates(key.clone(), "C003").await,
-        [
-            (x.to_string(), CENTER.to_owned(), name(CENTER)),
-            (x.to_string(), OTHER_CENTER.to_owned(), name(OTHER_CENTER))
-        ]
-    );
-    // C001 has x itself, and y no longer carries the key.
-    assert!(candidates(key.clone(), CENTER).await.is_empty());
-
-    assert_eq!(hub.clear_duplicate_hints().await.unwrap(), 3);
-    assert!(candidates(key.clone(), "C003").await.is_empty());
-    assert!(candidates(other_key, "C003").await.is_empty());
-    assert_eq!(hub.clear_duplicate_hints().await.unwrap(), 0);
 }
