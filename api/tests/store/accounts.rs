@@ -2,11 +2,11 @@
 //! store.
 
 use api::domain::account::{ApiToken, Principal};
-use api::store::{CommonStore, RefreshGrant, RefreshUse, StoreError};
+use api::store::{CommonStore, ConflictKind, RefreshGrant, RefreshUse, StoreError};
 use chrono::{Duration, SubsecRound, Utc};
 use shared::dto::auth::{Role, Scope};
 
-use crate::data::{account, date};
+use crate::data::{account, date, draft};
 use crate::harness::{Fresh, CENTER, CENTER_MUNICIPALITY};
 
 common_story!(
@@ -21,7 +21,7 @@ common_story!(
 
 async fn an_account_is_created_found_and_listed(store: Fresh<dyn CommonStore>) {
     let new = account("alice", Role::CenterStaff, Scope::Center(CENTER.into()));
-    let alice = store.create_account(&new).await.unwrap();
+    let alice = store.create_account(&new, draft("create_account")).await.unwrap();
     assert!(alice.id > 0);
     assert_eq!(
         (
@@ -43,15 +43,21 @@ async fn an_account_is_created_found_and_listed(store: Fresh<dyn CommonStore>) {
 
     // Every scope shape survives the round trip.
     let city = store
-        .create_account(&account(
-            "city",
-            Role::Municipality,
-            Scope::Municipality(CENTER_MUNICIPALITY.into()),
-        ))
+        .create_account(
+            &account(
+                "city",
+                Role::Municipality,
+                Scope::Municipality(CENTER_MUNICIPALITY.into()),
+            ),
+            draft("create_account"),
+        )
         .await
         .unwrap();
     let pref = store
-        .create_account(&account("pref", Role::Prefecture, Scope::Prefecture))
+        .create_account(
+            &account("pref", Role::Prefecture, Scope::Prefecture),
+            draft("create_account"),
+        )
         .await
         .unwrap();
     assert_eq!(city.scope, Scope::Municipality(CENTER_MUNICIPALITY.into()));
@@ -79,14 +85,23 @@ async fn an_account_is_created_found_and_listed(store: Fresh<dyn CommonStore>) {
 
 async fn a_username_is_taken_once_and_matched_exactly(store: Fresh<dyn CommonStore>) {
     store
-        .create_account(&account("alice", Role::CenterStaff, Scope::Center(CENTER.into())))
+        .create_account(
+            &account("alice", Role::CenterStaff, Scope::Center(CENTER.into())),
+            draft("create_account"),
+        )
         .await
         .unwrap();
     let err = store
-        .create_account(&account("alice", Role::Prefecture, Scope::Prefecture))
+        .create_account(
+            &account("alice", Role::Prefecture, Scope::Prefecture),
+            draft("create_account"),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict("username")), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Conflict(ConflictKind::Username)),
+        "{err:?}"
+    );
     assert_eq!(store.accounts().await.unwrap().len(), 1);
 
     // Usernames compare byte for byte (SQLite's BINARY collation): another case is another
@@ -94,7 +109,10 @@ async fn a_username_is_taken_once_and_matched_exactly(store: Fresh<dyn CommonSto
     assert!(store.find_account("Alice").await.unwrap().is_none());
     assert!(store.find_account("alice ").await.unwrap().is_none());
     let upper = store
-        .create_account(&account("ALICE", Role::CenterStaff, Scope::Center(CENTER.into())))
+        .create_account(
+            &account("ALICE", Role::CenterStaff, Scope::Center(CENTER.into())),
+            draft("create_account"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -105,7 +123,10 @@ async fn a_username_is_taken_once_and_matched_exactly(store: Fresh<dyn CommonSto
 
 async fn failed_logins_lock_the_account_at_the_threshold_and_a_success_resets(store: Fresh<dyn CommonStore>) {
     let id = store
-        .create_account(&account("bob", Role::CenterStaff, Scope::Center(CENTER.into())))
+        .create_account(
+            &account("bob", Role::CenterStaff, Scope::Center(CENTER.into())),
+            draft("create_account"),
+        )
         .await
         .unwrap()
         .id;
@@ -123,7 +144,7 @@ async fn failed_logins_lock_the_account_at_the_threshold_and_a_success_resets(st
     assert!(third.is_locked(now));
     assert_eq!(store.account(id).await.unwrap().locked_until, Some(until));
 
-    store.unlock_account(id).await.unwrap();
+    store.unlock_account(id, draft("unlock_account")).await.unwrap();
     let unlocked = store.account(id).await.unwrap();
     assert_eq!((unlocked.failed_logins, unlocked.locked_until), (0, None));
 
@@ -140,7 +161,10 @@ async fn failed_logins_lock_the_account_at_the_threshold_and_a_success_resets(st
 
 async fn disabling_an_account_ends_its_sessions_and_passwords_change_in_place(store: Fresh<dyn CommonStore>) {
     let carol = store
-        .create_account(&account("carol", Role::CenterAdmin, Scope::Center(CENTER.into())))
+        .create_account(
+            &account("carol", Role::CenterAdmin, Scope::Center(CENTER.into())),
+            draft("create_account"),
+        )
         .await
         .unwrap();
     let grant = RefreshGrant {
@@ -156,14 +180,20 @@ async fn disabling_an_account_ends_its_sessions_and_passwords_change_in_place(st
         .unwrap()
         .is_some());
 
-    store.set_account_disabled(carol.id, true).await.unwrap();
+    store
+        .set_account_disabled(carol.id, true, draft("set_account_disabled"))
+        .await
+        .unwrap();
     assert!(store.account(carol.id).await.unwrap().disabled);
     assert_eq!(
         store.session_principal("session-carol", carol.id).await.unwrap(),
         None
     );
     // Enabled again, the old session stays ended.
-    store.set_account_disabled(carol.id, false).await.unwrap();
+    store
+        .set_account_disabled(carol.id, false, draft("set_account_disabled"))
+        .await
+        .unwrap();
     assert!(!store.account(carol.id).await.unwrap().disabled);
     assert_eq!(
         store.session_principal("session-carol", carol.id).await.unwrap(),
@@ -183,7 +213,9 @@ async fn disabling_an_account_ends_its_sessions_and_passwords_change_in_place(st
 
     let missing = carol.id + 1000;
     assert!(matches!(
-        store.set_account_disabled(missing, true).await,
+        store
+            .set_account_disabled(missing, true, draft("set_account_disabled"))
+            .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
@@ -194,11 +226,17 @@ async fn disabling_an_account_ends_its_sessions_and_passwords_change_in_place(st
 
 async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_session(store: Fresh<dyn CommonStore>) {
     let dave = store
-        .create_account(&account("dave", Role::CenterStaff, Scope::Center(CENTER.into())))
+        .create_account(
+            &account("dave", Role::CenterStaff, Scope::Center(CENTER.into())),
+            draft("create_account"),
+        )
         .await
         .unwrap();
     let other = store
-        .create_account(&account("erin", Role::Prefecture, Scope::Prefecture))
+        .create_account(
+            &account("erin", Role::Prefecture, Scope::Prefecture),
+            draft("create_account"),
+        )
         .await
         .unwrap();
     let now = Utc::now().trunc_subsecs(6);
@@ -261,7 +299,10 @@ async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_session(store: F
 
 async fn expired_unknown_and_revoked_refresh_tokens_are_invalid(store: Fresh<dyn CommonStore>) {
     let frank = store
-        .create_account(&account("frank", Role::CenterStaff, Scope::Center(CENTER.into())))
+        .create_account(
+            &account("frank", Role::CenterStaff, Scope::Center(CENTER.into())),
+            draft("create_account"),
+        )
         .await
         .unwrap();
     let now = Utc::now().trunc_subsecs(6);
@@ -316,7 +357,10 @@ async fn expired_unknown_and_revoked_refresh_tokens_are_invalid(store: Fresh<dyn
 
 async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn CommonStore>) {
     let pref = store
-        .create_account(&account("pref", Role::Prefecture, Scope::Prefecture))
+        .create_account(
+            &account("pref", Role::Prefecture, Scope::Prefecture),
+            draft("create_account"),
+        )
         .await
         .unwrap();
     let created_at = Utc::now().trunc_subsecs(6);
@@ -332,7 +376,7 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
     let mut first = token("県統計システム", "atk_ab12", Scope::Prefecture);
     first.expires_on = Some(date(2027, 3, 31));
     let first = store
-        .create_api_token(&first, "token-hash-1", Some(pref.id))
+        .create_api_token(&first, "token-hash-1", Some(pref.id), draft("create_api_token"))
         .await
         .unwrap();
     assert!(first.id > 0);
@@ -363,6 +407,7 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
             ),
             "token-hash-2",
             None,
+            draft("create_api_token"),
         )
         .await
         .unwrap();
@@ -384,8 +429,14 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
         .collect();
     assert_eq!(ids, [first.id, second.id]);
 
-    store.revoke_api_token(first.id).await.unwrap();
-    store.revoke_api_token(first.id).await.unwrap();
+    store
+        .revoke_api_token(first.id, draft("revoke_api_token"))
+        .await
+        .unwrap();
+    store
+        .revoke_api_token(first.id, draft("revoke_api_token"))
+        .await
+        .unwrap();
     assert!(
         store
             .api_token_by_hash("token-hash-1")
@@ -396,7 +447,9 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
     );
     assert!(!store.api_tokens().await.unwrap()[1].revoked);
     assert!(matches!(
-        store.revoke_api_token(second.id + 1000).await,
+        store
+            .revoke_api_token(second.id + 1000, draft("revoke_api_token"))
+            .await,
         Err(StoreError::NotFound)
     ));
 }

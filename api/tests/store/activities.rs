@@ -2,11 +2,11 @@
 //! lists, a person's history.
 
 use api::domain::activity::{ActivityListItem, ActivityQuery, ActivityRecord};
-use api::store::{CenterStore, Recorded, StoreError};
+use api::store::{CenterStore, ConflictKind, Recorded, StoreError};
 use shared::common_id::CommonId;
 use uuid::Uuid;
 
-use crate::data::{activity, center_code, date, participation, person_record, unregistered};
+use crate::data::{activity, center_code, date, draft, participation, person_record, unregistered};
 use crate::harness::{Fresh, CENTER, OTHER_CENTER, SITE};
 
 center_story!(
@@ -27,7 +27,7 @@ pub async fn people(store: &dyn CenterStore) -> [CommonId; 3] {
         }
         ids.push(
             store
-                .register_person(&center_code(CENTER), None, &record)
+                .register_person(&center_code(CENTER), None, &record, draft("register_person"))
                 .await
                 .unwrap()
                 .common_id,
@@ -57,7 +57,7 @@ pub fn recorded<T: std::fmt::Debug>(r: Result<Recorded<T>, StoreError>) -> Recor
 async fn an_activity_is_recorded_once_under_its_id(store: Fresh<dyn CenterStore>) {
     let p = people(&*store).await;
     let record = full(&p);
-    let created = match recorded(store.create_activity(&record).await) {
+    let created = match recorded(store.create_activity(&record, draft("create_activity")).await) {
         Recorded::New(a) => a,
         other => panic!("new: {other:?}"),
     };
@@ -76,32 +76,47 @@ async fn an_activity_is_recorded_once_under_its_id(store: Fresh<dyn CenterStore>
     // Sent again: the one recorded, unchanged (snapshots come from the people, not the request).
     let mut resent = record.clone();
     resent.participations[0].snapshot.care_level = "kaigo5".into();
-    match recorded(store.create_activity(&resent).await) {
+    match recorded(store.create_activity(&resent, draft("create_activity")).await) {
         Recorded::Existing(a) => assert_eq!(a, created),
         other => panic!("existing: {other:?}"),
     }
     // Another activity under the same ID.
     let mut other = record.clone();
     other.title = Some("別の教室".into());
-    let err = store.create_activity(&other).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict("activity_id")), "{err:?}");
+    let err = store
+        .create_activity(&other, draft("create_activity"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ConflictKind::ActivityId)),
+        "{err:?}"
+    );
     let mut fewer = record.clone();
     fewer.participations.pop();
-    let err = store.create_activity(&fewer).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict("activity_id")), "{err:?}");
+    let err = store
+        .create_activity(&fewer, draft("create_activity"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ConflictKind::ActivityId)),
+        "{err:?}"
+    );
     assert_eq!(store.activity(CENTER, record.id).await.unwrap(), created);
 }
 
 async fn an_activity_is_corrected_and_deleted(store: Fresh<dyn CenterStore>) {
     let p = people(&*store).await;
     let record = full(&p);
-    let created = recorded(store.create_activity(&record).await).into_inner();
+    let created = recorded(store.create_activity(&record, draft("create_activity")).await).into_inner();
 
     let mut corrected = activity(CENTER, date(2024, 5, 11), "kaigoyobou", &[&p[2], &p[0]]);
     corrected.id = record.id;
     corrected.title = Some("介護予防体操".into());
     corrected.start_time = Some("13:00".into());
-    let updated = store.update_activity(&corrected).await.unwrap();
+    let updated = store
+        .update_activity(&corrected, draft("update_activity"))
+        .await
+        .unwrap();
     assert_eq!(
         updated.record, corrected,
         "replaced whole: site, times and note gone"
@@ -113,37 +128,44 @@ async fn an_activity_is_corrected_and_deleted(store: Fresh<dyn CenterStore>) {
     let mut stranger = corrected.clone();
     stranger.id = Uuid::new_v4();
     assert!(matches!(
-        store.update_activity(&stranger).await,
+        store.update_activity(&stranger, draft("update_activity")).await,
         Err(StoreError::NotFound)
     ));
     let mut elsewhere = corrected.clone();
     elsewhere.center = OTHER_CENTER.into();
     assert!(matches!(
-        store.update_activity(&elsewhere).await,
+        store.update_activity(&elsewhere, draft("update_activity")).await,
         Err(StoreError::NotFound)
     ));
 
     assert!(matches!(
-        store.delete_activity(OTHER_CENTER, record.id).await,
+        store
+            .delete_activity(OTHER_CENTER, record.id, draft("delete_activity"))
+            .await,
         Err(StoreError::NotFound)
     ));
-    store.delete_activity(CENTER, record.id).await.unwrap();
+    store
+        .delete_activity(CENTER, record.id, draft("delete_activity"))
+        .await
+        .unwrap();
     assert!(matches!(
         store.activity(CENTER, record.id).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.delete_activity(CENTER, record.id).await,
+        store
+            .delete_activity(CENTER, record.id, draft("delete_activity"))
+            .await,
         Err(StoreError::NotFound)
     ));
     // Its ID may be used again.
-    assert!(recorded(store.create_activity(&record).await).is_new());
+    assert!(recorded(store.create_activity(&record, draft("create_activity")).await).is_new());
 }
 
 async fn participations_are_put_and_deleted_one_at_a_time(store: Fresh<dyn CenterStore>) {
     let p = people(&*store).await;
     let record = full(&p);
-    recorded(store.create_activity(&record).await);
+    recorded(store.create_activity(&record, draft("create_activity")).await);
     let ids = |a: &api::domain::activity::Activity| -> Vec<CommonId> {
         a.record
             .participations
@@ -153,7 +175,12 @@ async fn participations_are_put_and_deleted_one_at_a_time(store: Fresh<dyn Cente
     };
 
     let added = store
-        .put_participation(CENTER, record.id, &participation(&p[2]))
+        .put_participation(
+            CENTER,
+            record.id,
+            &participation(&p[2]),
+            draft("put_participation"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -168,30 +195,42 @@ async fn participations_are_put_and_deleted_one_at_a_time(store: Fresh<dyn Cente
     changed.detail.topics.sort();
     changed.snapshot.care_level = "kaigo2".into();
     let replaced = store
-        .put_participation(CENTER, record.id, &changed)
+        .put_participation(CENTER, record.id, &changed, draft("put_participation"))
         .await
         .unwrap();
     assert_eq!(ids(&replaced).len(), 3, "replaced, not added");
     assert_eq!(replaced.record.participations[0], changed);
 
     let fewer = store
-        .delete_participation(CENTER, record.id, &p[1])
+        .delete_participation(CENTER, record.id, &p[1], draft("delete_participation"))
         .await
         .unwrap();
     assert_eq!(ids(&fewer), [p[0].clone(), p[2].clone()]);
     assert!(matches!(
-        store.delete_participation(CENTER, record.id, &p[1]).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
         store
-            .put_participation(CENTER, Uuid::new_v4(), &participation(&p[1]))
+            .delete_participation(CENTER, record.id, &p[1], draft("delete_participation"))
             .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
         store
-            .put_participation(OTHER_CENTER, record.id, &participation(&p[1]))
+            .put_participation(
+                CENTER,
+                Uuid::new_v4(),
+                &participation(&p[1]),
+                draft("put_participation")
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .put_participation(
+                OTHER_CENTER,
+                record.id,
+                &participation(&p[1]),
+                draft("put_participation")
+            )
             .await,
         Err(StoreError::NotFound)
     ));
@@ -249,7 +288,7 @@ async fn activities_are_listed_by_date_and_start_time_with_counts(store: Fresh<d
         &june,
         &other_centre,
     ] {
-        recorded(store.create_activity(a).await);
+        recorded(store.create_activity(a, draft("create_activity")).await);
     }
 
     let may = listed(&*store, &month((5, 1), (5, 31))).await;
@@ -313,7 +352,7 @@ async fn a_persons_participations_come_newest_first_in_pages(store: Fresh<dyn Ce
     let fourth = activity(CENTER, date(2024, 6, 1), "tsudoi", &[&p[0]]);
     let not_hers = activity(CENTER, date(2024, 7, 1), "tsudoi", &[&p[1]]);
     for a in [&first, &second, &third, &fourth, &not_hers] {
-        recorded(store.create_activity(a).await);
+        recorded(store.create_activity(a, draft("create_activity")).await);
     }
     // The same number registered at the other centre: its activities are not C001's history.
     store
@@ -321,12 +360,16 @@ async fn a_persons_participations_come_newest_first_in_pages(store: Fresh<dyn Ce
             &center_code(OTHER_CENTER),
             Some(&p[0]),
             &person_record("ヤマモト", "ハナコ"),
+            draft("register_person"),
         )
         .await
         .unwrap();
     recorded(
         store
-            .create_activity(&activity(OTHER_CENTER, date(2024, 8, 1), "tsudoi", &[&p[0]]))
+            .create_activity(
+                &activity(OTHER_CENTER, date(2024, 8, 1), "tsudoi", &[&p[0]]),
+                draft("create_activity"),
+            )
             .await,
     );
 

@@ -2,10 +2,10 @@
 //! its changes, the people list.
 
 use api::domain::person::{Disability, Ending, PersonQuery, PersonRecord};
-use api::store::{CenterStore, StoreError};
+use api::store::{CenterStore, ConflictKind, Reference, StoreError};
 use shared::common_id::CommonId;
 
-use crate::data::{center_code, common_id, date, person_record};
+use crate::data::{center_code, common_id, date, draft, person_record};
 use crate::harness::{Fresh, CENTER, OTHER_CENTER};
 
 center_story!(
@@ -18,7 +18,7 @@ center_story!(
 
 async fn register(store: &dyn CenterStore, center: &str, record: &PersonRecord) -> CommonId {
     store
-        .register_person(&center_code(center), None, record)
+        .register_person(&center_code(center), None, record, draft("register_person"))
         .await
         .unwrap()
         .common_id
@@ -42,10 +42,13 @@ async fn new_common_ids_are_consecutive_per_centre(store: Fresh<dyn CenterStore>
     assert_eq!(register(&*store, CENTER, &record).await, common_id(CENTER, 4));
 
     let err = store
-        .register_person(&center_code("C999"), None, &record)
+        .register_person(&center_code("C999"), None, &record, draft("register_person"))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::MissingReference("center")), "{err:?}");
+    assert!(
+        matches!(err, StoreError::MissingReference(Reference::Center)),
+        "{err:?}"
+    );
 }
 
 async fn a_common_id_of_another_centre_is_accepted_and_an_own_one_must_have_been_issued(
@@ -55,7 +58,12 @@ async fn a_common_id_of_another_centre_is_accepted_and_an_own_one_must_have_been
     let first = register(&*store, CENTER, &record).await;
     // The same person registers at C002 under the number C001 issued.
     let there = store
-        .register_person(&center_code(OTHER_CENTER), Some(&first), &record)
+        .register_person(
+            &center_code(OTHER_CENTER),
+            Some(&first),
+            &record,
+            draft("register_person"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -74,23 +82,41 @@ async fn a_common_id_of_another_centre_is_accepted_and_an_own_one_must_have_been
 
     // Registered at C001 already.
     let err = store
-        .register_person(&center_code(CENTER), Some(&first), &record)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict("common_id")), "{err:?}");
-    // C001's own number that C001 has not issued yet.
-    let err = store
-        .register_person(&center_code(CENTER), Some(&common_id(CENTER, 9)), &record)
+        .register_person(
+            &center_code(CENTER),
+            Some(&first),
+            &record,
+            draft("register_person"),
+        )
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::MissingReference("common_id")),
+        matches!(err, StoreError::Conflict(ConflictKind::CommonId)),
+        "{err:?}"
+    );
+    // C001's own number that C001 has not issued yet.
+    let err = store
+        .register_person(
+            &center_code(CENTER),
+            Some(&common_id(CENTER, 9)),
+            &record,
+            draft("register_person"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::MissingReference(Reference::CommonId)),
         "{err:?}"
     );
     // A number of a centre this node has never heard of is someone else's to vouch for.
     let foreign = common_id("C050", 12);
     let taken = store
-        .register_person(&center_code(CENTER), Some(&foreign), &record)
+        .register_person(
+            &center_code(CENTER),
+            Some(&foreign),
+            &record,
+            draft("register_person"),
+        )
         .await
         .unwrap();
     assert_eq!(taken.common_id, foreign);
@@ -111,7 +137,7 @@ async fn a_person_comes_back_whole_and_changes_in_place(store: Fresh<dyn CenterS
         },
     ];
     let created = store
-        .register_person(&center_code(CENTER), None, &record)
+        .register_person(&center_code(CENTER), None, &record, draft("register_person"))
         .await
         .unwrap();
     let id = created.common_id.clone();
@@ -141,7 +167,10 @@ async fn a_person_comes_back_whole_and_changes_in_place(store: Fresh<dyn CenterS
     changed.facts.care_level = "kaigo1".into();
     changed.facts.categories = vec!["other".into()];
     changed.facts.household = "with_family".into();
-    let updated = store.update_person(CENTER, &id, &changed).await.unwrap();
+    let updated = store
+        .update_person(CENTER, &id, &changed, draft("update_person"))
+        .await
+        .unwrap();
     assert_eq!(
         (updated.identity.clone(), updated.facts.clone()),
         (changed.identity.clone(), changed.facts.clone())
@@ -149,7 +178,9 @@ async fn a_person_comes_back_whole_and_changes_in_place(store: Fresh<dyn CenterS
     assert_eq!(updated.created_at, created.created_at);
     assert!(updated.updated_at >= created.updated_at);
     assert!(matches!(
-        store.update_person(CENTER, &common_id(CENTER, 2), &changed).await,
+        store
+            .update_person(CENTER, &common_id(CENTER, 2), &changed, draft("update_person"))
+            .await,
         Err(StoreError::NotFound)
     ));
 
@@ -157,7 +188,10 @@ async fn a_person_comes_back_whole_and_changes_in_place(store: Fresh<dyn CenterS
         ended_on: date(2025, 3, 31),
         end_reason: "moved".into(),
     };
-    let ended = store.end_person(CENTER, &id, &ending).await.unwrap();
+    let ended = store
+        .end_person(CENTER, &id, &ending, draft("end_person"))
+        .await
+        .unwrap();
     assert_eq!(
         (ended.ended_on, ended.end_reason.as_deref()),
         (Some(date(2025, 3, 31)), Some("moved"))
@@ -168,16 +202,27 @@ async fn a_person_comes_back_whole_and_changes_in_place(store: Fresh<dyn CenterS
         end_reason: "moved".into(),
     };
     let err = store
-        .end_person(CENTER, &id, &before_registration)
+        .end_person(CENTER, &id, &before_registration, draft("end_person"))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict("ended_on")), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Conflict(ConflictKind::EndedOn)),
+        "{err:?}"
+    );
     let mut late = changed.clone();
     late.facts.registered_on = date(2025, 4, 1);
-    let err = store.update_person(CENTER, &id, &late).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict("registered_on")), "{err:?}");
+    let err = store
+        .update_person(CENTER, &id, &late, draft("update_person"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ConflictKind::RegisteredOn)),
+        "{err:?}"
+    );
     assert!(matches!(
-        store.end_person(CENTER, &common_id(CENTER, 2), &ending).await,
+        store
+            .end_person(CENTER, &common_id(CENTER, 2), &ending, draft("end_person"))
+            .await,
         Err(StoreError::NotFound)
     ));
 }
@@ -218,6 +263,7 @@ async fn people_are_found_by_kana_name_id_and_category_and_paged(store: Fresh<dy
                 ended_on: date(2025, 3, 31),
                 end_reason: "moved".into(),
             },
+            draft("end_person"),
         )
         .await
         .unwrap();
@@ -298,7 +344,12 @@ async fn people_are_fetched_by_ids_of_the_centre_only(store: Fresh<dyn CenterSto
     let first = register(&*store, CENTER, &record).await;
     let second = register(&*store, CENTER, &record).await;
     store
-        .register_person(&center_code(OTHER_CENTER), Some(&first), &record)
+        .register_person(
+            &center_code(OTHER_CENTER),
+            Some(&first),
+            &record,
+            draft("register_person"),
+        )
         .await
         .unwrap();
 

@@ -2,11 +2,11 @@
 //! period locks.
 
 use api::domain::period_lock::NewPeriodLock;
-use api::store::{CommonStore, Recorded, StoreError};
+use api::store::{CommonStore, ConflictKind, Recorded, Reference, StoreError};
 use shared::dates::Period;
 use shared::dto::auth::Scope;
 
-use crate::data::date;
+use crate::data::{date, draft};
 use crate::harness::{self, Fresh, CENTER, CENTER_MUNICIPALITY, OTHER_CENTER, OTHER_MUNICIPALITY, SITE};
 
 common_story!(
@@ -132,7 +132,7 @@ async fn a_centre_needs_a_known_municipality(store: Fresh<dyn CommonStore>) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::MissingReference("municipality")),
+        matches!(err, StoreError::MissingReference(Reference::Municipality)),
         "{err:?}"
     );
     assert!(matches!(store.center("C003").await, Err(StoreError::NotFound)));
@@ -170,7 +170,10 @@ async fn sites_are_listed_by_centre_and_changed_in_place(store: Fresh<dyn Common
         .upsert_site(&harness::site("C999-S01", "C999"))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::MissingReference("center")), "{err:?}");
+    assert!(
+        matches!(err, StoreError::MissingReference(Reference::Center)),
+        "{err:?}"
+    );
 }
 
 fn lock(scope: Scope, period: &str) -> NewPeriodLock {
@@ -182,7 +185,11 @@ fn lock(scope: Scope, period: &str) -> NewPeriodLock {
 
 async fn a_period_is_locked_once_and_unlocked_once(store: Fresh<dyn CommonStore>) {
     let may = lock(Scope::Center(CENTER.into()), "2024-05");
-    let first = match store.lock_period(&may, "pref").await.unwrap() {
+    let first = match store
+        .lock_period(&may, "pref", draft("lock_period"))
+        .await
+        .unwrap()
+    {
         Recorded::New(l) => l,
         other => panic!("a first lock is new: {other:?}"),
     };
@@ -194,38 +201,58 @@ async fn a_period_is_locked_once_and_unlocked_once(store: Fresh<dyn CommonStore>
     assert!(first.is_active());
 
     // The same lock again is the one there, whoever asks.
-    match store.lock_period(&may, "someone-else").await.unwrap() {
+    match store
+        .lock_period(&may, "someone-else", draft("lock_period"))
+        .await
+        .unwrap()
+    {
         Recorded::Existing(l) => assert_eq!(l, first),
         other => panic!("locking again finds the active lock: {other:?}"),
     }
 
-    let unlocked = store.unlock_period(first.id, "pref2").await.unwrap();
+    let unlocked = store
+        .unlock_period(first.id, "pref2", draft("unlock_period"))
+        .await
+        .unwrap();
     assert_eq!(unlocked.id, first.id);
     assert_eq!(unlocked.unlocked_by.as_deref(), Some("pref2"));
     assert!(unlocked.unlocked_at.is_some_and(|t| t >= first.locked_at));
     assert!(!unlocked.is_active());
-    let again = store.unlock_period(first.id, "pref2").await.unwrap_err();
+    let again = store
+        .unlock_period(first.id, "pref2", draft("unlock_period"))
+        .await
+        .unwrap_err();
     assert!(
-        matches!(again, StoreError::Conflict("already_unlocked")),
+        matches!(again, StoreError::Conflict(ConflictKind::AlreadyUnlocked)),
         "{again:?}"
     );
-    let missing = store.unlock_period(first.id + 1000, "pref").await.unwrap_err();
+    let missing = store
+        .unlock_period(first.id + 1000, "pref", draft("unlock_period"))
+        .await
+        .unwrap_err();
     assert!(matches!(missing, StoreError::NotFound), "{missing:?}");
 
     // Once unlocked, the period can be locked anew: a new lock, not the old one revived.
-    let relocked = store.lock_period(&may, "pref").await.unwrap();
+    let relocked = store
+        .lock_period(&may, "pref", draft("lock_period"))
+        .await
+        .unwrap();
     assert!(relocked.is_new());
     assert_ne!(relocked.into_inner().id, first.id);
 }
 
 async fn locks_are_listed_newest_period_first_with_or_without_unlocked_ones(store: Fresh<dyn CommonStore>) {
     let fy = store
-        .lock_period(&lock(Scope::Prefecture, "FY2024"), "pref")
+        .lock_period(&lock(Scope::Prefecture, "FY2024"), "pref", draft("lock_period"))
         .await
         .unwrap()
         .into_inner();
     let may = store
-        .lock_period(&lock(Scope::Center(CENTER.into()), "2024-05"), "pref")
+        .lock_period(
+            &lock(Scope::Center(CENTER.into()), "2024-05"),
+            "pref",
+            draft("lock_period"),
+        )
         .await
         .unwrap()
         .into_inner();
@@ -233,13 +260,18 @@ async fn locks_are_listed_newest_period_first_with_or_without_unlocked_ones(stor
         .lock_period(
             &lock(Scope::Municipality(CENTER_MUNICIPALITY.into()), "2024-06"),
             "city",
+            draft("lock_period"),
         )
         .await
         .unwrap()
         .into_inner();
     // Same period, other scope: a lock of its own.
     let may_other = store
-        .lock_period(&lock(Scope::Center(OTHER_CENTER.into()), "2024-05"), "pref")
+        .lock_period(
+            &lock(Scope::Center(OTHER_CENTER.into()), "2024-05"),
+            "pref",
+            draft("lock_period"),
+        )
         .await
         .unwrap();
     assert!(may_other.is_new());
@@ -258,7 +290,10 @@ async fn locks_are_listed_newest_period_first_with_or_without_unlocked_ones(stor
         Scope::Municipality(CENTER_MUNICIPALITY.into())
     );
 
-    store.unlock_period(may.id, "pref").await.unwrap();
+    store
+        .unlock_period(may.id, "pref", draft("unlock_period"))
+        .await
+        .unwrap();
     assert_eq!(
         ids(store.period_locks(false).await.unwrap()),
         [june.id, may_other.id, fy.id]

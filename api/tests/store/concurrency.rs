@@ -10,14 +10,16 @@ use api::domain::audit::AuditQuery;
 use api::domain::period_lock::NewPeriodLock;
 use api::domain::sync::{AppliedBatch, Change};
 use api::stats::{Measure, StatsQuery};
-use api::store::{CenterStore, CommonStore, HubStore, Recorded, RefreshGrant, RefreshUse, StoreError};
+use api::store::{
+    CenterStore, CommonStore, ConflictKind, HubStore, Recorded, RefreshGrant, RefreshUse, StoreError,
+};
 use chrono::{Duration, Utc};
 use shared::dates::Period;
 use shared::dto::auth::{Role, Scope};
 use uuid::Uuid;
 
 use crate::data::{
-    account, activity, audit_entry, batch, center_code, common_id, date, person_facts, person_record,
+    account, activity, audit_entry, batch, center_code, common_id, date, draft, person_facts, person_record,
 };
 use crate::harness::{Fresh, CENTER};
 
@@ -123,7 +125,10 @@ async fn a_period_is_locked_once_and_unlocked_once_however_many_ask_at_once(stor
         };
         let results = at_once(&store.store, |s, n| {
             let lock = lock.clone();
-            async move { s.lock_period(&lock, &format!("pref-{n}")).await }
+            async move {
+                s.lock_period(&lock, &format!("pref-{n}"), draft("lock_period"))
+                    .await
+            }
         })
         .await;
         let new: Vec<_> = results
@@ -145,7 +150,8 @@ async fn a_period_is_locked_once_and_unlocked_once_however_many_ask_at_once(stor
         );
 
         let unlocks = at_once(&store.store, |s, n| async move {
-            s.unlock_period(id, &format!("pref-{n}")).await
+            s.unlock_period(id, &format!("pref-{n}"), draft("unlock_period"))
+                .await
         })
         .await;
         let ok = unlocks.iter().filter(|r| r.is_ok()).count();
@@ -154,7 +160,7 @@ async fn a_period_is_locked_once_and_unlocked_once_however_many_ask_at_once(stor
             unlocks
                 .iter()
                 .filter_map(|r| r.as_ref().err())
-                .all(|e| matches!(e, StoreError::Conflict("already_unlocked"))),
+                .all(|e| matches!(e, StoreError::Conflict(ConflictKind::AlreadyUnlocked))),
             "{unlocks:?}"
         );
     }
@@ -166,7 +172,10 @@ async fn a_period_is_locked_once_and_unlocked_once_however_many_ask_at_once(stor
 /// reuse (and the session ends) or, once it has ended, an invalid token.
 async fn a_refresh_token_presented_twice_at_once_rotates_once(store: Fresh<dyn CommonStore>) {
     let id = store
-        .create_account(&account("gina", Role::CenterStaff, Scope::Center(CENTER.into())))
+        .create_account(
+            &account("gina", Role::CenterStaff, Scope::Center(CENTER.into())),
+            draft("create_account"),
+        )
         .await
         .unwrap()
         .id;
@@ -200,7 +209,12 @@ async fn common_ids_never_repeat_under_concurrent_registrations(store: Fresh<dyn
         let mut ids = Vec::new();
         for _ in 0..EACH {
             let p = s
-                .register_person(&center_code(CENTER), None, &person_record("ヤマモト", "ハナコ"))
+                .register_person(
+                    &center_code(CENTER),
+                    None,
+                    &person_record("ヤマモト", "ハナコ"),
+                    draft("register_person"),
+                )
                 .await
                 .unwrap();
             ids.push(p.common_id);
@@ -255,7 +269,7 @@ async fn no_activity_enters_a_month_once_its_lock_is_taken(store: Fresh<dyn Cent
                 scope: Scope::Center(CENTER.into()),
                 period: Period::parse("2024-05").unwrap(),
             };
-            let made = s.lock_period(&lock, "pref").await.unwrap();
+            let made = s.lock_period(&lock, "pref", draft("lock_period")).await.unwrap();
             locked.store(true, Ordering::SeqCst);
             made
         })
@@ -270,7 +284,10 @@ async fn no_activity_enters_a_month_once_its_lock_is_taken(store: Fresh<dyn Cent
                 let after_lock = locked.load(Ordering::SeqCst);
                 let day = (n as u32 * 7 + i) % 31 + 1;
                 let a = activity(CENTER, date(2024, 5, day), "tsudoi", &[]);
-                let result = s.create_activity(&a).await.map(|r| r.is_new());
+                let result = s
+                    .create_activity(&a, draft("create_activity"))
+                    .await
+                    .map(|r| r.is_new());
                 if matches!(result, Ok(true)) {
                     recorded.fetch_add(1, Ordering::SeqCst);
                 }
@@ -355,7 +372,11 @@ async fn the_same_batch_applied_at_once_is_applied_once(hub: Fresh<dyn HubStore>
     );
     let results = at_once(&hub.store, |s, _| {
         let first = first.clone();
-        async move { s.apply_sync_batch(&first, Utc::now()).await.unwrap() }
+        async move {
+            s.apply_sync_batch(&first, Utc::now(), draft("apply_sync_batch"))
+                .await
+                .unwrap()
+        }
     })
     .await;
     let applied: Vec<&AppliedBatch> = results.iter().filter(|r| r.applied > 0).collect();

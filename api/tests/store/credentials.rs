@@ -1,7 +1,8 @@
 //! The centres' sync credentials on the hub, and the centres the hub knows of: on every hub
 //! store.
 
-use api::store::{HubStore, StoreError};
+use crate::data::draft;
+use api::store::{HubStore, Reference, StoreError};
 
 use crate::harness::{Fresh, CENTER, OTHER_CENTER};
 
@@ -9,7 +10,13 @@ hub_story!(sync_credentials_are_found_by_hash_listed_and_revoked);
 
 async fn sync_credentials_are_found_by_hash_listed_and_revoked(hub: Fresh<dyn HubStore>) {
     let first = hub
-        .create_sync_credential(OTHER_CENTER, "cred-hash-1", "sync_ab12", None)
+        .create_sync_credential(
+            OTHER_CENTER,
+            "cred-hash-1",
+            "sync_ab12",
+            None,
+            draft("create_sync_credential"),
+        )
         .await
         .unwrap();
     assert!(first.id > 0);
@@ -19,18 +26,39 @@ async fn sync_credentials_are_found_by_hash_listed_and_revoked(hub: Fresh<dyn Hu
     );
     assert!(first.is_active());
     let second = hub
-        .create_sync_credential(CENTER, "cred-hash-2", "sync_cd34", None)
+        .create_sync_credential(
+            CENTER,
+            "cred-hash-2",
+            "sync_cd34",
+            None,
+            draft("create_sync_credential"),
+        )
         .await
         .unwrap();
     let third = hub
-        .create_sync_credential(OTHER_CENTER, "cred-hash-3", "sync_ef56", None)
+        .create_sync_credential(
+            OTHER_CENTER,
+            "cred-hash-3",
+            "sync_ef56",
+            None,
+            draft("create_sync_credential"),
+        )
         .await
         .unwrap();
     let err = hub
-        .create_sync_credential("C999", "cred-hash-4", "sync_gh78", None)
+        .create_sync_credential(
+            "C999",
+            "cred-hash-4",
+            "sync_gh78",
+            None,
+            draft("create_sync_credential"),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::MissingReference("center")), "{err:?}");
+    assert!(
+        matches!(err, StoreError::MissingReference(Reference::Center)),
+        "{err:?}"
+    );
 
     assert_eq!(
         hub.sync_credential_by_hash("cred-hash-1").await.unwrap(),
@@ -60,10 +88,16 @@ async fn sync_credentials_are_found_by_hash_listed_and_revoked(hub: Fresh<dyn Hu
         ]
     );
 
-    let revoked = hub.revoke_sync_credential(first.id).await.unwrap();
+    let revoked = hub
+        .revoke_sync_credential(first.id, draft("revoke_sync_credential"))
+        .await
+        .unwrap();
     let revoked_at = revoked.revoked_at.expect("revoked");
     assert!(!revoked.is_active());
-    let again = hub.revoke_sync_credential(first.id).await.unwrap();
+    let again = hub
+        .revoke_sync_credential(first.id, draft("revoke_sync_credential"))
+        .await
+        .unwrap();
     assert_eq!(
         again.revoked_at,
         Some(revoked_at),
@@ -77,7 +111,8 @@ async fn sync_credentials_are_found_by_hash_listed_and_revoked(hub: Fresh<dyn Hu
         Some(revoked_at)
     );
     assert!(matches!(
-        hub.revoke_sync_credential(third.id + 1000).await,
+        hub.revoke_sync_credential(third.id + 1000, draft("revoke_sync_credential"))
+            .await,
         Err(StoreError::NotFound)
     ));
     let c002 = hub

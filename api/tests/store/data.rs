@@ -3,7 +3,7 @@
 
 use api::domain::account::NewAccountRecord;
 use api::domain::activity::{ActivityRecord, Detail, Participation, Snapshot, Unregistered};
-use api::domain::audit::{AuditEntry, Outcome};
+use api::domain::audit::{AuditDraft, AuditEntry, Outcome};
 use api::domain::person::{Facts, Identity, Person, PersonRecord};
 use api::domain::sync::{Change, PersonFactsRecord, ValidBatch};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -147,6 +147,11 @@ pub fn audit_entry(action: &str, actor: &str, target: &str, when: DateTime<Utc>)
         request_id: Some(Uuid::new_v4().to_string()),
         detail: Some(r#"{"fields":["address"]}"#.into()),
     }
+}
+
+/// The audit row an audited write commits with (what the HTTP layer would hand the store).
+pub fn draft<T>(action: &str) -> AuditDraft<T> {
+    AuditDraft::new(audit_entry(action, "story", "-", Utc::now()))
 }
 
 /// A person's facts as a centre sends them to the hub.

@@ -5,7 +5,7 @@ use api::domain::sync::Change;
 use api::store::HubStore;
 use uuid::Uuid;
 
-use crate::data::{batch, common_id, person_facts};
+use crate::data::{batch, common_id, draft, person_facts};
 use crate::harness::{Fresh, CENTER, OTHER_CENTER};
 use crate::hub::when;
 
@@ -31,6 +31,7 @@ async fn duplicate_hint_candidates_are_other_centres_registrations_with_the_key(
             ],
         ),
         when(),
+        draft("apply_sync_batch"),
     )
     .await
     .unwrap();
@@ -48,6 +49,7 @@ async fn duplicate_hint_candidates_are_other_centres_registrations_with_the_key(
             ],
         ),
         when(),
+        draft("apply_sync_batch"),
     )
     .await
     .unwrap();
@@ -92,6 +94,7 @@ async fn duplicate_hint_candidates_are_other_centres_registrations_with_the_key(
             vec![Change::UpsertPerson(person_facts(&x, Some(&key)))],
         ),
         when(),
+        draft("apply_sync_batch"),
     )
     .await
     .unwrap();
@@ -106,6 +109,7 @@ async fn duplicate_hint_candidates_are_other_centres_registrations_with_the_key(
             vec![Change::UpsertPerson(person_facts(&y, None))],
         ),
         when(),
+        draft("apply_sync_batch"),
     )
     .await
     .unwrap();

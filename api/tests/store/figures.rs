@@ -4,7 +4,7 @@
 use api::domain::activity::ActivityRecord;
 use api::stats::extract::{ExtractKind, ExtractQuery, Rows};
 use api::stats::{Dimension, Measure, StatsQuery};
-use api::store::{CommonStore, StoreError};
+use api::store::{CommonStore, ConflictKind, StoreError};
 use chrono::{Duration, NaiveDate};
 use shared::common_id::CommonId;
 
@@ -371,7 +371,10 @@ async fn thousands_of_people_and_activities_load_in_one_go_or_not_at_all(store: 
         imported_person(CENTER, 1, date(2024, 5, 1)),
     ];
     let err = store.import_persons(&again).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict("common_id")), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Conflict(ConflictKind::CommonId)),
+        "{err:?}"
+    );
     assert_eq!(stats(&*store, &registered).await, [row(&[], &[many])]);
 }
 

@@ -4,12 +4,12 @@
 use api::domain::org::Site;
 use api::domain::sync::{AppliedBatch, Change};
 use api::stats::{Measure, StatsQuery};
-use api::store::{HubStore, StoreError};
+use api::store::{ConflictKind, HubStore, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use shared::common_id::CommonId;
 use uuid::Uuid;
 
-use crate::data::{activity, at, batch, common_id, date, participation, person_facts};
+use crate::data::{activity, at, batch, common_id, date, draft, participation, person_facts};
 use crate::harness::{self, Fresh, CENTER, OTHER_CENTER};
 
 hub_story!(
@@ -97,7 +97,11 @@ async fn open_stream(hub: &dyn HubStore) -> Opening {
         activity: Uuid::new_v4(),
     };
     let applied = hub
-        .apply_sync_batch(&first_batch(o.stream, &o.people), when())
+        .apply_sync_batch(
+            &first_batch(o.stream, &o.people),
+            when(),
+            draft("apply_sync_batch"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -109,7 +113,11 @@ async fn open_stream(hub: &dyn HubStore) -> Opening {
         }
     );
     let applied = hub
-        .apply_sync_batch(&second_batch(&o), when() + Duration::minutes(1))
+        .apply_sync_batch(
+            &second_batch(&o),
+            when() + Duration::minutes(1),
+            draft("apply_sync_batch"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -161,12 +169,17 @@ async fn batches_apply_in_order_and_the_centres_state_follows(hub: Fresh<dyn Hub
             },
         ],
     );
-    let applied = hub.apply_sync_batch(&third, when()).await.unwrap();
+    let applied = hub
+        .apply_sync_batch(&third, when(), draft("apply_sync_batch"))
+        .await
+        .unwrap();
     assert_eq!((applied.last_seq, applied.applied), (8, 2));
     assert_eq!(held(&*hub).await, [2, 2, 1]);
     // And a deletion is one.
     let fourth = batch(CENTER, o.stream, 4, 9, vec![Change::DeleteActivity(o.activity)]);
-    hub.apply_sync_batch(&fourth, when()).await.unwrap();
+    hub.apply_sync_batch(&fourth, when(), draft("apply_sync_batch"))
+        .await
+        .unwrap();
     assert!(held(&*hub).await.is_empty());
     let s = &hub.sync_centers().await.unwrap()[0];
     assert_eq!((s.last_seq, s.last_batch_seq), (9, Some(4)));
@@ -175,7 +188,11 @@ async fn batches_apply_in_order_and_the_centres_state_follows(hub: Fresh<dyn Hub
 async fn a_replayed_batch_applies_nothing_twice(hub: Fresh<dyn HubStore>) {
     let o = open_stream(&*hub).await;
     let replay = hub
-        .apply_sync_batch(&second_batch(&o), when() + Duration::minutes(2))
+        .apply_sync_batch(
+            &second_batch(&o),
+            when() + Duration::minutes(2),
+            draft("apply_sync_batch"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -199,7 +216,7 @@ async fn a_replayed_batch_applies_nothing_twice(hub: Fresh<dyn HubStore>) {
         },
     ));
     let applied = hub
-        .apply_sync_batch(&overlap, when() + Duration::minutes(3))
+        .apply_sync_batch(&overlap, when() + Duration::minutes(3), draft("apply_sync_batch"))
         .await
         .unwrap();
     assert_eq!(
@@ -227,9 +244,12 @@ async fn a_batch_that_does_not_follow_on_is_refused_whole(hub: Fresh<dyn HubStor
             None,
         ))],
     );
-    let err = hub.apply_sync_batch(&late, when()).await.unwrap_err();
+    let err = hub
+        .apply_sync_batch(&late, when(), draft("apply_sync_batch"))
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict("sync_out_of_order")),
+        matches!(err, StoreError::Conflict(ConflictKind::SyncOutOfOrder)),
         "{err:?}"
     );
     assert!(hub.sync_centers().await.unwrap().is_empty(), "nothing recorded");
@@ -247,9 +267,12 @@ async fn a_batch_that_does_not_follow_on_is_refused_whole(hub: Fresh<dyn HubStor
         ],
     );
     gap.entries[1].0 = 9;
-    let err = hub.apply_sync_batch(&gap, when()).await.unwrap_err();
+    let err = hub
+        .apply_sync_batch(&gap, when(), draft("apply_sync_batch"))
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict("sync_out_of_order")),
+        matches!(err, StoreError::Conflict(ConflictKind::SyncOutOfOrder)),
         "{err:?}"
     );
     assert_eq!(
@@ -271,9 +294,12 @@ async fn a_batch_that_does_not_follow_on_is_refused_whole(hub: Fresh<dyn HubStor
             participation: participation(&o.people[0]),
         }],
     );
-    let err = hub.apply_sync_batch(&orphan, when()).await.unwrap_err();
+    let err = hub
+        .apply_sync_batch(&orphan, when(), draft("apply_sync_batch"))
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict("sync_out_of_order")),
+        matches!(err, StoreError::Conflict(ConflictKind::SyncOutOfOrder)),
         "{err:?}"
     );
     assert_eq!(hub.sync_centers().await.unwrap()[0].last_seq, 6);
@@ -290,9 +316,12 @@ async fn a_new_stream_begins_with_a_reset_that_replaces_the_centres_facts(hub: F
         1,
         vec![Change::UpsertPerson(person_facts(&common_id(CENTER, 5), None))],
     );
-    let err = hub.apply_sync_batch(&middle, when()).await.unwrap_err();
+    let err = hub
+        .apply_sync_batch(&middle, when(), draft("apply_sync_batch"))
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict("sync_out_of_order")),
+        matches!(err, StoreError::Conflict(ConflictKind::SyncOutOfOrder)),
         "{err:?}"
     );
 
@@ -308,7 +337,10 @@ async fn a_new_stream_begins_with_a_reset_that_replaces_the_centres_facts(hub: F
             Change::UpsertActivity(a),
         ],
     );
-    let applied = hub.apply_sync_batch(&fresh, when()).await.unwrap();
+    let applied = hub
+        .apply_sync_batch(&fresh, when(), draft("apply_sync_batch"))
+        .await
+        .unwrap();
     assert_eq!(
         applied,
         AppliedBatch {
@@ -334,9 +366,12 @@ async fn a_record_of_another_centre_is_not_overwritten(hub: Fresh<dyn HubStore>)
         1,
         vec![Change::ResetCenter, Change::UpsertActivity(theirs)],
     );
-    let err = hub.apply_sync_batch(&foreign, when()).await.unwrap_err();
+    let err = hub
+        .apply_sync_batch(&foreign, when(), draft("apply_sync_batch"))
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict("sync_foreign_record")),
+        matches!(err, StoreError::Conflict(ConflictKind::SyncForeignRecord)),
         "{err:?}"
     );
     assert_eq!(held(&*hub).await, [2, 2, 1]);
@@ -348,9 +383,12 @@ async fn a_record_of_another_centre_is_not_overwritten(hub: Fresh<dyn HubStore>)
         1,
         vec![Change::ResetCenter, Change::UpsertSite(new_site())],
     );
-    let err = hub.apply_sync_batch(&site, when()).await.unwrap_err();
+    let err = hub
+        .apply_sync_batch(&site, when(), draft("apply_sync_batch"))
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict("sync_foreign_record")),
+        matches!(err, StoreError::Conflict(ConflictKind::SyncForeignRecord)),
         "{err:?}"
     );
     assert_eq!(

@@ -3,12 +3,12 @@
 
 use api::domain::audit::AuditQuery;
 use api::domain::period_lock::{HubLock, HubLocksApplied};
-use api::store::{CenterStore, StoreError};
+use api::store::{CenterStore, ConflictKind, StoreError};
 use chrono::Duration;
 use shared::dates::Period;
 use shared::dto::auth::Scope;
 
-use crate::data::{activity, at, date};
+use crate::data::{activity, at, date, draft};
 use crate::harness::{Fresh, CENTER};
 
 center_story!(the_hubs_locks_are_mirrored_once_and_only_the_hub_unlocks_them);
@@ -79,7 +79,10 @@ async fn the_hubs_locks_are_mirrored_once_and_only_the_hub_unlocks_them(store: F
     );
     assert_eq!(audited(&*store, "period.lock.from_hub").await, 1);
     let err = store
-        .create_activity(&activity(CENTER, date(2024, 7, 1), "tsudoi", &[]))
+        .create_activity(
+            &activity(CENTER, date(2024, 7, 1), "tsudoi", &[]),
+            draft("create_activity"),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -95,9 +98,12 @@ async fn the_hubs_locks_are_mirrored_once_and_only_the_hub_unlocks_them(store: F
     assert_eq!(again, HubLocksApplied::default());
     assert_eq!(audited(&*store, "period.lock.from_hub").await, 1);
     assert_eq!(store.period_locks(true).await.unwrap().len(), 1);
-    let err = store.unlock_period(copy.id, "manager").await.unwrap_err();
+    let err = store
+        .unlock_period(copy.id, "manager", draft("unlock_period"))
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict("period_lock_from_hub")),
+        matches!(err, StoreError::Conflict(ConflictKind::PeriodLockFromHub)),
         "{err:?}"
     );
 
@@ -124,7 +130,10 @@ async fn the_hubs_locks_are_mirrored_once_and_only_the_hub_unlocks_them(store: F
     assert!(store.period_locks(false).await.unwrap().is_empty());
     assert_eq!(audited(&*store, "period.unlock.from_hub").await, 1);
     store
-        .create_activity(&activity(CENTER, date(2024, 7, 1), "tsudoi", &[]))
+        .create_activity(
+            &activity(CENTER, date(2024, 7, 1), "tsudoi", &[]),
+            draft("create_activity"),
+        )
         .await
         .unwrap();
 
@@ -163,7 +172,10 @@ async fn the_hubs_locks_are_mirrored_once_and_only_the_hub_unlocks_them(store: F
     assert_eq!(all.len(), 2);
     assert!(all.iter().any(|l| l.hub_lock_id == Some(9) && !l.is_active()));
     store
-        .create_activity(&activity(CENTER, date(2023, 10, 1), "tsudoi", &[]))
+        .create_activity(
+            &activity(CENTER, date(2023, 10, 1), "tsudoi", &[]),
+            draft("create_activity"),
+        )
         .await
         .unwrap();
     assert_eq!(audited(&*store, "period.lock.from_hub").await, 2);
@@ -176,7 +188,10 @@ async fn the_hubs_locks_are_mirrored_once_and_only_the_hub_unlocks_them(store: F
         .await
         .unwrap();
     let err = store
-        .create_activity(&activity(CENTER, date(2024, 4, 1), "tsudoi", &[]))
+        .create_activity(
+            &activity(CENTER, date(2024, 4, 1), "tsudoi", &[]),
+            draft("create_activity"),
+        )
         .await
         .unwrap_err();
     assert!(

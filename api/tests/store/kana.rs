@@ -8,7 +8,7 @@
 use api::store::CenterStore;
 use shared::common_id::CommonId;
 
-use crate::data::{center_code, person_record};
+use crate::data::{center_code, draft, person_record};
 use crate::harness::{Fresh, CENTER};
 
 center_story!(
@@ -79,7 +79,12 @@ const KANA_ORDER: [&str; 23] = [
 /// given kana (the key is their concatenation).
 async fn register(store: &dyn CenterStore, family: &str, given: &str) -> CommonId {
     store
-        .register_person(&center_code(CENTER), None, &person_record(family, given))
+        .register_person(
+            &center_code(CENTER),
+            None,
+            &person_record(family, given),
+            draft("register_person"),
+        )
         .await
         .unwrap()
         .common_id

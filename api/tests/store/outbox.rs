@@ -6,7 +6,7 @@ use api::store::{CenterStore, StoreError};
 use chrono::Duration;
 use shared::dto::sync::SyncOp;
 
-use crate::data::{activity, at, center_code, date, participation, person_record};
+use crate::data::{activity, at, center_code, date, draft, participation, person_record};
 use crate::harness::{self, Fresh, CENTER, OTHER_CENTER};
 
 center_story!(
@@ -51,7 +51,12 @@ async fn drain(store: &dyn CenterStore) -> Vec<&'static str> {
 
 async fn register(store: &dyn CenterStore, center: &str) -> shared::common_id::CommonId {
     store
-        .register_person(&center_code(center), None, &person_record("ヤマモト", "ハナコ"))
+        .register_person(
+            &center_code(center),
+            None,
+            &person_record("ヤマモト", "ハナコ"),
+            draft("register_person"),
+        )
         .await
         .unwrap()
         .common_id
@@ -65,7 +70,10 @@ async fn synchronisation_starts_once_with_a_full_snapshot_without_identity(store
     let mut noted = activity(CENTER, date(2024, 5, 10), "tsudoi", &[&person]);
     noted.title = Some("秘密の題名".into());
     noted.note = Some("山本さんは膝が痛む".into());
-    store.create_activity(&noted).await.unwrap();
+    store
+        .create_activity(&noted, draft("create_activity"))
+        .await
+        .unwrap();
     store
         .upsert_site(&harness::site("C001-S02", CENTER))
         .await
@@ -194,7 +202,10 @@ async fn every_write_to_the_syncing_centres_facts_queues_its_change(store: Fresh
     let id = register(&*store, CENTER).await;
     let mut changed = person_record("ヤマモト", "ハナコ");
     changed.facts.care_level = "kaigo1".into();
-    store.update_person(CENTER, &id, &changed).await.unwrap();
+    store
+        .update_person(CENTER, &id, &changed, draft("update_person"))
+        .await
+        .unwrap();
     store
         .end_person(
             CENTER,
@@ -203,21 +214,28 @@ async fn every_write_to_the_syncing_centres_facts_queues_its_change(store: Fresh
                 ended_on: date(2025, 3, 31),
                 end_reason: "moved".into(),
             },
+            draft("end_person"),
         )
         .await
         .unwrap();
     let other = register(&*store, CENTER).await;
     let mut a = activity(CENTER, date(2024, 5, 10), "tsudoi", &[&id]);
     a.note = Some("メモ".into());
-    store.create_activity(&a).await.unwrap();
+    store.create_activity(&a, draft("create_activity")).await.unwrap();
     a.staff_count = 5;
-    store.update_activity(&a).await.unwrap();
+    store.update_activity(&a, draft("update_activity")).await.unwrap();
     store
-        .put_participation(CENTER, a.id, &participation(&other))
+        .put_participation(CENTER, a.id, &participation(&other), draft("put_participation"))
         .await
         .unwrap();
-    store.delete_participation(CENTER, a.id, &other).await.unwrap();
-    store.delete_activity(CENTER, a.id).await.unwrap();
+    store
+        .delete_participation(CENTER, a.id, &other, draft("delete_participation"))
+        .await
+        .unwrap();
+    store
+        .delete_activity(CENTER, a.id, draft("delete_activity"))
+        .await
+        .unwrap();
     store
         .upsert_site(&harness::site("C001-S02", CENTER))
         .await
@@ -229,7 +247,10 @@ async fn every_write_to_the_syncing_centres_facts_queues_its_change(store: Fresh
         .await
         .unwrap();
     store
-        .create_activity(&activity(OTHER_CENTER, date(2024, 5, 10), "tsudoi", &[]))
+        .create_activity(
+            &activity(OTHER_CENTER, date(2024, 5, 10), "tsudoi", &[]),
+            draft("create_activity"),
+        )
         .await
         .unwrap();
 
