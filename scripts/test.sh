@@ -35,6 +35,10 @@ bash scripts/build-web.sh
 if cargo nextest --version >/dev/null 2>&1; then
     step "cargo nextest run --no-fail-fast"
     cargo nextest run --no-fail-fast
+    if [[ -z "${ATTAKA_TEST_MSSQL_URL:-}" ]]; then
+        printf '\nSQL Server: ATTAKA_TEST_MSSQL_URL is not set, so the store suite'"'"'s SQL Server\n'
+        printf 'variants above printed SKIPPED and ran nothing on SQL Server.\n'
+    fi
     # nextest does not run doctests.
     step "cargo test --doc"
     cargo test --doc
