@@ -130,3 +130,31 @@ pub fn check_role_scope(errors: &mut FieldErrors, role: Role, scope: &Scope) {
 pub fn field_errors(e: FieldErrors) -> Result<(), Vec<FieldError>> {
     e.into_result()
 }
+
+/// What presenting a refresh token does, from its stored state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshVerdict {
+    /// Expired, or its session revoked: refused, nothing changes.
+    Invalid,
+    /// Already used once: a sign of theft; the whole session is revoked.
+    Reused,
+    /// Valid: spent now, and the session goes on with a new token.
+    Rotate,
+}
+
+/// The verdict on a refresh token that expires at `expires_at`, was used (`used`), whose
+/// session is revoked (`revoked`), presented at `now`.
+pub fn refresh_verdict(
+    expires_at: DateTime<Utc>,
+    used: bool,
+    revoked: bool,
+    now: DateTime<Utc>,
+) -> RefreshVerdict {
+    if revoked || expires_at <= now {
+        RefreshVerdict::Invalid
+    } else if used {
+        RefreshVerdict::Reused
+    } else {
+        RefreshVerdict::Rotate
+    }
+}

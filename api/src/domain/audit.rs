@@ -70,3 +70,101 @@ pub struct AuditQuery {
     pub until: Option<DateTime<Utc>>,
     pub limit: u64,
 }
+
+/// What the chain starts from when no earlier row has a hash.
+pub const GENESIS: &str = "attaka-audit-genesis";
+
+/// The hash of a row: SHA-256 (hex) of the previous row's hash, a newline, and the row's
+/// fields as a JSON array in column order, `at` as RFC 3339 UTC with microseconds (the form the
+/// SQLite store keeps; every store keeps `at` to the microsecond, so the hash reads back the same).
+pub fn row_hash(prev: &str, e: &AuditEntry) -> String {
+    use sha2::{Digest, Sha256};
+    let fields = serde_json::json!([
+        e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        e.actor,
+        e.account_id,
+        e.role,
+        e.scope,
+        e.action,
+        e.target,
+        e.outcome.as_str(),
+        e.client,
+        e.request_id,
+        e.detail,
+    ]);
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(fields.to_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The hash the next row links to: the newest row's, else the last purge's, else the genesis.
+/// `newest` is the newest row's hash (none when it has none or there is no row), `purged` the
+/// last purge's `last_hash` (outer none: no purge).
+pub fn chain_head(newest: Option<String>, purged: Option<Option<String>>) -> String {
+    newest.or(purged.flatten()).unwrap_or_else(|| GENESIS.to_owned())
+}
+
+/// A walk of the chain from its first hashed row to the newest, fed one row at a time in `id`
+/// order: each row must link to the one before and hash to what it says. The first row must
+/// link to the last purge's hash or, with no purge, to the genesis (or to nothing, when older
+/// unhashed rows precede it).
+#[derive(Debug)]
+pub struct ChainWalk {
+    expected_prev: Option<String>,
+    report: ChainReport,
+}
+
+impl ChainWalk {
+    /// `purged`: the last purge's `last_hash` (outer none: no purge); `unhashed_before`: rows
+    /// from before the chain exist.
+    pub fn new(purged: Option<Option<String>>, unhashed_before: bool) -> ChainWalk {
+        let expected_prev = match purged {
+            Some(last) => last,
+            None if unhashed_before => None,
+            None => Some(GENESIS.to_owned()),
+        };
+        ChainWalk {
+            expected_prev,
+            report: ChainReport::default(),
+        }
+    }
+
+    /// Checks the next row; false once the chain is broken (stop feeding rows then).
+    pub fn next(&mut self, id: i64, prev: &str, hash: &str, entry: &AuditEntry) -> bool {
+        if self.expected_prev.as_ref().is_some_and(|p| p != prev) {
+            self.report.broken_at = Some((
+                id,
+                "links to a row that is not the one before it (a row was removed or reordered)".into(),
+            ));
+            return false;
+        }
+        if row_hash(prev, entry) != hash {
+            self.report.broken_at = Some((
+                id,
+                "its content does not match its hash (the row was changed)".into(),
+            ));
+            return false;
+        }
+        self.report.rows += 1;
+        self.report.head = Some((id, hash.to_owned()));
+        self.expected_prev = Some(hash.to_owned());
+        true
+    }
+
+    pub fn report(self) -> ChainReport {
+        self.report
+    }
+}
+
+/// The outcome stored as text, read back (an unknown word reads as `Failed`).
+pub fn outcome_from(s: &str) -> Outcome {
+    match s {
+        "ok" => Outcome::Ok,
+        "denied" => Outcome::Denied,
+        "invalid" => Outcome::Invalid,
+        "not_found" => Outcome::NotFound,
+        _ => Outcome::Failed,
+    }
+}

@@ -132,6 +132,18 @@ impl NewPeriodLock {
 }
 
 impl PeriodLock {
+    /// Why this lock cannot be unlocked by this node, as the store's conflict name: it is
+    /// already unlocked, or it is the hub's lock mirrored on a centre node.
+    pub fn unlock_refusal(&self) -> Option<&'static str> {
+        if !self.is_active() {
+            Some("already_unlocked")
+        } else if self.hub_lock_id.is_some() {
+            Some("period_lock_from_hub")
+        } else {
+            None
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.unlocked_at.is_none()
     }

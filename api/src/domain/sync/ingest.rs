@@ -360,3 +360,57 @@ pub fn parse_batch(
         entries,
     })
 }
+
+/// What the hub does with one entry of a batch it applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryStep {
+    /// Already applied (a batch sent again): left alone.
+    Skip,
+    Apply,
+    /// It does not follow on from the last entry applied: nothing of the batch may be applied,
+    /// the centre must start a new stream.
+    OutOfOrder,
+}
+
+/// Where a centre's stream stands while the hub applies a batch of it, entry by entry: entries
+/// the hub already has are skipped, the rest must follow on from the last one applied (or begin
+/// a new stream with a reset). Every store applies batches through this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyCursor {
+    last: Option<u64>,
+    first_contact: bool,
+}
+
+impl ApplyCursor {
+    /// `stored`: the stream and last entry the hub holds for the centre (none: it never
+    /// synchronised); `stream`: the batch's.
+    pub fn new(stored: Option<(&str, u64)>, stream: &str) -> ApplyCursor {
+        ApplyCursor {
+            // Entries of this stream the hub has applied (none when the stream is new to it).
+            last: match stored {
+                Some((s, last)) if s == stream => Some(last),
+                _ => None,
+            },
+            first_contact: stored.is_none(),
+        }
+    }
+
+    /// The step for entry `seq`; an `Apply` moves the cursor past it.
+    pub fn step(&mut self, seq: u64, change: &Change) -> EntryStep {
+        let follows = match self.last {
+            Some(l) if seq <= l => return EntryStep::Skip,
+            Some(l) => seq == l + 1,
+            None => self.first_contact && seq == 1,
+        };
+        if !(follows || change.is_reset()) {
+            return EntryStep::OutOfOrder;
+        }
+        self.last = Some(seq);
+        EntryStep::Apply
+    }
+
+    /// The last entry applied of this stream, if any.
+    pub fn last(&self) -> Option<u64> {
+        self.last
+    }
+}

@@ -5,7 +5,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use shared::dto::auth::{Role, Scope};
 
 use super::{is_constraint, parse_opt_date, parse_ts, ts};
-use crate::domain::account::{Account, ApiToken, NewAccountRecord, Principal};
+use crate::domain::account::{
+    refresh_verdict, Account, ApiToken, NewAccountRecord, Principal, RefreshVerdict,
+};
 use crate::store::{RefreshGrant, RefreshUse, StoreError, StoreResult};
 
 pub(super) fn scope_columns(scope: &Scope) -> (&'static str, Option<&str>) {
@@ -191,16 +193,22 @@ pub fn use_refresh(c: &mut Connection, hash: &str, now: DateTime<Utc>) -> StoreR
     let Some((session, expires_at, used_at, revoked_at, account_id)) = row else {
         return Ok(RefreshUse::Invalid);
     };
-    if revoked_at.is_some() || parse_ts(&expires_at)? <= now {
-        return Ok(RefreshUse::Invalid);
-    }
-    if used_at.is_some() {
-        tx.execute(
-            "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1",
-            params![session, ts(now)],
-        )?;
-        tx.commit()?;
-        return Ok(RefreshUse::Reused);
+    match refresh_verdict(
+        parse_ts(&expires_at)?,
+        used_at.is_some(),
+        revoked_at.is_some(),
+        now,
+    ) {
+        RefreshVerdict::Invalid => return Ok(RefreshUse::Invalid),
+        RefreshVerdict::Reused => {
+            tx.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1",
+                params![session, ts(now)],
+            )?;
+            tx.commit()?;
+            return Ok(RefreshUse::Reused);
+        }
+        RefreshVerdict::Rotate => {}
     }
     tx.execute(
         "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1",

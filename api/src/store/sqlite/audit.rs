@@ -3,37 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
-use sha2::{Digest, Sha256};
 
 use super::{parse_ts, ts};
-use crate::domain::audit::{AuditEntry, AuditQuery, AuditRecord, ChainReport, Outcome};
+use crate::domain::audit::{self, AuditEntry, AuditQuery, AuditRecord, ChainReport, Outcome};
 use crate::store::StoreResult;
-
-/// What the chain starts from when no earlier row has a hash.
-pub const GENESIS: &str = "attaka-audit-genesis";
-
-/// The hash of a row: SHA-256 (hex) of the previous row's hash, a newline, and the row's
-/// fields as a JSON array in column order (`at` as stored).
-fn row_hash(prev: &str, e: &AuditEntry) -> String {
-    let fields = serde_json::json!([
-        ts(e.at),
-        e.actor,
-        e.account_id,
-        e.role,
-        e.scope,
-        e.action,
-        e.target,
-        e.outcome.as_str(),
-        e.client,
-        e.request_id,
-        e.detail,
-    ]);
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(fields.to_string().as_bytes());
-    hex::encode(h.finalize())
-}
 
 /// The hash the next row links to: the newest row's, the last purge's, or the genesis.
 fn chain_head(c: &Connection) -> rusqlite::Result<String> {
@@ -41,21 +14,18 @@ fn chain_head(c: &Connection) -> rusqlite::Result<String> {
         .prepare_cached("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")?
         .query_row([], |r| r.get(0))
         .optional()?;
-    if let Some(Some(hash)) = newest {
-        return Ok(hash);
-    }
     let purged: Option<Option<String>> = c
         .prepare_cached("SELECT last_hash FROM audit_purges ORDER BY id DESC LIMIT 1")?
         .query_row([], |r| r.get(0))
         .optional()?;
-    Ok(purged.flatten().unwrap_or_else(|| GENESIS.to_owned()))
+    Ok(audit::chain_head(newest.flatten(), purged))
 }
 
 /// Appends a row linked to the one before. Call it inside a write transaction (the caller's,
 /// or [`append_alone`]'s), so no other row can slip between reading the head and inserting.
 pub fn append(c: &Connection, e: &AuditEntry) -> StoreResult<()> {
     let prev = chain_head(c)?;
-    let hash = row_hash(&prev, e);
+    let hash = audit::row_hash(&prev, e);
     c.prepare_cached(
         "INSERT INTO audit_log (at, actor, account_id, role, scope, action, target, outcome, client,
                                 request_id, detail, prev_hash, hash)
@@ -96,7 +66,7 @@ fn entry_at(r: &Row, first: usize) -> rusqlite::Result<AuditEntry> {
         scope: r.get(first + 4)?,
         action: r.get(first + 5)?,
         target: r.get(first + 6)?,
-        outcome: outcome(&r.get::<_, String>(first + 7)?),
+        outcome: audit::outcome_from(&r.get::<_, String>(first + 7)?),
         client: r.get(first + 8)?,
         request_id: r.get(first + 9)?,
         detail: r.get(first + 10)?,
@@ -125,36 +95,17 @@ pub fn verify_chain(c: &mut Connection) -> StoreResult<ChainReport> {
          FROM audit_log WHERE hash IS NOT NULL ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
-    let mut expected_prev: Option<String> = match purged {
-        Some(last) => last,
-        None if unhashed_before => None,
-        None => Some(GENESIS.to_owned()),
-    };
-    let mut report = ChainReport::default();
+    let mut walk = audit::ChainWalk::new(purged, unhashed_before);
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         let prev: String = r.get(1)?;
         let hash: String = r.get(2)?;
         let entry = entry_at(r, 3)?;
-        if expected_prev.as_ref().is_some_and(|p| *p != prev) {
-            report.broken_at = Some((
-                id,
-                "links to a row that is not the one before it (a row was removed or reordered)".into(),
-            ));
-            return Ok(report);
+        if !walk.next(id, &prev, &hash, &entry) {
+            break;
         }
-        if row_hash(&prev, &entry) != hash {
-            report.broken_at = Some((
-                id,
-                "its content does not match its hash (the row was changed)".into(),
-            ));
-            return Ok(report);
-        }
-        report.rows += 1;
-        report.head = Some((id, hash.clone()));
-        expected_prev = Some(hash);
     }
-    Ok(report)
+    Ok(walk.report())
 }
 
 /// Removes the rows older than `before` and records the purge (with the hash of the last row
@@ -196,16 +147,6 @@ pub fn purge(c: &mut Connection, before: DateTime<Utc>, at: DateTime<Utc>) -> St
     )?;
     tx.commit()?;
     Ok(removed)
-}
-
-fn outcome(s: &str) -> Outcome {
-    match s {
-        "ok" => Outcome::Ok,
-        "denied" => Outcome::Denied,
-        "invalid" => Outcome::Invalid,
-        "not_found" => Outcome::NotFound,
-        _ => Outcome::Failed,
-    }
 }
 
 pub fn query(c: &mut Connection, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {

@@ -113,11 +113,8 @@ pub fn lock(c: &mut Connection, lock: &NewPeriodLock, by: &str) -> StoreResult<R
 pub fn unlock(c: &mut Connection, id: i64, by: &str) -> StoreResult<PeriodLock> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let lock = by_id(&tx, id)?;
-    if !lock.is_active() {
-        return Err(StoreError::Conflict("already_unlocked"));
-    }
-    if lock.hub_lock_id.is_some() {
-        return Err(StoreError::Conflict("period_lock_from_hub"));
+    if let Some(refusal) = lock.unlock_refusal() {
+        return Err(StoreError::Conflict(refusal));
     }
     tx.execute(
         "UPDATE period_locks SET unlocked_by = ?2, unlocked_at = ?3 WHERE id = ?1",

@@ -7,7 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use super::{activities, is_constraint, parse_ts, ts};
 use crate::domain::activity::ActivityRecord;
 use crate::domain::sync::{
-    AppliedBatch, CenterSyncState, Change, PersonFactsRecord, SyncCredential, ValidBatch,
+    AppliedBatch, ApplyCursor, CenterSyncState, Change, EntryStep, PersonFactsRecord, SyncCredential,
+    ValidBatch,
 };
 use crate::store::{StoreError, StoreResult};
 
@@ -196,31 +197,20 @@ pub fn apply(c: &mut Connection, batch: &ValidBatch, at: DateTime<Utc>) -> Store
         )
         .optional()?;
     let stream = batch.stream.to_string();
-    let first_contact = state.is_none();
-    // Entries of this stream the hub has applied (none when the stream is new to it).
-    let mut last: Option<u64> = match &state {
-        Some((s, last)) if *s == stream => Some(u64_of(*last)),
-        _ => None,
-    };
+    let mut cursor = ApplyCursor::new(state.as_ref().map(|(s, l)| (s.as_str(), u64_of(*l))), &stream);
     let now = ts(at);
     let (mut applied, mut skipped) = (0, 0);
     for (seq, change) in &batch.entries {
-        let follows = match last {
-            Some(l) if *seq <= l => {
-                skipped += 1;
-                continue;
+        match cursor.step(*seq, change) {
+            EntryStep::Skip => skipped += 1,
+            EntryStep::OutOfOrder => return Err(OUT_OF_ORDER),
+            EntryStep::Apply => {
+                apply_change(&tx, &batch.center, change, &now)?;
+                applied += 1;
             }
-            Some(l) => *seq == l + 1,
-            None => first_contact && *seq == 1,
-        };
-        if !(follows || change.is_reset()) {
-            return Err(OUT_OF_ORDER);
         }
-        apply_change(&tx, &batch.center, change, &now)?;
-        last = Some(*seq);
-        applied += 1;
     }
-    let Some(last) = last else {
+    let Some(last) = cursor.last() else {
         // An empty batch of a stream the hub does not know: nothing to record.
         return Ok(AppliedBatch {
             last_seq: 0,
