@@ -289,7 +289,10 @@ pub struct ServerSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct DatabaseSettings {
-    /// `sqlite://path/to/file.sqlite3` (default: `<data_dir>/attaka.sqlite3`).
+    /// `sqlite://path/to/file.sqlite3` (default: `<data_dir>/attaka.sqlite3`); on the hub also
+    /// `sqlserver://user:password@host:1433/database?encrypt=required` or an ADO.NET string
+    /// (`store::mssql::connect` has the forms). Better in `ATTAKA_DATABASE__URL` when it holds a
+    /// password.
     pub url: Option<String>,
     pub pool_size: usize,
 }
@@ -394,6 +397,7 @@ impl Settings {
             self.auth.lockout_threshold > 0,
             "auth.lockout_threshold must be positive"
         );
+        self.check_database()?;
         self.check_sync()?;
         self.check_duplicate_hint()?;
         self.daily.time_of_day()?;
@@ -505,6 +509,35 @@ impl Settings {
         url.strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .map(PathBuf::from)
+    }
+
+    /// The database URL when it names SQL Server (`sqlserver://…` or an ADO.NET `Server=…;…`
+    /// string, see `store::mssql::connect`): the prefecture hub's production database.
+    pub fn sql_server_url(&self) -> Option<String> {
+        let url = self.database_url();
+        crate::store::mssql::connect::is_sql_server_url(&url).then_some(url)
+    }
+
+    /// Refuses a database URL this node cannot use: an unknown engine, or SQL Server for a
+    /// centre node (its personal data stays in the embedded SQLite database).
+    fn check_database(&self) -> anyhow::Result<()> {
+        if self.sqlite_path().is_some() {
+            return Ok(());
+        }
+        let Some(url) = self.sql_server_url() else {
+            anyhow::bail!(
+                "database.url must be sqlite://… (any node) or sqlserver://… / Server=…;… (the prefecture hub)"
+            );
+        };
+        anyhow::ensure!(
+            self.node.role == NodeRole::Hub,
+            "database.url names SQL Server, which only the prefecture hub may use: a centre node keeps \
+             its people's personal data in its embedded SQLite database (database.url = \"sqlite://…\", \
+             or leave it unset)"
+        );
+        crate::store::mssql::connect::ConnectOptions::parse(&url)
+            .map(|_| ())
+            .context("database.url")
     }
 
     /// This node in operators' messages: the centre's code, or `hub`.

@@ -1,6 +1,7 @@
 //! Storage: one trait per node role (the common part, the centre's, the hub's), one module per
 //! SQL dialect. All SQL lives below this module.
 
+pub mod mssql;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -359,10 +360,20 @@ pub async fn open(settings: &Settings) -> anyhow::Result<NodeStore> {
                 sqlite::SqliteStore::<sqlite::HubNode>::open(path, pool_size).await?,
             )),
         })
+    } else if let Some(url) = settings.sql_server_url() {
+        match settings.node.role {
+            NodeRole::Hub => Ok(NodeStore::Hub(Arc::new(
+                mssql::MssqlStore::open(&url, settings.database.pool_size).await?,
+            ))),
+            NodeRole::Center => anyhow::bail!(
+                "a centre node cannot use SQL Server: its people's personal data stays in its embedded \
+                 SQLite database (set database.url to sqlite://… or leave it unset); SQL Server is for \
+                 the prefecture hub"
+            ),
+        }
     } else {
         anyhow::bail!(
-            "unsupported database URL {:?}: only sqlite: is built in so far",
-            settings.database_url()
+            "unsupported database URL: use sqlite://… or, on the hub, sqlserver://… (or Server=…;…)"
         )
     }
 }

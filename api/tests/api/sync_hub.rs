@@ -488,6 +488,9 @@ async fn bulk_loads_on_the_hub_store_activities_without_their_title() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert!(!columns.iter().any(|c| c == "title" || c == "note"), "{columns:?}");
+    assert!(
+        !columns.iter().any(|c| c == "title" || c == "note"),
+        "{columns:?}"
+    );
     assert_eq!(totals(&hub).await, (4, 0));
 }

@@ -11,7 +11,7 @@ use super::stats::Sql;
 use crate::stats::{Dimension, Measure, StatsQuery};
 
 /// The fiscal years `q` covers, when it can be answered from the year aggregates.
-pub(super) fn range(q: &StatsQuery, personal: bool) -> Option<(i32, i32)> {
+pub(crate) fn range(q: &StatsQuery, personal: bool) -> Option<(i32, i32)> {
     let finer = |d: Dimension| matches!(d, Dimension::Quarter | Dimension::Month | Dimension::Date);
     if q.dims.iter().copied().any(finer) || q.filters.iter().any(|(d, _)| finer(*d)) {
         return None;
