@@ -6,12 +6,24 @@
 -- BIGINT IDENTITY. Lengths bound what the API validates (codes, names of at most 100
 -- characters); free text nobody indexes is NVARCHAR(MAX).
 --
--- Collation: every text column is COLLATE Latin1_General_100_BIN2, a binary collation that
--- compares and orders NVARCHAR by Unicode code point, which is what SQLite's default BINARY
--- collation gives on UTF-8 text: kana compare and sort the same on both (ア ≠ あ ≠ ｱ, ガ ≠ カ,
--- 'admin' ≠ 'Admin'). A linguistic collation such as Japanese_CI_AS would make
--- kana, width and case variants equal. (One difference remains, as on every SQL Server
--- collation: trailing spaces are ignored by = ; the API trims what it stores.)
+-- Collation, chosen so text compares and sorts as on SQLite (whose BINARY collation compares
+-- UTF-8 bytes, i.e. Unicode code points):
+-- * Text that is shown or matched as a whole — names, kana, labels, usernames, tokens, audit
+--   and alert text — is COLLATE Latin1_General_100_BIN2: a binary collation that compares
+--   NVARCHAR by code point, so kana, width and case variants stay apart (ア ≠ あ ≠ ｱ, ガ ≠ カ,
+--   'admin' ≠ 'Admin') and sort as on SQLite. Japanese_CI_AS and the like would make them equal.
+-- * Codes and keys — centre, municipality, site and master-data codes, common IDs, activity and
+--   session IDs — take the database's collation, because they are joined and referenced by
+--   foreign keys, and Babelfish (4.2) cannot check a foreign key whose referenced column has a
+--   collation other than the database's ("could not determine which collation to use"), while
+--   SQL Server wants both sides of a key and of a join in one collation. Create the hub's
+--   database on SQL Server with a binary collation (CREATE DATABASE attaka COLLATE
+--   Latin1_General_100_BIN2; api/src/store/mssql/mod.rs) and the codes compare exactly as on
+--   SQLite too. Under a case-insensitive database collation (Babelfish's only one) codes that
+--   differ only in case or width would count as one; the API writes codes only in their
+--   canonical form (C001, C001-S01, C001-000001-3, lower-case UUIDs), where the orders agree.
+-- * Either way, as on every SQL Server collation, = ignores trailing spaces; the API trims what
+--   it stores.
 -- `function` is a reserved word in T-SQL: the column is written [function].
 
 CREATE TABLE node_secrets (
@@ -22,13 +34,13 @@ CREATE TABLE node_secrets (
 
 -- Code lists that the prefecture may change: functions, categories, age bands, ...
 CREATE TABLE master_items (
-    list        NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    code        NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    list        NVARCHAR(40) NOT NULL,
+    code        NVARCHAR(40) NOT NULL,
     label       NVARCHAR(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
     sort_order  INT NOT NULL,
     valid_from  DATE NULL,
     valid_to    DATE NULL,
-    parent      NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NULL,  -- categories: their reporting group
+    parent      NVARCHAR(40) NULL,  -- categories: their reporting group
     rank        INT NULL,                                           -- groups: precedence, lower wins
     lower       INT NULL,                                           -- age_bands: inclusive bounds
     upper       INT NULL,
@@ -36,16 +48,16 @@ CREATE TABLE master_items (
 );
 
 CREATE TABLE municipalities (
-    code        NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
+    code        NVARCHAR(16) NOT NULL PRIMARY KEY,
     name        NVARCHAR(100) COLLATE Latin1_General_100_BIN2 NOT NULL,
     kana        NVARCHAR(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
     sort_order  INT NOT NULL
 );
 
 CREATE TABLE centers (
-    code           NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
+    code           NVARCHAR(16) NOT NULL PRIMARY KEY,
     name           NVARCHAR(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    municipality   NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL
+    municipality   NVARCHAR(16) NOT NULL
         CONSTRAINT centers_municipality_fk REFERENCES municipalities (code),
     operator_body  NVARCHAR(400) COLLATE Latin1_General_100_BIN2 NOT NULL,
     opened_on      DATE NOT NULL,
@@ -55,8 +67,8 @@ CREATE TABLE centers (
 CREATE INDEX centers_municipality ON centers (municipality);
 
 CREATE TABLE sites (
-    code        NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
-    center      NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL
+    code        NVARCHAR(32) NOT NULL PRIMARY KEY,
+    center      NVARCHAR(16) NOT NULL
         CONSTRAINT sites_center_fk REFERENCES centers (code),
     name        NVARCHAR(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
     opened_on   DATE NOT NULL,
@@ -67,25 +79,25 @@ CREATE INDEX sites_center ON sites (center);
 
 -- The last serial issued for common IDs of each centre: serials are never reused.
 CREATE TABLE common_id_counters (
-    center       NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY
+    center       NVARCHAR(16) NOT NULL PRIMARY KEY
         CONSTRAINT common_id_counters_center_fk REFERENCES centers (code),
     last_serial  INT NOT NULL CONSTRAINT common_id_counters_serial CHECK (last_serial BETWEEN 0 AND 999999)
 );
 
 -- A person's facts at one centre. No identity on the hub (its schema has no place for it).
 CREATE TABLE persons (
-    center                  NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL
+    center                  NVARCHAR(16) NOT NULL
         CONSTRAINT persons_center_fk REFERENCES centers (code),
-    common_id               NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    sex                     NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    birth_year_month        NVARCHAR(7) COLLATE Latin1_General_100_BIN2 NOT NULL,  -- YYYY-MM
-    residence_municipality  NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL
+    common_id               NVARCHAR(32) NOT NULL,
+    sex                     NVARCHAR(40) NOT NULL,
+    birth_year_month        NVARCHAR(7) NOT NULL,  -- YYYY-MM
+    residence_municipality  NVARCHAR(16) NOT NULL
         CONSTRAINT persons_residence_fk REFERENCES municipalities (code),
-    care_level              NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    household               NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    care_level              NVARCHAR(40) NOT NULL,
+    household               NVARCHAR(40) NOT NULL,
     registered_on           DATE NOT NULL,
     ended_on                DATE NULL,
-    end_reason              NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NULL,
+    end_reason              NVARCHAR(40) NULL,
     created_at              DATETIME2(6) NOT NULL,
     updated_at              DATETIME2(6) NOT NULL,
     CONSTRAINT persons_pk PRIMARY KEY (center, common_id),
@@ -96,19 +108,19 @@ CREATE INDEX persons_common_id ON persons (common_id);
 CREATE INDEX persons_registered_on ON persons (registered_on) INCLUDE (ended_on);
 
 CREATE TABLE person_categories (
-    center     NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    common_id  NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    category   NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    center     NVARCHAR(16) NOT NULL,
+    common_id  NVARCHAR(32) NOT NULL,
+    category   NVARCHAR(40) NOT NULL,
     CONSTRAINT person_categories_pk PRIMARY KEY (center, common_id, category),
     CONSTRAINT person_categories_person_fk FOREIGN KEY (center, common_id)
         REFERENCES persons (center, common_id) ON DELETE CASCADE
 );
 
 CREATE TABLE person_disabilities (
-    center     NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    common_id  NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    kind       NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    grade      NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NULL,
+    center     NVARCHAR(16) NOT NULL,
+    common_id  NVARCHAR(32) NOT NULL,
+    kind       NVARCHAR(40) NOT NULL,
+    grade      NVARCHAR(40) NULL,
     CONSTRAINT person_disabilities_pk PRIMARY KEY (center, common_id, kind),
     CONSTRAINT person_disabilities_person_fk FOREIGN KEY (center, common_id)
         REFERENCES persons (center, common_id) ON DELETE CASCADE
@@ -132,7 +144,7 @@ CREATE TABLE accounts (
 
 -- A login session; its refresh tokens rotate within it. Logout revokes the session.
 CREATE TABLE sessions (
-    id          NVARCHAR(100) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
+    id          NVARCHAR(100) NOT NULL PRIMARY KEY,
     account_id  BIGINT NOT NULL CONSTRAINT sessions_account_fk REFERENCES accounts (id),
     created_at  DATETIME2(6) NOT NULL,
     revoked_at  DATETIME2(6) NULL
@@ -141,7 +153,7 @@ CREATE INDEX sessions_account ON sessions (account_id);
 
 CREATE TABLE refresh_tokens (
     token_hash  NVARCHAR(128) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
-    session     NVARCHAR(100) COLLATE Latin1_General_100_BIN2 NOT NULL
+    session     NVARCHAR(100) NOT NULL
         CONSTRAINT refresh_tokens_session_fk REFERENCES sessions (id),
     issued_at   DATETIME2(6) NOT NULL,
     expires_at  DATETIME2(6) NOT NULL,

@@ -4,17 +4,17 @@
 -- SQLite; the migrations keep the same steps on both.)
 
 CREATE TABLE activities (
-    id                     NVARCHAR(36) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,  -- UUID text
-    center                 NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL
+    id                     NVARCHAR(36) NOT NULL PRIMARY KEY,  -- UUID text
+    center                 NVARCHAR(16) NOT NULL
         CONSTRAINT activities_center_fk REFERENCES centers (code),
-    site                   NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NULL
+    site                   NVARCHAR(32) NULL
         CONSTRAINT activities_site_fk REFERENCES sites (code),
     date                   DATE NOT NULL,
     fiscal_year            INT NOT NULL,
-    [function]             NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    [function]             NVARCHAR(40) NOT NULL,
     title                  NVARCHAR(400) COLLATE Latin1_General_100_BIN2 NULL,
-    start_time             NVARCHAR(5) COLLATE Latin1_General_100_BIN2 NULL,  -- HH:MM
-    end_time               NVARCHAR(5) COLLATE Latin1_General_100_BIN2 NULL,
+    start_time             NVARCHAR(5) NULL,  -- HH:MM
+    end_time               NVARCHAR(5) NULL,
     staff_count            INT NOT NULL CONSTRAINT activities_staff CHECK (staff_count BETWEEN 0 AND 999),
     volunteer_count        INT NOT NULL CONSTRAINT activities_volunteers CHECK (volunteer_count BETWEEN 0 AND 999),
     -- Unregistered participants, by reporting group (their sex and age band are unknown).
@@ -35,24 +35,24 @@ CREATE INDEX activities_date ON activities (date, center)
 
 -- One registered person's part in an activity, with their attributes as of its date.
 CREATE TABLE participations (
-    activity_id           NVARCHAR(36) COLLATE Latin1_General_100_BIN2 NOT NULL
+    activity_id           NVARCHAR(36) NOT NULL
         CONSTRAINT participations_activity_fk REFERENCES activities (id) ON DELETE CASCADE,
-    common_id             NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    age_band              NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    sex                   NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    reporting_group       NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,  -- elderly / disabled / child / other
-    care_level            NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    household             NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    visit_purpose         NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NULL,      -- 訪問
-    referral_destination  NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NULL,      -- つなぎ
+    common_id             NVARCHAR(32) NOT NULL,
+    age_band              NVARCHAR(40) NOT NULL,
+    sex                   NVARCHAR(40) NOT NULL,
+    reporting_group       NVARCHAR(40) NOT NULL,  -- elderly / disabled / child / other
+    care_level            NVARCHAR(40) NOT NULL,
+    household             NVARCHAR(40) NOT NULL,
+    visit_purpose         NVARCHAR(40) NULL,      -- 訪問
+    referral_destination  NVARCHAR(40) NULL,      -- つなぎ
     CONSTRAINT participations_pk PRIMARY KEY (activity_id, common_id)
 );
 CREATE INDEX participations_common_id ON participations (common_id);
 
 CREATE TABLE participation_categories (
-    activity_id  NVARCHAR(36) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    common_id    NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    category     NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    activity_id  NVARCHAR(36) NOT NULL,
+    common_id    NVARCHAR(32) NOT NULL,
+    category     NVARCHAR(40) NOT NULL,
     CONSTRAINT participation_categories_pk PRIMARY KEY (activity_id, common_id, category),
     CONSTRAINT participation_categories_participation_fk FOREIGN KEY (activity_id, common_id)
         REFERENCES participations (activity_id, common_id) ON DELETE CASCADE
@@ -60,9 +60,9 @@ CREATE TABLE participation_categories (
 
 -- 相談 topics of a participation.
 CREATE TABLE participation_topics (
-    activity_id  NVARCHAR(36) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    common_id    NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    topic        NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    activity_id  NVARCHAR(36) NOT NULL,
+    common_id    NVARCHAR(32) NOT NULL,
+    topic        NVARCHAR(40) NOT NULL,
     CONSTRAINT participation_topics_pk PRIMARY KEY (activity_id, common_id, topic),
     CONSTRAINT participation_topics_participation_fk FOREIGN KEY (activity_id, common_id)
         REFERENCES participations (activity_id, common_id) ON DELETE CASCADE

@@ -11,15 +11,15 @@
 -- Registered participations by person and snapshot, per fiscal year.
 CREATE TABLE stats_person_years (
     fiscal_year      INT NOT NULL,
-    center           NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    site             NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,  -- '' for the centre itself
-    [function]       NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    common_id        NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    sex              NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    age_band         NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    reporting_group  NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    care_level       NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    household        NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    center           NVARCHAR(16) NOT NULL,
+    site             NVARCHAR(32) NOT NULL,  -- '' for the centre itself
+    [function]       NVARCHAR(40) NOT NULL,
+    common_id        NVARCHAR(32) NOT NULL,
+    sex              NVARCHAR(40) NOT NULL,
+    age_band         NVARCHAR(40) NOT NULL,
+    reporting_group  NVARCHAR(40) NOT NULL,
+    care_level       NVARCHAR(40) NOT NULL,
+    household        NVARCHAR(40) NOT NULL,
     participations   INT NOT NULL,
     CONSTRAINT stats_person_years_pk PRIMARY KEY (fiscal_year, center, site, [function], common_id, sex,
         age_band, reporting_group, care_level, household)
@@ -31,16 +31,16 @@ CREATE INDEX stats_person_years_people ON stats_person_years (fiscal_year, commo
 -- The same, once per category of the participation (categories are multi-valued).
 CREATE TABLE stats_person_year_categories (
     fiscal_year      INT NOT NULL,
-    center           NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    site             NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    [function]       NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    common_id        NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    sex              NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    age_band         NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    reporting_group  NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    care_level       NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    household        NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    category         NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    center           NVARCHAR(16) NOT NULL,
+    site             NVARCHAR(32) NOT NULL,
+    [function]       NVARCHAR(40) NOT NULL,
+    common_id        NVARCHAR(32) NOT NULL,
+    sex              NVARCHAR(40) NOT NULL,
+    age_band         NVARCHAR(40) NOT NULL,
+    reporting_group  NVARCHAR(40) NOT NULL,
+    care_level       NVARCHAR(40) NOT NULL,
+    household        NVARCHAR(40) NOT NULL,
+    category         NVARCHAR(40) NOT NULL,
     participations   INT NOT NULL,
     CONSTRAINT stats_person_year_categories_pk PRIMARY KEY (fiscal_year, center, site, [function], common_id,
         sex, age_band, reporting_group, care_level, household, category)
@@ -49,9 +49,9 @@ CREATE TABLE stats_person_year_categories (
 -- Activities and unregistered headcounts per fiscal year, centre, site and function.
 CREATE TABLE stats_activity_years (
     fiscal_year            INT NOT NULL,
-    center                 NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    site                   NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    [function]             NVARCHAR(40) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    center                 NVARCHAR(16) NOT NULL,
+    site                   NVARCHAR(32) NOT NULL,
+    [function]             NVARCHAR(40) NOT NULL,
     activities             INT NOT NULL,
     unregistered_elderly   INT NOT NULL,
     unregistered_disabled  INT NOT NULL,

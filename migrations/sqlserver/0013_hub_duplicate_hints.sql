@@ -4,8 +4,8 @@
 -- common ID elsewhere. Rows go with the person's row and are all deleted when the hub starts
 -- with the hint off.
 CREATE TABLE duplicate_hints (
-    center     NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
-    common_id  NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    center     NVARCHAR(16) NOT NULL,
+    common_id  NVARCHAR(32) NOT NULL,
     match_key  NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL
         CONSTRAINT duplicate_hints_match_key_length CHECK (LEN(match_key) = 64),
     CONSTRAINT duplicate_hints_pk PRIMARY KEY (center, common_id),

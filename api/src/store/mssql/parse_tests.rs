@@ -193,7 +193,7 @@ fn d(s: &str) -> NaiveDate {
 
 /// Questions covering every dimension as a row and as a filter, every measure, whole fiscal
 /// years (the year aggregates) and other ranges, with and without category rows.
-fn questions() -> Vec<StatsQuery> {
+pub(super) fn questions() -> Vec<StatsQuery> {
     let codes = |d: Dimension| -> Vec<String> {
         match d {
             Dimension::FiscalYear => vec!["FY2024".into()],
