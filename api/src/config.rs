@@ -569,3 +569,60 @@ impl Settings {
             .and_then(|c| shared::common_id::CenterCode::parse(c).ok())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(role: NodeRole, url: Option<&str>) -> Settings {
+        let mut s = Settings::load_unchecked(None).expect("default settings");
+        s.node.role = role;
+        s.node.center = (role == NodeRole::Center).then(|| "C001".to_owned());
+        s.database.url = url.map(str::to_owned);
+        s.duplicate_hint = DuplicateHintSettings::default();
+        s.sync = SyncSettings::default();
+        s
+    }
+
+    #[test]
+    fn a_centre_node_with_a_sql_server_url_is_refused_at_start() {
+        for url in [
+            "sqlserver://hub:secret@db.example:1433/attaka",
+            "Server=tcp:db.example,1433;User Id=hub;Password=secret;Database=attaka",
+        ] {
+            let e = settings(NodeRole::Center, Some(url))
+                .check()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("only the prefecture hub"), "{e}");
+            assert!(!e.contains("secret"), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_hub_takes_a_sql_server_url_and_sqlite_stays_the_default() {
+        let hub = settings(
+            NodeRole::Hub,
+            Some("sqlserver://hub:secret@db.example/attaka?encrypt=on"),
+        );
+        hub.check().unwrap();
+        assert!(hub.sqlite_path().is_none());
+        assert!(hub.sql_server_url().is_some());
+        let centre = settings(NodeRole::Center, None);
+        centre.check().unwrap();
+        assert!(centre.sqlite_path().is_some());
+        assert!(centre.sql_server_url().is_none());
+        settings(NodeRole::Hub, Some("sqlite://data/hub.sqlite3"))
+            .check()
+            .unwrap();
+    }
+
+    #[test]
+    fn an_unknown_or_malformed_database_url_is_refused() {
+        assert!(settings(NodeRole::Hub, Some("postgres://h/db")).check().is_err());
+        let e = settings(NodeRole::Hub, Some("sqlserver://db.example/attaka?encrypt=maybe"))
+            .check()
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("database.url"), "{e:#}");
+    }
+}

@@ -158,3 +158,18 @@ pub fn refresh_verdict(
         RefreshVerdict::Rotate
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refresh_token_rotates_once_and_never_after_expiry_or_revocation() {
+        let now = Utc::now();
+        let later = now + chrono::Duration::minutes(1);
+        assert_eq!(refresh_verdict(later, false, false, now), RefreshVerdict::Rotate);
+        assert_eq!(refresh_verdict(later, true, false, now), RefreshVerdict::Reused);
+        assert_eq!(refresh_verdict(now, false, false, now), RefreshVerdict::Invalid);
+        assert_eq!(refresh_verdict(later, true, true, now), RefreshVerdict::Invalid);
+    }
+}

@@ -168,3 +168,47 @@ pub fn outcome_from(s: &str) -> Outcome {
         _ => Outcome::Failed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: &str) -> AuditEntry {
+        AuditEntry {
+            at: chrono::TimeZone::with_ymd_and_hms(&Utc, 2025, 1, 1, 0, 0, 0).unwrap(),
+            actor: Some("a".into()),
+            account_id: None,
+            role: None,
+            scope: None,
+            action: action.into(),
+            target: None,
+            outcome: Outcome::Ok,
+            client: None,
+            request_id: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn the_chain_walk_finds_a_changed_and_a_removed_row() {
+        let (a, b, c) = (entry("x.a"), entry("x.b"), entry("x.c"));
+        let ha = row_hash(GENESIS, &a);
+        let hb = row_hash(&ha, &b);
+        let hc = row_hash(&hb, &c);
+        let mut walk = ChainWalk::new(None, false);
+        assert!(walk.next(1, GENESIS, &ha, &a) && walk.next(2, &ha, &hb, &b) && walk.next(3, &hb, &hc, &c));
+        assert_eq!(walk.report().rows, 3);
+        let mut changed = ChainWalk::new(None, false);
+        assert!(changed.next(1, GENESIS, &ha, &a));
+        assert!(!changed.next(2, &ha, &hb, &entry("x.changed")));
+        assert_eq!(changed.report().broken_at.map(|b| b.0), Some(2));
+        let mut removed = ChainWalk::new(None, false);
+        assert!(removed.next(1, GENESIS, &ha, &a));
+        assert!(!removed.next(3, &hb, &hc, &c));
+        // After a purge the chain starts from the purge's hash.
+        let mut purged = ChainWalk::new(Some(Some(hb.clone())), false);
+        assert!(purged.next(3, &hb, &hc, &c));
+        assert_eq!(chain_head(None, Some(Some(hc.clone()))), hc);
+        assert_eq!(chain_head(None, None), GENESIS);
+    }
+}

@@ -324,3 +324,29 @@ mod tests {
         assert!(!lock(Scope::Municipality("392022".into()), "2024-05").covers(&here));
     }
 }
+
+#[cfg(test)]
+mod unlock_tests {
+    use chrono::Utc;
+
+    use super::*;
+
+    #[test]
+    fn only_an_active_lock_of_this_node_can_be_unlocked() {
+        let mut l = PeriodLock {
+            id: 1,
+            scope: Scope::Prefecture,
+            period: Period::parse("2024-05").unwrap(),
+            locked_by: "pref".into(),
+            locked_at: Utc::now(),
+            unlocked_by: None,
+            unlocked_at: None,
+            hub_lock_id: None,
+        };
+        assert_eq!(l.unlock_refusal(), None);
+        l.hub_lock_id = Some(7);
+        assert_eq!(l.unlock_refusal(), Some("period_lock_from_hub"));
+        l.unlocked_at = Some(Utc::now());
+        assert_eq!(l.unlock_refusal(), Some("already_unlocked"));
+    }
+}

@@ -382,3 +382,37 @@ pub async fn open(settings: &Settings) -> anyhow::Result<NodeStore> {
 pub async fn open_common(settings: &Settings) -> anyhow::Result<Arc<dyn CommonStore>> {
     Ok(open(settings).await?.common())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(role: NodeRole, url: &str) -> Settings {
+        let mut s = Settings::load_unchecked(None).expect("default settings");
+        s.node.role = role;
+        s.node.center = (role == NodeRole::Center).then(|| "C001".to_owned());
+        s.database.url = Some(url.to_owned());
+        s
+    }
+
+    #[tokio::test]
+    async fn a_centre_node_never_opens_a_sql_server_store() {
+        let s = settings(
+            NodeRole::Center,
+            "sqlserver://hub:secret@127.0.0.1:1/attaka?encrypt=none",
+        );
+        let e = open(&s).await.err().expect("refused").to_string();
+        assert!(e.contains("centre node cannot use SQL Server"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_hub_that_cannot_reach_its_sql_server_says_where_without_the_password() {
+        let s = settings(
+            NodeRole::Hub,
+            "sqlserver://hub:secret@127.0.0.1:1/attaka?encrypt=none",
+        );
+        let e = format!("{:#}", open(&s).await.err().expect("no server there"));
+        assert!(e.contains("127.0.0.1:1"), "{e}");
+        assert!(!e.contains("secret"), "{e}");
+    }
+}

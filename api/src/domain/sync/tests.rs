@@ -134,3 +134,24 @@ fn entries_must_come_in_increasing_order() {
         Err(BatchRefusal::Invalid(e)) if e[0].field == "entries[1].seq"
     ));
 }
+
+#[test]
+fn the_apply_cursor_skips_what_was_applied_and_refuses_gaps() {
+    let site = Change::DeleteActivity(uuid::Uuid::nil());
+    // A stream the hub knows up to entry 5.
+    let mut c = ApplyCursor::new(Some(("s1", 5)), "s1");
+    assert_eq!(c.step(4, &site), EntryStep::Skip);
+    assert_eq!(c.step(5, &site), EntryStep::Skip);
+    assert_eq!(c.step(6, &site), EntryStep::Apply);
+    assert_eq!(c.step(8, &site), EntryStep::OutOfOrder);
+    assert_eq!(c.last(), Some(6));
+    // A centre never seen: only entry 1 (or a reset) may begin.
+    let mut first = ApplyCursor::new(None, "s1");
+    assert_eq!(first.step(2, &site), EntryStep::OutOfOrder);
+    assert_eq!(first.step(1, &site), EntryStep::Apply);
+    // A new stream of a known centre must begin with a reset.
+    let mut new_stream = ApplyCursor::new(Some(("s1", 9)), "s2");
+    assert_eq!(new_stream.step(1, &site), EntryStep::OutOfOrder);
+    assert_eq!(new_stream.step(1, &Change::ResetCenter), EntryStep::Apply);
+    assert_eq!(new_stream.last(), Some(1));
+}

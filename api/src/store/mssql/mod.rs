@@ -11,6 +11,13 @@
 //! accepts without enforcing. Each such step says which lock it takes and why.
 //!
 //! `database.url` forms: see [`connect`].
+//!
+//! Collation: free text (names, kana, labels, usernames, tokens) is declared
+//! `Latin1_General_100_BIN2`, which compares by code point as SQLite does; codes and keys take
+//! the database's collation (see `migrations/sqlserver/0001_init.sql` for why). Create the
+//! hub's database with a binary collation (`CREATE DATABASE attaka COLLATE
+//! Latin1_General_100_BIN2`) so codes compare exactly as on SQLite too; the store warns at
+//! start when the database's collation is not binary.
 
 mod accounts;
 mod alerts;
@@ -51,6 +58,8 @@ use crate::domain::person::Person;
 use crate::domain::sync::{AppliedBatch, CenterSyncState, SyncCredential, ValidBatch};
 use crate::domain::uptime::Run;
 
+pub(super) const DATABASE_COLLATION: &str =
+    "SELECT CONVERT(NVARCHAR(128), DATABASEPROPERTYEX(DB_NAME(), 'Collation'))";
 pub(super) const NODE_SECRET: &str = "SELECT value FROM node_secrets WHERE name = @P1";
 pub(super) const INSERT_NODE_SECRET: &str =
     "INSERT INTO node_secrets (name, value, created_at) VALUES (@P1, @P2, @P3)";
@@ -60,7 +69,7 @@ pub(super) const INSERT_NODE_SECRET: &str =
 /// builders).
 #[cfg(test)]
 pub(crate) const SQL: &[(&str, &[&str])] = &[
-    ("mod", &[NODE_SECRET, INSERT_NODE_SECRET]),
+    ("mod", &[DATABASE_COLLATION, NODE_SECRET, INSERT_NODE_SECRET]),
     (
         "conn",
         &[
@@ -107,11 +116,22 @@ impl MssqlStore {
             .build()
             .map_err(|e| anyhow!("creating the SQL Server pool: {e}"))?;
         let store = MssqlStore { pool, options };
-        store
+        let mut c = store
             .conn()
             .await
             .map_err(|e| anyhow!("{e:#}"))
             .with_context(|| format!("connecting to SQL Server at {}", store.options.redacted()))?;
+        if let Ok(Some(row)) = c.row(DATABASE_COLLATION, &[]).await {
+            let collation = conn::opt_str(&row, 0).ok().flatten().unwrap_or_default();
+            if !collation.to_ascii_uppercase().contains("_BIN") {
+                tracing::warn!(
+                    collation = %collation,
+                    "the hub's database does not have a binary collation: codes that differ only in case or width \
+                     compare equal here, unlike on SQLite (create it COLLATE Latin1_General_100_BIN2)"
+                );
+            }
+        }
+        drop(c);
         Ok(store)
     }
 
