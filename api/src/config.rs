@@ -289,7 +289,10 @@ pub struct ServerSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct DatabaseSettings {
-    /// `sqlite://path/to/file.sqlite3` (default: `<data_dir>/attaka.sqlite3`).
+    /// `sqlite://path/to/file.sqlite3` (default: `<data_dir>/attaka.sqlite3`); on the hub also
+    /// `sqlserver://user:password@host:1433/database?encrypt=required` or an ADO.NET string
+    /// (`store::mssql::connect` has the forms). Better in `ATTAKA_DATABASE__URL` when it holds a
+    /// password.
     pub url: Option<String>,
     pub pool_size: usize,
 }
@@ -394,6 +397,7 @@ impl Settings {
             self.auth.lockout_threshold > 0,
             "auth.lockout_threshold must be positive"
         );
+        self.check_database()?;
         self.check_sync()?;
         self.check_duplicate_hint()?;
         self.daily.time_of_day()?;
@@ -507,6 +511,35 @@ impl Settings {
             .map(PathBuf::from)
     }
 
+    /// The database URL when it names SQL Server (`sqlserver://…` or an ADO.NET `Server=…;…`
+    /// string, see `store::mssql::connect`): the prefecture hub's production database.
+    pub fn sql_server_url(&self) -> Option<String> {
+        let url = self.database_url();
+        crate::store::mssql::connect::is_sql_server_url(&url).then_some(url)
+    }
+
+    /// Refuses a database URL this node cannot use: an unknown engine, or SQL Server for a
+    /// centre node (its personal data stays in the embedded SQLite database).
+    fn check_database(&self) -> anyhow::Result<()> {
+        if self.sqlite_path().is_some() {
+            return Ok(());
+        }
+        let Some(url) = self.sql_server_url() else {
+            anyhow::bail!(
+                "database.url must be sqlite://… (any node) or sqlserver://… / Server=…;… (the prefecture hub)"
+            );
+        };
+        anyhow::ensure!(
+            self.node.role == NodeRole::Hub,
+            "database.url names SQL Server, which only the prefecture hub may use: a centre node keeps \
+             its people's personal data in its embedded SQLite database (database.url = \"sqlite://…\", \
+             or leave it unset)"
+        );
+        crate::store::mssql::connect::ConnectOptions::parse(&url)
+            .map(|_| ())
+            .context("database.url")
+    }
+
     /// This node in operators' messages: the centre's code, or `hub`.
     pub fn node_name(&self) -> String {
         self.node.center.clone().unwrap_or_else(|| "hub".into())
@@ -534,5 +567,62 @@ impl Settings {
             .center
             .as_deref()
             .and_then(|c| shared::common_id::CenterCode::parse(c).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(role: NodeRole, url: Option<&str>) -> Settings {
+        let mut s = Settings::load_unchecked(None).expect("default settings");
+        s.node.role = role;
+        s.node.center = (role == NodeRole::Center).then(|| "C001".to_owned());
+        s.database.url = url.map(str::to_owned);
+        s.duplicate_hint = DuplicateHintSettings::default();
+        s.sync = SyncSettings::default();
+        s
+    }
+
+    #[test]
+    fn a_centre_node_with_a_sql_server_url_is_refused_at_start() {
+        for url in [
+            "sqlserver://hub:secret@db.example:1433/attaka",
+            "Server=tcp:db.example,1433;User Id=hub;Password=secret;Database=attaka",
+        ] {
+            let e = settings(NodeRole::Center, Some(url))
+                .check()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("only the prefecture hub"), "{e}");
+            assert!(!e.contains("secret"), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_hub_takes_a_sql_server_url_and_sqlite_stays_the_default() {
+        let hub = settings(
+            NodeRole::Hub,
+            Some("sqlserver://hub:secret@db.example/attaka?encrypt=on"),
+        );
+        hub.check().unwrap();
+        assert!(hub.sqlite_path().is_none());
+        assert!(hub.sql_server_url().is_some());
+        let centre = settings(NodeRole::Center, None);
+        centre.check().unwrap();
+        assert!(centre.sqlite_path().is_some());
+        assert!(centre.sql_server_url().is_none());
+        settings(NodeRole::Hub, Some("sqlite://data/hub.sqlite3"))
+            .check()
+            .unwrap();
+    }
+
+    #[test]
+    fn an_unknown_or_malformed_database_url_is_refused() {
+        assert!(settings(NodeRole::Hub, Some("postgres://h/db")).check().is_err());
+        let e = settings(NodeRole::Hub, Some("sqlserver://db.example/attaka?encrypt=maybe"))
+            .check()
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("database.url"), "{e:#}");
     }
 }

@@ -14,6 +14,17 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The outcome as stored (`as_str`); anything unknown reads as `Failed`.
+    pub fn from_stored(s: &str) -> Outcome {
+        match s {
+            "ok" => Outcome::Ok,
+            "denied" => Outcome::Denied,
+            "invalid" => Outcome::Invalid,
+            "not_found" => Outcome::NotFound,
+            _ => Outcome::Failed,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",

@@ -1,6 +1,7 @@
 //! Storage: one trait per node role (the common part, the centre's, the hub's), one module per
 //! SQL dialect. All SQL lives below this module.
 
+pub mod mssql;
 pub mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -546,10 +547,20 @@ pub async fn open(settings: &Settings) -> anyhow::Result<NodeStore> {
                 sqlite::SqliteStore::<sqlite::HubNode>::open(path, pool_size).await?,
             )),
         })
+    } else if let Some(url) = settings.sql_server_url() {
+        match settings.node.role {
+            NodeRole::Hub => Ok(NodeStore::Hub(Arc::new(
+                mssql::MssqlStore::open(&url, settings.database.pool_size).await?,
+            ))),
+            NodeRole::Center => anyhow::bail!(
+                "a centre node cannot use SQL Server: its people's personal data stays in its embedded \
+                 SQLite database (set database.url to sqlite://… or leave it unset); SQL Server is for \
+                 the prefecture hub"
+            ),
+        }
     } else {
         anyhow::bail!(
-            "unsupported database URL {:?}: only sqlite: is built in so far",
-            settings.database_url()
+            "unsupported database URL: use sqlite://… or, on the hub, sqlserver://… (or Server=…;…)"
         )
     }
 }
@@ -557,4 +568,38 @@ pub async fn open(settings: &Settings) -> anyhow::Result<NodeStore> {
 /// Opens the store for commands that use only the common part (whatever the role).
 pub async fn open_common(settings: &Settings) -> anyhow::Result<Arc<dyn CommonStore>> {
     Ok(open(settings).await?.common())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(role: NodeRole, url: &str) -> Settings {
+        let mut s = Settings::load_unchecked(None).expect("default settings");
+        s.node.role = role;
+        s.node.center = (role == NodeRole::Center).then(|| "C001".to_owned());
+        s.database.url = Some(url.to_owned());
+        s
+    }
+
+    #[tokio::test]
+    async fn a_centre_node_never_opens_a_sql_server_store() {
+        let s = settings(
+            NodeRole::Center,
+            "sqlserver://hub:secret@127.0.0.1:1/attaka?encrypt=none",
+        );
+        let e = open(&s).await.err().expect("refused").to_string();
+        assert!(e.contains("centre node cannot use SQL Server"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_hub_that_cannot_reach_its_sql_server_says_where_without_the_password() {
+        let s = settings(
+            NodeRole::Hub,
+            "sqlserver://hub:secret@127.0.0.1:1/attaka?encrypt=none",
+        );
+        let e = format!("{:#}", open(&s).await.err().expect("no server there"));
+        assert!(e.contains("127.0.0.1:1"), "{e}");
+        assert!(!e.contains("secret"), "{e}");
+    }
 }

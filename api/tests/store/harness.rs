@@ -201,18 +201,18 @@ pub mod mssql {
         pub _guard: Option<Box<dyn Any + Send + Sync>>,
     }
 
-    // ─────────────────────────────── PLUG-IN POINT ───────────────────────────────
-    // The SQL Server store's test helper goes here and nowhere else: given the server in
-    // `ATTAKA_TEST_MSSQL_URL` (`base`), connect over tiberius, `CREATE DATABASE attaka_t_<uuid>`,
-    // and return that database's URL with a guard whose drop runs `DROP DATABASE` (after
-    // `ALTER DATABASE … SET SINGLE_USER WITH ROLLBACK IMMEDIATE`: the store's pool may still
-    // hold connections when the test ends). Until then this connects nowhere, and every SQL
-    // Server variant prints why it was skipped. `api::store::open` must then open a hub on that
-    // URL; until it can, a test with a database fails there, loudly.
-    // ─────────────────────────────────────────────────────────────────────────────
+    /// A fresh database from the SQL Server store's own test support: a new `attaka_t_…`
+    /// database where the login may create one, else (a single-database Babelfish) the
+    /// configured database emptied and held under a session lock until the guard goes.
     pub async fn mssql_fresh_url(base: &str) -> Option<FreshDatabase> {
-        let _ = base;
-        None
+        match api::store::mssql::testing::fresh_database(base).await {
+            Ok((url, guard)) => Some(FreshDatabase {
+                url,
+                _guard: Some(Box::new(guard)),
+            }),
+            // The variable is set: a server that cannot be used is a failure, not a skip.
+            Err(e) => panic!("{URL_VAR} is set, but no fresh SQL Server database could be had: {e:#}"),
+        }
     }
 
     /// Hub settings on a fresh SQL Server database (kept alive by the returned value), or the

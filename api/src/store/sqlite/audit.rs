@@ -66,7 +66,7 @@ fn entry_at(r: &Row, first: usize) -> rusqlite::Result<AuditEntry> {
         scope: r.get(first + 4)?,
         action: r.get(first + 5)?,
         target: r.get(first + 6)?,
-        outcome: outcome(&r.get::<_, String>(first + 7)?),
+        outcome: Outcome::from_stored(&r.get::<_, String>(first + 7)?),
         client: r.get(first + 8)?,
         request_id: r.get(first + 9)?,
         detail: r.get(first + 10)?,
@@ -128,16 +128,6 @@ pub fn purge(c: &mut Connection, before: DateTime<Utc>, at: DateTime<Utc>) -> St
     append(&tx, &audit::purge_entry(at, before, removed as u64, up_to_id))?;
     tx.commit()?;
     Ok(removed)
-}
-
-fn outcome(s: &str) -> Outcome {
-    match s {
-        "ok" => Outcome::Ok,
-        "denied" => Outcome::Denied,
-        "invalid" => Outcome::Invalid,
-        "not_found" => Outcome::NotFound,
-        _ => Outcome::Failed,
-    }
 }
 
 pub fn query(c: &mut Connection, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {

@@ -15,7 +15,7 @@ mod outbox;
 mod period_locks;
 mod persons;
 mod stats;
-mod stats_years;
+pub(crate) mod stats_years;
 mod sync;
 mod uptime;
 
