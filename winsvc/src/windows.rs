@@ -19,6 +19,9 @@ pub use windows_service::Error;
 
 /// `ERROR_SERVICE_EXISTS`: install over an existing registration updates it.
 const ERROR_SERVICE_EXISTS: i32 = 1073;
+/// `ERROR_SERVICE_DATABASE_LOCKED`: the manager is busy (starting the services of a booting
+/// system, say); a start is tried again.
+const ERROR_SERVICE_DATABASE_LOCKED: i32 = 1055;
 /// `ERROR_SERVICE_DOES_NOT_EXIST`.
 const ERROR_SERVICE_DOES_NOT_EXIST: i32 = 1060;
 /// How long start and stop wait for the service to get there.
@@ -239,7 +242,15 @@ pub fn start() -> Result<ServiceState, Error> {
     let manager = manager(ServiceManagerAccess::CONNECT)?;
     let service = manager.open_service(SERVICE_NAME, ServiceAccess::START | ServiceAccess::QUERY_STATUS)?;
     if service.query_status()?.current_state != ServiceState::Running {
-        service.start::<&str>(&[])?;
+        let started = Instant::now();
+        loop {
+            match service.start::<&str>(&[]) {
+                Err(e) if is_os_error(&e, ERROR_SERVICE_DATABASE_LOCKED) && started.elapsed() < WAIT => {
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                result => break result?,
+            }
+        }
     }
     wait_for(&service, &[ServiceState::Running, ServiceState::Stopped])
 }
