@@ -7,8 +7,8 @@
 # Wine 8 lacks the DLL; it is never shipped), then runs the node in a fresh Wine prefix:
 # --version, service --help, migrate (data under %ProgramData%\Attaka by default), demo, serve +
 # /readyz, login, a person registered and read back, the disk watch's free-space figure,
-# /metrics, a backup while the node serves, a clean stop (SIGINT), backup list, restore --yes,
-# audit verify, and the restored database served again. One PASS/FAIL line per step; exits
+# /metrics, a backup while the node serves, a restore refused while it serves, a clean stop
+# (SIGINT), backup list, restore --yes, audit verify, and the restored database served again. One PASS/FAIL line per step; exits
 # non-zero at the first failure, with the end of the node's output.
 #
 # Needs what scripts/setup.sh installs: the windows-gnu target, gcc-mingw-w64-x86-64, wine.
@@ -164,6 +164,14 @@ grep -q 'backup made and verified' <<<"${out}" || fail "backup run (node serving
 generation="$(sed -n 's/.*backup made and verified: //p' <<<"${out}" | tr -d '\r')"
 ls "${data}/backups/"*.partial >/dev/null 2>&1 && fail "backup run (node serving)" "a .partial file was left"
 pass "backup run (node serving)" "${generation}"
+
+# The serving node's lock on the database (LockFileEx): a restore refuses and touches nothing.
+if out="$(attaka backup restore --yes 2>&1)"; then
+    fail "restore refused while serving" "it restored under the running node: ${out}"
+fi
+grep -q 'the node is serving from this database' <<<"${out}" || fail "restore refused while serving" "${out}"
+compgen -G "${data}/attaka.sqlite3.before-restore-*" >/dev/null && fail "restore refused while serving" "the database was moved"
+pass "restore refused while serving" "the database is in use"
 
 kill -INT "${serve_pid}"
 status=0

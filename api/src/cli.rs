@@ -137,6 +137,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             std::io::stdout().write_all(crate::openapi::json().as_bytes())?;
         }
         Command::Serve => {
+            // Held until the node stops: a restore refuses to swap the database under it.
+            let _in_use = crate::ops::backup::serving(&settings)?;
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "attaka listening");
             app.run_until_stopped().await?;

@@ -221,6 +221,8 @@ mod imp {
         service: winsvc::Service,
         stop: winsvc::StopRequest,
     ) -> anyhow::Result<()> {
+        // Held until the node stops: a restore refuses to swap the database under it.
+        let _in_use = crate::ops::backup::serving(&settings)?;
         let app = Application::build(settings).await?;
         tracing::info!(port = app.port(), "attaka listening (Windows service)");
         let handle = app.stop_handle();
