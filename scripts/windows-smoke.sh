@@ -61,8 +61,18 @@ cleanup() {
         kill -INT "${serve_pid}" 2>/dev/null || true
         wait "${serve_pid}" 2>/dev/null || true
     fi
-    # Ends this prefix's own wineserver (and anything left in it), nothing else.
+    # Ends this prefix's own wineserver (and anything left in it), nothing else, then removes
+    # its socket folder (/tmp/wine-*/server-<device>-<inode of the prefix>).
     wineserver -k 2>/dev/null || true
+    if [[ -d "${WINEPREFIX}" ]]; then
+        local socket
+        socket="server-$(stat -c %D "${WINEPREFIX}")-$(printf '%x' "$(stat -c %i "${WINEPREFIX}")")"
+        for dir in /tmp/wine-*/"${socket}" /tmp/.wine-"$(id -u)"/"${socket}"; do
+            [[ -d "${dir}" ]] || continue
+            rm -rf "${dir}"
+            rmdir "$(dirname "${dir}")" 2>/dev/null || true
+        done
+    fi
     rm -rf "${work}"
 }
 trap cleanup EXIT
