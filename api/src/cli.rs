@@ -53,6 +53,9 @@ pub enum Command {
     /// Operations reports.
     #[command(subcommand)]
     Ops(OpsCommand),
+    /// The node as a Windows service: install, start, stop, uninstall, status (Windows only).
+    #[command(subcommand)]
+    Service(crate::service::ServiceCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,15 +130,19 @@ pub enum AdminCommand {
 }
 
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    let config = cli.config;
     match cli.command {
         Command::Openapi => {
             use std::io::Write;
             std::io::stdout().write_all(crate::openapi::json().as_bytes())?;
         }
         Command::Serve => {
+            // Held until the node stops: a restore refuses to swap the database under it.
+            let _in_use = crate::ops::backup::serving(&settings)?;
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "attaka listening");
             app.run_until_stopped().await?;
+            tracing::info!("attaka stopped");
         }
         Command::Migrate => {
             let store = crate::store::open_common(&settings).await?;
@@ -278,6 +285,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 crate::ops::report::monthly(store.as_ref(), &settings, first, chrono::Utc::now()).await?;
             use std::io::Write;
             write!(std::io::stdout().lock(), "{report}")?;
+        }
+        Command::Service(command) => {
+            let report = crate::service::run_command(command, config.as_deref(), Some(settings)).await?;
+            if !report.is_empty() {
+                use std::io::Write;
+                writeln!(std::io::stdout().lock(), "{report}")?;
+            }
         }
         Command::Backup(command) => {
             let report = backup_command(command, &settings).await?;

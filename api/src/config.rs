@@ -322,6 +322,17 @@ pub struct LogSettings {
     pub keep_days: usize,
 }
 
+/// Where a node keeps its data unless told: `%ProgramData%\Attaka` on Windows (a service starts
+/// in `System32`, so a relative default would land there), `./data` elsewhere.
+pub fn default_data_dir() -> String {
+    if cfg!(windows) {
+        let base = std::env::var("ProgramData").unwrap_or_else(|_| r"C:\ProgramData".into());
+        format!(r"{}\Attaka", base.trim_end_matches('\\'))
+    } else {
+        "./data".into()
+    }
+}
+
 fn default_true() -> bool {
     true
 }
@@ -344,7 +355,7 @@ impl Settings {
     pub fn load_unchecked(file: Option<&Path>) -> anyhow::Result<Settings> {
         let mut builder = config::Config::builder()
             .set_default("node.role", "center")?
-            .set_default("node.data_dir", "./data")?
+            .set_default("node.data_dir", default_data_dir())?
             .set_default("server.listen", "127.0.0.1:8080")?
             .set_default("server.body_limit", 1_048_576)?
             .set_default("database.pool_size", 8)?

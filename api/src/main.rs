@@ -11,6 +11,16 @@ async fn main() -> anyhow::Result<()> {
         std::io::stdout().write_all(api::openapi::json().as_bytes())?;
         return Ok(());
     }
+    if let api::cli::Command::Service(command) = cli.command {
+        if !command.needs_settings() {
+            // Talks to the Windows service manager only: works whatever the configuration holds.
+            api::telemetry::init("info", "pretty");
+            let report = api::service::run_command(command, None, None).await?;
+            use std::io::Write;
+            writeln!(std::io::stdout().lock(), "{report}")?;
+            return Ok(());
+        }
+    }
     let settings = api::config::Settings::load(cli.config.as_deref())?;
     let log = &settings.log;
     // Kept until the end: dropping it writes out the last lines.

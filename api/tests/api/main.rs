@@ -15,6 +15,7 @@ mod metrics;
 mod openapi;
 mod persons;
 mod roles;
+mod service;
 mod stats;
 mod sync_hub;
 mod sync_locks;
