@@ -287,7 +287,9 @@ pub async fn fill(node: &NodeStore, settings: &Settings, args: &DemoArgs) -> any
                     role,
                     scope,
                 };
-                crate::auth::accounts::create(store, settings, new, None)
+                // Published in the README: the password policy would protect nothing here.
+                use crate::auth::accounts::{create_with, PasswordRule};
+                create_with(store, settings, new, None, PasswordRule::Published)
                     .await
                     .map_err(|e| anyhow::anyhow!("creating demo account {username}: {e}"))?;
             }

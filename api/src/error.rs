@@ -35,6 +35,21 @@ pub enum ApiError {
     /// CSV in CP932 cannot hold some characters; each is named.
     #[error("characters not encodable")]
     Unencodable(Vec<FieldError>),
+    /// The account must choose a new password (after an administrator's reset) first.
+    #[error("password change required")]
+    PasswordChangeRequired,
+    /// A known path asked with a method it does not answer.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Over one of the node's cost limits: the HTTP status (413 or 422), a code, the setting
+    /// that sets the limit (named as the field), and what to do.
+    #[error("over the limit {limit}")]
+    OverLimit {
+        status: u16,
+        code: &'static str,
+        limit: &'static str,
+        detail: String,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -91,6 +106,17 @@ impl ApiError {
                 "要求が多すぎます",
                 format!("短い間に多くの要求がありました。{retry_after_secs}秒ほど待ってから再度お試しください。"),
             ),
+            ApiError::PasswordChangeRequired => (
+                "password_change_required",
+                "パスワードの変更が必要です",
+                "管理者がパスワードを再設定しました。新しいパスワードを決めてから操作してください。".into(),
+            ),
+            ApiError::MethodNotAllowed => (
+                "method_not_allowed",
+                "この方法では操作できません",
+                "このURLはこのHTTPメソッドに対応していません。".into(),
+            ),
+            ApiError::OverLimit { code, detail, .. } => (code, "処理の上限を超えています", detail.clone()),
             ApiError::Internal(_) => (
                 "internal",
                 "サーバーでエラーが発生しました",
@@ -110,6 +136,11 @@ impl ApiError {
             request_id: REQUEST_ID.try_with(Clone::clone).ok(),
             errors: match self {
                 ApiError::Validation(errors) | ApiError::Unencodable(errors) => errors.clone(),
+                ApiError::OverLimit {
+                    code, limit, detail, ..
+                } => {
+                    vec![FieldError::new(*limit, *code, detail.clone())]
+                }
                 _ => Vec::new(),
             },
         }
@@ -128,6 +159,11 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unencodable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::OverLimit { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod codes;
 pub mod duplicate_hint;
 pub mod org;
+pub mod password_policy;
 pub mod period_lock;
 pub mod person;
 pub mod sync;

@@ -1,6 +1,7 @@
 //! Statistics and extraction: the `/stats` request model, query parameters, tables, CSV for
 //! Japanese Excel and small-cell suppression. The SQL lives in the store.
 
+pub mod budget;
 pub mod csv_out;
 pub mod engine;
 pub mod extract;

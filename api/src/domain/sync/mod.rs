@@ -21,7 +21,7 @@ use super::org::Site;
 use super::person::Facts;
 
 pub use delivery::{AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential};
-pub use ingest::{parse_batch, BatchRefusal, ValidBatch};
+pub use ingest::{parse_batch, BatchRefusal, DateWindow, ValidBatch};
 
 /// A person's facts at one centre (no identity), as the hub keeps them.
 #[derive(Debug, Clone, PartialEq)]
