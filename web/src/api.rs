@@ -11,7 +11,7 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use shared::dto::auth::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
+use shared::dto::auth::{LoginRequest, LogoutRequest, PasswordChange, RefreshRequest, TokenResponse};
 use shared::dto::duplicate_hint::{DuplicateHintAnswer, DuplicateHintQuery};
 use shared::dto::master::{CenterView, MasterItem, MunicipalityView, SiteView};
 use shared::dto::meta::MetaView;
@@ -129,6 +129,17 @@ pub async fn logout(session: Session) -> Result<(), ApiError> {
     })
     .await?;
     expect_success(response).await
+}
+
+/// `POST /auth/password`: changes the caller's password; every session of the account ends and
+/// the answer is a new one.
+pub async fn change_password(session: Session, change: &PasswordChange) -> Result<TokenResponse, ApiError> {
+    let target = url("/auth/password");
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::post(&target), token), change)
+    })
+    .await?;
+    read_json(response).await
 }
 
 /// `GET /meta`: the node's role and the caller's role and scope.

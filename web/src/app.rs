@@ -21,6 +21,7 @@ use crate::pages::activity_edit::ActivityEditPage;
 use crate::pages::activity_new::ActivityNewPage;
 use crate::pages::figures::FiguresPage;
 use crate::pages::overview::OverviewPage;
+use crate::pages::password::PasswordPage;
 use crate::pages::period_locks::PeriodLocksPage;
 use crate::pages::sync_status::SyncStatusPage;
 use crate::pages::{
@@ -45,6 +46,8 @@ pub const OVERVIEW_PATH: &str = "/overview";
 pub const PERIOD_LOCKS_PATH: &str = "/period-locks";
 /// Synchronisation with the hub (同期状況), linked from the header's status area.
 pub const SYNC_PATH: &str = "/sync";
+/// Changing one's own password; where an account whose password was reset is kept until it has.
+pub const PASSWORD_PATH: &str = "/password";
 
 /// The 期間ロック page: the prefecture manages locks, municipal officers read theirs.
 fn locks_allowed(role: shared::dto::auth::Role) -> bool {
@@ -100,6 +103,7 @@ fn Shell() -> impl IntoView {
         if locks_allowed(account.role) {
             nav.push((PERIOD_LOCKS_PATH, "期間ロック", "nav-locks"));
         }
+        nav.push((PASSWORD_PATH, "パスワード変更", "nav-password"));
         Some(HeaderInfo {
             node_role: meta.as_ref().map(|m| node_role_label(m.node_role)),
             center_name,
@@ -132,6 +136,16 @@ fn Shell() -> impl IntoView {
             signing_out.set(false);
             navigate(LOGIN_PATH, Default::default());
         });
+    });
+
+    // After an administrator's reset the server answers nothing but the password change (403
+    // password_change_required): keep the account on that page until it is done.
+    let to_password = use_navigate();
+    Effect::new(move |_| {
+        let forced = session.account().is_some_and(|a| a.must_change_password);
+        if forced && location.pathname.get() != PASSWORD_PATH {
+            to_password(PASSWORD_PATH, Default::default());
+        }
     });
 
     let signed_in = move || Some(session.is_signed_in());
@@ -261,6 +275,7 @@ fn Shell() -> impl IntoView {
                     fallback=loading
                 />
                 <ProtectedRoute path=path!("/sync") view=SyncStatusPage condition=signed_in redirect_path=|| LOGIN_PATH />
+                <ProtectedRoute path=path!("/password") view=PasswordPage condition=signed_in redirect_path=|| LOGIN_PATH />
                 <ProtectedRoute
                     path=path!("/period-locks")
                     view=PeriodLocksPage

@@ -11,6 +11,7 @@ pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod password;
 pub mod period_locks;
 pub mod person_detail;
 pub mod person_edit;
