@@ -55,6 +55,12 @@ struct Counters {
     by_account: HashMap<String, VecDeque<Instant>>,
     /// Addresses that signed in to an account, and when last.
     known: HashMap<String, Vec<(String, Instant)>>,
+    /// Keys held when the next sweep of expired counters is due: twice what the last sweep
+    /// left (at least [`SWEEP_AT`]), so a flood of distinct names costs amortised O(1) a call.
+    sweep_at: usize,
+    /// When the last sweep ran: one is also due a window later, so a flood that has ended is
+    /// forgotten.
+    swept: Option<Instant>,
 }
 
 pub struct LoginThrottle {
@@ -122,8 +128,14 @@ impl LoginThrottle {
         let pair = (account.clone(), address.clone());
         let mut guard = self.lock();
         let c = &mut *guard;
-        if c.by_address.len() + c.by_pair.len() + c.by_account.len() > SWEEP_AT {
+        let keys = c.by_address.len() + c.by_pair.len() + c.by_account.len();
+        let stale = c
+            .swept
+            .is_none_or(|t| now.saturating_duration_since(t) > l.window);
+        if keys > c.sweep_at.max(SWEEP_AT) || (stale && keys > 1_000) {
             sweep(c, now, l.window);
+            c.sweep_at = 2 * (c.by_address.len() + c.by_pair.len() + c.by_account.len());
+            c.swept = Some(now);
         }
         for q in [c.by_address.get_mut(&address), c.by_pair.get_mut(&pair)]
             .into_iter()
@@ -285,6 +297,23 @@ mod tests {
             t.succeeded(&a);
         }
         assert!(t.begin("staff", "10.0.0.1", now).is_ok());
+    }
+
+    #[test]
+    fn a_flood_of_distinct_names_is_forgotten_once_it_has_expired() {
+        let t = throttle();
+        let now = Instant::now();
+        for i in 0..60_000 {
+            let _ = t.begin(
+                &format!("user{i}"),
+                &format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255),
+                now,
+            );
+        }
+        let later = now + Duration::from_secs(3601);
+        t.begin("pref", "192.0.2.1", later).unwrap();
+        let c = t.lock();
+        assert!(c.by_pair.len() + c.by_address.len() + c.by_account.len() <= 3);
     }
 
     #[test]
