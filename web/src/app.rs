@@ -14,6 +14,7 @@ use crate::figures::figures_allowed;
 use crate::format::scope_label;
 use crate::master::Master;
 use crate::node::{node_role_label, persons_allowed, Node};
+use crate::pages::accounts::AccountsPage;
 use crate::pages::activity_calendar::ActivityCalendarPage;
 use crate::pages::activity_day::ActivityDayPage;
 use crate::pages::activity_detail::ActivityDetailPage;
@@ -48,6 +49,16 @@ pub const PERIOD_LOCKS_PATH: &str = "/period-locks";
 pub const SYNC_PATH: &str = "/sync";
 /// Changing one's own password; where an account whose password was reset is kept until it has.
 pub const PASSWORD_PATH: &str = "/password";
+/// The accounts an administrator looks after (password resets).
+pub const ACCOUNTS_PATH: &str = "/accounts";
+
+/// Account administration: the prefecture and centre managers (the API's ManageAccounts).
+fn accounts_allowed(role: shared::dto::auth::Role) -> bool {
+    matches!(
+        role,
+        shared::dto::auth::Role::Prefecture | shared::dto::auth::Role::CenterAdmin
+    )
+}
 
 /// The 期間ロック page: the prefecture manages locks, municipal officers read theirs.
 fn locks_allowed(role: shared::dto::auth::Role) -> bool {
@@ -102,6 +113,9 @@ fn Shell() -> impl IntoView {
         }
         if locks_allowed(account.role) {
             nav.push((PERIOD_LOCKS_PATH, "期間ロック", "nav-locks"));
+        }
+        if accounts_allowed(account.role) {
+            nav.push((ACCOUNTS_PATH, "アカウント", "nav-accounts"));
         }
         nav.push((PASSWORD_PATH, "パスワード変更", "nav-password"));
         Some(HeaderInfo {
@@ -174,6 +188,7 @@ fn Shell() -> impl IntoView {
         }
     };
     let locks_open = move || Some(session.account().is_some_and(|a| locks_allowed(a.role)));
+    let accounts_open = move || Some(session.account().is_some_and(|a| accounts_allowed(a.role)));
     let loading = || view! { <Loading /> };
 
     view! {
@@ -276,6 +291,12 @@ fn Shell() -> impl IntoView {
                 />
                 <ProtectedRoute path=path!("/sync") view=SyncStatusPage condition=signed_in redirect_path=|| LOGIN_PATH />
                 <ProtectedRoute path=path!("/password") view=PasswordPage condition=signed_in redirect_path=|| LOGIN_PATH />
+                <ProtectedRoute
+                    path=path!("/accounts")
+                    view=AccountsPage
+                    condition=accounts_open
+                    redirect_path=away_from_persons
+                />
                 <ProtectedRoute
                     path=path!("/period-locks")
                     view=PeriodLocksPage

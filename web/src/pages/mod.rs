@@ -1,5 +1,6 @@
 //! One routed page per file; pages read the session from context and call `crate::api`.
 
+pub mod accounts;
 pub mod activity_calendar;
 pub mod activity_day;
 pub mod activity_detail;
