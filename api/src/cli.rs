@@ -100,7 +100,8 @@ pub enum AdminCommand {
         #[arg(long)]
         scope: Option<String>,
     },
-    /// Forget an account's failed logins (on a running node: `POST /accounts/{id}/unlock`).
+    /// Clear a lock recorded in the database by an older version. Failed logins of a running
+    /// node are counted in its memory: clear those with `POST /accounts/{id}/unlock`.
     Unlock {
         #[arg(long)]
         username: String,

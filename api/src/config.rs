@@ -323,8 +323,29 @@ pub struct ServerSettings {
     /// Reverse proxies (addresses or CIDR blocks, e.g. `10.0.0.5`, `10.1.0.0/16`) whose
     /// `Forwarded` / `X-Forwarded-For` / `X-Forwarded-Proto` headers are believed. From any other
     /// peer those headers are ignored: the client address audited and throttled is the peer's.
-    #[serde(default)]
+    /// A TOML list, or one comma-separated string (`ATTAKA_SERVER__TRUSTED_PROXIES=10.0.0.5,10.1.0.0/16`).
+    #[serde(default, deserialize_with = "proxy_list")]
     pub trusted_proxies: Vec<ProxyNet>,
+}
+
+/// `server.trusted_proxies` from a list or from one comma-separated string (an environment
+/// variable cannot hold a list).
+fn proxy_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ProxyNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        List(Vec<String>),
+        One(String),
+    }
+    let entries = match Given::deserialize(d)? {
+        Given::List(list) => list,
+        Given::One(s) => s.split(',').map(str::to_owned).collect(),
+    };
+    entries
+        .iter()
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| ProxyNet::parse(e).map_err(serde::de::Error::custom))
+        .collect()
 }
 
 /// One entry of `server.trusted_proxies`: an address (a block of one) or a CIDR block.

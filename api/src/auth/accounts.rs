@@ -225,6 +225,28 @@ pub async fn change_own_password(
     let id = principal.account_id.ok_or(ApiError::Forbidden)?;
     let store = state.store.as_ref();
     let account = store.account(id).await?;
+    let result = change_checked(state, &account, change, client).await;
+    let event = Event {
+        action: "account.password_change",
+        target: Some(account.username.clone()),
+        outcome: audit::outcome_of(&result),
+        detail: match &result {
+            Err(ApiError::TooManyRequests { .. }) => Some(serde_json::json!({"reason": "throttled"})),
+            _ => None,
+        },
+    };
+    audit::record(store, Some(principal), None, client, event).await?;
+    result
+}
+
+/// The checks and the change of [`change_own_password`], audited by it.
+async fn change_checked(
+    state: &AppState,
+    account: &Account,
+    change: &PasswordChange,
+    client: &ClientInfo,
+) -> ApiResult<TokenResponse> {
+    let store = state.store.as_ref();
     let attempt = state
         .login_throttle
         .begin(&account.username, address_key(client), std::time::Instant::now())
@@ -236,34 +258,22 @@ pub async fn change_own_password(
     let mut e = FieldErrors::default();
     if !right {
         e.push("current_password", "wrong", "現在のパスワードが違います。");
-    } else {
-        state.login_throttle.succeeded(&attempt);
-        password_policy::check(&mut e, "new_password", &account.username, &change.new_password);
-        if e.is_empty() && change.new_password == change.current_password {
-            e.push(
-                "new_password",
-                "unchanged",
-                "現在のパスワードと同じです。別のパスワードにしてください。",
-            );
-        }
+        return Err(ApiError::Validation(e.0));
     }
-    let result = match e.into_result() {
-        Err(errors) => Err(ApiError::Validation(errors)),
-        Ok(()) => {
-            let hash = password::hash_off_thread(change.new_password.clone()).await?;
-            store.change_password(account.id, &hash, false).await?;
-            let account = store.account(account.id).await?;
-            grant(state, &account, uuid::Uuid::new_v4().to_string()).await
-        }
-    };
-    let event = Event {
-        action: "account.password_change",
-        target: Some(account.username.clone()),
-        outcome: audit::outcome_of(&result),
-        detail: None,
-    };
-    audit::record(store, Some(principal), None, client, event).await?;
-    result
+    state.login_throttle.succeeded(&attempt);
+    password_policy::check(&mut e, "new_password", &account.username, &change.new_password);
+    if e.is_empty() && change.new_password == change.current_password {
+        e.push(
+            "new_password",
+            "unchanged",
+            "現在のパスワードと同じです。別のパスワードにしてください。",
+        );
+    }
+    e.into_result()?;
+    let hash = password::hash_off_thread(change.new_password.clone()).await?;
+    store.change_password(account.id, &hash, false).await?;
+    let account = store.account(account.id).await?;
+    grant(state, &account, uuid::Uuid::new_v4().to_string()).await
 }
 
 /// Sets `account`'s password outside a login: an administrator's reset (`must_change`: the

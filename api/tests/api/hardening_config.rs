@@ -70,6 +70,15 @@ fn trusted_proxies_must_be_addresses_or_cidr_blocks() {
     );
     let s = Settings::load_with_env(Some(&path), Vec::new()).unwrap();
     assert_eq!(s.server.trusted_proxies.len(), 3);
+    let s = Settings::load_with_env(
+        None,
+        [(
+            "ATTAKA_SERVER__TRUSTED_PROXIES".to_owned(),
+            "10.0.0.5, 10.1.0.0/16".to_owned(),
+        )],
+    )
+    .unwrap();
+    assert_eq!(s.server.trusted_proxies.len(), 2, "a comma-separated variable");
     let path = file(dir.path(), "[server]\ntrusted_proxies = [\"proxy.example\"]\n");
     let message = error_of(Settings::load_with_env(Some(&path), Vec::new()));
     assert!(message.contains("server.trusted_proxies"), "{message}");
