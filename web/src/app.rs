@@ -53,7 +53,7 @@ pub const PASSWORD_PATH: &str = "/password";
 pub const ACCOUNTS_PATH: &str = "/accounts";
 
 /// Account administration: the prefecture and centre managers (the API's ManageAccounts).
-fn accounts_allowed(role: shared::dto::auth::Role) -> bool {
+pub fn accounts_allowed(role: shared::dto::auth::Role) -> bool {
     matches!(
         role,
         shared::dto::auth::Role::Prefecture | shared::dto::auth::Role::CenterAdmin
@@ -114,10 +114,6 @@ fn Shell() -> impl IntoView {
         if locks_allowed(account.role) {
             nav.push((PERIOD_LOCKS_PATH, "期間ロック", "nav-locks"));
         }
-        if accounts_allowed(account.role) {
-            nav.push((ACCOUNTS_PATH, "アカウント", "nav-accounts"));
-        }
-        nav.push((PASSWORD_PATH, "パスワード変更", "nav-password"));
         Some(HeaderInfo {
             node_role: meta.as_ref().map(|m| node_role_label(m.node_role)),
             center_name,

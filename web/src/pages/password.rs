@@ -4,7 +4,6 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use shared::dto::auth::PasswordChange;
 
 use crate::api;
@@ -19,7 +18,6 @@ const MIN_CHARS: usize = 12;
 #[component]
 pub fn PasswordPage() -> impl IntoView {
     let session = Session::expect();
-    let navigate = use_navigate();
     let forced = move || session.account().is_some_and(|a| a.must_change_password);
 
     let current = RwSignal::new(String::new());
@@ -66,11 +64,10 @@ pub fn PasswordPage() -> impl IntoView {
         }
         form_error.set(None);
         pending.set(true);
-        let navigate = navigate.clone();
+        let was_forced = session.account().is_some_and(|a| a.must_change_password);
         spawn_local(async move {
             match api::change_password(session, &change).await {
                 Ok(tokens) => {
-                    let was_forced = tokens.account.must_change_password;
                     session.replace_tokens(tokens);
                     current.set(String::new());
                     new.set(String::new());
@@ -80,7 +77,11 @@ pub fn PasswordPage() -> impl IntoView {
                         "パスワードを変更しました。ほかの端末のログインはすべて終了しました。".to_owned(),
                     ));
                     if was_forced {
-                        navigate(HOME_PATH, Default::default());
+                        // Until now the node answered nothing but this change, so what the
+                        // app loaded meanwhile (node, master data) is refusals: start afresh.
+                        if let Some(window) = web_sys::window() {
+                            let _ = window.location().set_href(HOME_PATH);
+                        }
                     }
                 }
                 Err(err) => {
