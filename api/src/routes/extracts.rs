@@ -130,7 +130,14 @@ pub async fn extract(
                 return Some((Ok::<_, actix_web::Error>(bytes), (None, rx, r)));
             }
             let mut rx = rx?;
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
+            // Checked before waiting too: with rows always ready (a slow reader, a full channel)
+            // the wait alone would never time out.
+            let next = if tokio::time::Instant::now() < deadline {
+                tokio::time::timeout_at(deadline, rx.recv()).await
+            } else {
+                tokio::time::timeout_at(deadline, std::future::pending()).await
+            };
+            match next {
                 Ok(chunk) => {
                     let bytes = actix_web::web::Bytes::from(r.chunk(chunk?));
                     Some((Ok(bytes), (None, Some(rx), r)))
