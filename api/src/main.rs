@@ -4,6 +4,8 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Before anything is created: the database, its WAL, backups and logs are owner-only.
+    api::ops::files::owner_only_from_now_on();
     let cli = api::cli::Cli::parse();
     if let api::cli::Command::Openapi = cli.command {
         // Needs no configuration: the spec is a property of the code.

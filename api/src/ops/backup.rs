@@ -133,6 +133,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = fs::File::create(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
+    crate::ops::files::make_owner_only(&tmp)?;
     fs::rename(&tmp, path)
 }
 
@@ -145,7 +146,7 @@ pub fn make(
     keep: usize,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Generation> {
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::ops::files::create_owner_only_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     let name = format!(
         "{PREFIX}{}{}",
         now.format("%Y%m%dT%H%M%S%.3fZ"),
@@ -177,6 +178,8 @@ pub fn make(
     };
     // Opened for writing: Windows refuses to flush a file opened read-only.
     fs::OpenOptions::new().write(true).open(&partial)?.sync_all()?;
+    // A copy of personal data: owner-only whatever the process's umask.
+    crate::ops::files::make_owner_only(&partial)?;
     fs::rename(&partial, &path)?;
     let manifest = Manifest {
         created_at: now,

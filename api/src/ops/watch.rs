@@ -149,7 +149,8 @@ pub async fn check_disk(
 }
 
 /// Raises `login_burst` when `watch.login_failures` or more logins failed in the last
-/// `watch.login_window_minutes`; clears it when fewer did.
+/// `watch.login_window_minutes`; clears it when fewer did. The addresses counted are the ones
+/// audited: the peer's, or a trusted proxy's forwarded client (never a header anyone can write).
 pub async fn check_logins(
     store: &dyn CommonStore,
     settings: &Settings,
@@ -175,19 +176,27 @@ pub async fn check_logins(
         let mut names: Vec<&str> = failed.iter().filter_map(|r| r.entry.actor.as_deref()).collect();
         names.sort_unstable();
         names.dedup();
-        let mut clients: Vec<&str> = failed.iter().filter_map(|r| r.entry.client.as_deref()).collect();
-        clients.sort_unstable();
-        clients.dedup();
+        let mut per_client: std::collections::BTreeMap<&str, usize> = Default::default();
+        for r in &failed {
+            *per_client
+                .entry(r.entry.client.as_deref().unwrap_or("不明"))
+                .or_default() += 1;
+        }
+        let busiest = per_client
+            .iter()
+            .max_by_key(|(address, n)| (**n, std::cmp::Reverse(**address)))
+            .map(|(address, n)| format!("、最多は {address} から {n} 回"))
+            .unwrap_or_default();
         let alert = NewAlert {
             event: LOGIN_BURST,
             subject: "auth.login".into(),
             severity: Severity::Warn,
             message: format!(
-                "直近 {} 分にログインの失敗が {} 回ありました（ユーザー名 {} 種類、接続元 {} か所）。監査ログ（auth.login）を確認してください。",
+                "直近 {} 分にログインの失敗が {} 回ありました（ユーザー名 {} 種類、接続元 {} か所{busiest}）。監査ログ（auth.login）を確認してください。",
                 w.login_window_minutes,
                 failed.len(),
                 names.len(),
-                clients.len()
+                per_client.len()
             ),
         };
         alerts::raise(store, alert).await?;

@@ -2,6 +2,7 @@
 //! store.
 
 use api::domain::account::{ApiToken, Principal};
+use api::domain::audit::AuditQuery;
 use api::store::{CommonStore, ConflictKind, RefreshGrant, RefreshUse, StoreError};
 use chrono::{Duration, SubsecRound, Utc};
 use shared::dto::auth::{Role, Scope};
@@ -11,7 +12,7 @@ use crate::harness::{Fresh, CENTER, CENTER_MUNICIPALITY};
 
 common_story!(
     an_account_is_created_found_and_listed,
-    a_username_is_taken_once_and_matched_exactly,
+    a_username_is_taken_once_whatever_its_case_and_matched_without_case,
     failed_logins_lock_the_account_at_the_threshold_and_a_success_resets,
     disabling_an_account_ends_its_sessions_and_passwords_change_in_place,
     a_refresh_token_rotates_once_and_its_reuse_revokes_the_session,
@@ -83,42 +84,59 @@ async fn an_account_is_created_found_and_listed(store: Fresh<dyn CommonStore>) {
     assert_eq!(listed, ["alice", "city", "pref"], "in order of creation");
 }
 
-async fn a_username_is_taken_once_and_matched_exactly(store: Fresh<dyn CommonStore>) {
+/// How many audit rows there are of `action`.
+async fn rows_of(store: &dyn CommonStore, action: &str) -> usize {
     store
+        .audit(&AuditQuery {
+            action_prefix: Some(action.into()),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn a_username_is_taken_once_whatever_its_case_and_matched_without_case(store: Fresh<dyn CommonStore>) {
+    let alice = store
         .create_account(
             &account("alice", Role::CenterStaff, Scope::Center(CENTER.into())),
             draft("create_account"),
         )
         .await
         .unwrap();
-    let err = store
-        .create_account(
-            &account("alice", Role::Prefecture, Scope::Prefecture),
-            draft("create_account"),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Conflict(ConflictKind::Username)),
-        "{err:?}"
-    );
+    // Usernames are case-insensitive (migration 0017; they are ASCII, `check_username`): the
+    // same name in another case is the same name, taken. A SQL Server store gets this from a
+    // case-insensitive collation or an index on the folded name.
+    for taken in ["alice", "ALICE", "Alice"] {
+        let err = store
+            .create_account(
+                &account(taken, Role::Prefecture, Scope::Prefecture),
+                draft("create_account"),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict(ConflictKind::Username)),
+            "{taken}: {err:?}"
+        );
+    }
     assert_eq!(store.accounts().await.unwrap().len(), 1);
+    // A refused create appends no audit row.
+    assert_eq!(rows_of(&*store, "create_account").await, 1);
 
-    // Usernames compare byte for byte (SQLite's BINARY collation): another case is another
-    // name. A SQL Server store must not fold case here (a case-insensitive collation would).
-    assert!(store.find_account("Alice").await.unwrap().is_none());
+    // Found in any case, and kept as it was created.
+    for asked in ["alice", "ALICE", "aLiCe"] {
+        let found = store.find_account(asked).await.unwrap().expect(asked);
+        assert_eq!(
+            (found.id, found.username.as_str()),
+            (alice.id, "alice"),
+            "{asked}"
+        );
+    }
+    // Only case folds: a trailing space or another name is no match.
     assert!(store.find_account("alice ").await.unwrap().is_none());
-    let upper = store
-        .create_account(
-            &account("ALICE", Role::CenterStaff, Scope::Center(CENTER.into())),
-            draft("create_account"),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        store.find_account("ALICE").await.unwrap().map(|a| a.id),
-        Some(upper.id)
-    );
+    assert!(store.find_account("alicia").await.unwrap().is_none());
 }
 
 async fn failed_logins_lock_the_account_at_the_threshold_and_a_success_resets(store: Fresh<dyn CommonStore>) {
@@ -372,6 +390,7 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
         created_at,
         expires_on: None,
         revoked: false,
+        created_by: None,
     };
     let mut first = token("県統計システム", "atk_ab12", Scope::Prefecture);
     first.expires_on = Some(date(2027, 3, 31));
