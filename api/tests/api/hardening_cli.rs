@@ -101,6 +101,36 @@ fn the_database_its_wal_backups_and_logs_are_owner_only() {
     assert_eq!(mode(&db), 0o600);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_restore_from_a_world_readable_backup_puts_an_owner_only_database_in_place() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    ok(&attaka(&config, &["migrate"], ""));
+    ok(&attaka(&config, &["backup", "run"], ""));
+    let data = dir.path().join("data");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // A generation made before this rule (or copied back from a USB drive) is world-readable.
+    let backups: Vec<PathBuf> = std::fs::read_dir(data.join("backups"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sqlite3"))
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    std::fs::set_permissions(&backups[0], std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(&attaka(&config, &["backup", "restore", "--yes"], ""));
+    let db = data.join("attaka.sqlite3");
+    assert_eq!(mode(&db), 0o600, "the restored database");
+    for entry in std::fs::read_dir(&data).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_file() {
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+    }
+}
+
 #[test]
 fn create_user_on_an_existing_name_says_so_whatever_the_case() {
     let dir = tempfile::tempdir().unwrap();
