@@ -115,3 +115,17 @@ fn secrets_are_never_printed() {
     assert!(s.sync.is_configured());
     assert!(s.duplicate_hint.keyer().is_some());
 }
+
+#[test]
+fn the_windows_sample_configuration_is_accepted_as_it_ships() {
+    // install.ps1 copies it with the centre filled in; every key in it must be a known one.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/windows/attaka.toml");
+    let text = std::fs::read_to_string(&sample)
+        .unwrap()
+        .replace("@CENTER@", "C001");
+    let dir = tempfile::tempdir().unwrap();
+    let path = file(dir.path(), &text);
+    let settings = Settings::load_with_env(Some(&path), Vec::new()).expect("every key known");
+    settings.check().expect("consistent");
+    assert_eq!(settings.node.center.as_deref(), Some("C001"));
+}
