@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the SPA into web/dist/ (index.html, style.css, attaka-web.js, attaka-web_bg.wasm):
+# Builds the SPA into web/dist/ (index.html, boot.js, style.css, attaka-web.js, attaka-web_bg.wasm):
 # cargo for wasm32 + wasm-bindgen, no trunk. wasm-opt is skipped on purpose (Debian's binaryen
 # breaks the output; see shared/design/toolchain.md).
 set -euo pipefail
@@ -22,6 +22,6 @@ mkdir -p "${dist}"
 # The name section only serves debuggers; it is ~30 % of the file.
 wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
     --out-dir "${dist}" --out-name attaka-web "${wasm}"
-cp web/index.html web/style.css "${dist}/"
+cp web/index.html web/boot.js web/style.css "${dist}/"
 
 log "done: $(du -sh "${dist}" | cut -f1) in web/dist"

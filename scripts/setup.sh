@@ -14,13 +14,18 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 install_rust_target() {
-    # RUSTUP_AUTO_INSTALL=0 here, so rust-toolchain.toml alone does not fetch the target.
-    if rustup target list --installed | grep -qx 'wasm32-unknown-unknown'; then
-        log "wasm32-unknown-unknown target: present"
-    else
-        log "adding rust target wasm32-unknown-unknown"
-        rustup target add wasm32-unknown-unknown >&2
-    fi
+    # RUSTUP_AUTO_INSTALL=0 here, so rust-toolchain.toml alone does not fetch the targets.
+    # wasm32: the SPA; x86_64-pc-windows-gnu: the centre node for Windows (scripts/windows-smoke.sh).
+    local installed target
+    installed="$(rustup target list --installed)"
+    for target in wasm32-unknown-unknown x86_64-pc-windows-gnu; do
+        if grep -qx "${target}" <<<"${installed}"; then
+            log "${target} target: present"
+        else
+            log "adding rust target ${target}"
+            rustup target add "${target}" >&2
+        fi
+    done
 }
 
 install_rust_components() {
@@ -100,6 +105,9 @@ main() {
     install_wasm_bindgen
     # scripts/run.sh waits for the nodes and checks them over HTTP with curl.
     apt_install curl
+    # The Windows build (mingw-w64 links it) and its smoke run under Wine: the command is
+    # `wine`; Debian's wine64 package holds the 64-bit loader it uses.
+    apt_install gcc-mingw-w64-x86-64 wine wine64
     if [[ "${ATTAKA_WITH_BROWSER:-0}" == "1" ]]; then
         install_browser_deps
         install_e2e_node_modules

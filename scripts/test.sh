@@ -51,6 +51,11 @@ fi
 step "bash scripts/run.sh --check"
 bash scripts/run.sh --check
 
+# The centre node for Windows: built for x86_64-pc-windows-gnu (debug) and run under Wine
+# (migrate, demo, serve, login, a person, the disk watch, backup/restore, audit, clean stop).
+step "bash scripts/windows-smoke.sh"
+bash scripts/windows-smoke.sh
+
 # docker/compose.yml (SQL Server, the hub on it, a centre) against the Compose Specification's
 # schema: no container engine runs here, so the file is checked, not run.
 step "node --test e2e/compose/ (docker/compose.yml)"

@@ -53,6 +53,9 @@ pub enum Command {
     /// Operations reports.
     #[command(subcommand)]
     Ops(OpsCommand),
+    /// The node as a Windows service: install, start, stop, uninstall, status (Windows only).
+    #[command(subcommand)]
+    Service(crate::service::ServiceCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,8 +103,21 @@ pub enum AdminCommand {
         #[arg(long)]
         scope: Option<String>,
     },
-    /// Clear a lockout after repeated failed logins.
+    /// Clear a lock recorded in the database by an older version. Failed logins of a running
+    /// node are counted in its memory: clear those with `POST /accounts/{id}/unlock`.
     Unlock {
+        #[arg(long)]
+        username: String,
+    },
+    /// Set an account's password (read from stdin), e.g. the operator's own or a first
+    /// administrator's. Every session of the account ends.
+    SetPassword {
+        #[arg(long)]
+        username: String,
+    },
+    /// Reset an account's password to a temporary one (read from stdin) that must be changed at
+    /// the next login. Every session of the account ends.
+    ResetPassword {
         #[arg(long)]
         username: String,
     },
@@ -127,15 +143,19 @@ pub enum AdminCommand {
 }
 
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    let config = cli.config;
     match cli.command {
         Command::Openapi => {
             use std::io::Write;
             std::io::stdout().write_all(crate::openapi::json().as_bytes())?;
         }
         Command::Serve => {
+            // Held until the node stops: a restore refuses to swap the database under it.
+            let _in_use = crate::ops::backup::serving(&settings)?;
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "attaka listening");
             app.run_until_stopped().await?;
+            tracing::info!("attaka stopped");
         }
         Command::Migrate => {
             let store = crate::store::open_common(&settings).await?;
@@ -173,13 +193,16 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 Some(s) => parse_scope(&s)?,
                 None => default_scope(role, &settings)?,
             };
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .context("reading the password from stdin")?;
-            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let password = password_from_stdin()?;
             let store = crate::store::open_common(&settings).await?;
             store.migrate().await?;
+            if let Some(existing) = store.find_account(username.trim()).await? {
+                anyhow::bail!(
+                    "an account named {:?} already exists (usernames are case-insensitive); to give it a new password use `attaka admin reset-password --username {}`",
+                    existing.username,
+                    existing.username
+                );
+            }
             let new = NewAccount {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 username,
@@ -190,7 +213,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let row = crate::ops::audit::by_cli("account.create", Some(new.username.clone()), None);
             let account = crate::auth::accounts::create(store.as_ref(), &settings, new, None, row)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(refused)?;
             tracing::info!(id = account.id, username = %account.username, "account created");
         }
         Command::Admin(AdminCommand::Center {
@@ -236,6 +259,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             store.unlock_account(account.id, row).await?;
             tracing::info!(username = %username, "account unlocked");
         }
+        Command::Admin(AdminCommand::SetPassword { username }) => {
+            set_password(&settings, &username, false).await?;
+        }
+        Command::Admin(AdminCommand::ResetPassword { username }) => {
+            set_password(&settings, &username, true).await?;
+        }
         Command::Sync(command) => {
             let report = crate::sync::run_command(command, &settings).await?;
             use std::io::Write;
@@ -279,12 +308,70 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             use std::io::Write;
             write!(std::io::stdout().lock(), "{report}")?;
         }
+        Command::Service(command) => {
+            let report = crate::service::run_command(command, config.as_deref(), Some(settings)).await?;
+            if !report.is_empty() {
+                use std::io::Write;
+                writeln!(std::io::stdout().lock(), "{report}")?;
+            }
+        }
         Command::Backup(command) => {
             let report = backup_command(command, &settings).await?;
             use std::io::Write;
             writeln!(std::io::stdout().lock(), "{report}")?;
         }
     }
+    Ok(())
+}
+
+/// A password given on stdin (its line break taken off).
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password from stdin")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// A refusal as the operator should read it: each field with its message.
+fn refused(e: crate::error::ApiError) -> anyhow::Error {
+    match e {
+        crate::error::ApiError::Validation(errors) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|f| format!("  {}: {} ({})", f.field, f.message, f.code))
+                .collect();
+            anyhow::anyhow!("refused:\n{}", lines.join("\n"))
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// `admin set-password` / `admin reset-password`: the password policy applies, the account's
+/// sessions end, and the change is audited as the command line's.
+async fn set_password(settings: &Settings, username: &str, must_change: bool) -> anyhow::Result<()> {
+    let password = password_from_stdin()?;
+    let store = crate::store::open_common(settings).await?;
+    store.migrate().await?;
+    let account = store
+        .find_account(username.trim())
+        .await?
+        .with_context(|| format!("no account {username:?}"))?;
+    let action = if must_change {
+        "account.password_reset"
+    } else {
+        "account.password_set"
+    };
+    // The command line's row (actor `cli`) commits with the change.
+    let row = crate::ops::audit::by_cli(
+        action,
+        Some(account.username.clone()),
+        Some(serde_json::json!({"by": "command line"})),
+    );
+    crate::auth::accounts::set_password(store.as_ref(), None, &account, &password, must_change, row)
+        .await
+        .map_err(refused)?;
+    tracing::info!(username = %account.username, must_change, "password set; the account's sessions have ended");
     Ok(())
 }
 

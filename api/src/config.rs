@@ -4,10 +4,24 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use shared::dto::meta::NodeRole;
 
+/// A configured secret: never printed by `Debug` (shown as `[REDACTED]`), wiped when dropped.
+/// Read it with [`ExposeSecret::expose_secret`] where it is used, and nowhere else.
+pub type Secret = SecretString;
+
+/// The text of an optional secret, blank treated as absent.
+pub fn secret_text(secret: &Option<Secret>) -> Option<&str> {
+    secret
+        .as_ref()
+        .map(|s| s.expose_secret())
+        .filter(|s| !s.trim().is_empty())
+}
+
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub node: NodeSettings,
     pub server: ServerSettings,
@@ -43,11 +57,12 @@ pub struct Settings {
 
 /// `[mail]`: every alert event is mailed once to the operator.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct MailSettings {
     /// `smtp://host:25` (plain; add `?tls=required` for STARTTLS), `smtps://user:pass@host:465`.
     /// Better in `ATTAKA_MAIL__SMTP_URL` when it holds a password. None: no mail.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<Secret>,
     pub from: String,
     /// The operator's addresses.
     pub to: Vec<String>,
@@ -68,6 +83,7 @@ impl Default for MailSettings {
 
 /// `[daily]`: the nightly jobs of a serving node (`ops::daily`).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct DailySettings {
     /// Time of day, Japan time, `HH:MM`.
@@ -89,6 +105,7 @@ impl DailySettings {
 
 /// `[uptime]`: how often a serving node notes it is up, and the monthly target.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct UptimeSettings {
     pub heartbeat_ms: u64,
@@ -107,6 +124,7 @@ impl Default for UptimeSettings {
 
 /// `[watch]`: what a serving node checks every `interval_ms` (each an alert event).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct WatchSettings {
     pub interval_ms: u64,
@@ -134,6 +152,7 @@ impl Default for WatchSettings {
 
 /// `[audit]`: how long audit rows are kept.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct AuditSettings {
     /// Rows older than this many days are removed by the nightly jobs; at least 366.
@@ -148,6 +167,7 @@ impl Default for AuditSettings {
 
 /// `[backup]`: the daily backup `attaka serve` makes (and `attaka backup run` makes at once).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct BackupSettings {
     /// Make the daily backup while serving.
@@ -171,6 +191,7 @@ impl Default for BackupSettings {
 /// `[duplicate_hint]`: the optional hint that a person being registered may already have a
 /// common ID at another centre. Off by default; see `docs/sync.md`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct DuplicateHintSettings {
     /// Hub: store the match keys centres send and answer their look-ups.
@@ -178,7 +199,7 @@ pub struct DuplicateHintSettings {
     /// Centre node: the prefecture's key (hex, at least 32 bytes). Set = this centre takes part.
     /// Never configured on the hub. Keep it out of shared files, e.g. in
     /// `ATTAKA_DUPLICATE_HINT__KEY`.
-    pub key: Option<String>,
+    pub key: Option<Secret>,
     /// Centre node: how long a look-up waits for the hub before answering "hub unreachable".
     pub timeout_ms: u64,
     /// Hub: look-ups one centre may make in a minute. Registrations come a few a day; the
@@ -200,20 +221,21 @@ impl Default for DuplicateHintSettings {
 impl DuplicateHintSettings {
     /// The centre's keyer when a key is configured (a malformed key is refused by `check`).
     pub fn keyer(&self) -> Option<crate::domain::duplicate_hint::MatchKeyer> {
-        let key = self.key.as_deref().filter(|k| !k.trim().is_empty())?;
+        let key = secret_text(&self.key)?;
         crate::domain::duplicate_hint::MatchKeyer::from_hex(key).ok()
     }
 }
 
 /// `[sync]`: where a centre node sends its outbox, and how patiently.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct SyncSettings {
     /// The hub's base URL, e.g. `https://attaka-hub.example.pref.kochi.lg.jp` (HTTPS in production).
     pub hub_url: Option<String>,
     /// The centre's credential issued by the hub (`ats_…`); keep it out of shared files, e.g.
     /// in `ATTAKA_SYNC__CREDENTIAL`.
-    pub credential: Option<String>,
+    pub credential: Option<Secret>,
     /// Pause between looks at an empty outbox.
     pub interval_ms: u64,
     /// First pause after a failed delivery; it doubles on each failure up to `retry_max_ms`.
@@ -251,15 +273,26 @@ impl Default for SyncSettings {
 impl SyncSettings {
     /// Whether a centre node should run the sender.
     pub fn is_configured(&self) -> bool {
-        self.hub_url.is_some() && self.credential.as_deref().is_some_and(|c| !c.trim().is_empty())
+        self.hub_url.is_some() && secret_text(&self.credential).is_some()
     }
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StatsSettings {
     /// Small-cell suppression threshold k per role code (`integrator = 10`): people-counts
     /// 1 ≤ v < k are hidden. A role not listed, or 0, sees exact figures.
     pub suppression: std::collections::HashMap<String, u64>,
+    /// Most row dimensions one `/stats` request may break down by (422 beyond).
+    pub max_row_dimensions: usize,
+    /// Largest table a `/stats` request may ask for, estimated before any SQL runs: the
+    /// product of each row dimension's number of values (time buckets, code-list sizes, or
+    /// the filter's codes) times the number of measures (413 beyond).
+    pub max_cells: u64,
+    /// Time one `/stats` request may take; its SQL is interrupted beyond it (422).
+    pub timeout_ms: u64,
+    /// Time one extraction may stream; it is cut off (and its SQL interrupted) beyond it.
+    pub extract_timeout_ms: u64,
 }
 
 impl StatsSettings {
@@ -269,6 +302,7 @@ impl StatsSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeSettings {
     /// `center` or `hub`.
     pub role: NodeRole,
@@ -279,15 +313,70 @@ pub struct NodeSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub listen: SocketAddr,
     /// Directory of the built SPA (`web/dist`); none serves the API only.
     pub static_dir: Option<PathBuf>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Reverse proxies (addresses or CIDR blocks, e.g. `10.0.0.5`, `10.1.0.0/16`) whose
+    /// `Forwarded` / `X-Forwarded-For` / `X-Forwarded-Proto` headers are believed. From any other
+    /// peer those headers are ignored: the client address audited and throttled is the peer's.
+    /// A TOML list, or one comma-separated string (`ATTAKA_SERVER__TRUSTED_PROXIES=10.0.0.5,10.1.0.0/16`).
+    #[serde(default, deserialize_with = "proxy_list")]
+    pub trusted_proxies: Vec<ProxyNet>,
+}
+
+/// `server.trusted_proxies` from a list or from one comma-separated string (an environment
+/// variable cannot hold a list).
+fn proxy_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ProxyNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        List(Vec<String>),
+        One(String),
+    }
+    let entries = match Given::deserialize(d)? {
+        Given::List(list) => list,
+        Given::One(s) => s.split(',').map(str::to_owned).collect(),
+    };
+    entries
+        .iter()
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| ProxyNet::parse(e).map_err(serde::de::Error::custom))
+        .collect()
+}
+
+/// One entry of `server.trusted_proxies`: an address (a block of one) or a CIDR block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyNet(pub ipnet::IpNet);
+
+impl ProxyNet {
+    pub fn parse(s: &str) -> Result<ProxyNet, String> {
+        let s = s.trim();
+        if let Ok(net) = s.parse::<ipnet::IpNet>() {
+            return Ok(ProxyNet(net.trunc()));
+        }
+        s.parse::<std::net::IpAddr>()
+            .map(|ip| ProxyNet(ipnet::IpNet::from(ip)))
+            .map_err(|_| format!("{s:?} is neither an IP address nor a CIDR block such as 10.0.0.0/8"))
+    }
+
+    pub fn contains(&self, ip: &std::net::IpAddr) -> bool {
+        self.0.contains(ip)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProxyNet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ProxyNet, D::Error> {
+        let s = String::deserialize(d)?;
+        ProxyNet::parse(&s).map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://path/to/file.sqlite3` (default: `<data_dir>/attaka.sqlite3`); on the hub also
     /// `sqlserver://user:password@host:1433/database?encrypt=required` or an ADO.NET string
@@ -298,18 +387,26 @@ pub struct DatabaseSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     /// HMAC secret for access tokens. When absent one is generated on first start and kept in
     /// the database, so every process sharing the database shares it.
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
     pub access_token_minutes: i64,
     pub refresh_token_hours: i64,
-    /// Failed logins in a row that lock an account.
-    pub lockout_threshold: i64,
-    pub lockout_minutes: i64,
+    /// Login throttling (decision 0024): failed logins counted within this many minutes…
+    pub login_window_minutes: u32,
+    /// …from one client address (any usernames) before that address waits (429)…
+    pub login_failures_per_address: u32,
+    /// …for one username from one client address before that pair waits…
+    pub login_failures_per_account_and_address: u32,
+    /// …and for one username from all addresses in an hour (OWASP ASVS 2.2.1: at most 100)
+    /// before only addresses that signed in to it before may still try.
+    pub login_failures_per_account_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogSettings {
     /// `tracing` filter, e.g. `info` or `api=debug,info`.
     pub level: String,
@@ -323,6 +420,17 @@ pub struct LogSettings {
     /// How many daily files to keep: at least a year's (366).
     #[serde(default = "default_log_keep_days")]
     pub keep_days: usize,
+}
+
+/// Where a node keeps its data unless told: `%ProgramData%\Attaka` on Windows (a service starts
+/// in `System32`, so a relative default would land there), `./data` elsewhere.
+pub fn default_data_dir() -> String {
+    if cfg!(windows) {
+        let base = std::env::var("ProgramData").unwrap_or_else(|_| r"C:\ProgramData".into());
+        format!(r"{}\Attaka", base.trim_end_matches('\\'))
+    } else {
+        "./data".into()
+    }
 }
 
 fn default_true() -> bool {
@@ -345,33 +453,57 @@ impl Settings {
     /// Like [`Settings::load`] without the consistency check, for callers (tests) that
     /// adjust the values and then call [`Settings::check`].
     pub fn load_unchecked(file: Option<&Path>) -> anyhow::Result<Settings> {
+        Settings::load_with_env(file, std::env::vars())
+    }
+
+    /// [`Settings::load_unchecked`] with the environment given (tests). Variables count as
+    /// settings when they look like `ATTAKA_SECTION__KEY`; others (`ATTAKA_CONFIG`, a test's
+    /// `ATTAKA_TEST_…`) are not settings and are left alone. An unknown or misspelt key, in
+    /// the file or in a variable, is refused naming the key and where it came from.
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Settings> {
+        let vars: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.strip_prefix("ATTAKA_").is_some_and(|rest| rest.contains("__")))
+            .collect();
         let mut builder = config::Config::builder()
             .set_default("node.role", "center")?
-            .set_default("node.data_dir", "./data")?
+            .set_default("node.data_dir", default_data_dir())?
             .set_default("server.listen", "127.0.0.1:8080")?
             .set_default("server.body_limit", 1_048_576)?
             .set_default("database.pool_size", 8)?
             .set_default("auth.access_token_minutes", 15)?
             .set_default("auth.refresh_token_hours", 12)?
-            .set_default("auth.lockout_threshold", 5)?
-            .set_default("auth.lockout_minutes", 15)?
+            .set_default("auth.login_window_minutes", 15)?
+            .set_default("auth.login_failures_per_address", 20)?
+            .set_default("auth.login_failures_per_account_and_address", 5)?
+            .set_default("auth.login_failures_per_account_per_hour", 100)?
             .set_default("log.level", "info")?
             .set_default("log.format", "pretty")?
-            .set_default("stats.suppression.integrator", 10)?;
+            .set_default("stats.suppression.integrator", 10)?
+            .set_default("stats.max_row_dimensions", 4)?
+            .set_default("stats.max_cells", 200_000)?
+            .set_default("stats.timeout_ms", 30_000)?
+            .set_default("stats.extract_timeout_ms", 600_000)?;
         if let Some(path) = file {
             builder = builder.add_source(config::File::from(path).required(true));
         }
-        let settings: Settings = builder
+        let merged = builder
             .add_source(
                 config::Environment::with_prefix("ATTAKA")
                     .prefix_separator("_")
-                    .separator("__"),
+                    .separator("__")
+                    .source(Some(vars.clone())),
             )
             .build()
-            .context("reading configuration")?
-            .try_deserialize()
-            .context("configuration values")?;
-        Ok(settings)
+            .context("reading configuration")?;
+        serde_path_to_error::deserialize::<_, Settings>(merged).map_err(|e| {
+            let key = e.path().to_string();
+            let origin = origin_of(&key, file, &vars);
+            anyhow::anyhow!("configuration key {key} ({origin}): {}", e.into_inner())
+        })
     }
 
     /// Refuses inconsistent settings (a centre node without its centre, bad durations).
@@ -393,9 +525,22 @@ impl Settings {
             self.auth.refresh_token_hours > 0,
             "auth.refresh_token_hours must be positive"
         );
+        let a = &self.auth;
         anyhow::ensure!(
-            self.auth.lockout_threshold > 0,
-            "auth.lockout_threshold must be positive"
+            a.login_window_minutes > 0
+                && a.login_failures_per_address > 0
+                && a.login_failures_per_account_and_address > 0
+                && a.login_failures_per_account_per_hour > 0,
+            "auth.login_window_minutes and the auth.login_failures_* limits must be positive"
+        );
+        anyhow::ensure!(
+            a.login_failures_per_account_per_hour <= 100,
+            "auth.login_failures_per_account_per_hour must be at most 100 (OWASP ASVS 2.2.1)"
+        );
+        let st = &self.stats;
+        anyhow::ensure!(
+            st.max_row_dimensions > 0 && st.max_cells > 0 && st.timeout_ms > 0 && st.extract_timeout_ms > 0,
+            "stats.max_row_dimensions, stats.max_cells, stats.timeout_ms and stats.extract_timeout_ms must be positive"
         );
         self.check_database()?;
         self.check_sync()?;
@@ -437,7 +582,7 @@ impl Settings {
 
     fn check_duplicate_hint(&self) -> anyhow::Result<()> {
         let hint = &self.duplicate_hint;
-        let key = hint.key.as_deref().filter(|k| !k.trim().is_empty());
+        let key = secret_text(&hint.key);
         match self.node.role {
             NodeRole::Hub => anyhow::ensure!(
                 key.is_none(),
@@ -567,6 +712,18 @@ impl Settings {
             .center
             .as_deref()
             .and_then(|c| shared::common_id::CenterCode::parse(c).ok())
+    }
+}
+
+/// Where a configuration key came from: the file, an environment variable, or the defaults.
+fn origin_of(key: &str, file: Option<&Path>, vars: &config::Map<String, String>) -> String {
+    let variable = format!("ATTAKA_{}", key.replace('.', "__")).to_ascii_uppercase();
+    if let Some(name) = vars.keys().find(|k| k.to_ascii_uppercase() == variable) {
+        return format!("environment variable {name}");
+    }
+    match file {
+        Some(path) => format!("in {}", path.display()),
+        None => "in the environment".into(),
     }
 }
 

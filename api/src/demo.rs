@@ -288,7 +288,9 @@ pub async fn fill(node: &NodeStore, settings: &Settings, args: &DemoArgs) -> any
                     scope,
                 };
                 let row = crate::ops::audit::by_cli("account.create", Some(username.into()), None);
-                crate::auth::accounts::create(store, settings, new, None, row)
+                // Published in the README: the password policy would protect nothing here.
+                use crate::auth::accounts::{create_with, PasswordRule};
+                create_with(store, settings, new, None, PasswordRule::Published, row)
                     .await
                     .map_err(|e| anyhow::anyhow!("creating demo account {username}: {e}"))?;
             }

@@ -36,6 +36,21 @@ pub enum ApiError {
     /// CSV in CP932 cannot hold some characters; each is named.
     #[error("characters not encodable")]
     Unencodable(Vec<FieldError>),
+    /// The account must choose a new password (after an administrator's reset) first.
+    #[error("password change required")]
+    PasswordChangeRequired,
+    /// A known path asked with a method it does not answer.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Over one of the node's cost limits: the HTTP status (413 or 422), a code, the setting
+    /// that sets the limit (named as the field), and what to do.
+    #[error("over the limit {limit}")]
+    OverLimit {
+        status: u16,
+        code: ProblemCode,
+        limit: &'static str,
+        detail: String,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -67,6 +82,9 @@ impl ApiError {
             ApiError::Unencodable(_) => ProblemCode::UnmappableCharacters,
             ApiError::PayloadTooLarge => ProblemCode::PayloadTooLarge,
             ApiError::TooManyRequests { .. } => ProblemCode::TooManyRequests,
+            ApiError::PasswordChangeRequired => ProblemCode::PasswordChangeRequired,
+            ApiError::MethodNotAllowed => ProblemCode::MethodNotAllowed,
+            ApiError::OverLimit { code, .. } => *code,
             ApiError::Internal(_) => ProblemCode::Internal,
         }
     }
@@ -76,7 +94,7 @@ impl ApiError {
         match self {
             ApiError::Validation(errors) => format!("{}件の項目を確認してください。", errors.len()),
             ApiError::BadRequest(d) => d.clone(),
-            ApiError::Conflict { detail, .. } => detail.clone(),
+            ApiError::Conflict { detail, .. } | ApiError::OverLimit { detail, .. } => detail.clone(),
             ApiError::Unencodable(errors) => format!("{}件の文字を CP932 に変換できません。", errors.len()),
             ApiError::TooManyRequests { retry_after_secs } => format!(
                 "短い間に多くの要求がありました。{retry_after_secs}秒ほど待ってから再度お試しください。"
@@ -96,6 +114,11 @@ impl ApiError {
             request_id: REQUEST_ID.try_with(Clone::clone).ok(),
             errors: match self {
                 ApiError::Validation(errors) | ApiError::Unencodable(errors) => errors.clone(),
+                ApiError::OverLimit {
+                    code, limit, detail, ..
+                } => {
+                    vec![FieldError::new(*limit, code.as_str(), detail.clone())]
+                }
                 _ => Vec::new(),
             },
         }
@@ -114,6 +137,11 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unencodable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::OverLimit { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

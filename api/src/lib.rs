@@ -11,6 +11,7 @@ pub mod generate;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
+pub mod service;
 pub mod startup;
 pub mod stats;
 pub mod store;

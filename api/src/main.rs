@@ -4,12 +4,24 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Before anything is created: the database, its WAL, backups and logs are owner-only.
+    api::ops::files::owner_only_from_now_on();
     let cli = api::cli::Cli::parse();
     if let api::cli::Command::Openapi = cli.command {
         // Needs no configuration: the spec is a property of the code.
         use std::io::Write;
         std::io::stdout().write_all(api::openapi::json().as_bytes())?;
         return Ok(());
+    }
+    if let api::cli::Command::Service(command) = cli.command {
+        if !command.needs_settings() {
+            // Talks to the Windows service manager only: works whatever the configuration holds.
+            api::telemetry::init("info", "pretty");
+            let report = api::service::run_command(command, None, None).await?;
+            use std::io::Write;
+            writeln!(std::io::stdout().lock(), "{report}")?;
+            return Ok(());
+        }
     }
     let settings = api::config::Settings::load(cli.config.as_deref())?;
     let log = &settings.log;

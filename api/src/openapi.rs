@@ -19,6 +19,7 @@ use crate::routes;
         routes::auth::refresh,
         routes::auth::logout,
         routes::auth::me,
+        routes::auth::change_password,
         routes::meta::meta,
         routes::master::municipalities,
         routes::master::centers,
@@ -46,6 +47,7 @@ use crate::routes;
         routes::accounts::list,
         routes::accounts::create,
         routes::accounts::unlock,
+        routes::accounts::reset_password,
         routes::accounts::set_disabled,
         routes::accounts::list_tokens,
         routes::accounts::create_token,
@@ -63,7 +65,7 @@ use crate::routes;
         routes::duplicate_hints::hub_lookup,
         routes::sync::period_locks,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorResponses),
     tags(
         (name = "auth", description = "ログイン・トークン"),
         (name = "meta", description = "ノード情報"),
@@ -95,9 +97,100 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Documents the errors every operation can answer besides its own: the ones the node's
+/// common layers give (authentication, the role table, malformed URLs and bodies, the other
+/// node role's routes). A test calls every operation in invalid ways and fails on any status
+/// the document does not list for it.
+struct ErrorResponses;
+
+fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let api = path.starts_with("/api/v1/");
+            let has_path_params = path.contains('{');
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description));
+                };
+                add(
+                    "400",
+                    "bad_request / validation: a malformed URL (broken %-encoding, a control character, a traversal attempt), query or body; `errors` names each field",
+                );
+                if secured {
+                    add(
+                        "401",
+                        "unauthenticated, invalid_token, token_expired, session_revoked: no valid bearer token",
+                    );
+                    add(
+                        "403",
+                        "forbidden (the caller's role may not do this, or it is outside the scope), password_change_required",
+                    );
+                }
+                if api && (secured || has_path_params) {
+                    add(
+                        "404",
+                        "not_found: no such record in the caller's scope, or a route of the other node role (centre-only on the hub, hub-only on a centre)",
+                    );
+                }
+                if has_body {
+                    add("413", "payload_too_large: the body is over server.body_limit");
+                }
+            }
+        }
+    }
+}
+
 /// The document as pretty JSON with a trailing newline, as committed in `openapi/openapi.json`.
 pub fn json() -> String {
     let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The methods the document lists for `path` (a route pattern such as
+/// `/api/v1/persons/{common_id}`), upper case, for a 405's `Allow` header.
+pub fn methods_of(path: &str) -> Vec<&'static str> {
+    static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(ApiDoc::openapi);
+    let Some(item) = doc.paths.paths.get(path) else {
+        return Vec::new();
+    };
+    [
+        ("GET", item.get.is_some()),
+        ("PUT", item.put.is_some()),
+        ("POST", item.post.is_some()),
+        ("DELETE", item.delete.is_some()),
+        ("PATCH", item.patch.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(m, has)| has.then_some(m))
+    .collect()
 }

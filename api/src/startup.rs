@@ -11,6 +11,7 @@ use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use anyhow::Context;
 use chrono::Duration;
+use secrecy::ExposeSecret;
 use shared::common_id::CenterCode;
 use tracing::Instrument;
 use utoipa::OpenApi;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub node_center: Option<CenterCode>,
     /// Hub: each centre's budget of duplicate-hint look-ups.
     pub hint_lookups: KeyedLimit,
+    /// Failed logins per client address and per username (decision 0024).
+    pub login_throttle: crate::auth::throttle::LoginThrottle,
 }
 
 impl AppState {
@@ -96,7 +99,7 @@ impl Application {
     /// Binds `settings.server.listen` (port 0 picks a free port, for tests).
     pub async fn build_with_store(settings: Settings, node: NodeStore) -> anyhow::Result<Application> {
         let store = node.common();
-        let secret = match &settings.auth.jwt_secret {
+        let secret = match settings.auth.jwt_secret.as_ref().map(|s| s.expose_secret()) {
             Some(s) if s.len() >= 32 => s.as_bytes().to_vec(),
             Some(_) => anyhow::bail!("auth.jwt_secret must be at least 32 characters"),
             None => store
@@ -104,6 +107,11 @@ impl Application {
                 .await
                 .context("loading the JWT secret")?,
         };
+        // The first login for an unknown name would otherwise also pay for making the hash it
+        // is checked against, and take longer than one for a real name.
+        tokio::task::spawn_blocking(|| crate::auth::password::dummy_hash().len())
+            .await
+            .context("preparing the password check")?;
         crate::sync::hint::on_start(&node, &settings)
             .await
             .context("the duplicate hint's stored match keys")?;
@@ -112,6 +120,9 @@ impl Application {
             jwt: JwtKeys::new(&secret, Duration::minutes(settings.auth.access_token_minutes)),
             node_center: settings.center_code(),
             hint_lookups: KeyedLimit::per_minute(settings.duplicate_hint.lookups_per_minute),
+            login_throttle: crate::auth::throttle::LoginThrottle::new(
+                crate::auth::throttle::Limits::from_settings(&settings.auth),
+            ),
             store,
             node: node.clone(),
             settings: settings.clone(),
@@ -140,6 +151,7 @@ impl Application {
                         .add((header::X_FRAME_OPTIONS, "DENY"))
                         .add((header::REFERRER_POLICY, "no-referrer")),
                 )
+                .wrap(from_fn(routes::hardening::harden))
                 .wrap(from_fn(request_context))
                 // Before the /api/v1 scope, whose default service would answer 404 for the spec.
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
@@ -195,14 +207,23 @@ impl Application {
     }
 }
 
-/// The built SPA; unknown paths get `index.html` so deep links work.
+/// The built SPA; unknown paths get `index.html` so deep links work, except paths naming a
+/// file (`/nonexistent.js`): those are 404, so a missing asset is not answered with a page.
 fn spa_files(dir: &std::path::Path) -> actix_files::Files {
     let index = dir.join("index.html");
     actix_files::Files::new("/", dir)
         .index_file("index.html")
         .default_handler(web::to(move |req: actix_web::HttpRequest| {
             let index = index.clone();
-            async move { actix_files::NamedFile::open(index).map(|f| f.into_response(&req)) }
+            async move {
+                let last = req.path().rsplit('/').next().unwrap_or_default();
+                if last.contains('.') {
+                    return Err(crate::error::ApiError::NotFound.into());
+                }
+                actix_files::NamedFile::open(index)
+                    .map(|f| f.into_response(&req))
+                    .map_err(actix_web::Error::from)
+            }
         }))
 }
 

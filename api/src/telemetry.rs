@@ -22,7 +22,7 @@ pub fn init_with_files(
     dir: &Path,
     keep_days: usize,
 ) -> anyhow::Result<WorkerGuard> {
-    std::fs::create_dir_all(dir)?;
+    crate::ops::files::create_owner_only_dir(dir)?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("attaka")

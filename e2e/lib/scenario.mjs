@@ -30,8 +30,11 @@ export function scenario(state, name, fn, options = {}) {
       await state.page.evaluate(() => sessionStorage.clear()).catch(() => {});
       throw e;
     }
-    // The app must not have crashed (a Rust panic is logged as "panicked at …").
+    // The app must not have crashed (a Rust panic is logged as "panicked at …"), nor have been
+    // stopped by the node's Content-Security-Policy (the browser logs a refusal).
     const crashes = state.browser.errors.slice(seen).filter((e) => /panicked|RuntimeError|unreachable/.test(e));
     assert.deepEqual(crashes, [], 'the app crashed');
+    const refused = state.browser.errors.slice(seen).filter((e) => /Content Security Policy|Content-Security-Policy/i.test(e));
+    assert.deepEqual(refused, [], 'the Content-Security-Policy refused something the app needs');
   });
 }

@@ -84,6 +84,18 @@ problem_codes! {
     PayloadTooLarge = "payload_too_large", "データが大きすぎます", "送信されたデータが上限を超えています。";
     /// The caller's budget of calls is spent; see `Retry-After`.
     TooManyRequests = "too_many_requests", "要求が多すぎます", "短い間に多くの要求がありました。しばらく待ってから再度お試しください。";
+    /// An administrator reset the account's password: it must choose its own
+    /// (`POST /auth/password`) before anything else.
+    PasswordChangeRequired = "password_change_required", "パスワードの変更が必要です", "管理者がパスワードを再設定しました。新しいパスワードを決めてから操作してください。";
+    /// A known path asked with a method it does not answer (`Allow` lists those it does).
+    MethodNotAllowed = "method_not_allowed", "この方法では操作できません", "このURLはこのHTTPメソッドに対応していません。";
+    /// More row dimensions than `stats.max_row_dimensions` (422; `errors[0].field` names the setting).
+    TooManyDimensions = "too_many_dimensions", "処理の上限を超えています", "行の分類（rows）が多すぎます。分類を減らすか、分けて集計してください。";
+    /// The table asked for would have more cells than `stats.max_cells` (413).
+    ResultTooLarge = "result_too_large", "処理の上限を超えています", "集計結果が大きすぎます。期間を短くするか、分類を減らすか、絞り込み（filter）を加えてください。";
+    /// The request ran past its time budget (`stats.timeout_ms`, `stats.extract_timeout_ms`);
+    /// its SQL was interrupted (422).
+    TimeBudgetExceeded = "time_budget_exceeded", "処理の上限を超えています", "処理が制限時間内に終わりませんでした。期間を短くするか、分類を減らしてください。";
     /// Something failed on the server; the request ID finds its log lines.
     Internal = "internal", "サーバーでエラーが発生しました", "処理中にエラーが発生しました。時間をおいて再度お試しください。";
 }

@@ -11,3 +11,4 @@ pub mod holidays;
 pub mod kana;
 pub mod municipality;
 pub mod sync_health;
+pub mod text;

@@ -11,7 +11,9 @@ use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use shared::dto::auth::{LoginRequest, LogoutRequest, RefreshRequest, TokenResponse};
+use shared::dto::auth::{
+    AccountView, LoginRequest, LogoutRequest, PasswordChange, PasswordReset, RefreshRequest, TokenResponse,
+};
 use shared::dto::duplicate_hint::{DuplicateHintAnswer, DuplicateHintQuery};
 use shared::dto::master::{CenterView, MasterItem, MunicipalityView, SiteView};
 use shared::dto::meta::MetaView;
@@ -30,8 +32,9 @@ const UNAUTHORIZED: u16 = 401;
 /// Why a call failed, in a form a page can show.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
-    /// The server refused the request and said why (problem+json).
-    Problem(Problem),
+    /// The server refused the request and said why (problem+json). Boxed: a problem is large,
+    /// and every call's `Result` carries this type.
+    Problem(Box<Problem>),
     /// The server answered with an error status but no readable problem body.
     Status(u16),
     /// The request never got an answer (server down, network cut).
@@ -88,7 +91,7 @@ impl ApiError {
     /// The problem body, when the server sent one.
     pub fn problem(&self) -> Option<&Problem> {
         match self {
-            ApiError::Problem(p) => Some(p),
+            ApiError::Problem(p) => Some(p.as_ref()),
             _ => None,
         }
     }
@@ -129,6 +132,37 @@ pub async fn logout(session: Session) -> Result<(), ApiError> {
     })
     .await?;
     expect_success(response).await
+}
+
+/// `POST /auth/password`: changes the caller's password; every session of the account ends and
+/// the answer is a new one.
+pub async fn change_password(session: Session, change: &PasswordChange) -> Result<TokenResponse, ApiError> {
+    let target = url("/auth/password");
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::post(&target), token), change)
+    })
+    .await?;
+    read_json(response).await
+}
+
+/// `GET /accounts`: the accounts the caller administers.
+pub async fn accounts(session: Session) -> Result<Vec<AccountView>, ApiError> {
+    get_json(session, url("/accounts")).await
+}
+
+/// `POST /accounts/{id}/password`: an administrator's reset to a temporary password the account
+/// must change at its next login; its sessions end.
+pub async fn reset_password(
+    session: Session,
+    id: i64,
+    reset: &PasswordReset,
+) -> Result<AccountView, ApiError> {
+    let target = url(&format!("/accounts/{id}/password"));
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::post(&target), token), reset)
+    })
+    .await?;
+    read_json(response).await
 }
 
 /// `GET /meta`: the node's role and the caller's role and scope.
@@ -625,7 +659,7 @@ async fn expect_success(response: Response) -> Result<(), ApiError> {
 async fn error_from(response: Response) -> ApiError {
     let status = response.status();
     match response.json::<Problem>().await {
-        Ok(problem) => ApiError::Problem(problem),
+        Ok(problem) => ApiError::Problem(Box::new(problem)),
         Err(_) => ApiError::Status(status),
     }
 }

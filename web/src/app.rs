@@ -14,6 +14,7 @@ use crate::figures::figures_allowed;
 use crate::format::scope_label;
 use crate::master::Master;
 use crate::node::{node_role_label, persons_allowed, Node};
+use crate::pages::accounts::AccountsPage;
 use crate::pages::activity_calendar::ActivityCalendarPage;
 use crate::pages::activity_day::ActivityDayPage;
 use crate::pages::activity_detail::ActivityDetailPage;
@@ -21,6 +22,7 @@ use crate::pages::activity_edit::ActivityEditPage;
 use crate::pages::activity_new::ActivityNewPage;
 use crate::pages::figures::FiguresPage;
 use crate::pages::overview::OverviewPage;
+use crate::pages::password::PasswordPage;
 use crate::pages::period_locks::PeriodLocksPage;
 use crate::pages::sync_status::SyncStatusPage;
 use crate::pages::{
@@ -45,6 +47,18 @@ pub const OVERVIEW_PATH: &str = "/overview";
 pub const PERIOD_LOCKS_PATH: &str = "/period-locks";
 /// Synchronisation with the hub (同期状況), linked from the header's status area.
 pub const SYNC_PATH: &str = "/sync";
+/// Changing one's own password; where an account whose password was reset is kept until it has.
+pub const PASSWORD_PATH: &str = "/password";
+/// The accounts an administrator looks after (password resets).
+pub const ACCOUNTS_PATH: &str = "/accounts";
+
+/// Account administration: the prefecture and centre managers (the API's ManageAccounts).
+pub fn accounts_allowed(role: shared::dto::auth::Role) -> bool {
+    matches!(
+        role,
+        shared::dto::auth::Role::Prefecture | shared::dto::auth::Role::CenterAdmin
+    )
+}
 
 /// The 期間ロック page: the prefecture manages locks, municipal officers read theirs.
 fn locks_allowed(role: shared::dto::auth::Role) -> bool {
@@ -134,6 +148,16 @@ fn Shell() -> impl IntoView {
         });
     });
 
+    // After an administrator's reset the server answers nothing but the password change (403
+    // password_change_required): keep the account on that page until it is done.
+    let to_password = use_navigate();
+    Effect::new(move |_| {
+        let forced = session.account().is_some_and(|a| a.must_change_password);
+        if forced && location.pathname.get() != PASSWORD_PATH {
+            to_password(PASSWORD_PATH, Default::default());
+        }
+    });
+
     let signed_in = move || Some(session.is_signed_in());
     let signed_out = move || Some(!session.is_signed_in());
     // The registry: a centre node and a centre account; `None` (wait) while /meta loads.
@@ -160,6 +184,7 @@ fn Shell() -> impl IntoView {
         }
     };
     let locks_open = move || Some(session.account().is_some_and(|a| locks_allowed(a.role)));
+    let accounts_open = move || Some(session.account().is_some_and(|a| accounts_allowed(a.role)));
     let loading = || view! { <Loading /> };
 
     view! {
@@ -261,6 +286,13 @@ fn Shell() -> impl IntoView {
                     fallback=loading
                 />
                 <ProtectedRoute path=path!("/sync") view=SyncStatusPage condition=signed_in redirect_path=|| LOGIN_PATH />
+                <ProtectedRoute path=path!("/password") view=PasswordPage condition=signed_in redirect_path=|| LOGIN_PATH />
+                <ProtectedRoute
+                    path=path!("/accounts")
+                    view=AccountsPage
+                    condition=accounts_open
+                    redirect_path=away_from_persons
+                />
                 <ProtectedRoute
                     path=path!("/period-locks")
                     view=PeriodLocksPage

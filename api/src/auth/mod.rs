@@ -1,8 +1,10 @@
 //! Authentication (who is calling) and authorisation (what they may do), in one place.
 
 pub mod accounts;
+pub mod client;
 pub mod password;
 pub mod policy;
+pub mod throttle;
 pub mod tokens;
 
 use std::future::Future;
@@ -28,9 +30,14 @@ pub struct ClientInfo {
 pub struct RequestId(pub String);
 
 impl ClientInfo {
+    /// The client's address (forwarding headers believed only from `server.trusted_proxies`,
+    /// see [`client::client_ip`]) and the request ID.
     pub fn of(req: &HttpRequest) -> ClientInfo {
+        let state = req.app_data::<web::Data<AppState>>();
+        let proxies = state.map_or(&[][..], |s| s.settings.server.trusted_proxies.as_slice());
+        let peer = req.peer_addr().map(|a| a.ip());
         ClientInfo {
-            address: req.connection_info().realip_remote_addr().map(str::to_owned),
+            address: client::client_ip(peer, req.headers(), proxies).map(|ip| ip.to_string()),
             request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         }
     }
@@ -86,7 +93,10 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let state = app_state(&req)?;
             let token = bearer_token(&req).ok_or(ApiError::Unauthenticated(ProblemCode::Unauthenticated))?;
-            let principal = authenticate(&state, token).await?;
+            let (principal, must_change_password) = authenticate(&state, token).await?;
+            if must_change_password && !PASSWORD_CHANGE_PATHS.contains(&req.path()) {
+                return Err(ApiError::PasswordChangeRequired);
+            }
             Ok(Caller {
                 principal,
                 client: ClientInfo::of(&req),
@@ -145,22 +155,34 @@ impl FromRequest for CenterCredential {
     }
 }
 
-/// Resolves a bearer token: an integrator API token (`atk_…`) or an access JWT whose session
-/// is still live and whose account is enabled.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+/// What an account that must change its password (after an administrator's reset) may reach.
+const PASSWORD_CHANGE_PATHS: [&str; 3] = ["/api/v1/auth/password", "/api/v1/auth/me", "/api/v1/auth/logout"];
+
+/// Resolves a bearer token: an integrator API token (`atk_…`) that is active (its creator
+/// still enabled and allowed to issue it), or an access JWT whose session is still live and
+/// whose account is enabled. Also says whether the account must change its password first.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<(Principal, bool), ApiError> {
     if token.starts_with(tokens::API_TOKEN_PREFIX) {
         let found = state.store.api_token_by_hash(&tokens::token_hash(token)).await?;
-        let today = crate::domain::clock::today_jst();
-        return match found {
-            Some(t) if !t.revoked && t.expires_on.is_none_or(|e| today <= e) => Ok(Principal {
-                account_id: None,
-                api_token_id: Some(t.id),
-                name: format!("token:{}", t.prefix),
-                role: shared::dto::auth::Role::Integrator,
-                scope: t.scope,
-                session: None,
-            }),
-            _ => Err(ApiError::Unauthenticated(ProblemCode::InvalidToken)),
+        let Some(t) = found else {
+            return Err(ApiError::Unauthenticated(ProblemCode::InvalidToken));
+        };
+        return match accounts::token_status(state.store.as_ref(), &t).await? {
+            shared::dto::auth::ApiTokenStatus::Active => Ok((
+                Principal {
+                    account_id: None,
+                    api_token_id: Some(t.id),
+                    name: format!("token:{}", t.prefix),
+                    role: shared::dto::auth::Role::Integrator,
+                    scope: t.scope,
+                    session: None,
+                },
+                false,
+            )),
+            status => {
+                tracing::warn!(token = %t.prefix, ?status, "an API token that no longer works was presented");
+                Err(ApiError::Unauthenticated(ProblemCode::InvalidToken))
+            }
         };
     }
     let claims = state.jwt.verify(token).map_err(|e| match e.kind() {
@@ -173,9 +195,10 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
         .sub
         .parse()
         .map_err(|_| ApiError::Unauthenticated(ProblemCode::InvalidToken))?;
-    state
+    let principal = state
         .store
         .session_principal(&claims.sid, account_id)
         .await?
-        .ok_or(ApiError::Unauthenticated(ProblemCode::SessionRevoked))
+        .ok_or(ApiError::Unauthenticated(ProblemCode::SessionRevoked))?;
+    Ok((principal, claims.pwc))
 }

@@ -18,6 +18,21 @@ pub fn verify(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// [`verify`] on a blocking thread: argon2 takes tens of milliseconds of CPU and memory, which
+/// must not hold up the async workers (a burst of logins would stall every other request).
+pub async fn verify_off_thread(password: String, stored: String) -> anyhow::Result<bool> {
+    tokio::task::spawn_blocking(move || verify(&password, &stored))
+        .await
+        .map_err(|e| anyhow::anyhow!("password check task: {e}"))
+}
+
+/// [`hash`] on a blocking thread.
+pub async fn hash_off_thread(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|e| anyhow::anyhow!("password hashing task: {e}"))?
+}
+
 /// A hash of a random password, verified against when the username does not exist, so a
 /// login for an unknown name costs as much time as one for a known name.
 pub fn dummy_hash() -> &'static str {

@@ -19,6 +19,10 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
+    /// Set when the account must change its password (after an administrator's reset): such a
+    /// token reaches only the password change, `me` and logout.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pwc: bool,
 }
 
 #[derive(Clone)]
@@ -37,7 +41,12 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, account_id: i64, session: &str) -> anyhow::Result<String> {
+    pub fn issue(
+        &self,
+        account_id: i64,
+        session: &str,
+        must_change_password: bool,
+    ) -> anyhow::Result<String> {
         let now = Utc::now();
         let claims = Claims {
             sub: account_id.to_string(),
@@ -45,6 +54,7 @@ impl JwtKeys {
             iat: now.timestamp(),
             exp: (now + self.access_ttl).timestamp(),
             iss: "attaka".into(),
+            pwc: must_change_password,
         };
         Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
     }
@@ -79,7 +89,7 @@ mod tests {
     fn a_token_signed_with_another_secret_is_refused() {
         let a = JwtKeys::new(b"secret-a-secret-a-secret-a-12345", Duration::minutes(5));
         let b = JwtKeys::new(b"secret-b-secret-b-secret-b-12345", Duration::minutes(5));
-        let t = a.issue(7, "s1").unwrap();
+        let t = a.issue(7, "s1", false).unwrap();
         assert_eq!(a.verify(&t).unwrap().sub, "7");
         assert!(b.verify(&t).is_err());
     }
@@ -87,7 +97,7 @@ mod tests {
     #[test]
     fn an_expired_token_is_refused() {
         let k = JwtKeys::new(b"secret-a-secret-a-secret-a-12345", Duration::minutes(-10));
-        let t = k.issue(7, "s1").unwrap();
+        let t = k.issue(7, "s1", false).unwrap();
         assert!(k.verify(&t).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Accounts, the principal making a request, and the rules for new accounts.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::dto::auth::{AccountView, ApiTokenView, Role, Scope};
+use shared::dto::auth::{AccountView, ApiTokenStatus, ApiTokenView, Role, Scope};
 use shared::error::{FieldError, FieldErrors};
 
 /// An account as stored (with its password hash).
@@ -16,6 +16,8 @@ pub struct Account {
     pub disabled: bool,
     pub failed_logins: i64,
     pub locked_until: Option<DateTime<Utc>>,
+    /// Set by an administrator's reset until the account chooses its own password.
+    pub must_change_password: bool,
 }
 
 impl Account {
@@ -28,6 +30,7 @@ impl Account {
             scope: self.scope.clone(),
             disabled: self.disabled,
             locked_until: self.locked_until,
+            must_change_password: self.must_change_password,
         }
     }
 
@@ -116,10 +119,45 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     pub expires_on: Option<NaiveDate>,
     pub revoked: bool,
+    /// The account that created it (none for tokens from before this was recorded).
+    pub created_by: Option<i64>,
+}
+
+/// What became of the account that created an API token.
+#[derive(Debug, Clone, Copy)]
+pub enum Creator<'a> {
+    /// Not recorded (an old token): nothing to check.
+    Unrecorded,
+    /// Recorded, but the account is no longer there.
+    Gone,
+    Account(&'a Account),
 }
 
 impl ApiToken {
-    pub fn to_view(&self) -> ApiTokenView {
+    /// Whether the token works on `today`: not revoked, not expired, and its creator still
+    /// enabled and holding a role that may issue it (`may_issue`, from the policy table).
+    pub fn status(
+        &self,
+        today: NaiveDate,
+        creator: Creator<'_>,
+        may_issue: impl Fn(&Account) -> bool,
+    ) -> ApiTokenStatus {
+        if self.revoked {
+            return ApiTokenStatus::Revoked;
+        }
+        if self.expires_on.is_some_and(|e| today > e) {
+            return ApiTokenStatus::Expired;
+        }
+        match creator {
+            Creator::Unrecorded => ApiTokenStatus::Active,
+            Creator::Gone => ApiTokenStatus::CreatorDisabled,
+            Creator::Account(a) if a.disabled => ApiTokenStatus::CreatorDisabled,
+            Creator::Account(a) if !may_issue(a) => ApiTokenStatus::CreatorLostRole,
+            Creator::Account(_) => ApiTokenStatus::Active,
+        }
+    }
+
+    pub fn to_view(&self, status: ApiTokenStatus) -> ApiTokenView {
         ApiTokenView {
             id: self.id,
             name: self.name.clone(),
@@ -128,6 +166,7 @@ impl ApiToken {
             expires_on: self.expires_on,
             revoked: self.revoked,
             prefix: self.prefix.clone(),
+            status,
         }
     }
 }
@@ -145,7 +184,8 @@ pub struct Principal {
     pub session: Option<String>,
 }
 
-/// Checks a username: 3–64 of ASCII letters, digits, `.`, `_`, `-`, `@`.
+/// Checks a username: 3–64 of ASCII letters, digits, `.`, `_`, `-`, `@`. Usernames are
+/// case-insensitive: `PREF` is the same account as `pref` (and cannot be created beside it).
 pub fn check_username(errors: &mut FieldErrors, username: &str) {
     let ok_chars = username
         .chars()
@@ -159,19 +199,9 @@ pub fn check_username(errors: &mut FieldErrors, username: &str) {
     }
 }
 
-/// Checks a new password: at least 10 characters, not the username.
+/// Checks a new password against the policy (`domain::password_policy`), reported on `password`.
 pub fn check_password(errors: &mut FieldErrors, username: &str, password: &str) {
-    if password.chars().count() < 10 {
-        errors.push("password", "too_short", "パスワードは10文字以上にしてください。");
-    } else if password.chars().count() > 200 {
-        errors.push("password", "too_long", "パスワードは200文字以内にしてください。");
-    } else if password.eq_ignore_ascii_case(username) {
-        errors.push(
-            "password",
-            "same_as_username",
-            "ユーザー名と同じパスワードは使えません。",
-        );
-    }
+    super::password_policy::check(errors, "password", username, password);
 }
 
 /// The scope shape each role needs.

@@ -98,6 +98,11 @@ impl Codes {
         self.municipalities.contains(code)
     }
 
+    /// How many municipalities there are.
+    pub fn municipality_count(&self) -> usize {
+        self.municipalities.len()
+    }
+
     /// The single reporting group of a set of categories, by the precedence in master data.
     pub fn group_of<'a>(&'a self, categories: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
         categories

@@ -9,6 +9,7 @@ pub mod codes;
 pub mod common_id;
 pub mod duplicate_hint;
 pub mod org;
+pub mod password_policy;
 pub mod period_lock;
 pub mod person;
 pub mod sync;

@@ -133,6 +133,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = fs::File::create(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
+    crate::ops::files::make_owner_only(&tmp)?;
     fs::rename(&tmp, path)
 }
 
@@ -145,7 +146,7 @@ pub fn make(
     keep: usize,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Generation> {
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::ops::files::create_owner_only_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     let name = format!(
         "{PREFIX}{}{}",
         now.format("%Y%m%dT%H%M%S%.3fZ"),
@@ -177,6 +178,8 @@ pub fn make(
     };
     // Opened for writing: Windows refuses to flush a file opened read-only.
     fs::OpenOptions::new().write(true).open(&partial)?.sync_all()?;
+    // A copy of personal data: owner-only whatever the process's umask.
+    crate::ops::files::make_owner_only(&partial)?;
     fs::rename(&partial, &path)?;
     let manifest = Manifest {
         created_at: now,
@@ -185,9 +188,18 @@ pub fn make(
         schema_version,
     };
     write_atomically(&manifest_path(&path), &serde_json::to_vec_pretty(&manifest)?)?;
+    // The new generation is made and verified: an old one that cannot be removed now (on
+    // Windows, a file another program has open, a virus scanner say) is left for the next
+    // backup to remove, not counted as a failed backup.
     for old in generations(dir)?.into_iter().skip(keep.max(1)) {
-        fs::remove_file(&old.path).with_context(|| format!("removing {}", old.path.display()))?;
-        let _ = fs::remove_file(manifest_path(&old.path));
+        match fs::remove_file(&old.path) {
+            Ok(()) => {
+                let _ = fs::remove_file(manifest_path(&old.path));
+            }
+            Err(e) => {
+                tracing::warn!(event = "backup_prune_failed", generation = %old.name(), error = %e, "old backup generation not removed; the next backup tries again");
+            }
+        }
     }
     Ok(Generation {
         path,
@@ -275,11 +287,79 @@ pub async fn run_once(store: &dyn CommonStore, settings: &Settings) -> anyhow::R
     }
 }
 
+/// The database's use by nodes, marked by an OS file lock on `<database>.serving.lock` that
+/// ends with the process holding it (flock on Unix, LockFileEx on Windows): every serving node
+/// holds it shared, a restore holds it alone. Dropping it releases it.
+#[derive(Debug)]
+pub struct DatabaseUse {
+    _file: fs::File,
+}
+
+/// Where the lock of an SQLite database is (none for other engines: nothing to swap there).
+fn use_lock_path(settings: &Settings) -> Option<PathBuf> {
+    settings.sqlite_path().map(|db| {
+        let mut name = db.into_os_string();
+        name.push(".serving.lock");
+        PathBuf::from(name)
+    })
+}
+
+fn open_use_lock(path: &Path) -> anyhow::Result<fs::File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))
+}
+
+/// Marks the database as served from, for as long as the result is kept (`attaka serve`, the
+/// Windows service); fails while a restore is replacing it.
+pub fn serving(settings: &Settings) -> anyhow::Result<Option<DatabaseUse>> {
+    let Some(path) = use_lock_path(settings) else {
+        return Ok(None);
+    };
+    let file = open_use_lock(&path)?;
+    match fs4::FileExt::try_lock_shared(&file) {
+        Ok(()) => Ok(Some(DatabaseUse { _file: file })),
+        Err(fs4::TryLockError::WouldBlock) => {
+            bail!(
+                "a restore is replacing the database ({} is locked); start the node when it has finished",
+                path.display()
+            )
+        }
+        Err(fs4::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
+    }
+}
+
+/// Takes the database for a restore: fails while a node serves from it.
+fn exclusive(settings: &Settings) -> anyhow::Result<Option<DatabaseUse>> {
+    let Some(path) = use_lock_path(settings) else {
+        return Ok(None);
+    };
+    let file = open_use_lock(&path)?;
+    match fs4::FileExt::try_lock(&file) {
+        Ok(()) => Ok(Some(DatabaseUse { _file: file })),
+        Err(fs4::TryLockError::WouldBlock) => bail!(
+            "the node is serving from this database; stop it first (Windows: attaka service stop), then restore"
+        ),
+        Err(fs4::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
+    }
+}
+
 /// Restores as [`restore`] does from the configured database and backup directory, then
 /// opens the restored database and raises `backup_restore_fell_back` when newer generations
 /// had to be passed over, so the operator hears of it.
+///
+/// Refuses while a node serves from the database ([`serving`]): on Unix the swap would succeed
+/// under it, and it would go on writing to the database it had open; on Windows the swap fails
+/// half-way with the file in use.
 pub async fn restore_configured(settings: &Settings) -> anyhow::Result<Restored> {
     let engine = crate::store::backup_engine(settings)?;
+    let taken = exclusive(settings)?;
     let dir = settings.backup_dir();
     let restored = {
         let dir = dir.clone();
@@ -287,6 +367,7 @@ pub async fn restore_configured(settings: &Settings) -> anyhow::Result<Restored>
             .await
             .map_err(|e| anyhow::anyhow!("the restore task failed: {e}"))??
     };
+    drop(taken);
     if !restored.skipped.is_empty() {
         let store = crate::store::open_common(settings).await?;
         store.migrate().await?;

@@ -27,7 +27,7 @@ pub struct Mailer {
 impl Mailer {
     /// The mailer `[mail]` describes; none without `mail.smtp_url`.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<Mailer>> {
-        let Some(url) = settings.mail.smtp_url.as_deref() else {
+        let Some(url) = crate::config::secret_text(&settings.mail.smtp_url) else {
             return Ok(None);
         };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.trim())

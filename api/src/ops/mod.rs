@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod backup;
 pub mod daily;
+pub mod files;
 pub mod mail;
 pub mod rate_limit;
 pub mod report;

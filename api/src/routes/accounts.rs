@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use shared::dto::audit::DisabledInput;
-use shared::dto::auth::{AccountView, ApiTokenView, CreatedApiToken, NewAccount, NewApiToken};
+use shared::dto::auth::{AccountView, ApiTokenView, CreatedApiToken, NewAccount, NewApiToken, PasswordReset};
 use shared::error::Problem;
 
 use super::audited::CallAudit;
@@ -35,9 +35,23 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::
         accounts
             .iter()
             .filter(|a| administers(p, a))
-            .map(Account::to_view)
+            .map(|a| view(&state, a))
             .collect(),
     ))
+}
+
+/// An account as shown to administrators: `locked_until` says until when new addresses must
+/// wait before trying it (its hourly budget of failed logins is spent).
+fn view(state: &AppState, account: &Account) -> AccountView {
+    let mut v = account.to_view();
+    if let Some(wait) = state
+        .login_throttle
+        .account_wait(&account.username, std::time::Instant::now())
+    {
+        let wait = chrono::Duration::from_std(wait).unwrap_or_default();
+        v.locked_until = Some(v.locked_until.unwrap_or_default().max(chrono::Utc::now() + wait));
+    }
+    v
 }
 
 /// Create an account. A centre manager creates staff and managers of their centre; the
@@ -68,7 +82,7 @@ async fn administered(state: &AppState, p: &Principal, id: i64) -> ApiResult<Acc
     }
 }
 
-/// Clear a lockout after repeated failed logins.
+/// Forget an account's failed logins: addresses waiting because of them may try again at once.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/unlock", tag = "accounts", security(("bearer" = [])),
     params(("id" = i64, Path, description = "account ID")),
     responses((status = 200, body = AccountView), (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -81,7 +95,49 @@ pub async fn unlock(
     let account = administered(&state, p, *id).await?;
     let row = CallAudit::by(&state, &caller, "account.unlock").draft(Some(account.username.clone()), None);
     state.store.unlock_account(account.id, row).await?;
-    Ok(web::Json(state.store.account(account.id).await?.to_view()))
+    state.login_throttle.clear_account(&account.username);
+    Ok(web::Json(view(&state, &state.store.account(account.id).await?)))
+}
+
+/// Reset an account's password (an administrator of its scope): the account must choose its
+/// own at its next login, and every session it has ends at once.
+///
+/// The temporary password is held to the same policy as any new password. One's own password
+/// is changed with `POST /auth/password` instead (it needs the current one).
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/password", tag = "accounts", request_body = PasswordReset,
+    security(("bearer" = [])), params(("id" = i64, Path, description = "account ID")),
+    responses((status = 200, body = AccountView),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Body(reset): Body<PasswordReset>,
+) -> ApiResult<web::Json<AccountView>> {
+    let p = caller.require(Permission::ManageAccounts)?;
+    let account = administered(&state, p, *id).await?;
+    let audit = CallAudit::by(&state, &caller, "account.password_reset");
+    let target = Some(account.username.clone());
+    let result = if Some(account.id) == p.account_id {
+        Err(ApiError::field(
+            "id",
+            "self",
+            "自分のパスワードは「パスワード変更」（現在のパスワードが必要）で変えてください。",
+        ))
+    } else {
+        accounts::set_password(
+            state.store.as_ref(),
+            Some(&state.login_throttle),
+            &account,
+            &reset.new_password,
+            true,
+            audit.draft(target.clone(), None),
+        )
+        .await
+    };
+    audit.write(target, None, result).await?;
+    Ok(web::Json(view(&state, &state.store.account(account.id).await?)))
 }
 
 /// Disable or re-enable an account; disabling ends its sessions at once.
@@ -113,10 +169,11 @@ pub async fn set_disabled(
         .store
         .set_account_disabled(account.id, input.disabled, row)
         .await?;
-    Ok(web::Json(state.store.account(account.id).await?.to_view()))
+    Ok(web::Json(view(&state, &state.store.account(account.id).await?)))
 }
 
-/// Integrator API tokens within the caller's scope.
+/// Integrator API tokens within the caller's scope, each with whether it works now (`status`):
+/// a token stops when its creator is disabled or no longer holds a role that issues tokens.
 #[utoipa::path(get, path = "/api/v1/api-tokens", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = [ApiTokenView]), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_tokens(
@@ -126,13 +183,11 @@ pub async fn list_tokens(
     let p = caller.require(Permission::ManageApiTokens)?;
     let centers = state.store.centers().await?;
     let tokens = state.store.api_tokens().await?;
-    Ok(web::Json(
-        tokens
-            .iter()
-            .filter(|t| p.covers_scope(&t.scope, &centers))
-            .map(|t| t.to_view())
-            .collect(),
-    ))
+    let mut views = Vec::new();
+    for t in tokens.iter().filter(|t| p.covers_scope(&t.scope, &centers)) {
+        views.push(t.to_view(accounts::token_status(state.store.as_ref(), t).await?));
+    }
+    Ok(web::Json(views))
 }
 
 /// Create an integrator API token. The token is shown once; only its hash is kept.

@@ -79,7 +79,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             })?;
             let de = &mut serde_json::Deserializer::from_slice(&bytes);
             match serde_path_to_error::deserialize(de) {
-                Ok(v) => Ok(Body(v)),
+                Ok(v) => {
+                    // Every text field of every body, in one place (`shared::text`).
+                    super::hardening::check_json_text(&bytes)?;
+                    Ok(Body(v))
+                }
                 Err(e) => {
                     let path = e.path().to_string();
                     let inner = e.into_inner();

@@ -23,6 +23,10 @@ use crate::stats::Format;
 ///
 /// `period` or `from`/`to`, repeatable `filter`, `format=csv|ndjson`, `encoding`, `labels`,
 /// `on_unmappable` as for `/stats`. Column names are fixed (see the integrator guide).
+///
+/// Time budget: an extraction streams for at most `stats.extract_timeout_ms` (default ten
+/// minutes); beyond it the response is cut off before its end (the transfer ends in error, so
+/// a client never mistakes a partial file for a whole one) and the SQL is interrupted.
 #[utoipa::path(get, path = "/api/v1/extracts/{kind}", tag = "stats", security(("bearer" = [])),
     params(
         ("kind" = String, Path, description = "participations, activities or persons"),
@@ -98,13 +102,19 @@ pub async fn extract(
     let (tx, rx) = tokio::sync::mpsc::channel::<crate::stats::extract::Rows>(4);
     let store = state.store.clone();
     let client = caller.client.clone();
+    let budget_ms = state.settings.stats.extract_timeout_ms;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(budget_ms);
+    let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let cut_seen = cut.clone();
     tokio::spawn(async move {
         let result = match query {
             Some(q) => store.extract(&q, tx).await,
             None => Ok(0),
         };
+        let over_time = cut_seen.load(std::sync::atomic::Ordering::SeqCst);
         let (outcome, rows) = match &result {
-            Ok(n) => (Outcome::Ok, *n),
+            Ok(n) if !over_time => (Outcome::Ok, *n),
+            Ok(n) => (Outcome::Failed, *n),
             Err(e) => {
                 tracing::error!(error = ?e, "extraction failed");
                 (Outcome::Failed, 0)
@@ -112,25 +122,49 @@ pub async fn extract(
         };
         // How many rows went out is known only now, with the body already under way: this row
         // completes the one above, and a failure to write it can only be logged.
+        let mut detail = serde_json::json!({"query": params, "rows": rows});
+        if over_time {
+            detail["cut_off"] = serde_json::json!("stats.extract_timeout_ms");
+        }
         let event = Event {
             action: "extract.read.end",
             target: Some(kind.name().to_owned()),
             outcome,
-            detail: Some(serde_json::json!({"query": params, "rows": rows})),
+            detail: Some(detail),
         };
         if let Err(e) = audit::record(store.as_ref(), Some(&p), None, &client, event).await {
             tracing::error!(error = ?e, "auditing the end of an extraction failed");
         }
     });
-    let body =
-        futures_util::stream::unfold((Some(first), rx, renderer), |(first, mut rx, mut r)| async move {
+    // The receiver is dropped when the budget is spent, which stops the store's extraction.
+    let body = futures_util::stream::unfold((Some(first), Some(rx), renderer), move |(first, rx, mut r)| {
+        let cut = cut.clone();
+        async move {
             if let Some(bytes) = first {
                 return Some((Ok::<_, actix_web::Error>(bytes), (None, rx, r)));
             }
-            let chunk = rx.recv().await?;
-            let bytes = actix_web::web::Bytes::from(r.chunk(chunk));
-            Some((Ok(bytes), (None, rx, r)))
-        });
+            let mut rx = rx?;
+            // Checked before waiting too: with rows always ready (a slow reader, a full channel)
+            // the wait alone would never time out.
+            let next = if tokio::time::Instant::now() < deadline {
+                tokio::time::timeout_at(deadline, rx.recv()).await
+            } else {
+                tokio::time::timeout_at(deadline, std::future::pending()).await
+            };
+            match next {
+                Ok(chunk) => {
+                    let bytes = actix_web::web::Bytes::from(r.chunk(chunk?));
+                    Some((Ok(bytes), (None, Some(rx), r)))
+                }
+                Err(_) => {
+                    cut.store(true, std::sync::atomic::Ordering::SeqCst);
+                    tracing::warn!(budget_ms, "extraction cut off at its time budget");
+                    let e = super::stats::over_time("stats.extract_timeout_ms", budget_ms);
+                    Some((Err(e.into()), (None, None, r)))
+                }
+            }
+        }
+    });
     let (content_type, file) = match request.format {
         Format::Csv => (csv_out::content_type(request.encoding), "csv"),
         _ => ("application/x-ndjson", "ndjson"),

@@ -30,3 +30,18 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn api_not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound)
 }
+
+/// A known path asked with a method it does not answer: 405 problem+json with `Allow` (the
+/// path's methods, from the OpenAPI document the routes are described in).
+pub async fn method_not_allowed(req: actix_web::HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    let mut res = ApiError::MethodNotAllowed.error_response();
+    let allow = req
+        .match_pattern()
+        .map(|p| crate::openapi::methods_of(&p).join(", "))
+        .unwrap_or_default();
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    res
+}

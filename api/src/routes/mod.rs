@@ -8,6 +8,7 @@ pub mod auth;
 pub mod duplicate_hints;
 pub mod extract;
 pub mod extracts;
+pub mod hardening;
 pub mod health;
 pub mod master;
 pub mod meta;
@@ -18,77 +19,100 @@ pub mod persons;
 pub mod stats;
 pub mod sync;
 
-use actix_web::web;
+use actix_web::{web, Resource};
 
-/// Every route of `/api/v1`, plus health checks.
+/// One path and the methods it answers; any other method gets 405 (problem+json with `Allow`).
+fn at(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(health::method_not_allowed))
+}
+
+/// Every route of `/api/v1`, plus health checks. One resource per path, so a known path asked
+/// with another method answers 405 rather than 404.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(metrics::metrics))
+    cfg.service(at("/healthz").route(web::get().to(health::healthz)))
+        .service(at("/readyz").route(web::get().to(health::readyz)))
+        .service(at("/metrics").route(web::get().to(metrics::metrics)))
         .service(
             web::scope("/api/v1")
-                .route("/auth/login", web::post().to(auth::login))
-                .route("/auth/refresh", web::post().to(auth::refresh))
-                .route("/auth/logout", web::post().to(auth::logout))
-                .route("/auth/me", web::get().to(auth::me))
-                .route("/meta", web::get().to(meta::meta))
-                .route("/master/municipalities", web::get().to(master::municipalities))
-                .route("/master/centers", web::get().to(master::centers))
-                .route("/master/sites", web::get().to(master::sites))
-                .route("/master/{list}", web::get().to(master::code_list))
-                .route("/centers/{code}", web::put().to(master::put_center))
-                .route("/centers/{code}/sites/{site}", web::put().to(master::put_site))
-                .route("/persons", web::get().to(persons::list))
-                .route("/persons", web::post().to(persons::register))
+                .service(at("/auth/login").route(web::post().to(auth::login)))
+                .service(at("/auth/refresh").route(web::post().to(auth::refresh)))
+                .service(at("/auth/logout").route(web::post().to(auth::logout)))
+                .service(at("/auth/me").route(web::get().to(auth::me)))
+                .service(at("/auth/password").route(web::post().to(auth::change_password)))
+                .service(at("/meta").route(web::get().to(meta::meta)))
+                .service(at("/master/municipalities").route(web::get().to(master::municipalities)))
+                .service(at("/master/centers").route(web::get().to(master::centers)))
+                .service(at("/master/sites").route(web::get().to(master::sites)))
+                .service(at("/master/{list}").route(web::get().to(master::code_list)))
+                .service(at("/centers/{code}").route(web::put().to(master::put_center)))
+                .service(at("/centers/{code}/sites/{site}").route(web::put().to(master::put_site)))
+                .service(
+                    at("/persons")
+                        .route(web::get().to(persons::list))
+                        .route(web::post().to(persons::register)),
+                )
                 // Before `/persons/{common_id}`, which would otherwise take the path.
-                .route("/persons/duplicate-hints", web::post().to(duplicate_hints::check))
-                .route("/persons/{common_id}", web::get().to(persons::get))
-                .route("/persons/{common_id}", web::put().to(persons::update))
-                .route("/persons/{common_id}/end", web::post().to(persons::end))
-                .route(
-                    "/persons/{common_id}/participations",
-                    web::get().to(activities::person_participations),
+                .service(at("/persons/duplicate-hints").route(web::post().to(duplicate_hints::check)))
+                .service(
+                    at("/persons/{common_id}")
+                        .route(web::get().to(persons::get))
+                        .route(web::put().to(persons::update)),
                 )
-                .route("/activities", web::get().to(activities::list))
-                .route("/activities", web::post().to(activities::create))
-                .route("/activities/{id}", web::get().to(activities::get))
-                .route("/activities/{id}", web::put().to(activities::update))
-                .route("/activities/{id}", web::delete().to(activities::delete))
-                .route(
-                    "/activities/{id}/participations/{common_id}",
-                    web::put().to(activities::put_participation),
+                .service(at("/persons/{common_id}/end").route(web::post().to(persons::end)))
+                .service(
+                    at("/persons/{common_id}/participations")
+                        .route(web::get().to(activities::person_participations)),
                 )
-                .route(
-                    "/activities/{id}/participations/{common_id}",
-                    web::delete().to(activities::delete_participation),
+                .service(
+                    at("/activities")
+                        .route(web::get().to(activities::list))
+                        .route(web::post().to(activities::create)),
                 )
-                .route("/period-locks", web::get().to(period_locks::list))
-                .route("/period-locks", web::post().to(period_locks::lock))
-                .route("/period-locks/{id}/unlock", web::post().to(period_locks::unlock))
-                .route("/accounts", web::get().to(accounts::list))
-                .route("/accounts", web::post().to(accounts::create))
-                .route("/accounts/{id}/unlock", web::post().to(accounts::unlock))
-                .route("/accounts/{id}/disabled", web::put().to(accounts::set_disabled))
-                .route("/api-tokens", web::get().to(accounts::list_tokens))
-                .route("/api-tokens", web::post().to(accounts::create_token))
-                .route("/api-tokens/{id}", web::delete().to(accounts::revoke_token))
-                .route("/stats", web::get().to(stats::stats))
-                .route("/extracts/{kind}", web::get().to(extracts::extract))
-                .route("/audit", web::get().to(audit::search))
-                .route("/ops/uptime", web::get().to(ops::uptime))
-                .route("/sync/batches", web::post().to(sync::receive_batch))
-                .route("/sync/credentials", web::get().to(sync::list_credentials))
-                .route("/sync/credentials", web::post().to(sync::create_credential))
-                .route(
-                    "/sync/credentials/{id}",
-                    web::delete().to(sync::revoke_credential),
+                .service(
+                    at("/activities/{id}")
+                        .route(web::get().to(activities::get))
+                        .route(web::put().to(activities::update))
+                        .route(web::delete().to(activities::delete)),
                 )
-                .route("/sync/period-locks", web::get().to(sync::period_locks))
-                .route("/sync/status", web::get().to(sync::status))
-                .route(
-                    "/sync/duplicate-hints",
-                    web::post().to(duplicate_hints::hub_lookup),
+                .service(
+                    at("/activities/{id}/participations/{common_id}")
+                        .route(web::put().to(activities::put_participation))
+                        .route(web::delete().to(activities::delete_participation)),
                 )
+                .service(
+                    at("/period-locks")
+                        .route(web::get().to(period_locks::list))
+                        .route(web::post().to(period_locks::lock)),
+                )
+                .service(at("/period-locks/{id}/unlock").route(web::post().to(period_locks::unlock)))
+                .service(
+                    at("/accounts")
+                        .route(web::get().to(accounts::list))
+                        .route(web::post().to(accounts::create)),
+                )
+                .service(at("/accounts/{id}/unlock").route(web::post().to(accounts::unlock)))
+                .service(at("/accounts/{id}/password").route(web::post().to(accounts::reset_password)))
+                .service(at("/accounts/{id}/disabled").route(web::put().to(accounts::set_disabled)))
+                .service(
+                    at("/api-tokens")
+                        .route(web::get().to(accounts::list_tokens))
+                        .route(web::post().to(accounts::create_token)),
+                )
+                .service(at("/api-tokens/{id}").route(web::delete().to(accounts::revoke_token)))
+                .service(at("/stats").route(web::get().to(stats::stats)))
+                .service(at("/extracts/{kind}").route(web::get().to(extracts::extract)))
+                .service(at("/audit").route(web::get().to(audit::search)))
+                .service(at("/ops/uptime").route(web::get().to(ops::uptime)))
+                .service(at("/sync/batches").route(web::post().to(sync::receive_batch)))
+                .service(
+                    at("/sync/credentials")
+                        .route(web::get().to(sync::list_credentials))
+                        .route(web::post().to(sync::create_credential)),
+                )
+                .service(at("/sync/credentials/{id}").route(web::delete().to(sync::revoke_credential)))
+                .service(at("/sync/period-locks").route(web::get().to(sync::period_locks)))
+                .service(at("/sync/status").route(web::get().to(sync::status)))
+                .service(at("/sync/duplicate-hints").route(web::post().to(duplicate_hints::hub_lookup)))
                 .default_service(web::to(health::api_not_found)),
         );
 }

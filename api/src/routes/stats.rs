@@ -3,13 +3,14 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use shared::dto::stats::{StatsMeta, StatsResponse};
-use shared::error::{FieldError, Problem};
+use shared::error::{FieldError, Problem, ProblemCode};
 
 use crate::auth::{Caller, Permission};
 use crate::domain::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
+use crate::stats::budget::{self, OrgSizes, OverBudget};
 use crate::stats::engine::{self, KnownCodes, Planned};
 use crate::stats::table::Labeler;
 use crate::stats::{csv_out, params, Format};
@@ -61,11 +62,52 @@ pub fn unencodable(lost: Vec<csv_out::Unmappable>) -> ApiError {
     )
 }
 
+/// A request over the cost limits, naming the limit's setting.
+fn over_budget(over: OverBudget) -> ApiError {
+    match over {
+        OverBudget::Dimensions { asked, max } => ApiError::OverLimit {
+            status: 422,
+            code: ProblemCode::TooManyDimensions,
+            limit: "stats.max_row_dimensions",
+            detail: format!(
+                "行の分類（rows）は{max}個までです（指定: {asked}個）。分類を減らすか、分けて集計してください。"
+            ),
+        },
+        OverBudget::Cells { estimated, max } => ApiError::OverLimit {
+            status: 413,
+            code: ProblemCode::ResultTooLarge,
+            limit: "stats.max_cells",
+            detail: format!(
+                "この集計は最大{estimated}セルになり、上限の{max}セルを超えます。期間を短くするか、分類を減らすか、絞り込み（filter）を加えてください。"
+            ),
+        },
+    }
+}
+
+/// The time budget spent: the SQL is interrupted and the caller told which limit it hit.
+pub fn over_time(limit: &'static str, ms: u64) -> ApiError {
+    ApiError::OverLimit {
+        status: 422,
+        code: ProblemCode::TimeBudgetExceeded,
+        limit,
+        detail: format!(
+            "集計が制限時間（{ms}ミリ秒）内に終わりませんでした。期間を短くするか、分類を減らしてください。"
+        ),
+    }
+}
+
 /// Figures: measures by dimensions over a period, within the caller's scope.
 ///
 /// Query parameters as in the API contract: `measures`, `rows`, `period` or `from`/`to`,
 /// repeatable `filter=dimension:code;code`, `totals`, `format=json|csv`,
 /// `encoding=utf-8-bom|utf-8|cp932`, `labels=ja|code`, `on_unmappable=error|replace`.
+///
+/// Cost limits (configuration `[stats]`, checked before any SQL runs, answered as problem+json
+/// naming the setting in `errors[0].field`): at most `max_row_dimensions` row dimensions (422
+/// `too_many_dimensions`, default 4); at most `max_cells` cells, estimated as the product of
+/// each row dimension's possible values and the measures (413 `result_too_large`, default
+/// 200,000); at most `timeout_ms` of work (422 `time_budget_exceeded`, default 30 s; the SQL
+/// is interrupted).
 #[utoipa::path(get, path = "/api/v1/stats", tag = "stats", security(("bearer" = [])),
     params(
         ("measures" = String, Query, description = "comma list, each measure at most once (a repeated measure is refused: 400 naming `measures`, code `duplicate`): participations, unique_persons, activities, open_days, new_registrations, registered_persons, visits, consultations, referrals"),
@@ -83,38 +125,57 @@ pub fn unencodable(lost: Vec<csv_out::Unmappable>) -> ApiError {
     responses(
         (status = 200, body = StatsResponse, description = "JSON, or text/csv with format=csv"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "characters CP932 cannot hold"),
+        (status = 413, body = Problem, content_type = "application/problem+json", description = "result_too_large: over stats.max_cells"),
+        (status = 422, body = Problem, content_type = "application/problem+json",
+         description = "characters CP932 cannot hold; too_many_dimensions (stats.max_row_dimensions); time_budget_exceeded (stats.timeout_ms)"),
     ))]
 pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
     let p = caller.require(Permission::ReadStats)?;
     let request = params::stats_request(req.query_string())?;
     let (labeler, known) = labeler(&state).await?;
     engine::check(&request, &labeler, &known)?;
-    let (rows, totals) = match engine::plan(&request, &p.scope, &request.rows) {
-        Planned::Nothing => (
-            Vec::new(),
-            request.totals.then(|| vec![0; request.measures.len()]),
-        ),
-        Planned::Query(q) => {
-            let rows = state.store.stats(&q).await?;
-            let totals = if request.totals {
-                let all = crate::stats::StatsQuery {
-                    dims: Vec::new(),
-                    ..q
-                };
-                let t = state.store.stats(&all).await?;
-                Some(
-                    t.into_iter()
-                        .next()
-                        .map(|(_, v)| v)
-                        .unwrap_or_else(|| vec![0; request.measures.len()]),
-                )
-            } else {
-                None
-            };
-            (rows, totals)
-        }
+    let limits = &state.settings.stats;
+    budget::check_dimensions(&request.rows, limits.max_row_dimensions).map_err(over_budget)?;
+    let org = OrgSizes {
+        municipalities: labeler.codes().municipality_count(),
+        centers: known.centers.len(),
+        sites: known.sites.len(),
     };
+    let planned = engine::plan(&request, &p.scope, &request.rows);
+    if let Planned::Query(q) = &planned {
+        budget::check_cells(q, labeler.codes(), org, limits.max_cells).map_err(over_budget)?;
+    }
+    let work = async {
+        Ok::<_, ApiError>(match planned {
+            Planned::Nothing => (
+                Vec::new(),
+                request.totals.then(|| vec![0; request.measures.len()]),
+            ),
+            Planned::Query(q) => {
+                let rows = state.store.stats(&q).await?;
+                let totals = if request.totals {
+                    let all = crate::stats::StatsQuery {
+                        dims: Vec::new(),
+                        ..q
+                    };
+                    let t = state.store.stats(&all).await?;
+                    Some(
+                        t.into_iter()
+                            .next()
+                            .map(|(_, v)| v)
+                            .unwrap_or_else(|| vec![0; request.measures.len()]),
+                    )
+                } else {
+                    None
+                };
+                (rows, totals)
+            }
+        })
+    };
+    let budget_time = std::time::Duration::from_millis(limits.timeout_ms);
+    let (rows, totals) = tokio::time::timeout(budget_time, work)
+        .await
+        .map_err(|_| over_time("stats.timeout_ms", limits.timeout_ms))??;
     let k = state.settings.stats.threshold(p.role);
     let (table, hidden) = engine::assemble(&request, rows, totals, &labeler, k);
     let detail = serde_json::json!({"query": req.query_string(), "rows": table.rows.len()});

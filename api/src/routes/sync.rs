@@ -16,7 +16,7 @@ use super::audited::CallAudit;
 use super::extract::Body;
 use crate::auth::tokens::{random_token, token_hash, SYNC_CREDENTIAL_PREFIX};
 use crate::auth::{Caller, CenterCredential, Permission};
-use crate::domain::sync::{parse_batch, AppliedBatch, BatchRefusal, SyncCredential};
+use crate::domain::sync::{parse_batch, AppliedBatch, BatchRefusal, DateWindow, SyncCredential};
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use crate::store::StoreError;
@@ -49,13 +49,20 @@ pub async fn receive_batch(
     let (batch_seq, entries) = (batch.batch_seq, batch.entries.len());
     let result = async {
         let codes = state.store.codes().await?;
-        let valid = parse_batch(&batch, &sender.center, &codes).map_err(|refusal| match refusal {
-            BatchRefusal::OtherCenter(field) => {
-                tracing::warn!(center = %sender.center, field, "sync batch about another centre refused");
-                ApiError::Forbidden
-            }
-            BatchRefusal::Invalid(errors) => ApiError::Validation(errors),
-        })?;
+        let open = match state.store.center(&sender.center).await {
+            Ok(c) => Some((c.opened_on, c.closed_on)),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let window = DateWindow::on(crate::domain::clock::today_jst(), open);
+        let valid =
+            parse_batch(&batch, &sender.center, &codes, &window).map_err(|refusal| match refusal {
+                BatchRefusal::OtherCenter(field) => {
+                    tracing::warn!(center = %sender.center, field, "sync batch about another centre refused");
+                    ApiError::Forbidden
+                }
+                BatchRefusal::Invalid(errors) => ApiError::Validation(errors),
+            })?;
         let mut valid = valid;
         if !state.settings.duplicate_hint.enabled {
             // The optional duplicate hint is off: no match key is kept (`routes::duplicate_hints`).

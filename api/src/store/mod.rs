@@ -236,6 +236,17 @@ pub trait CommonStore: Send + Sync {
     /// Disabling also ends the account's sessions.
     async fn set_account_disabled(&self, id: i64, disabled: bool, audit: AuditDraft<()>) -> StoreResult<()>;
     async fn set_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
+    /// Replaces an account's password; `must_change` makes it choose another at its next login
+    /// (an administrator's reset). Clears failed logins and revokes every session of the account
+    /// with its refresh tokens, in one transaction with the audit row. `NotFound` when there is
+    /// no such account.
+    async fn change_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        must_change: bool,
+        audit: AuditDraft<()>,
+    ) -> StoreResult<()>;
     async fn insert_refresh(&self, grant: &RefreshGrant) -> StoreResult<()>;
     async fn use_refresh(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<RefreshUse>;
     async fn revoke_session(&self, session: &str) -> StoreResult<()>;
@@ -535,16 +546,20 @@ pub async fn open(settings: &Settings) -> anyhow::Result<NodeStore> {
             .to_str()
             .ok_or_else(|| anyhow::anyhow!("the SQLite path is not UTF-8"))?;
         let pool_size = settings.database.pool_size;
+        let budgets = query_budgets(settings);
         Ok(match settings.node.role {
             NodeRole::Center => {
                 let store = sqlite::SqliteStore::<sqlite::CenterNode>::open(path, pool_size)
                     .await?
+                    .with_query_budgets(budgets)
                     // Only a centre node holds the prefecture's duplicate-hint key.
                     .with_match_keyer(settings.duplicate_hint.keyer());
                 NodeStore::Center(Arc::new(store))
             }
             NodeRole::Hub => NodeStore::Hub(Arc::new(
-                sqlite::SqliteStore::<sqlite::HubNode>::open(path, pool_size).await?,
+                sqlite::SqliteStore::<sqlite::HubNode>::open(path, pool_size)
+                    .await?
+                    .with_query_budgets(budgets),
             )),
         })
     } else if let Some(url) = settings.sql_server_url() {
@@ -562,6 +577,16 @@ pub async fn open(settings: &Settings) -> anyhow::Result<NodeStore> {
         anyhow::bail!(
             "unsupported database URL: use sqlite://… or, on the hub, sqlserver://… (or Server=…;…)"
         )
+    }
+}
+
+/// The SQL time budgets of `[stats]`: a second beyond what the request waits, so the request
+/// answers its 422 first and the SQL it no longer waits for is interrupted just after.
+fn query_budgets(settings: &Settings) -> sqlite::QueryBudgets {
+    let margin = std::time::Duration::from_secs(1);
+    sqlite::QueryBudgets {
+        stats: Some(std::time::Duration::from_millis(settings.stats.timeout_ms) + margin),
+        extract: Some(std::time::Duration::from_millis(settings.stats.extract_timeout_ms) + margin),
     }
 }
 

@@ -54,7 +54,7 @@ pub async fn ask_hub(
 ) -> Result<HubHintAnswer, LookupError> {
     let (Some(url), Some(credential)) = (
         settings.sync.hub_url.as_deref(),
-        settings.sync.credential.as_deref(),
+        crate::config::secret_text(&settings.sync.credential),
     ) else {
         return Err(LookupError::Client("sync is not configured".into()));
     };

@@ -62,7 +62,7 @@ pub fn spawn(
     }
     let (Some(url), Some(credential), Some(center)) = (
         sync.hub_url.as_deref(),
-        sync.credential.as_deref(),
+        crate::config::secret_text(&sync.credential),
         settings.center_code(),
     ) else {
         return Ok(None);

@@ -171,3 +171,86 @@ async fn backups_keep_their_generations_and_a_failed_one_raises_an_alert_until_o
         .expect("backup");
     assert!(!open_alerts(&app).await.contains(&BACKUP_FAILED.to_owned()));
 }
+
+#[tokio::test]
+async fn an_old_generation_that_cannot_be_removed_does_not_fail_the_new_backup() {
+    let app = spawn_app().await;
+    let mut settings = settings(NodeRole::Center, app.dir.path());
+    settings.backup.keep = 1;
+    // An "old generation" that remove_file cannot remove (a folder), as a file held open by
+    // another program is on Windows.
+    let stuck = settings.backup_dir().join("attaka-20000101T000000.000Z.sqlite3");
+    std::fs::create_dir_all(&stuck).unwrap();
+    std::fs::write(stuck.join("held"), b"x").unwrap();
+    let made = backup::run_once(app.store.as_ref(), &settings)
+        .await
+        .expect("the new generation counts although an old one stays");
+    assert!(made.path.exists());
+    assert!(stuck.exists());
+    assert!(!open_alerts(&app).await.contains(&BACKUP_FAILED.to_owned()));
+}
+
+/// `attaka` with a centre node's settings in `data`.
+fn attaka(data: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_attaka"));
+    command
+        .env_remove("ATTAKA_CONFIG")
+        .env_remove("RUST_LOG")
+        .env("ATTAKA_NODE__CENTER", "C001")
+        .env("ATTAKA_NODE__DATA_DIR", data)
+        .env("ATTAKA_SERVER__LISTEN", "127.0.0.1:0")
+        .env("ATTAKA_BACKUP__ENABLED", "false")
+        .env("ATTAKA_LOG__LEVEL", "info");
+    command
+}
+
+#[test]
+fn a_restore_refuses_while_a_node_serves_from_the_database_and_proceeds_once_it_has_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let made = attaka(data).args(["backup", "run"]).output().unwrap();
+    assert!(made.status.success(), "{made:?}");
+
+    let mut node = attaka(data)
+        .arg("serve")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Serving: its start is in the day's log file.
+    let listening = (0..300).any(|_| {
+        let logs = std::fs::read_dir(data.join("logs"))
+            .into_iter()
+            .flatten()
+            .flatten();
+        let found = logs
+            .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+            .any(|text| text.contains("attaka listening"));
+        if !found {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        found
+    });
+    assert!(listening, "the node did not start");
+    let db = data.join("attaka.sqlite3");
+    let before = file_sha(&db);
+
+    let refused = attaka(data)
+        .args(["backup", "restore", "--yes"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "restored under a serving node");
+    assert!(said.contains("the node is serving from this database"), "{said}");
+    assert_eq!(file_sha(&db), before, "the database was touched");
+
+    // The lock ends with the process, however it ends.
+    node.kill().unwrap();
+    node.wait().unwrap();
+    let restored = attaka(data)
+        .args(["backup", "restore", "--yes"])
+        .output()
+        .unwrap();
+    assert!(restored.status.success(), "{restored:?}");
+    assert!(String::from_utf8_lossy(&restored.stdout).contains("restored from"));
+}

@@ -32,7 +32,7 @@ async fn centre(hub: &TestApp, center: &str, key: Option<&str>) -> TestApp {
     spawn_with(NodeRole::Center, |s| {
         s.node.center = Some(center.to_owned());
         sync_settings(s, &url, &credential);
-        s.duplicate_hint.key = key.map(str::to_owned);
+        s.duplicate_hint.key = key.map(Into::into);
     })
     .await
 }

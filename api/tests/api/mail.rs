@@ -141,7 +141,7 @@ async fn a_failing_backup_is_mailed_once_and_a_refused_mail_is_sent_again() {
     let sink = Sink::start().await;
     let url = format!("smtp://{}", sink.address);
     let app = spawn_with(NodeRole::Center, |s| {
-        s.mail.smtp_url = Some(url);
+        s.mail.smtp_url = Some(url.into());
         s.mail.from = "attaka@c001.example.jp".into();
         s.mail.to = vec!["unyou@example.jp".into()];
         s.mail.interval_ms = 100;

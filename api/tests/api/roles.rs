@@ -234,6 +234,13 @@ fn cases(node: NodeRole, person: &str) -> Vec<Case> {
             ADMINS,
         )
         .on_fresh(Fresh::Account),
+        case(
+            Method::POST,
+            "/api/v1/accounts/{id}/password",
+            Some(json!({"new_password": "temporary pass phrase 7"})),
+            ADMINS,
+        )
+        .on_fresh(Fresh::Account),
         case(Method::GET, "/api/v1/api-tokens", None, ADMINS),
         case(
             Method::POST,
@@ -498,6 +505,9 @@ const NOT_ACCOUNT_ROUTES: &[(&str, &str)] = &[
     // Ends the caller's own session, whoever they are: auth.rs
     // (logout_revokes_the_access_and_refresh_tokens_at_once).
     ("POST", "/api/v1/auth/logout"),
+    // Changes the caller's own password and ends all their sessions, whoever they are:
+    // hardening_accounts.rs (a_user_changes_their_password_…, an_integrator_token_cannot_…).
+    ("POST", "/api/v1/auth/password"),
     // Unauthenticated probes: auth.rs (every_response_carries_a_request_id calls /healthz);
     // scripts/run.sh and e2e/run.sh wait on both.
     ("GET", "/healthz"),

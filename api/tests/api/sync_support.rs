@@ -114,7 +114,7 @@ async fn pump(client: TcpStream, server: TcpStream, cut: Arc<AtomicUsize>, cuts_
 /// Fast retries, so faults heal within a test.
 pub fn sync_settings(settings: &mut api::config::Settings, hub_url: &str, credential: &str) {
     settings.sync.hub_url = Some(hub_url.to_owned());
-    settings.sync.credential = Some(credential.to_owned());
+    settings.sync.credential = Some(credential.into());
     settings.sync.interval_ms = 30;
     settings.sync.retry_initial_ms = 30;
     settings.sync.retry_max_ms = 300;

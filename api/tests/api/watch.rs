@@ -24,10 +24,16 @@ async fn open(app: &TestApp, event: &str) -> Vec<api::domain::alert::Alert> {
 async fn too_little_free_disk_is_one_alert_per_file_system_until_there_is_enough() {
     let app = spawn_app().await;
     let mut settings = settings(NodeRole::Center, app.dir.path());
-    let (free, _, _) = watch::free_space(app.dir.path()).expect("statvfs");
+    let free = watch::free_space(app.dir.path()).expect("free space").available;
     // A floor above what this disk has free.
     settings.watch.disk_min_free_mb = free / (1024 * 1024) + 1024;
-    watch::check_disk(app.store.as_ref(), &settings).await.unwrap();
+    let read = watch::check_disk(app.store.as_ref(), &settings).await.unwrap();
+    // What the check read: one file system, with its size and what is free on it.
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert!(
+        read[0].1.total > 0 && read[0].1.available <= read[0].1.total,
+        "{read:?}"
+    );
     let raised = open(&app, DISK_LOW).await;
     // The database, logs and backups share one file system here: one alert, about the first.
     assert_eq!(raised.len(), 1, "{raised:?}");

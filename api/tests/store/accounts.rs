@@ -1,7 +1,8 @@
-//! Accounts, login failures and lockout, refresh-token sessions, integrator API tokens: on every
-//! store.
+//! Accounts, login failures and lockout, password changes, refresh-token sessions, integrator
+//! API tokens: on every store.
 
 use api::domain::account::{ApiToken, Principal};
+use api::domain::audit::AuditQuery;
 use api::store::{CommonStore, ConflictKind, RefreshGrant, RefreshUse, StoreError};
 use chrono::{Duration, SubsecRound, Utc};
 use shared::dto::auth::{Role, Scope};
@@ -11,9 +12,10 @@ use crate::harness::{Fresh, CENTER, CENTER_MUNICIPALITY};
 
 common_story!(
     an_account_is_created_found_and_listed,
-    a_username_is_taken_once_and_matched_exactly,
+    a_username_is_taken_once_whatever_its_case_and_matched_without_case,
     failed_logins_lock_the_account_at_the_threshold_and_a_success_resets,
     disabling_an_account_ends_its_sessions_and_passwords_change_in_place,
+    a_password_change_ends_every_session_and_commits_with_its_audit_row,
     a_refresh_token_rotates_once_and_its_reuse_revokes_the_session,
     expired_unknown_and_revoked_refresh_tokens_are_invalid,
     api_tokens_are_found_by_hash_listed_and_revoked,
@@ -83,42 +85,59 @@ async fn an_account_is_created_found_and_listed(store: Fresh<dyn CommonStore>) {
     assert_eq!(listed, ["alice", "city", "pref"], "in order of creation");
 }
 
-async fn a_username_is_taken_once_and_matched_exactly(store: Fresh<dyn CommonStore>) {
+/// How many audit rows there are of `action`.
+async fn rows_of(store: &dyn CommonStore, action: &str) -> usize {
     store
+        .audit(&AuditQuery {
+            action_prefix: Some(action.into()),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn a_username_is_taken_once_whatever_its_case_and_matched_without_case(store: Fresh<dyn CommonStore>) {
+    let alice = store
         .create_account(
             &account("alice", Role::CenterStaff, Scope::Center(CENTER.into())),
             draft("create_account"),
         )
         .await
         .unwrap();
-    let err = store
-        .create_account(
-            &account("alice", Role::Prefecture, Scope::Prefecture),
-            draft("create_account"),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Conflict(ConflictKind::Username)),
-        "{err:?}"
-    );
+    // Usernames are case-insensitive (migration 0017; they are ASCII, `check_username`): the
+    // same name in another case is the same name, taken. A SQL Server store gets this from a
+    // case-insensitive collation or an index on the folded name.
+    for taken in ["alice", "ALICE", "Alice"] {
+        let err = store
+            .create_account(
+                &account(taken, Role::Prefecture, Scope::Prefecture),
+                draft("create_account"),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict(ConflictKind::Username)),
+            "{taken}: {err:?}"
+        );
+    }
     assert_eq!(store.accounts().await.unwrap().len(), 1);
+    // A refused create appends no audit row.
+    assert_eq!(rows_of(&*store, "create_account").await, 1);
 
-    // Usernames compare byte for byte (SQLite's BINARY collation): another case is another
-    // name. A SQL Server store must not fold case here (a case-insensitive collation would).
-    assert!(store.find_account("Alice").await.unwrap().is_none());
+    // Found in any case, and kept as it was created.
+    for asked in ["alice", "ALICE", "aLiCe"] {
+        let found = store.find_account(asked).await.unwrap().expect(asked);
+        assert_eq!(
+            (found.id, found.username.as_str()),
+            (alice.id, "alice"),
+            "{asked}"
+        );
+    }
+    // Only case folds: a trailing space or another name is no match.
     assert!(store.find_account("alice ").await.unwrap().is_none());
-    let upper = store
-        .create_account(
-            &account("ALICE", Role::CenterStaff, Scope::Center(CENTER.into())),
-            draft("create_account"),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        store.find_account("ALICE").await.unwrap().map(|a| a.id),
-        Some(upper.id)
-    );
+    assert!(store.find_account("alicia").await.unwrap().is_none());
 }
 
 async fn failed_logins_lock_the_account_at_the_threshold_and_a_success_resets(store: Fresh<dyn CommonStore>) {
@@ -222,6 +241,96 @@ async fn disabling_an_account_ends_its_sessions_and_passwords_change_in_place(st
         store.set_password(missing, "x").await,
         Err(StoreError::NotFound)
     ));
+}
+
+async fn a_password_change_ends_every_session_and_commits_with_its_audit_row(store: Fresh<dyn CommonStore>) {
+    let frank = store
+        .create_account(
+            &account("frank", Role::CenterStaff, Scope::Center(CENTER.into())),
+            draft("create_account"),
+        )
+        .await
+        .unwrap();
+    assert!(!frank.must_change_password);
+    let until = Utc::now() + Duration::minutes(15);
+    store.record_login_failure(frank.id, 5, until).await.unwrap();
+    let grant = |hash: &str, session: &str| RefreshGrant {
+        token_hash: hash.into(),
+        account_id: frank.id,
+        session: session.into(),
+        expires_at: Utc::now() + Duration::hours(12),
+    };
+    store
+        .insert_refresh(&grant("hash-frank-1", "session-frank-1"))
+        .await
+        .unwrap();
+    store
+        .insert_refresh(&grant("hash-frank-2", "session-frank-2"))
+        .await
+        .unwrap();
+    // An administrator's reset: the new hash, the forced change, failures forgotten.
+    store
+        .change_password(frank.id, "$argon2id$reset", true, draft("change_password"))
+        .await
+        .unwrap();
+    let reset = store.account(frank.id).await.unwrap();
+    assert_eq!(reset.password_hash, "$argon2id$reset");
+    assert!(reset.must_change_password);
+    assert_eq!((reset.failed_logins, reset.locked_until), (0, None));
+    // Every session ended, with its refresh tokens.
+    for (hash, session) in [
+        ("hash-frank-1", "session-frank-1"),
+        ("hash-frank-2", "session-frank-2"),
+    ] {
+        assert_eq!(store.session_principal(session, frank.id).await.unwrap(), None);
+        assert!(matches!(
+            store.use_refresh(hash, Utc::now()).await.unwrap(),
+            RefreshUse::Invalid
+        ));
+    }
+    assert_eq!(
+        rows_of(&*store, "change_password").await,
+        1,
+        "the row committed with the change"
+    );
+
+    // A session begun afterwards lives; the account's own change clears the forced change
+    // and ends that session too.
+    store
+        .insert_refresh(&grant("hash-frank-3", "session-frank-3"))
+        .await
+        .unwrap();
+    assert!(store
+        .session_principal("session-frank-3", frank.id)
+        .await
+        .unwrap()
+        .is_some());
+    store
+        .change_password(frank.id, "$argon2id$own", false, draft("change_password"))
+        .await
+        .unwrap();
+    let own = store.account(frank.id).await.unwrap();
+    assert_eq!(
+        (own.password_hash.as_str(), own.must_change_password),
+        ("$argon2id$own", false)
+    );
+    assert_eq!(
+        store
+            .session_principal("session-frank-3", frank.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(rows_of(&*store, "change_password").await, 2);
+
+    // No such account: nothing written, no row.
+    assert!(matches!(
+        store
+            .change_password(frank.id + 1000, "$argon2id$x", false, draft("change_password"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(rows_of(&*store, "change_password").await, 2);
 }
 
 async fn a_refresh_token_rotates_once_and_its_reuse_revokes_the_session(store: Fresh<dyn CommonStore>) {
@@ -372,6 +481,7 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
         created_at,
         expires_on: None,
         revoked: false,
+        created_by: None,
     };
     let mut first = token("県統計システム", "atk_ab12", Scope::Prefecture);
     first.expires_on = Some(date(2027, 3, 31));
@@ -398,6 +508,8 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
             false
         )
     );
+    // The creator is the one given with the hash, whatever the record says.
+    assert_eq!(first.created_by, Some(pref.id));
     let second = store
         .create_api_token(
             &token(
@@ -412,13 +524,17 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
         .await
         .unwrap();
     assert_eq!(second.scope, Scope::Municipality(CENTER_MUNICIPALITY.into()));
+    assert_eq!(second.created_by, None);
 
     let found = store
         .api_token_by_hash("token-hash-1")
         .await
         .unwrap()
         .expect("found");
-    assert_eq!((found.id, found.expires_on), (first.id, first.expires_on));
+    assert_eq!(
+        (found.id, found.expires_on, found.created_by),
+        (first.id, first.expires_on, Some(pref.id))
+    );
     assert!(store.api_token_by_hash("token-hash-9").await.unwrap().is_none());
     let ids: Vec<i64> = store
         .api_tokens()

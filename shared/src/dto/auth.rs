@@ -128,8 +128,47 @@ pub struct AccountView {
     pub role: Role,
     pub scope: Scope,
     pub disabled: bool,
-    /// Set while the account is locked after repeated failed logins.
+    /// Set while new addresses must wait before trying this account again: its hourly budget
+    /// of failed logins is spent (addresses that signed in to it before may still try).
     pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Set after an administrator's reset: the account must choose a new password
+    /// (`POST /api/v1/auth/password`) before anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+/// Changing one's own password: the current one, then the new one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters; not a common password, not containing the username or
+    /// 「あったか」. No rule on character kinds.
+    pub new_password: String,
+}
+
+/// An administrator's reset: a temporary password the account must change at its next login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub new_password: String,
+}
+
+/// Whether an integrator API token still works, and if not why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ApiTokenStatus {
+    #[default]
+    Active,
+    Revoked,
+    Expired,
+    /// The account that created it is disabled (or gone): the token stops with it.
+    CreatorDisabled,
+    /// The account that created it no longer holds a role that may issue such a token.
+    CreatorLostRole,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -165,6 +204,9 @@ pub struct ApiTokenView {
     pub revoked: bool,
     /// First characters of the token, to recognise it.
     pub prefix: String,
+    /// Whether it works now; a token stops when its creator is disabled or loses the role.
+    #[serde(default)]
+    pub status: ApiTokenStatus,
 }
 
 /// Returned once, when the token is created; only its hash is stored.

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::{FIGURES_PATH, OVERVIEW_PATH, PERSONS_PATH};
+use crate::app::{accounts_allowed, ACCOUNTS_PATH, FIGURES_PATH, OVERVIEW_PATH, PASSWORD_PATH, PERSONS_PATH};
 use crate::components::account_summary::AccountSummary;
 use crate::figures::figures_allowed;
 use crate::format::scope_label;
@@ -102,6 +102,23 @@ pub fn HomePage() -> impl IntoView {
                     <h3 id="home-account-title">"ログイン中のアカウント"</h3>
                     {summary}
                     <p class="muted" data-testid="home-node">{node_line}</p>
+                    <div class="actions">
+                        <a class="button" href=PASSWORD_PATH data-testid="home-password-link">
+                            "パスワード変更"
+                        </a>
+                        {move || {
+                            session
+                                .account()
+                                .filter(|a| accounts_allowed(a.role))
+                                .map(|_| {
+                                    view! {
+                                        <a class="button" href=ACCOUNTS_PATH data-testid="home-accounts-link">
+                                            "アカウント管理"
+                                        </a>
+                                    }
+                                })
+                        }}
+                    </div>
                 </section>
             </div>
         </section>

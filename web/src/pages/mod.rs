@@ -1,5 +1,6 @@
 //! One routed page per file; pages read the session from context and call `crate::api`.
 
+pub mod accounts;
 pub mod activity_calendar;
 pub mod activity_day;
 pub mod activity_detail;
@@ -11,6 +12,7 @@ pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod password;
 pub mod period_locks;
 pub mod person_detail;
 pub mod person_edit;

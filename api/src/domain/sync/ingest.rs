@@ -139,6 +139,52 @@ pub enum BatchRefusal {
     Invalid(Vec<FieldError>),
 }
 
+/// The dates a centre accepts when its staff record them, so the hub accepts no other: nothing
+/// after today (with a day's grace for a centre's clock), nothing before 1900, and activities
+/// only while the centre is open (when the hub knows the centre).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DateWindow {
+    pub earliest: NaiveDate,
+    pub latest: NaiveDate,
+    /// The centre's opening and closing dates.
+    pub center_open: Option<(NaiveDate, Option<NaiveDate>)>,
+}
+
+impl DateWindow {
+    /// The window on `today` (Japan time) for a centre open over `center_open`.
+    pub fn on(today: NaiveDate, center_open: Option<(NaiveDate, Option<NaiveDate>)>) -> DateWindow {
+        DateWindow {
+            earliest: NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN),
+            latest: today.succ_opt().unwrap_or(today),
+            center_open,
+        }
+    }
+
+    fn check(&self, e: &mut FieldErrors, field: String, date: NaiveDate) {
+        if date < self.earliest || date > self.latest {
+            e.push(
+                field,
+                "out_of_range",
+                format!(
+                    "{date} はセンターで記録できる日付の範囲（{}〜{}）の外です。",
+                    self.earliest, self.latest
+                ),
+            );
+        }
+    }
+
+    fn check_activity(&self, e: &mut FieldErrors, field: String, date: NaiveDate) {
+        match self.center_open {
+            Some((opened, closed)) if date < opened || closed.is_some_and(|c| date > c) => e.push(
+                field,
+                "center_closed",
+                format!("{date} はセンターの開設期間外です。"),
+            ),
+            _ => self.check(e, field, date),
+        }
+    }
+}
+
 /// Checks `code` exists in `list` (validity dates were checked by the centre when recorded).
 fn known(e: &mut FieldErrors, codes: &Codes, field: String, list: &str, code: &str) -> String {
     if codes.get(list, code).is_none() {
@@ -179,10 +225,10 @@ fn common_id(e: &mut FieldErrors, field: String, raw: &str) -> Option<CommonId> 
     }
 }
 
-fn year_month(e: &mut FieldErrors, field: String, raw: &str) {
-    let ok = raw.len() == 7 && NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d").is_ok();
-    if !ok {
-        e.push(field, "format", "生年月は YYYY-MM の形で送ってください。");
+fn year_month(e: &mut FieldErrors, window: &DateWindow, field: String, raw: &str) {
+    match NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d") {
+        Ok(first) if raw.len() == 7 => window.check(e, field, first),
+        _ => e.push(field, "format", "生年月は YYYY-MM の形で送ってください。"),
     }
 }
 
@@ -255,8 +301,15 @@ fn site_of(e: &mut FieldErrors, field: String, center: &str, site: Option<&str>)
     }
 }
 
-fn activity(e: &mut FieldErrors, codes: &Codes, at: &str, a: &ActivityFacts) -> ActivityRecord {
+fn activity(
+    e: &mut FieldErrors,
+    codes: &Codes,
+    window: &DateWindow,
+    at: &str,
+    a: &ActivityFacts,
+) -> ActivityRecord {
     let f = |name: &str| format!("{at}.{name}");
+    window.check_activity(e, f("date"), a.date);
     site_of(e, f("site"), &a.center, a.site.as_deref());
     let function = known(e, codes, f("function"), list::FUNCTIONS, &a.function);
     let start = hhmm(e, f("start_time"), a.start_time.as_deref());
@@ -309,10 +362,20 @@ fn activity(e: &mut FieldErrors, codes: &Codes, at: &str, a: &ActivityFacts) -> 
     }
 }
 
-fn person(e: &mut FieldErrors, codes: &Codes, at: &str, p: &PersonFacts) -> Option<PersonFactsRecord> {
+fn person(
+    e: &mut FieldErrors,
+    codes: &Codes,
+    window: &DateWindow,
+    at: &str,
+    p: &PersonFacts,
+) -> Option<PersonFactsRecord> {
     let f = |name: &str| format!("{at}.{name}");
     let id = common_id(e, f("common_id"), &p.common_id);
-    year_month(e, f("birth_year_month"), &p.birth_year_month);
+    year_month(e, window, f("birth_year_month"), &p.birth_year_month);
+    window.check(e, f("registered_on"), p.registered_on);
+    if let Some(end) = p.ended_on {
+        window.check(e, f("ended_on"), end);
+    }
     if !codes.is_municipality(&p.residence_municipality) {
         e.push(
             f("residence_municipality"),
@@ -390,11 +453,13 @@ fn site(e: &mut FieldErrors, at: &str, s: &SiteFacts) -> Site {
 }
 
 /// Turns a received batch into changes the hub may apply, for a sender holding a credential of
-/// `credential_center`. Nothing is applied unless everything passes.
+/// `credential_center`; every date must lie in `window` (what the centre itself accepts).
+/// Nothing is applied unless everything passes.
 pub fn parse_batch(
     batch: &SyncBatch,
     credential_center: &str,
     codes: &Codes,
+    window: &DateWindow,
 ) -> Result<ValidBatch, BatchRefusal> {
     if batch.center != credential_center {
         return Err(BatchRefusal::OtherCenter("center".into()));
@@ -424,8 +489,10 @@ pub fn parse_batch(
             match &entry.op {
                 SyncOp::ResetCenter(_) => Some(Change::ResetCenter),
                 SyncOp::UpsertSite(s) => Some(Change::UpsertSite(site(&mut e, &at, s))),
-                SyncOp::UpsertPerson(p) => person(&mut e, codes, &at, p).map(Change::UpsertPerson),
-                SyncOp::UpsertActivity(a) => Some(Change::UpsertActivity(activity(&mut e, codes, &at, a))),
+                SyncOp::UpsertPerson(p) => person(&mut e, codes, window, &at, p).map(Change::UpsertPerson),
+                SyncOp::UpsertActivity(a) => {
+                    Some(Change::UpsertActivity(activity(&mut e, codes, window, &at, a)))
+                }
                 SyncOp::DeleteActivity(r) => Some(Change::DeleteActivity(r.id)),
                 SyncOp::PutParticipation(p) => {
                     participation(&mut e, codes, &format!("{at}.participation"), &p.participation).map(

@@ -24,8 +24,8 @@ use super::person::Facts;
 
 pub use delivery::{AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential};
 pub use ingest::{
-    check_owner, check_participation_target, parse_batch, ApplyPlan, BatchRefusal, ForeignRecord, OutOfOrder,
-    StreamPosition, ValidBatch,
+    check_owner, check_participation_target, parse_batch, ApplyPlan, BatchRefusal, DateWindow, ForeignRecord,
+    OutOfOrder, StreamPosition, ValidBatch,
 };
 
 /// A person's facts at one centre (no identity), as the hub keeps them.

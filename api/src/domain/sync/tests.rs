@@ -31,6 +31,10 @@ fn codes() -> Codes {
     )
 }
 
+fn window() -> DateWindow {
+    DateWindow::on(NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(), None)
+}
+
 fn valid_id() -> String {
     let center = shared::common_id::CenterCode::parse("C001").unwrap();
     CommonId::issue(&center, 1).unwrap().to_string()
@@ -72,7 +76,7 @@ fn batch(ops: Vec<SyncOp>) -> SyncBatch {
 #[test]
 fn a_valid_person_entry_becomes_a_change_that_turns_back_into_the_same_op() {
     let b = batch(vec![person_op("C001", "F")]);
-    let valid = parse_batch(&b, "C001", &codes()).unwrap();
+    let valid = parse_batch(&b, "C001", &codes(), &window()).unwrap();
     assert_eq!(valid.entries.len(), 1);
     assert_eq!(valid.entries[0].1.to_op("C001"), b.entries[0].op);
 }
@@ -81,13 +85,13 @@ fn a_valid_person_entry_becomes_a_change_that_turns_back_into_the_same_op() {
 fn an_entry_of_another_centre_is_refused_whatever_the_batch_says() {
     let b = batch(vec![person_op("C001", "F"), person_op("C002", "F")]);
     assert_eq!(
-        parse_batch(&b, "C001", &codes()),
+        parse_batch(&b, "C001", &codes(), &window()),
         Err(BatchRefusal::OtherCenter(
             "entries[1].op.upsert_person.center".into()
         ))
     );
     assert_eq!(
-        parse_batch(&batch(vec![]), "C002", &codes()),
+        parse_batch(&batch(vec![]), "C002", &codes(), &window()),
         Err(BatchRefusal::OtherCenter("center".into()))
     );
 }
@@ -95,7 +99,7 @@ fn an_entry_of_another_centre_is_refused_whatever_the_batch_says() {
 #[test]
 fn free_text_in_a_code_field_is_refused_with_the_field_named() {
     let b = batch(vec![person_op("C001", "山本花子")]);
-    match parse_batch(&b, "C001", &codes()) {
+    match parse_batch(&b, "C001", &codes(), &window()) {
         Err(BatchRefusal::Invalid(errors)) => {
             assert_eq!(errors[0].field, "entries[0].op.upsert_person.sex");
             assert_eq!(errors[0].code, "unknown_code");
@@ -130,7 +134,7 @@ fn entries_must_come_in_increasing_order() {
     let mut b = batch(vec![person_op("C001", "F"), person_op("C001", "F")]);
     b.entries[1].seq = 1;
     assert!(matches!(
-        parse_batch(&b, "C001", &codes()),
+        parse_batch(&b, "C001", &codes(), &window()),
         Err(BatchRefusal::Invalid(e)) if e[0].field == "entries[1].seq"
     ));
 }
@@ -241,4 +245,33 @@ fn a_centre_may_write_only_its_own_records_on_the_hub() {
     assert_eq!(check_participation_target(Some("C001"), "C001"), Ok(()));
     assert_eq!(check_participation_target(None, "C001"), Err(OutOfOrder));
     assert_eq!(check_participation_target(Some("C002"), "C001"), Err(OutOfOrder));
+}
+
+#[test]
+fn dates_a_centre_would_refuse_are_refused_by_the_hub_too() {
+    let mut b = batch(vec![person_op("C001", "F")]);
+    if let SyncOp::UpsertPerson(p) = &mut b.entries[0].op {
+        p.registered_on = NaiveDate::from_ymd_opt(2099, 1, 1).unwrap();
+        p.birth_year_month = "1899-12".into();
+    }
+    match parse_batch(&b, "C001", &codes(), &window()) {
+        Err(BatchRefusal::Invalid(errors)) => {
+            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            assert!(
+                fields.contains(&"entries[0].op.upsert_person.registered_on"),
+                "{fields:?}"
+            );
+            assert!(
+                fields.contains(&"entries[0].op.upsert_person.birth_year_month"),
+                "{fields:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The day after "today" is tolerated (a centre's clock ahead of the hub's).
+    let mut b = batch(vec![person_op("C001", "F")]);
+    if let SyncOp::UpsertPerson(p) = &mut b.entries[0].op {
+        p.registered_on = NaiveDate::from_ymd_opt(2025, 6, 2).unwrap();
+    }
+    assert!(parse_batch(&b, "C001", &codes(), &window()).is_ok());
 }

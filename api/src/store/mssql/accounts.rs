@@ -6,7 +6,7 @@ use shared::dto::auth::{Role, Scope};
 use tiberius::Row;
 
 use super::conn::{
-    at, int, is_unique_violation, opt_bool, opt_date, opt_str, opt_ts, str, ts, Conn, LockMode,
+    at, int, is_unique_violation, opt_bool, opt_date, opt_int, opt_str, opt_ts, str, ts, Conn, LockMode,
 };
 use crate::domain::account::{
     refresh_decision, Account, ApiToken, NewAccountRecord, Principal, RefreshDecision, StoredRefresh,
@@ -19,12 +19,19 @@ pub(super) const INSERT_ACCOUNT: &str =
      OUTPUT INSERTED.id
      VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P7)";
 pub(super) const ACCOUNT_BY_ID: &str = "SELECT id, username, display_name, password_hash, role, scope_level,
-     scope_code, disabled, failed_logins, locked_until FROM accounts WHERE id = @P1";
+     scope_code, disabled, failed_logins, locked_until, must_change_password FROM accounts WHERE id = @P1";
+// Usernames are case-insensitive (the unique `username_key`, migration 0017); the length check
+// keeps `alice ` from matching `alice`, as '=' in SQL Server ignores trailing spaces.
 pub(super) const ACCOUNT_BY_USERNAME: &str = "SELECT id, username, display_name, password_hash, role,
-     scope_level, scope_code, disabled, failed_logins, locked_until FROM accounts
-     WHERE username = @P1 AND DATALENGTH(username) = DATALENGTH(@P1)";
+     scope_level, scope_code, disabled, failed_logins, locked_until, must_change_password FROM accounts
+     WHERE username_key = LOWER(@P1) AND DATALENGTH(username) = DATALENGTH(@P1)";
 pub(super) const ACCOUNTS: &str = "SELECT id, username, display_name, password_hash, role, scope_level,
-     scope_code, disabled, failed_logins, locked_until FROM accounts ORDER BY id";
+     scope_code, disabled, failed_logins, locked_until, must_change_password FROM accounts ORDER BY id";
+// A password change clears failed logins and, in the same transaction, revokes every session.
+pub(super) const CHANGE_PASSWORD: &str =
+    "UPDATE accounts SET password_hash = @P2, must_change_password = @P3, password_changed_at = @P4,
+                         failed_logins = 0, locked_until = NULL, updated_at = @P4
+     WHERE id = @P1";
 // The count goes up by an UPDATE, which takes the row's lock: concurrent failures count one
 // after the other, and the lock is set by whichever reaches the threshold.
 pub(super) const COUNT_FAILURE: &str =
@@ -61,11 +68,11 @@ pub(super) const INSERT_API_TOKEN: &str =
      OUTPUT INSERTED.id
      VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8)";
 pub(super) const API_TOKEN_BY_ID: &str = "SELECT id, name, prefix, scope_level, scope_code, created_at,
-     expires_on, revoked_at FROM api_tokens WHERE id = @P1";
+     expires_on, revoked_at, created_by FROM api_tokens WHERE id = @P1";
 pub(super) const API_TOKEN_BY_HASH: &str = "SELECT id, name, prefix, scope_level, scope_code, created_at,
-     expires_on, revoked_at FROM api_tokens WHERE token_hash = @P1";
+     expires_on, revoked_at, created_by FROM api_tokens WHERE token_hash = @P1";
 pub(super) const API_TOKENS: &str = "SELECT id, name, prefix, scope_level, scope_code, created_at,
-     expires_on, revoked_at FROM api_tokens ORDER BY id";
+     expires_on, revoked_at, created_by FROM api_tokens ORDER BY id";
 pub(super) const REVOKE_API_TOKEN: &str =
     "UPDATE api_tokens SET revoked_at = ISNULL(revoked_at, @P2) WHERE id = @P1";
 
@@ -75,6 +82,7 @@ pub(super) const SQL: &[&str] = &[
     ACCOUNT_BY_ID,
     ACCOUNT_BY_USERNAME,
     ACCOUNTS,
+    CHANGE_PASSWORD,
     COUNT_FAILURE,
     LOCK_AT_THRESHOLD,
     LOGIN_SUCCEEDED,
@@ -125,6 +133,7 @@ fn account_row(r: &Row) -> StoreResult<Account> {
         disabled: opt_bool(r, 7)?.unwrap_or(false),
         failed_logins: int(r, 8)?,
         locked_until: opt_ts(r, 9)?,
+        must_change_password: opt_bool(r, 10)?.unwrap_or(false),
     })
 }
 
@@ -218,6 +227,18 @@ pub async fn set_password(c: &mut Conn, id: i64, hash: &str) -> StoreResult<()> 
 
 /// Adds a refresh token, and its session when the session is new. The session's application
 /// lock makes "insert the session unless it is there" one step for concurrent grants.
+/// Replaces the password, sets or clears the forced change, forgets failed logins, and
+/// revokes every session of the account (its refresh tokens die with them); the caller's
+/// transaction holds both.
+pub async fn change_password(c: &mut Conn, id: i64, hash: &str, must_change: bool) -> StoreResult<()> {
+    let now = at(Utc::now());
+    if c.exec(CHANGE_PASSWORD, &[&id, &hash, &must_change, &now]).await? == 0 {
+        return Err(StoreError::NotFound);
+    }
+    c.exec(REVOKE_ACCOUNT_SESSIONS, &[&id, &now]).await?;
+    Ok(())
+}
+
 pub async fn insert_refresh(c: &mut Conn, g: &RefreshGrant) -> StoreResult<()> {
     let now = at(Utc::now());
     c.begin().await?;
@@ -306,6 +327,7 @@ fn token_row(r: &Row) -> StoreResult<ApiToken> {
         created_at: ts(r, 5)?,
         expires_on: opt_date(r, 6)?,
         revoked: opt_ts(r, 7)?.is_some(),
+        created_by: opt_int(r, 8)?,
     })
 }
 

@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "ops_uptime",
         include_str!("../../../../migrations/sqlserver/0016_ops_uptime.sql"),
     ),
+    (
+        17,
+        "account_hardening",
+        include_str!("../../../../migrations/sqlserver/0017_account_hardening.sql"),
+    ),
 ];
 
 pub(super) const CREATE_SCHEMA_MIGRATIONS: &str = "IF OBJECT_ID(N'schema_migrations', N'U') IS NULL

@@ -261,6 +261,18 @@ impl CommonStore for MssqlStore {
     async fn set_password(&self, id: i64, password_hash: &str) -> StoreResult<()> {
         accounts::set_password(&mut self.conn().await?, id, password_hash).await
     }
+    async fn change_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        must_change: bool,
+        audit: AuditDraft<()>,
+    ) -> StoreResult<()> {
+        audited(&mut self.conn().await?, audit, async |c| {
+            accounts::change_password(c, id, password_hash, must_change).await
+        })
+        .await
+    }
     async fn insert_refresh(&self, grant: &RefreshGrant) -> StoreResult<()> {
         accounts::insert_refresh(&mut self.conn().await?, grant).await
     }

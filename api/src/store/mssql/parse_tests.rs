@@ -36,8 +36,13 @@ const STORE_ALLOWED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Migration batches sqlparser cannot parse: none so far.
-const MIGRATION_ALLOWED: &[&str] = &[];
+/// Migration batches sqlparser cannot parse, with sqlparser's complaint: a computed column
+/// (`ADD username_key AS LOWER(username) PERSISTED`, the case-insensitive username key; SQL
+/// Server has no index on an expression) is T-SQL that sqlparser's MsSqlDialect does not know.
+/// The batch runs on Babelfish in the conformance suite.
+const MIGRATION_ALLOWED: &[&str] = &[
+    "0017_account_hardening: sql parser error: Expected: end of statement, found: LOWER at Line: 7, Column: 42",
+];
 
 fn parses(sql: &str) -> Result<(), String> {
     Parser::parse_sql(&MsSqlDialect {}, sql)

@@ -601,6 +601,7 @@ async fn master_data_organisation_accounts_and_tokens_work_on_the_server() {
         created_at: Utc::now(),
         expires_on: Some(date("2030-01-01")),
         revoked: false,
+        created_by: Some(account.id),
     };
     let made = store
         .create_api_token(&token, "tokhash", Some(account.id), draft("create_api_token"))

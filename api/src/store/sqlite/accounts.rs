@@ -34,7 +34,7 @@ fn role_from(s: &str) -> rusqlite::Result<Role> {
 }
 
 const ACCOUNT_COLUMNS: &str = "id, username, display_name, password_hash, role, scope_level, scope_code,
-     disabled, failed_logins, locked_until";
+     disabled, failed_logins, locked_until, must_change_password";
 
 fn account_row(r: &Row) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -51,6 +51,7 @@ fn account_row(r: &Row) -> rusqlite::Result<Account> {
             .as_deref()
             .map(parse_ts)
             .transpose()?,
+        must_change_password: r.get(10)?,
     })
 }
 
@@ -93,7 +94,8 @@ pub fn by_id(c: &Connection, id: i64) -> StoreResult<Account> {
 }
 
 pub fn by_username(c: &mut Connection, username: &str) -> StoreResult<Option<Account>> {
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?1");
+    // Usernames are case-insensitive (unique index on `username COLLATE NOCASE`).
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?1 COLLATE NOCASE");
     Ok(c.prepare_cached(&sql)?
         .query_row([username], account_row)
         .optional()?)
@@ -184,6 +186,38 @@ pub fn set_password(c: &mut Connection, id: i64, hash: &str) -> StoreResult<()> 
     if n == 0 {
         return Err(StoreError::NotFound);
     }
+    Ok(())
+}
+
+/// Replaces the password, sets or clears the forced change, forgets failed logins, and
+/// revokes every session of the account (its refresh tokens die with them), with the audit
+/// row, in one transaction.
+pub fn change_password(
+    c: &mut Connection,
+    id: i64,
+    hash: &str,
+    must_change: bool,
+    audit: AuditDraft<()>,
+) -> StoreResult<()> {
+    // Writes only; BEGIN IMMEDIATE so the password, the revoked sessions and the audit row land
+    // together without a deferred transaction's upgrade failing under a concurrent writer.
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = ts(Utc::now());
+    let n = tx.execute(
+        "UPDATE accounts SET password_hash = ?2, must_change_password = ?3, password_changed_at = ?4,
+                             failed_logins = 0, locked_until = NULL, updated_at = ?4
+         WHERE id = ?1",
+        params![id, hash, must_change, now],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    tx.execute(
+        "UPDATE sessions SET revoked_at = ?2 WHERE account_id = ?1 AND revoked_at IS NULL",
+        params![id, now],
+    )?;
+    audit::append(&tx, &audit.entry_for(&()))?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -283,7 +317,8 @@ pub fn session_principal(
     Ok(row)
 }
 
-const TOKEN_COLUMNS: &str = "id, name, prefix, scope_level, scope_code, created_at, expires_on, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "id, name, prefix, scope_level, scope_code, created_at, expires_on, revoked_at, created_by";
 
 fn token_row(r: &Row) -> rusqlite::Result<ApiToken> {
     Ok(ApiToken {
@@ -294,6 +329,7 @@ fn token_row(r: &Row) -> rusqlite::Result<ApiToken> {
         created_at: parse_ts(&r.get::<_, String>(5)?)?,
         expires_on: parse_opt_date(r.get(6)?)?,
         revoked: r.get::<_, Option<String>>(7)?.is_some(),
+        created_by: r.get(8)?,
     })
 }
 

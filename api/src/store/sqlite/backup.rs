@@ -72,6 +72,9 @@ impl BackupEngine for SqliteBackups {
         let db = &self.db;
         let incoming = db.with_extension("restoring");
         fs::copy(path, &incoming).with_context(|| format!("copying {}", path.display()))?;
+        // fs::copy keeps the generation's mode: an older or copied-back one may be world-readable.
+        crate::ops::files::make_owner_only(&incoming)
+            .with_context(|| format!("making {} owner-only", incoming.display()))?;
         // Opened for writing: Windows refuses to flush a file opened read-only.
         fs::OpenOptions::new().write(true).open(&incoming)?.sync_all()?;
         let mut previous = None;

@@ -73,14 +73,59 @@ pub struct SqliteStore<R: NodeKind> {
     /// Centre node with the prefecture's duplicate-hint key: person entries of the outbox carry
     /// a match key.
     keyer: Option<Arc<MatchKeyer>>,
+    /// How long the SQL of one statistics request and of one extraction may run before it is
+    /// interrupted (`[stats]` limits; none: unbounded).
+    budgets: QueryBudgets,
+}
+
+/// Time budgets of the expensive reads, enforced by interrupting the connection's SQL.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueryBudgets {
+    pub stats: Option<std::time::Duration>,
+    pub extract: Option<std::time::Duration>,
+}
+
+/// Runs `f` on `c`, interrupting its SQL (`sqlite3_interrupt`) once `budget` has passed.
+fn within<T>(
+    c: &mut Connection,
+    budget: Option<std::time::Duration>,
+    f: impl FnOnce(&mut Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let Some(budget) = budget else {
+        return f(c);
+    };
+    let handle = c.get_interrupt_handle();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(budget) {
+            tracing::warn!(
+                budget_ms = budget.as_millis() as u64,
+                "interrupting a read over its time budget"
+            );
+            handle.interrupt();
+        }
+    });
+    let result = f(c);
+    let _ = done.send(());
+    let _ = watchdog.join();
+    result
 }
 
 impl<R: NodeKind> SqliteStore<R> {
     /// Opens (creating if needed) the database file and sets WAL mode.
     pub async fn open(path: &str, pool_size: usize) -> anyhow::Result<SqliteStore<R>> {
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let file = std::path::Path::new(path);
+        if let Some(dir) = file.parent() {
+            crate::ops::files::create_owner_only_dir(dir)
+                .with_context(|| format!("creating {}", dir.display()))?;
+        }
+        // Owner-only before SQLite opens it: its WAL and shared-memory files take its mode.
+        if path != ":memory:" {
+            crate::ops::files::create_owner_only_file(file)
+                .with_context(|| format!("making {} owner-only", file.display()))?;
+            for side in ["-wal", "-shm"] {
+                crate::ops::files::make_owner_only(std::path::Path::new(&format!("{path}{side}")))
+                    .with_context(|| format!("making {path}{side} owner-only"))?;
             }
         }
         let mut config = Config::new(path);
@@ -92,6 +137,7 @@ impl<R: NodeKind> SqliteStore<R> {
             pool,
             role: std::marker::PhantomData,
             keyer: None,
+            budgets: QueryBudgets::default(),
         };
         store
             .run(|c| {
@@ -265,6 +311,17 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         let hash = password_hash.to_owned();
         self.run(move |c| accounts::set_password(c, id, &hash)).await
     }
+    async fn change_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        must_change: bool,
+        audit: AuditDraft<()>,
+    ) -> StoreResult<()> {
+        let hash = password_hash.to_owned();
+        self.run(move |c| accounts::change_password(c, id, &hash, must_change, audit))
+            .await
+    }
     async fn insert_refresh(&self, grant: &RefreshGrant) -> StoreResult<()> {
         let grant = grant.clone();
         self.run(move |c| accounts::insert_refresh(c, &grant)).await
@@ -343,8 +400,9 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
 
     #[tracing::instrument(skip(self))]
     async fn stats(&self, query: &crate::stats::StatsQuery) -> StoreResult<Vec<(Vec<String>, Vec<u64>)>> {
-        let query = query.clone();
-        self.run(move |c| stats::stats(c, &query)).await
+        let (query, budget) = (query.clone(), self.budgets.stats);
+        self.run(move |c| within(c, budget, |c| stats::stats(c, &query)))
+            .await
     }
 
     #[tracing::instrument(skip(self, rows))]
@@ -353,10 +411,14 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         query: &crate::stats::extract::ExtractQuery,
         rows: tokio::sync::mpsc::Sender<crate::stats::extract::Rows>,
     ) -> StoreResult<u64> {
-        let query = query.clone();
+        let (query, budget) = (query.clone(), self.budgets.extract);
         // The connection's thread blocks on a full channel: memory stays flat however many rows.
-        self.run(move |c| extracts::extract(c, &query, &mut |chunk| rows.blocking_send(chunk).is_ok()))
-            .await
+        self.run(move |c| {
+            within(c, budget, |c| {
+                extracts::extract(c, &query, &mut |chunk| rows.blocking_send(chunk).is_ok())
+            })
+        })
+        .await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
@@ -650,8 +712,39 @@ impl SqliteStore<CenterNode> {
 }
 
 impl<R: NodeKind> SqliteStore<R> {
+    /// With time budgets for statistics and extractions (their SQL is interrupted beyond).
+    pub fn with_query_budgets(mut self, budgets: QueryBudgets) -> SqliteStore<R> {
+        self.budgets = budgets;
+        self
+    }
+
     /// Whether this node keeps identity-grade data (person identity, activity notes).
     fn has_identity(&self) -> bool {
         R::ROLE == NodeRole::Center
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_over_its_time_budget_is_interrupted() {
+        let mut c = Connection::open_in_memory().unwrap();
+        let started = std::time::Instant::now();
+        let endless = within(&mut c, Some(std::time::Duration::from_millis(200)), |c| {
+            Ok(c.query_row(
+                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n",
+                [],
+                |r| r.get::<_, i64>(0),
+            )?)
+        });
+        assert!(endless.is_err(), "interrupted");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // The connection works on afterwards.
+        let quick = within(&mut c, Some(std::time::Duration::from_millis(200)), |c| {
+            Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)
+        });
+        assert_eq!(quick.unwrap(), 1);
     }
 }
