@@ -6,6 +6,7 @@ pub mod audit;
 pub mod backup;
 pub mod daily;
 pub mod mail;
+pub mod migrate_hub;
 pub mod rate_limit;
 pub mod report;
 pub mod uptime;
