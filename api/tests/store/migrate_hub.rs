@@ -4,10 +4,12 @@
 
 use std::sync::Arc;
 
+use api::domain::alert::{NewAlert, Severity};
 use api::generate::GenerateArgs;
 use api::ops::migrate_hub;
 use api::store::mssql::migrate_hub::schema_tables;
 use api::store::mssql::MssqlStore;
+use api::store::CommonStore;
 use shared::dto::meta::NodeRole;
 
 use crate::harness::{mssql::URL_VAR, sqlite_settings};
@@ -35,6 +37,18 @@ async fn a_sqlite_hub_moves_to_sql_server_with_the_same_figures_and_a_rerun_resu
         api::generate::run(Arc::clone(&store), &settings, &args)
             .await
             .unwrap();
+        // Rows in tables with an IDENTITY column on SQL Server: their ids must be kept.
+        let now = chrono::Utc::now();
+        for subject in ["a", "b", "c"] {
+            let alert = NewAlert {
+                event: "backup_failed",
+                subject: subject.into(),
+                severity: Severity::Warn,
+                message: "test".into(),
+            };
+            assert!(store.raise_alert(&alert, now).await.unwrap());
+        }
+        store.start_uptime_run(now).await.unwrap();
     }
 
     let (url, guard) = api::store::mssql::testing::fresh_database(&base).await.unwrap();
@@ -55,6 +69,15 @@ async fn a_sqlite_hub_moves_to_sql_server_with_the_same_figures_and_a_rerun_resu
     };
     assert!(copied("activities") > 0 && copied("participations") > 0);
     assert!(first.questions >= 8, "two fiscal years of questions");
+    assert_eq!(copied("ops_alerts"), 3);
+    let source = api::store::open_common(&settings).await.unwrap();
+    let target = MssqlStore::open(&url, 1).await.unwrap();
+    assert_eq!(
+        target.alerts(false).await.unwrap(),
+        source.alerts(false).await.unwrap(),
+        "alerts with the same ids"
+    );
+    drop(target);
 
     // A second run: every table recorded, nothing copied, still equal.
     let second = migrate_hub::run(&from, &url).await.unwrap();
