@@ -56,6 +56,16 @@ pub enum Command {
     /// The node as a Windows service: install, start, stop, uninstall, status (Windows only).
     #[command(subcommand)]
     Service(crate::service::ServiceCommand),
+    /// Copy a hub's SQLite database into SQL Server (resumable), then check row counts and the
+    /// statistics of every fiscal year on both; exits non-zero on any difference.
+    MigrateHub {
+        /// The SQLite hub database: `sqlite://path` or a path. The node must be stopped.
+        #[arg(long)]
+        from: String,
+        /// The SQL Server database (`sqlserver://…` or `Server=…;…`); default `database.url`.
+        #[arg(long)]
+        to: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -314,6 +324,22 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 use std::io::Write;
                 writeln!(std::io::stdout().lock(), "{report}")?;
             }
+        }
+        Command::MigrateHub { from, to } => {
+            let to = match to {
+                Some(to) => to,
+                None => settings
+                    .sql_server_url()
+                    .context("--to is required when database.url does not name SQL Server")?,
+            };
+            let outcome = crate::ops::migrate_hub::run(&from, &to).await?;
+            use std::io::Write;
+            write!(std::io::stdout().lock(), "{}", outcome.report)?;
+            anyhow::ensure!(
+                outcome.differences.is_empty(),
+                "the SQL Server database differs from the SQLite one ({} difference(s))",
+                outcome.differences.len()
+            );
         }
         Command::Backup(command) => {
             let report = backup_command(command, &settings).await?;

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod daily;
 pub mod files;
 pub mod mail;
+pub mod migrate_hub;
 pub mod rate_limit;
 pub mod report;
 pub mod uptime;

@@ -67,7 +67,7 @@ impl Fresh<dyn HubStore> {
 }
 
 /// Settings as the HTTP tests build them (`helpers.rs::settings`), with `url` as the database.
-fn settings(role: NodeRole, dir: &Path, url: String) -> Settings {
+pub fn settings(role: NodeRole, dir: &Path, url: String) -> Settings {
     let mut s = Settings::load_unchecked(None).expect("default settings");
     s.node.role = role;
     s.node.center = (role == NodeRole::Center).then(|| CENTER.to_owned());
@@ -81,7 +81,7 @@ fn settings(role: NodeRole, dir: &Path, url: String) -> Settings {
     s
 }
 
-fn sqlite_settings(role: NodeRole, dir: &Path) -> Settings {
+pub fn sqlite_settings(role: NodeRole, dir: &Path) -> Settings {
     let url = format!("sqlite://{}", dir.join("store.sqlite3").display());
     settings(role, dir, url)
 }

@@ -104,5 +104,6 @@ mod hub;
 mod hub_locks;
 mod kana;
 mod locked;
+mod migrate_hub;
 mod ops;
 mod outbox;

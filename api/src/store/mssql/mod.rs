@@ -27,6 +27,7 @@ pub mod connect;
 mod duplicate_hints;
 mod extracts;
 mod facts;
+pub mod migrate_hub;
 pub mod migrations;
 mod org;
 mod period_locks;
@@ -82,6 +83,7 @@ pub(crate) const SQL: &[(&str, &[&str])] = &[
         ],
     ),
     ("migrations", migrations::SQL),
+    ("migrate_hub", migrate_hub::SQL),
     ("org", org::SQL),
     ("accounts", accounts::SQL),
     ("period_locks", period_locks::SQL),

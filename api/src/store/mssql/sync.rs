@@ -21,8 +21,6 @@ use crate::domain::sync::{
 use crate::store::{ConflictKind, Reference, StoreError, StoreResult};
 use uuid::Uuid;
 
-/// The entry cannot be applied where it stands: the centre must start a new stream.
-
 pub(super) const STATE: &str = "SELECT stream, last_seq FROM sync_centers WHERE center = @P1";
 pub(super) const UPDATE_STATE: &str =
     "UPDATE sync_centers SET stream = @P2, last_seq = @P3, last_batch_seq = @P4,

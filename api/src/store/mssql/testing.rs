@@ -21,7 +21,7 @@
 //! guard holds an exclusive session-owned application lock (`attaka:test_database`) on a
 //! connection of its own until it is dropped, and before handing the database out the helper
 //! drops the store's tables (only the tables `migrations/sqlserver/` creates, and
-//! `schema_migrations`). Tests then wait for each other, across processes.
+//! `schema_migrations`, `hub_migration_progress`). Tests then wait for each other, across processes.
 
 use super::conn::connect;
 use super::connect::ConnectOptions;
@@ -198,6 +198,8 @@ fn store_tables() -> Vec<String> {
         }
     }
     tables.push("schema_migrations".into());
+    // `attaka migrate-hub`'s record of the tables it copied.
+    tables.push("hub_migration_progress".into());
     tables.reverse();
     tables
 }

@@ -9,6 +9,7 @@ mod bulk;
 mod duplicate_hints;
 mod extracts;
 pub mod floor;
+pub mod migrate_hub;
 pub mod migrations;
 mod org;
 mod outbox;
