@@ -229,7 +229,7 @@ fn stream(center: &str, seed: u64) -> Vec<Change> {
     changes.extend(activities.iter().cloned().map(Change::UpsertActivity));
     // Moved to another year and function, one person fewer.
     for a in activities.iter_mut().take(5) {
-        a.date = a.date + Duration::days(200);
+        a.date += Duration::days(200);
         a.function = "kaigoyobou".into();
         a.participations.pop();
         a.unregistered.child += 1;
