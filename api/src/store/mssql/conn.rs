@@ -229,7 +229,7 @@ impl Conn {
         columns: usize,
         values: &[&dyn ToSql],
     ) -> StoreResult<u64> {
-        debug_assert!(columns > 0 && values.len() % columns == 0);
+        debug_assert!(columns > 0 && values.len().is_multiple_of(columns));
         let per_statement = (MAX_PARAMS / columns).clamp(1, 1000);
         let mut inserted = 0;
         for chunk in values.chunks(per_statement * columns) {
