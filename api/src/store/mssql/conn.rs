@@ -83,6 +83,25 @@ EXEC @status = sp_getapplock @Resource = @P1, @LockMode = 'Shared', @LockOwner =
 SELECT @status";
 
 pub(crate) const BEGIN: &str = "BEGIN TRANSACTION";
+
+/// Parameters put into one statement at most (SQL Server takes 2100 with the RPC's own).
+pub(crate) const MAX_PARAMS: usize = 2000;
+
+/// `@Pfrom, …` for `n` parameters.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("@P{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `(@P1, @P2), (@P3, @P4), …` for `rows` rows of `columns` values.
+pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(r * columns + 1, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 pub(crate) const COMMIT: &str = "COMMIT TRANSACTION";
 
 /// A parameter of SQL put together at run time (statistics, extracts).
@@ -198,6 +217,38 @@ impl Conn {
             .await
             .map(|r| r.total());
         self.after(r)
+    }
+
+    /// Runs an INSERT `template` whose `{rows}` stands for its VALUES rows, for rows of `columns`
+    /// values each (`values` row after row), as few statements as SQL Server's limits allow
+    /// (at most 1000 rows and about 2000 parameters a statement). Only placeholders are put
+    /// into the text. Returns the rows inserted.
+    pub(crate) async fn insert_rows(
+        &mut self,
+        template: &str,
+        columns: usize,
+        values: &[&dyn ToSql],
+    ) -> StoreResult<u64> {
+        debug_assert!(columns > 0 && values.len().is_multiple_of(columns));
+        let per_statement = (MAX_PARAMS / columns).clamp(1, 1000);
+        let mut inserted = 0;
+        for chunk in values.chunks(per_statement * columns) {
+            let sql = template.replace("{rows}", &value_rows(chunk.len() / columns, columns));
+            inserted += self.exec(&sql, chunk).await?;
+        }
+        Ok(inserted)
+    }
+
+    /// Runs `template` with `{ids}` standing for a list of placeholders, once per chunk of
+    /// `ids` (at most [`MAX_PARAMS`] a statement).
+    pub(crate) async fn for_ids(&mut self, template: &str, ids: &[&str]) -> StoreResult<u64> {
+        let mut changed = 0;
+        for chunk in ids.chunks(MAX_PARAMS) {
+            let sql = template.replace("{ids}", &placeholders(1, chunk.len()));
+            let params: Vec<&dyn ToSql> = chunk.iter().map(|id| id as &dyn ToSql).collect();
+            changed += self.exec(&sql, &params).await?;
+        }
+        Ok(changed)
     }
 
     /// Runs a batch without parameters (migrations, transaction control).
@@ -498,6 +549,12 @@ mod tests {
         let (sql, kept) = typed_nulls("VALUES (@P1, @P10, @P11, @P12, @P2)", &params);
         assert_eq!(sql, "VALUES (CAST(NULL AS BIGINT), @P9, @P10, @P11, @P1)");
         assert_eq!(kept.len(), 11);
+    }
+
+    #[test]
+    fn rows_and_lists_of_placeholders_number_on() {
+        assert_eq!(value_rows(2, 3), "(@P1, @P2, @P3), (@P4, @P5, @P6)");
+        assert_eq!(placeholders(3, 2), "@P3, @P4");
     }
 
     #[test]

@@ -13,6 +13,8 @@ use std::collections::BTreeSet;
 
 use chrono::Utc;
 
+use tiberius::ToSql;
+
 use super::conn::{at, is_constraint_violation, is_unique_violation, resource, Conn, LockMode};
 use super::period_locks::{self, PERIOD_LOCKS};
 use crate::domain::activity::{ActivityRecord, Participation};
@@ -25,181 +27,213 @@ pub(super) fn facts_lock(center: &str) -> String {
     resource("attaka:facts", center)
 }
 
-pub(super) const INSERT_PERSON: &str =
+pub(super) const INSERT_PERSONS: &str =
     "INSERT INTO persons (center, common_id, sex, birth_year_month, residence_municipality, care_level,
                           household, registered_on, ended_on, end_reason, created_at, updated_at)
-     VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9, @P10, @P11, @P12)";
-pub(super) const INSERT_PERSON_CATEGORY: &str =
-    "INSERT INTO person_categories (center, common_id, category) VALUES (@P1, @P2, @P3)";
-pub(super) const INSERT_PERSON_DISABILITY: &str =
-    "INSERT INTO person_disabilities (center, common_id, kind, grade) VALUES (@P1, @P2, @P3, @P4)";
+     VALUES {rows}";
+pub(super) const INSERT_PERSON_CATEGORIES: &str =
+    "INSERT INTO person_categories (center, common_id, category) VALUES {rows}";
+pub(super) const INSERT_PERSON_DISABILITIES: &str =
+    "INSERT INTO person_disabilities (center, common_id, kind, grade) VALUES {rows}";
 pub(super) const RAISE_COUNTER: &str = "UPDATE common_id_counters
      SET last_serial = CASE WHEN last_serial < @P2 THEN @P2 ELSE last_serial END WHERE center = @P1";
 pub(super) const INSERT_COUNTER: &str =
     "INSERT INTO common_id_counters (center, last_serial) VALUES (@P1, @P2)";
 
 /// The hub's activities have no title column (free text stays on the centre node).
-pub(super) const INSERT_ACTIVITY: &str =
+pub(super) const INSERT_ACTIVITIES: &str =
     "INSERT INTO activities (id, center, site, date, fiscal_year, [function], start_time, end_time,
                              staff_count, volunteer_count, unregistered_elderly, unregistered_disabled,
                              unregistered_child, unregistered_other, created_at, updated_at)
-     VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9, @P10, @P11, @P12, @P13, @P14, @P15, @P15)";
+     VALUES {rows}";
 pub(super) const UPDATE_ACTIVITY: &str =
     "UPDATE activities SET site = @P3, date = @P4, fiscal_year = @P5, [function] = @P6, start_time = @P7,
             end_time = @P8, staff_count = @P9, volunteer_count = @P10, unregistered_elderly = @P11,
             unregistered_disabled = @P12, unregistered_child = @P13, unregistered_other = @P14,
             updated_at = @P15
      WHERE id = @P1 AND center = @P2";
-pub(super) const INSERT_PARTICIPATION: &str =
+pub(super) const INSERT_PARTICIPATIONS: &str =
     "INSERT INTO participations (activity_id, common_id, age_band, sex, reporting_group, care_level,
                                  household, visit_purpose, referral_destination)
-     VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9)";
-pub(super) const INSERT_PARTICIPATION_CATEGORY: &str =
-    "INSERT INTO participation_categories (activity_id, common_id, category) VALUES (@P1, @P2, @P3)";
-pub(super) const INSERT_PARTICIPATION_TOPIC: &str =
-    "INSERT INTO participation_topics (activity_id, common_id, topic) VALUES (@P1, @P2, @P3)";
+     VALUES {rows}";
+pub(super) const INSERT_PARTICIPATION_CATEGORIES: &str =
+    "INSERT INTO participation_categories (activity_id, common_id, category) VALUES {rows}";
+pub(super) const INSERT_PARTICIPATION_TOPICS: &str =
+    "INSERT INTO participation_topics (activity_id, common_id, topic) VALUES {rows}";
 
-/// Takes activity `@P1`'s contribution out of the aggregates (as it is stored now). Every join
-/// is one to one: an activity has one key per year table row, each participation its own
-/// person key (the common ID is part of it), each of its categories its own category key.
-pub(super) const TAKE_OUT: &str = "UPDATE y SET y.activities = y.activities - 1,
-    y.unregistered_elderly = y.unregistered_elderly - a.unregistered_elderly,
-    y.unregistered_disabled = y.unregistered_disabled - a.unregistered_disabled,
-    y.unregistered_child = y.unregistered_child - a.unregistered_child,
-    y.unregistered_other = y.unregistered_other - a.unregistered_other
+/// Takes the contribution of the activities `{ids}` (as stored now) out of the aggregates:
+/// their facts grouped by each aggregate's key, subtracted, and rows left at zero deleted.
+pub(super) const TAKE_OUT: &str = "UPDATE y SET y.activities = y.activities - s.n,
+    y.unregistered_elderly = y.unregistered_elderly - s.ue,
+    y.unregistered_disabled = y.unregistered_disabled - s.ud,
+    y.unregistered_child = y.unregistered_child - s.uc,
+    y.unregistered_other = y.unregistered_other - s.uo
 FROM stats_activity_years y
-  JOIN activities a ON y.fiscal_year = a.fiscal_year AND y.center = a.center
-   AND y.site = ISNULL(a.site, N'') AND y.[function] = a.[function]
-WHERE a.id = @P1;
-UPDATE y SET y.participations = y.participations - 1
+  JOIN (SELECT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, COUNT(*) AS n,
+         SUM(a.unregistered_elderly) AS ue, SUM(a.unregistered_disabled) AS ud,
+         SUM(a.unregistered_child) AS uc, SUM(a.unregistered_other) AS uo
+       FROM activities a WHERE a.id IN ({ids})
+       GROUP BY a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function]) s
+    ON y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn;
+UPDATE y SET y.participations = y.participations - s.n
 FROM stats_person_years y
-  JOIN activities a ON y.fiscal_year = a.fiscal_year AND y.center = a.center
-   AND y.site = ISNULL(a.site, N'') AND y.[function] = a.[function]
-  JOIN participations p ON p.activity_id = a.id AND y.common_id = p.common_id AND y.sex = p.sex
-   AND y.age_band = p.age_band AND y.reporting_group = p.reporting_group
-   AND y.care_level = p.care_level AND y.household = p.household
-WHERE a.id = @P1;
-UPDATE y SET y.participations = y.participations - 1
+  JOIN (SELECT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id WHERE a.id IN ({ids})
+       GROUP BY a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household) s
+    ON y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household;
+UPDATE y SET y.participations = y.participations - s.n
 FROM stats_person_year_categories y
-  JOIN activities a ON y.fiscal_year = a.fiscal_year AND y.center = a.center
-   AND y.site = ISNULL(a.site, N'') AND y.[function] = a.[function]
-  JOIN participations p ON p.activity_id = a.id AND y.common_id = p.common_id AND y.sex = p.sex
-   AND y.age_band = p.age_band AND y.reporting_group = p.reporting_group
-   AND y.care_level = p.care_level AND y.household = p.household
-  JOIN participation_categories pc ON pc.activity_id = p.activity_id AND pc.common_id = p.common_id
-   AND y.category = pc.category
-WHERE a.id = @P1;
-DELETE y FROM stats_activity_years y
-  JOIN activities a ON y.fiscal_year = a.fiscal_year AND y.center = a.center
-   AND y.site = ISNULL(a.site, N'') AND y.[function] = a.[function]
-WHERE a.id = @P1 AND y.activities = 0;
-DELETE y FROM stats_person_years y
-  JOIN activities a ON y.fiscal_year = a.fiscal_year AND y.center = a.center
-   AND y.site = ISNULL(a.site, N'') AND y.[function] = a.[function]
-WHERE a.id = @P1 AND y.participations = 0;
-DELETE y FROM stats_person_year_categories y
-  JOIN activities a ON y.fiscal_year = a.fiscal_year AND y.center = a.center
-   AND y.site = ISNULL(a.site, N'') AND y.[function] = a.[function]
-WHERE a.id = @P1 AND y.participations = 0";
+  JOIN (SELECT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, pc.category, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id
+         JOIN participation_categories pc ON pc.activity_id = p.activity_id AND pc.common_id = p.common_id
+       WHERE a.id IN ({ids})
+       GROUP BY a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household, pc.category) s
+    ON y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household AND y.category = s.category;
+DELETE y FROM stats_activity_years y JOIN (SELECT DISTINCT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn
+       FROM activities a WHERE a.id IN ({ids})) s ON y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn WHERE y.activities = 0;
+DELETE y FROM stats_person_years y JOIN (SELECT DISTINCT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn
+       FROM activities a WHERE a.id IN ({ids})) s ON y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn WHERE y.participations = 0;
+DELETE y FROM stats_person_year_categories y JOIN (SELECT DISTINCT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn
+       FROM activities a WHERE a.id IN ({ids})) s ON y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn WHERE y.participations = 0";
 
-/// Puts activity `@P1`'s contribution (as stored now) into the aggregates: rows already there
-/// are counted up, missing ones inserted.
-pub(super) const PUT_BACK: &str = "UPDATE y SET y.activities = y.activities + 1,
-    y.unregistered_elderly = y.unregistered_elderly + a.unregistered_elderly,
-    y.unregistered_disabled = y.unregistered_disabled + a.unregistered_disabled,
-    y.unregistered_child = y.unregistered_child + a.unregistered_child,
-    y.unregistered_other = y.unregistered_other + a.unregistered_other
+/// Puts the contribution of the activities `{ids}` (as stored now) into the aggregates: rows
+/// already there are counted up, missing ones inserted (each key once: the facts are grouped).
+pub(super) const PUT_BACK: &str = "UPDATE y SET y.activities = y.activities + s.n,
+    y.unregistered_elderly = y.unregistered_elderly + s.ue,
+    y.unregistered_disabled = y.unregistered_disabled + s.ud,
+    y.unregistered_child = y.unregistered_child + s.uc,
+    y.unregistered_other = y.unregistered_other + s.uo
 FROM stats_activity_years y
-  JOIN activities a ON y.fiscal_year = a.fiscal_year AND y.center = a.center
-   AND y.site = ISNULL(a.site, N'') AND y.[function] = a.[function]
-WHERE a.id = @P1;
+  JOIN (SELECT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, COUNT(*) AS n,
+         SUM(a.unregistered_elderly) AS ue, SUM(a.unregistered_disabled) AS ud,
+         SUM(a.unregistered_child) AS uc, SUM(a.unregistered_other) AS uo
+       FROM activities a WHERE a.id IN ({ids})
+       GROUP BY a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function]) s
+    ON y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn;
+UPDATE y SET y.participations = y.participations + s.n
+FROM stats_person_years y
+  JOIN (SELECT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id WHERE a.id IN ({ids})
+       GROUP BY a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household) s
+    ON y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household;
+UPDATE y SET y.participations = y.participations + s.n
+FROM stats_person_year_categories y
+  JOIN (SELECT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, pc.category, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id
+         JOIN participation_categories pc ON pc.activity_id = p.activity_id AND pc.common_id = p.common_id
+       WHERE a.id IN ({ids})
+       GROUP BY a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household, pc.category) s
+    ON y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household AND y.category = s.category;
 INSERT INTO stats_activity_years (fiscal_year, center, site, [function], activities, unregistered_elderly,
                                   unregistered_disabled, unregistered_child, unregistered_other)
-SELECT a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function], 1, a.unregistered_elderly,
-       a.unregistered_disabled, a.unregistered_child, a.unregistered_other
-FROM activities a
-WHERE a.id = @P1 AND NOT EXISTS (SELECT 1 FROM stats_activity_years y
-  WHERE y.fiscal_year = a.fiscal_year AND y.center = a.center AND y.site = ISNULL(a.site, N'')
-    AND y.[function] = a.[function]);
-UPDATE y SET y.participations = y.participations + 1
-FROM stats_person_years y
-  JOIN activities a ON y.fiscal_year = a.fiscal_year AND y.center = a.center
-   AND y.site = ISNULL(a.site, N'') AND y.[function] = a.[function]
-  JOIN participations p ON p.activity_id = a.id AND y.common_id = p.common_id AND y.sex = p.sex
-   AND y.age_band = p.age_band AND y.reporting_group = p.reporting_group
-   AND y.care_level = p.care_level AND y.household = p.household
-WHERE a.id = @P1;
+SELECT s.fiscal_year, s.center, s.site, s.fn, s.n, s.ue, s.ud, s.uc, s.uo
+FROM (SELECT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, COUNT(*) AS n,
+         SUM(a.unregistered_elderly) AS ue, SUM(a.unregistered_disabled) AS ud,
+         SUM(a.unregistered_child) AS uc, SUM(a.unregistered_other) AS uo
+       FROM activities a WHERE a.id IN ({ids})
+       GROUP BY a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function]) s
+WHERE NOT EXISTS (SELECT 1 FROM stats_activity_years y WHERE y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn);
 INSERT INTO stats_person_years (fiscal_year, center, site, [function], common_id, sex, age_band,
                                 reporting_group, care_level, household, participations)
-SELECT a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
-       p.reporting_group, p.care_level, p.household, 1
-FROM activities a JOIN participations p ON p.activity_id = a.id
-WHERE a.id = @P1 AND NOT EXISTS (SELECT 1 FROM stats_person_years y
-  WHERE y.fiscal_year = a.fiscal_year AND y.center = a.center AND y.site = ISNULL(a.site, N'')
-    AND y.[function] = a.[function] AND y.common_id = p.common_id AND y.sex = p.sex
-    AND y.age_band = p.age_band AND y.reporting_group = p.reporting_group
-    AND y.care_level = p.care_level AND y.household = p.household);
-UPDATE y SET y.participations = y.participations + 1
-FROM stats_person_year_categories y
-  JOIN activities a ON y.fiscal_year = a.fiscal_year AND y.center = a.center
-   AND y.site = ISNULL(a.site, N'') AND y.[function] = a.[function]
-  JOIN participations p ON p.activity_id = a.id AND y.common_id = p.common_id AND y.sex = p.sex
-   AND y.age_band = p.age_band AND y.reporting_group = p.reporting_group
-   AND y.care_level = p.care_level AND y.household = p.household
-  JOIN participation_categories pc ON pc.activity_id = p.activity_id AND pc.common_id = p.common_id
-   AND y.category = pc.category
-WHERE a.id = @P1;
+SELECT s.fiscal_year, s.center, s.site, s.fn, s.common_id, s.sex, s.age_band, s.reporting_group, s.care_level,
+       s.household, s.n
+FROM (SELECT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id WHERE a.id IN ({ids})
+       GROUP BY a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household) s
+WHERE NOT EXISTS (SELECT 1 FROM stats_person_years y WHERE y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household);
 INSERT INTO stats_person_year_categories (fiscal_year, center, site, [function], common_id, sex, age_band,
                                           reporting_group, care_level, household, category, participations)
-SELECT a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
-       p.reporting_group, p.care_level, p.household, pc.category, 1
-FROM activities a JOIN participations p ON p.activity_id = a.id
-  JOIN participation_categories pc ON pc.activity_id = p.activity_id AND pc.common_id = p.common_id
-WHERE a.id = @P1 AND NOT EXISTS (SELECT 1 FROM stats_person_year_categories y
-  WHERE y.fiscal_year = a.fiscal_year AND y.center = a.center AND y.site = ISNULL(a.site, N'')
-    AND y.[function] = a.[function] AND y.common_id = p.common_id AND y.sex = p.sex
-    AND y.age_band = p.age_band AND y.reporting_group = p.reporting_group
-    AND y.care_level = p.care_level AND y.household = p.household AND y.category = pc.category)";
+SELECT s.fiscal_year, s.center, s.site, s.fn, s.common_id, s.sex, s.age_band, s.reporting_group, s.care_level,
+       s.household, s.category, s.n
+FROM (SELECT a.fiscal_year, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, pc.category, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id
+         JOIN participation_categories pc ON pc.activity_id = p.activity_id AND pc.common_id = p.common_id
+       WHERE a.id IN ({ids})
+       GROUP BY a.fiscal_year, a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household, pc.category) s
+WHERE NOT EXISTS (SELECT 1 FROM stats_person_year_categories y WHERE y.fiscal_year = s.fiscal_year AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household AND y.category = s.category)";
 
 /// Everything a centre contributes to the aggregates goes (its facts are being reset).
 pub(super) const FORGET_CENTER: &str = "DELETE FROM stats_person_year_categories WHERE center = @P1;
 DELETE FROM stats_person_years WHERE center = @P1;
 DELETE FROM stats_activity_years WHERE center = @P1";
 
+/// Every active lock (a bulk load checks its records against them: under the shared lock they
+/// cannot change while it runs).
+pub(super) const ACTIVE_LOCKS: &str =
+    "SELECT id, scope_level, scope_code, period, locked_by, locked_at, unlocked_by,
+     unlocked_at, hub_lock_id FROM period_locks WHERE unlocked_at IS NULL";
+
 #[cfg(test)]
 pub(super) const SQL: &[&str] = &[
-    INSERT_PERSON,
-    INSERT_PERSON_CATEGORY,
-    INSERT_PERSON_DISABILITY,
+    INSERT_PERSONS,
+    INSERT_PERSON_CATEGORIES,
+    INSERT_PERSON_DISABILITIES,
     RAISE_COUNTER,
     INSERT_COUNTER,
-    INSERT_ACTIVITY,
+    INSERT_ACTIVITIES,
     UPDATE_ACTIVITY,
-    INSERT_PARTICIPATION,
-    INSERT_PARTICIPATION_CATEGORY,
-    INSERT_PARTICIPATION_TOPIC,
+    INSERT_PARTICIPATIONS,
+    INSERT_PARTICIPATION_CATEGORIES,
+    INSERT_PARTICIPATION_TOPICS,
     TAKE_OUT,
     PUT_BACK,
     FORGET_CENTER,
+    ACTIVE_LOCKS,
 ];
 
-pub(super) async fn take_out(c: &mut Conn, activity: &str) -> StoreResult<()> {
-    c.exec(TAKE_OUT, &[&activity]).await?;
+pub(super) async fn take_out(c: &mut Conn, activities: &[&str]) -> StoreResult<()> {
+    if !activities.is_empty() {
+        c.for_ids(TAKE_OUT, activities).await?;
+    }
     Ok(())
 }
 
-pub(super) async fn put_back(c: &mut Conn, activity: &str) -> StoreResult<()> {
-    c.exec(PUT_BACK, &[&activity]).await?;
+pub(super) async fn put_back(c: &mut Conn, activities: &[&str]) -> StoreResult<()> {
+    if !activities.is_empty() {
+        c.for_ids(PUT_BACK, activities).await?;
+    }
     Ok(())
 }
 
-pub(super) async fn insert_participation(c: &mut Conn, activity: &str, p: &Participation) -> StoreResult<()> {
-    let (s, d, id) = (&p.snapshot, &p.detail, p.common_id.as_str());
-    c.exec(
-        INSERT_PARTICIPATION,
-        &[
-            &activity,
-            &id,
+/// Inserts participations (with their categories and topics), of one activity or many: three
+/// statements however many there are (up to SQL Server's limits per statement).
+pub(super) async fn insert_participations(c: &mut Conn, rows: &[(&str, &Participation)]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let people: Vec<&str> = rows.iter().map(|(_, p)| p.common_id.as_str()).collect();
+    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 9);
+    let mut categories: Vec<&dyn ToSql> = Vec::new();
+    let mut topics: Vec<&dyn ToSql> = Vec::new();
+    for ((activity, p), person) in rows.iter().zip(&people) {
+        let (s, d) = (&p.snapshot, &p.detail);
+        values.extend([
+            activity as &dyn ToSql,
+            person,
             &s.age_band,
             &s.sex,
             &s.group,
@@ -207,52 +241,85 @@ pub(super) async fn insert_participation(c: &mut Conn, activity: &str, p: &Parti
             &s.household,
             &d.visit_purpose,
             &d.referral_destination,
-        ],
-    )
-    .await?;
-    for category in &s.categories {
-        c.exec(INSERT_PARTICIPATION_CATEGORY, &[&activity, &id, category])
+        ]);
+        for category in &s.categories {
+            categories.extend([activity as &dyn ToSql, person, category]);
+        }
+        for topic in &d.topics {
+            topics.extend([activity as &dyn ToSql, person, topic]);
+        }
+    }
+    c.insert_rows(INSERT_PARTICIPATIONS, 9, &values).await?;
+    if !categories.is_empty() {
+        c.insert_rows(INSERT_PARTICIPATION_CATEGORIES, 3, &categories)
             .await?;
     }
-    for topic in &d.topics {
-        c.exec(INSERT_PARTICIPATION_TOPIC, &[&activity, &id, topic])
-            .await?;
+    if !topics.is_empty() {
+        c.insert_rows(INSERT_PARTICIPATION_TOPICS, 3, &topics).await?;
     }
     Ok(())
 }
 
-/// The activity's row values, `@P1…@P15` of [`INSERT_ACTIVITY`] and [`UPDATE_ACTIVITY`].
-pub(super) async fn write_activity(c: &mut Conn, sql: &str, a: &ActivityRecord) -> StoreResult<u64> {
-    let (id, u) = (a.id.to_string(), &a.unregistered);
-    let fiscal_year = a.fiscal_year();
-    let (staff, volunteers) = (i32::from(a.staff_count), i32::from(a.volunteer_count));
-    let (ue, ud, uc, uo) = (
-        i32::from(u.elderly),
-        i32::from(u.disabled),
-        i32::from(u.child),
-        i32::from(u.other),
-    );
-    c.exec(
-        sql,
-        &[
-            &id,
-            &a.center,
-            &a.site,
-            &a.date,
-            &fiscal_year,
-            &a.function,
-            &a.start_time,
-            &a.end_time,
-            &staff,
-            &volunteers,
-            &ue,
-            &ud,
-            &uc,
-            &uo,
-            &at(Utc::now()),
-        ],
-    )
-    .await
+/// An activity's column values as stored, in the order of [`INSERT_ACTIVITIES`] (and, but for
+/// the last, of [`UPDATE_ACTIVITY`]'s `@P1…@P15`).
+pub(super) struct ActivityRow {
+    pub(super) id: String,
+    center: String,
+    site: Option<String>,
+    date: chrono::NaiveDate,
+    fiscal_year: i32,
+    function: String,
+    start_time: Option<String>,
+    end_time: Option<String>,
+    counts: [i32; 6],
+    now: chrono::NaiveDateTime,
+}
+
+impl ActivityRow {
+    pub(super) fn of(a: &ActivityRecord, center: &str) -> ActivityRow {
+        let u = &a.unregistered;
+        ActivityRow {
+            id: a.id.to_string(),
+            center: center.to_owned(),
+            site: a.site.clone(),
+            date: a.date,
+            fiscal_year: a.fiscal_year(),
+            function: a.function.clone(),
+            start_time: a.start_time.clone(),
+            end_time: a.end_time.clone(),
+            counts: [
+                a.staff_count,
+                a.volunteer_count,
+                u.elderly,
+                u.disabled,
+                u.child,
+                u.other,
+            ]
+            .map(i32::from),
+            now: at(Utc::now()),
+        }
+    }
+
+    /// `@P1…@P15` of [`UPDATE_ACTIVITY`]; with `updated_at` again, the 16 values of a row of
+    /// [`INSERT_ACTIVITIES`].
+    pub(super) fn values(&self, insert: bool) -> Vec<&dyn ToSql> {
+        let mut v: Vec<&dyn ToSql> = vec![
+            &self.id,
+            &self.center,
+            &self.site,
+            &self.date,
+            &self.fiscal_year,
+            &self.function,
+            &self.start_time,
+            &self.end_time,
+        ];
+        v.extend(self.counts.iter().map(|n| n as &dyn ToSql));
+        v.push(&self.now);
+        if insert {
+            v.push(&self.now);
+        }
+        v
+    }
 }
 
 /// Takes the facts locks of `centers` in code order (one order for every writer: no deadlock).
@@ -267,49 +334,66 @@ pub(super) async fn lock_centers<'a>(
     Ok(())
 }
 
+/// As on SQLite, any constraint a bulk row breaks reads as a taken ID.
+fn taken(what: ConflictKind) -> impl Fn(StoreError) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e) || is_constraint_violation(&e) {
+            StoreError::Conflict(what)
+        } else {
+            e
+        }
+    }
+}
+
 /// Writes `people` (facts, categories, disabilities; the hub holds no identity) in one
 /// transaction, and raises each issuing centre's common-ID counter past the highest serial
 /// loaded. A person already there is `Conflict(CommonId)`.
 pub async fn import_persons(c: &mut Conn, people: &[Person]) -> StoreResult<usize> {
+    let stamps: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)> = people
+        .iter()
+        .map(|p| (at(p.created_at), at(p.updated_at)))
+        .collect();
+    let ids: Vec<&str> = people.iter().map(|p| p.common_id.as_str()).collect();
+    let mut persons: Vec<&dyn ToSql> = Vec::with_capacity(people.len() * 12);
+    let mut categories: Vec<&dyn ToSql> = Vec::new();
+    let mut disabilities: Vec<&dyn ToSql> = Vec::new();
+    for ((p, (created, updated)), id) in people.iter().zip(&stamps).zip(&ids) {
+        let f = &p.facts;
+        persons.extend([
+            &p.center as &dyn ToSql,
+            id,
+            &f.sex,
+            &f.birth_year_month,
+            &f.residence_municipality,
+            &f.care_level,
+            &f.household,
+            &f.registered_on,
+            &p.ended_on,
+            &p.end_reason,
+            created,
+            updated,
+        ]);
+        for category in &f.categories {
+            categories.extend([&p.center as &dyn ToSql, id, category]);
+        }
+        for d in &f.disabilities {
+            disabilities.extend([&p.center as &dyn ToSql, id, &d.kind, &d.grade]);
+        }
+    }
     c.begin().await?;
     let r = async {
         lock_centers(c, people.iter().map(|p| p.center.as_str())).await?;
-        for p in people {
-            let (f, id) = (&p.facts, p.common_id.as_str());
-            c.exec(
-                INSERT_PERSON,
-                &[
-                    &p.center,
-                    &id,
-                    &f.sex,
-                    &f.birth_year_month,
-                    &f.residence_municipality,
-                    &f.care_level,
-                    &f.household,
-                    &f.registered_on,
-                    &p.ended_on,
-                    &p.end_reason,
-                    &at(p.created_at),
-                    &at(p.updated_at),
-                ],
-            )
-            .await
-            .map_err(|e| {
-                // As on SQLite, any constraint the row breaks reads as a taken ID.
-                if is_unique_violation(&e) || is_constraint_violation(&e) {
-                    StoreError::Conflict(ConflictKind::CommonId)
-                } else {
-                    e
-                }
-            })?;
-            for category in &f.categories {
-                c.exec(INSERT_PERSON_CATEGORY, &[&p.center, &id, category])
-                    .await?;
-            }
-            for d in &f.disabilities {
-                c.exec(INSERT_PERSON_DISABILITY, &[&p.center, &id, &d.kind, &d.grade])
-                    .await?;
-            }
+        if !persons.is_empty() {
+            c.insert_rows(INSERT_PERSONS, 12, &persons)
+                .await
+                .map_err(taken(ConflictKind::CommonId))?;
+        }
+        if !categories.is_empty() {
+            c.insert_rows(INSERT_PERSON_CATEGORIES, 3, &categories).await?;
+        }
+        if !disabilities.is_empty() {
+            c.insert_rows(INSERT_PERSON_DISABILITIES, 4, &disabilities)
+                .await?;
         }
         // Only the issuing centre's own serials move its counter: a person registered at a
         // second centre keeps the number the first one issued.
@@ -339,26 +423,26 @@ pub async fn import_persons(c: &mut Conn, people: &[Person]) -> StoreResult<usiz
 /// taken meanwhile waits for this load or is seen by it), `Conflict(ActivityId)` when its ID
 /// is taken.
 pub async fn import_activities(c: &mut Conn, records: &[ActivityRecord]) -> StoreResult<usize> {
+    let rows: Vec<ActivityRow> = records.iter().map(|r| ActivityRow::of(r, &r.center)).collect();
+    let values: Vec<&dyn ToSql> = rows.iter().flat_map(|r| r.values(true)).collect();
+    let participations: Vec<(&str, &Participation)> = rows
+        .iter()
+        .zip(records)
+        .flat_map(|(row, r)| r.participations.iter().map(move |p| (row.id.as_str(), p)))
+        .collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     c.begin().await?;
     let r = async {
         c.lock(PERIOD_LOCKS, LockMode::Shared).await?;
         lock_centers(c, records.iter().map(|r| r.center.as_str())).await?;
-        for r in records {
-            period_locks::ensure_unlocked(c, &r.center, r.date).await?;
-            write_activity(c, INSERT_ACTIVITY, r).await.map_err(|e| {
-                // As on SQLite, any constraint the row breaks reads as a taken ID.
-                if is_unique_violation(&e) || is_constraint_violation(&e) {
-                    StoreError::Conflict(ConflictKind::ActivityId)
-                } else {
-                    e
-                }
-            })?;
-            let id = r.id.to_string();
-            for p in &r.participations {
-                insert_participation(c, &id, p).await?;
-            }
-            put_back(c, &id).await?;
+        period_locks::ensure_all_unlocked(c, records.iter().map(|r| (r.center.as_str(), r.date))).await?;
+        if !values.is_empty() {
+            c.insert_rows(INSERT_ACTIVITIES, 16, &values)
+                .await
+                .map_err(taken(ConflictKind::ActivityId))?;
         }
+        insert_participations(c, &participations).await?;
+        put_back(c, &ids).await?;
         Ok(records.len())
     }
     .await;

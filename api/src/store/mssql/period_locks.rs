@@ -18,10 +18,6 @@ use crate::store::{Recorded, StoreError, StoreResult};
 /// The application lock between period locks and the fact writes they refuse.
 pub(super) const PERIOD_LOCKS: &str = "attaka:period_locks";
 
-pub(super) const COVERING: &str =
-    "SELECT id, scope_level, scope_code, period, locked_by, locked_at, unlocked_by,
-     unlocked_at, hub_lock_id FROM period_locks
-     WHERE unlocked_at IS NULL AND from_date <= @P1 AND @P1 <= to_date";
 pub(super) const LIST: &str = "SELECT id, scope_level, scope_code, period, locked_by, locked_at, unlocked_by,
      unlocked_at, hub_lock_id FROM period_locks
      WHERE @P1 = 1 OR unlocked_at IS NULL ORDER BY from_date DESC, id DESC";
@@ -38,7 +34,7 @@ pub(super) const INSERT: &str =
 pub(super) const UNLOCK: &str = "UPDATE period_locks SET unlocked_by = @P2, unlocked_at = @P3 WHERE id = @P1";
 
 #[cfg(test)]
-pub(super) const SQL: &[&str] = &[COVERING, LIST, BY_ID, ACTIVE_OF, INSERT, UNLOCK];
+pub(super) const SQL: &[&str] = &[LIST, BY_ID, ACTIVE_OF, INSERT, UNLOCK];
 
 fn lock_row(r: &Row) -> StoreResult<PeriodLock> {
     let level = str(r, 1)?;
@@ -62,11 +58,14 @@ fn lock_row(r: &Row) -> StoreResult<PeriodLock> {
     })
 }
 
-/// Refuses with `PeriodLocked` when an active lock covers `center`'s activities on `date`.
-/// Called inside the write's transaction, which holds [`PERIOD_LOCKS`] shared.
-pub(super) async fn ensure_unlocked(c: &mut Conn, center: &str, date: NaiveDate) -> StoreResult<()> {
+/// Refuses with `PeriodLocked` when an active lock covers one of `writes` (a centre's
+/// activities on a date), reading the active locks and the centres once. Called inside the load's transaction, which holds [`PERIOD_LOCKS`] shared.
+pub(super) async fn ensure_all_unlocked<'a>(
+    c: &mut Conn,
+    writes: impl IntoIterator<Item = (&'a str, NaiveDate)>,
+) -> StoreResult<()> {
     let locks: Vec<PeriodLock> = c
-        .rows(COVERING, &[&date])
+        .rows(super::facts::ACTIVE_LOCKS, &[])
         .await?
         .iter()
         .map(lock_row)
@@ -74,11 +73,25 @@ pub(super) async fn ensure_unlocked(c: &mut Conn, center: &str, date: NaiveDate)
     if locks.is_empty() {
         return Ok(());
     }
-    let center = org::center(c, center).await?;
-    match locks.iter().find(|l| l.refuses(&center, date)) {
-        Some(l) => Err(StoreError::PeriodLocked(period_label(&l.period))),
-        None => Ok(()),
+    let centers: std::collections::HashMap<String, crate::domain::org::Center> = org::centers(c)
+        .await?
+        .into_iter()
+        .map(|center| (center.code.clone(), center))
+        .collect();
+    for (center, date) in writes {
+        let covering: Vec<&PeriodLock> = locks
+            .iter()
+            .filter(|l| l.period.from() <= date && date <= l.period.to())
+            .collect();
+        if covering.is_empty() {
+            continue;
+        }
+        let center = centers.get(center).ok_or(StoreError::NotFound)?;
+        if let Some(l) = covering.iter().find(|l| l.refuses(center, date)) {
+            return Err(StoreError::PeriodLocked(period_label(&l.period)));
+        }
     }
+    Ok(())
 }
 
 pub async fn list(c: &mut Conn, include_unlocked: bool) -> StoreResult<Vec<PeriodLock>> {

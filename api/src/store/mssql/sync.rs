@@ -9,7 +9,7 @@ use tiberius::Row;
 use super::conn::{
     at, int, is_constraint_violation, is_unique_violation, opt_int, opt_ts, str, ts, Conn, LockMode,
 };
-use super::facts::{self, facts_lock, INSERT_ACTIVITY, UPDATE_ACTIVITY};
+use super::facts::{self, facts_lock, ActivityRow, INSERT_ACTIVITIES, UPDATE_ACTIVITY};
 use super::{duplicate_hints, org};
 use crate::domain::activity::ActivityRecord;
 use crate::domain::audit::AuditDraft;
@@ -118,8 +118,13 @@ async fn upsert_person(
         c.exec(INSERT_PERSON, &values).await?;
     }
     c.exec(DELETE_PERSON_CATEGORIES, &[&center, &id]).await?;
-    for category in &f.categories {
-        c.exec(facts::INSERT_PERSON_CATEGORY, &[&center, &id, category])
+    let categories: Vec<&dyn tiberius::ToSql> = f
+        .categories
+        .iter()
+        .flat_map(|category| [&center as &dyn tiberius::ToSql, &id, category])
+        .collect();
+    if !categories.is_empty() {
+        c.insert_rows(facts::INSERT_PERSON_CATEGORIES, 3, &categories)
             .await?;
     }
     duplicate_hints::put(c, center, id, p.match_key.as_deref()).await
@@ -134,21 +139,20 @@ async fn activity_center(c: &mut Conn, id: &str) -> StoreResult<Option<String>> 
 }
 
 async fn upsert_activity(c: &mut Conn, center: &str, a: &ActivityRecord) -> StoreResult<()> {
-    let id = a.id.to_string();
-    let mut record = a.clone();
-    record.center = center.to_owned();
-    let owner = activity_center(c, &id).await?;
+    let row = ActivityRow::of(a, center);
+    let id = row.id.as_str();
+    let owner = activity_center(c, id).await?;
     check_owner(owner.as_deref(), center)?;
     match owner.as_deref() {
         Some(_) => {
-            facts::take_out(c, &id).await?;
-            facts::write_activity(c, UPDATE_ACTIVITY, &record)
+            facts::take_out(c, &[id]).await?;
+            c.exec(UPDATE_ACTIVITY, &row.values(false))
                 .await
                 .map_err(missing_site)?;
             c.exec(DELETE_PARTICIPATIONS, &[&id]).await?;
         }
         None => {
-            facts::write_activity(c, INSERT_ACTIVITY, &record)
+            c.insert_rows(INSERT_ACTIVITIES, 16, &row.values(true))
                 .await
                 .map_err(|e| {
                     if is_unique_violation(&e) {
@@ -160,10 +164,10 @@ async fn upsert_activity(c: &mut Conn, center: &str, a: &ActivityRecord) -> Stor
                 })?;
         }
     }
-    for p in &a.participations {
-        facts::insert_participation(c, &id, p).await?;
-    }
-    facts::put_back(c, &id).await
+    let rows: Vec<(&str, &crate::domain::activity::Participation)> =
+        a.participations.iter().map(|p| (id, p)).collect();
+    facts::insert_participations(c, &rows).await?;
+    facts::put_back(c, &[id]).await
 }
 
 fn missing_site(e: StoreError) -> StoreError {
@@ -200,7 +204,7 @@ async fn apply_change(
         Change::DeleteActivity(id) => {
             let id = id.to_string();
             if activity_center(c, &id).await?.as_deref() == Some(center) {
-                facts::take_out(c, &id).await?;
+                facts::take_out(c, &[&id]).await?;
                 c.exec(DELETE_ACTIVITY, &[&id, &center]).await?;
             }
         }
@@ -210,18 +214,18 @@ async fn apply_change(
         } => {
             let id = activity.to_string();
             check_participation_target(activity_center(c, &id).await?.as_deref(), center)?;
-            facts::take_out(c, &id).await?;
+            facts::take_out(c, &[&id]).await?;
             c.exec(DELETE_PARTICIPATION, &[&id, &participation.common_id.as_str()])
                 .await?;
-            facts::insert_participation(c, &id, participation).await?;
-            facts::put_back(c, &id).await?;
+            facts::insert_participations(c, &[(&id, participation)]).await?;
+            facts::put_back(c, &[&id]).await?;
         }
         Change::DeleteParticipation { activity, common_id } => {
             let id = activity.to_string();
             if activity_center(c, &id).await?.as_deref() == Some(center) {
-                facts::take_out(c, &id).await?;
+                facts::take_out(c, &[&id]).await?;
                 c.exec(DELETE_PARTICIPATION, &[&id, &common_id.as_str()]).await?;
-                facts::put_back(c, &id).await?;
+                facts::put_back(c, &[&id]).await?;
             }
         }
     }
