@@ -68,10 +68,16 @@ wait_delivered() {
 today="$(date +%F)"
 span="from=2015-04-01&to=${today}&totals=true&format=csv&labels=code&encoding=utf-8"
 # What was done, by everything it can be broken down by; the registry (people registered, new
-# registrations) by what a person has.
+# registrations) by what a person has. A request may have at most stats.max_row_dimensions (4)
+# rows, so every dimension is covered by several tables, each with the month.
+activity_measures="measures=participations,unique_persons,activities,open_days,visits,consultations,referrals"
+registry_measures="measures=new_registrations,registered_persons,unique_persons"
 queries=(
-    "measures=participations,unique_persons,activities,open_days,visits,consultations,referrals&rows=fiscal_year,month,site,function,sex,age_band,group,care_level,household&${span}"
-    "measures=new_registrations,registered_persons,unique_persons&rows=fiscal_year,month,sex,age_band,group,care_level,household&${span}"
+    "${activity_measures}&rows=fiscal_year,month,site,function&${span}"
+    "${activity_measures}&rows=month,sex,age_band,group&${span}"
+    "${activity_measures}&rows=month,function,care_level,household&${span}"
+    "${registry_measures}&rows=month,sex,age_band,group&${span}"
+    "${registry_measures}&rows=month,group,care_level,household&${span}"
 )
 
 # Compares a centre's own figures with the hub's for that centre.
