@@ -1,7 +1,7 @@
 //! Accounts, the principal making a request, and the rules for new accounts.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::dto::auth::{AccountView, ApiTokenView, Role, Scope};
+use shared::dto::auth::{AccountView, ApiTokenView, ExtractGrant, Role, Scope};
 use shared::error::{FieldError, FieldErrors};
 
 /// An account as stored (with its password hash).
@@ -116,6 +116,8 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     pub expires_on: Option<NaiveDate>,
     pub revoked: bool,
+    /// Record-level extracts it may receive (`none` unless the prefecture granted them).
+    pub extracts: ExtractGrant,
 }
 
 impl ApiToken {
@@ -128,6 +130,7 @@ impl ApiToken {
             expires_on: self.expires_on,
             revoked: self.revoked,
             prefix: self.prefix.clone(),
+            extracts: self.extracts,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod extract;
 pub mod params;
 pub mod plan;
+pub mod privacy;
 pub mod suppress;
 pub mod table;
 

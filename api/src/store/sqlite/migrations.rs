@@ -89,6 +89,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "ops_uptime",
         include_str!("../../../../migrations/sqlite/0016_ops_uptime.sql"),
     ),
+    (
+        17,
+        "api_token_extracts",
+        include_str!("../../../../migrations/sqlite/0017_api_token_extracts.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.
