@@ -260,11 +260,19 @@ pub struct StatsSettings {
     /// Small-cell suppression threshold k per role code (`integrator = 10`): people-counts
     /// 1 ≤ v < k are hidden. A role not listed, or 0, sees exact figures.
     pub suppression: std::collections::HashMap<String, u64>,
+    /// Cell-key perturbation per role code: the most a people-count cell may move
+    /// (`integrator = 2`; decision 0020). A role not listed, or 0, gets unperturbed figures.
+    #[serde(default)]
+    pub perturbation: std::collections::HashMap<String, u32>,
 }
 
 impl StatsSettings {
     pub fn threshold(&self, role: shared::dto::auth::Role) -> Option<u64> {
         self.suppression.get(role.as_str()).copied().filter(|k| *k > 1)
+    }
+
+    pub fn max_perturbation(&self, role: shared::dto::auth::Role) -> Option<u32> {
+        self.perturbation.get(role.as_str()).copied().filter(|d| *d > 0)
     }
 }
 
@@ -354,7 +362,8 @@ impl Settings {
             .set_default("auth.lockout_minutes", 15)?
             .set_default("log.level", "info")?
             .set_default("log.format", "pretty")?
-            .set_default("stats.suppression.integrator", 10)?;
+            .set_default("stats.suppression.integrator", 10)?
+            .set_default("stats.perturbation.integrator", 2)?;
         if let Some(path) = file {
             builder = builder.add_source(config::File::from(path).required(true));
         }

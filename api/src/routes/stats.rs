@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use shared::dto::stats::{StatsMeta, StatsResponse};
+use shared::dto::stats::{Perturbation, StatsMeta, StatsResponse};
 use shared::error::{FieldError, Problem};
 
 use crate::auth::{Caller, Permission};
@@ -90,8 +90,9 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
     let request = params::stats_request(req.query_string())?;
     let (labeler, known) = labeler(&state).await?;
     engine::check(&request, &labeler, &known)?;
-    let (rows, totals) = match engine::plan(&request, &p.scope, &request.rows) {
+    let (planned, rows, totals) = match engine::plan(&request, &p.scope, &request.rows) {
         Planned::Nothing => (
+            None,
             Vec::new(),
             request.totals.then(|| vec![0; request.measures.len()]),
         ),
@@ -100,7 +101,7 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
             let totals = if request.totals {
                 let all = crate::stats::StatsQuery {
                     dims: Vec::new(),
-                    ..q
+                    ..q.clone()
                 };
                 let t = state.store.stats(&all).await?;
                 Some(
@@ -112,11 +113,11 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
             } else {
                 None
             };
-            (rows, totals)
+            (Some(q), rows, totals)
         }
     };
-    let k = state.settings.stats.threshold(p.role);
-    let (table, hidden) = engine::assemble(&request, rows, totals, &labeler, k);
+    let disclosure = disclosure(&state, p.role, planned.as_ref(), request.totals, &labeler).await?;
+    let (table, done) = engine::assemble(&request, rows, totals, &labeler, &disclosure);
     let detail = serde_json::json!({"query": req.query_string(), "rows": table.rows.len()});
     let event = Event {
         action: "stats.read",
@@ -148,12 +149,41 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
                 from: request.from,
                 to: request.to,
                 scope: p.scope_label(),
-                suppressed_cells: hidden,
-                suppression_threshold: k,
+                suppressed_cells: done.suppressed,
+                suppression_threshold: disclosure.threshold,
+                perturbation: disclosure.perturbation.as_ref().map(|(max, _)| Perturbation {
+                    method: "cell_key".into(),
+                    max_deviation: *max,
+                    cells: done.perturbed,
+                }),
                 generated_at: clock::now_jst(),
                 notes: engine::notes(&request),
             };
             Ok(HttpResponse::Ok().json(table.to_json(request.labels, &labeler, meta)))
         }
     }
+}
+
+/// The disclosure control for `role` (decision 0020): its suppression threshold, and for a
+/// perturbed role the cell keys of the answer's cells, from the records of the same query.
+async fn disclosure(
+    state: &AppState,
+    role: shared::dto::auth::Role,
+    query: Option<&crate::stats::StatsQuery>,
+    totals: bool,
+    labeler: &Labeler,
+) -> ApiResult<engine::Disclosure> {
+    let threshold = state.settings.stats.threshold(role);
+    let perturbation = match (state.settings.stats.max_perturbation(role), query) {
+        (Some(max), Some(q)) => {
+            let keys = crate::stats::cellkey::cell_keys(state.store.clone(), q, totals, labeler.codes()).await?;
+            Some((max, keys))
+        }
+        (Some(max), None) => Some((max, Default::default())),
+        (None, _) => None,
+    };
+    Ok(engine::Disclosure {
+        threshold,
+        perturbation,
+    })
 }

@@ -2,6 +2,7 @@
 //! Japanese Excel and small-cell suppression, and the plan each SQL dialect runs (`plan`). The
 //! SQL lives in the store.
 
+pub mod cellkey;
 pub mod csv_out;
 pub mod engine;
 pub mod extract;

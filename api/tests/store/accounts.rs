@@ -4,7 +4,7 @@
 use api::domain::account::{ApiToken, Principal};
 use api::store::{CommonStore, ConflictKind, RefreshGrant, RefreshUse, StoreError};
 use chrono::{Duration, SubsecRound, Utc};
-use shared::dto::auth::{Role, Scope};
+use shared::dto::auth::{ExtractGrant, Role, Scope};
 
 use crate::data::{account, date, draft};
 use crate::harness::{Fresh, CENTER, CENTER_MUNICIPALITY};
@@ -372,9 +372,11 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
         created_at,
         expires_on: None,
         revoked: false,
+        extracts: ExtractGrant::None,
     };
     let mut first = token("県統計システム", "atk_ab12", Scope::Prefecture);
     first.expires_on = Some(date(2027, 3, 31));
+    first.extracts = ExtractGrant::Coarsened;
     let first = store
         .create_api_token(&first, "token-hash-1", Some(pref.id), draft("create_api_token"))
         .await
@@ -387,7 +389,8 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
             &first.scope,
             first.created_at,
             first.expires_on,
-            first.revoked
+            first.revoked,
+            first.extracts
         ),
         (
             "県統計システム",
@@ -395,7 +398,8 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
             &Scope::Prefecture,
             created_at,
             Some(date(2027, 3, 31)),
-            false
+            false,
+            ExtractGrant::Coarsened
         )
     );
     let second = store
@@ -412,13 +416,18 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
         .await
         .unwrap();
     assert_eq!(second.scope, Scope::Municipality(CENTER_MUNICIPALITY.into()));
+    assert_eq!(second.extracts, ExtractGrant::None);
 
     let found = store
         .api_token_by_hash("token-hash-1")
         .await
         .unwrap()
         .expect("found");
-    assert_eq!((found.id, found.expires_on), (first.id, first.expires_on));
+    assert_eq!(
+        (found.id, found.expires_on, found.extracts),
+        (first.id, first.expires_on, ExtractGrant::Coarsened),
+        "the extract grant is kept with the token"
+    );
     assert!(store.api_token_by_hash("token-hash-9").await.unwrap().is_none());
     let ids: Vec<i64> = store
         .api_tokens()
