@@ -176,7 +176,8 @@ async fn disclosure(
     let threshold = state.settings.stats.threshold(role);
     let perturbation = match (state.settings.stats.max_perturbation(role), query) {
         (Some(max), Some(q)) => {
-            let keys = crate::stats::cellkey::cell_keys(state.store.clone(), q, totals, labeler.codes()).await?;
+            let keys =
+                crate::stats::cellkey::cell_keys(state.store.clone(), q, totals, labeler.codes()).await?;
             Some((max, keys))
         }
         (Some(max), None) => Some((max, Default::default())),

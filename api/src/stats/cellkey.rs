@@ -141,7 +141,9 @@ impl Cells {
             .rows
             .entry(row.to_vec())
             .or_insert_with(|| vec![None; self.columns]);
-        cells[column].get_or_insert_with(CellKey::default).add(key, records);
+        cells[column]
+            .get_or_insert_with(CellKey::default)
+            .add(key, records);
     }
 
     fn person(&mut self, row: &[String], column: usize, common_id: &str, key: u32) {
@@ -269,7 +271,12 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 
 /// The cell keys of the answer to `q` (its rows, and the totals when `totals`), from the
 /// records the extracts give for the same selection.
-pub async fn cell_keys(store: Arc<dyn CommonStore>, q: &StatsQuery, totals: bool, codes: &Codes) -> StoreResult<CellKeys> {
+pub async fn cell_keys(
+    store: Arc<dyn CommonStore>,
+    q: &StatsQuery,
+    totals: bool,
+    codes: &Codes,
+) -> StoreResult<CellKeys> {
     let secret = store.node_secret(SECRET, 32).await?;
     let mut keys = RecordKeys::new(&secret);
     let columns = q.measures.len();
@@ -301,7 +308,9 @@ pub async fn cell_keys(store: Arc<dyn CommonStore>, q: &StatsQuery, totals: bool
                 let f: Vec<&str> = chunk.row(r).collect();
                 let Some(date) = parse_date(f[5]) else { continue };
                 let fact = Fact {
-                    codes: [f[6], f[5], f[3], f[2], f[4], f[7], f[8], f[9], f[10], f[12], f[13]],
+                    codes: [
+                        f[6], f[5], f[3], f[2], f[4], f[7], f[8], f[9], f[10], f[12], f[13],
+                    ],
                     categories: f[11].split(';').filter(|c| !c.is_empty()).collect(),
                     date,
                 };
@@ -336,7 +345,10 @@ pub async fn cell_keys(store: Arc<dyn CommonStore>, q: &StatsQuery, totals: bool
         totals: vec![None; columns],
     };
     if totals {
-        out.totals = total.finish().remove(&Vec::new()).unwrap_or_else(|| vec![None; columns]);
+        out.totals = total
+            .finish()
+            .remove(&Vec::new())
+            .unwrap_or_else(|| vec![None; columns]);
     }
     Ok(out)
 }
@@ -353,7 +365,8 @@ async fn add_unregistered(
     total: &mut Cells,
 ) -> StoreResult<()> {
     const GROUPS: [&str; 4] = ["elderly", "disabled", "child", "other"];
-    let (personal, activity): (Vec<_>, Vec<_>) = q.filters.iter().cloned().partition(|(d, _)| d.is_personal());
+    let (personal, activity): (Vec<_>, Vec<_>) =
+        q.filters.iter().cloned().partition(|(d, _)| d.is_personal());
     let activities = ExtractQuery {
         kind: ExtractKind::Activities,
         from: q.from,
@@ -380,7 +393,9 @@ async fn add_unregistered(
                 }
                 let unknown = super::UNKNOWN;
                 let fact = Fact {
-                    codes: [f[5], f[4], f[2], f[1], f[3], f[6], unknown, unknown, group, unknown, unknown],
+                    codes: [
+                        f[5], f[4], f[2], f[1], f[3], f[6], unknown, unknown, group, unknown, unknown,
+                    ],
                     categories: vec![*group],
                     date,
                 };
@@ -443,7 +458,13 @@ impl Registration {
 
     /// Whether the registration passes the registry's filters, its age taken on `on` (time
     /// filters too, for new registrations; stock buckets have applied theirs).
-    fn passes(&self, filters: &[(Dimension, Vec<String>)], on: NaiveDate, codes: &Codes, per_category: bool) -> bool {
+    fn passes(
+        &self,
+        filters: &[(Dimension, Vec<String>)],
+        on: NaiveDate,
+        codes: &Codes,
+        per_category: bool,
+    ) -> bool {
         filters.iter().all(|(d, allowed)| match d {
             Dimension::Site | Dimension::Function => true,
             Dimension::Category if per_category => true,
@@ -519,7 +540,9 @@ async fn add_registry(
     stream(store, persons, |chunk| {
         for r in 0..chunk.len() {
             let f: Vec<&str> = chunk.row(r).collect();
-            let Some(registered_on) = parse_date(f[10]) else { continue };
+            let Some(registered_on) = parse_date(f[10]) else {
+                continue;
+            };
             registrations.push(Registration {
                 common_id: f[0].to_owned(),
                 center: f[1].to_owned(),
@@ -527,7 +550,11 @@ async fn add_registry(
                 sex: f[3].to_owned(),
                 birth: f[4].to_owned(),
                 group: f[6].to_owned(),
-                categories: f[7].split(';').filter(|c| !c.is_empty()).map(str::to_owned).collect(),
+                categories: f[7]
+                    .split(';')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
                 care_level: f[8].to_owned(),
                 household: f[9].to_owned(),
                 registered_on,
@@ -542,7 +569,8 @@ async fn add_registry(
         .iter()
         .find(|(d, _)| *d == Dimension::Category)
         .map(|(_, c)| c);
-    let non_time: Vec<(Dimension, Vec<String>)> = q.filters.iter().filter(|(d, _)| !d.is_time()).cloned().collect();
+    let non_time: Vec<(Dimension, Vec<String>)> =
+        q.filters.iter().filter(|(d, _)| !d.is_time()).cloned().collect();
     if let Some(column) = new {
         for p in &registrations {
             let on = p.registered_on;
@@ -562,7 +590,8 @@ async fn add_registry(
     }
     if let Some(column) = stock {
         let other: Vec<Dimension> = q.dims.iter().copied().filter(|d| !d.is_time()).collect();
-        let in_stock = |p: &Registration, on: NaiveDate| p.registered_on <= on && p.ended_on.is_none_or(|e| e > on);
+        let in_stock =
+            |p: &Registration, on: NaiveDate| p.registered_on <= on && p.ended_on.is_none_or(|e| e > on);
         for bucket in stock_buckets(&q.dims, q.from, q.to, &q.filters) {
             for p in registrations.iter().filter(|p| in_stock(p, bucket.on)) {
                 if !p.passes(&non_time, bucket.on, codes, per_category) {
@@ -628,6 +657,9 @@ mod tests {
         other.add(a, 1);
         assert_eq!(one, other);
         assert_eq!(one.records, 2);
-        assert_ne!(a, RecordKeys::new(b"another").key(&["participation", "act-1", "C001-000001-3"]));
+        assert_ne!(
+            a,
+            RecordKeys::new(b"another").key(&["participation", "act-1", "C001-000001-3"])
+        );
     }
 }

@@ -128,7 +128,8 @@ fn burden(row: &[Option<u64>], exact: &[u64], linked: &[Linked], c: usize) -> bo
         .any(|l| {
             let sum: u64 = l.parts.iter().map(|&p| exact.get(p).copied().unwrap_or(0)).sum();
             let cells = || std::iter::once(l.whole).chain(l.parts.iter().copied());
-            exact.get(l.whole).copied() == Some(sum) && cells().all(|o| row.get(o).is_some_and(Option::is_some))
+            exact.get(l.whole).copied() == Some(sum)
+                && cells().all(|o| row.get(o).is_some_and(Option::is_some))
         })
 }
 
@@ -226,7 +227,10 @@ mod tests {
             vec![Some(15), Some(15)],
             vec![Some(3), Some(0)],
         ];
-        let links = [Linked { whole: 0, parts: vec![1] }];
+        let links = [Linked {
+            whole: 0,
+            parts: vec![1],
+        }];
         suppress(&k, &mut v, &[true, true], &links, None, 10);
         assert_eq!(v[2][0], None);
         // 相談's 15 would be the smaller partner, but it is the consultations total that
@@ -240,9 +244,16 @@ mod tests {
     fn when_the_only_partner_is_linked_its_linked_cell_is_hidden_with_it() {
         let k = keys(&[&["soudan"], &["tsunagi"]]);
         let mut v = vec![vec![Some(15), Some(15)], vec![Some(3), Some(0)]];
-        let links = [Linked { whole: 0, parts: vec![1] }];
+        let links = [Linked {
+            whole: 0,
+            parts: vec![1],
+        }];
         suppress(&k, &mut v, &[true, true], &links, None, 10);
-        assert_eq!(v[0], [None, None], "the hidden participations cell is not printed as consultations");
+        assert_eq!(
+            v[0],
+            [None, None],
+            "the hidden participations cell is not printed as consultations"
+        );
         assert_eq!(v[1][0], None);
     }
 
@@ -250,8 +261,14 @@ mod tests {
     fn a_row_where_participations_are_the_sum_of_visits_and_consultations_hides_two_of_them() {
         let k = keys(&[&["392014"], &["392022"]]);
         // filter=function:houmon;soudan: participations = visits + consultations on each row.
-        let mut v = vec![vec![Some(40), Some(36), Some(4)], vec![Some(50), Some(25), Some(25)]];
-        let links = [Linked { whole: 0, parts: vec![1, 2] }];
+        let mut v = vec![
+            vec![Some(40), Some(36), Some(4)],
+            vec![Some(50), Some(25), Some(25)],
+        ];
+        let links = [Linked {
+            whole: 0,
+            parts: vec![1, 2],
+        }];
         suppress(&k, &mut v, &[true, true, true], &links, None, 10);
         assert_eq!(v[0][2], None);
         let hidden_in_row = v[0].iter().filter(|c| c.is_none()).count();
@@ -262,7 +279,10 @@ mod tests {
     fn linked_columns_that_do_not_add_up_on_a_row_stay_as_they_are() {
         let k = keys(&[&["a"], &["b"]]);
         let mut v = vec![vec![Some(40), Some(3)], vec![Some(50), Some(20)]];
-        let links = [Linked { whole: 0, parts: vec![1] }];
+        let links = [Linked {
+            whole: 0,
+            parts: vec![1],
+        }];
         suppress(&k, &mut v, &[true, true], &links, None, 10);
         // The visits column hides 3 and its partner 20; participations are not their sum.
         assert_eq!(v, [vec![Some(40), None], vec![Some(50), None]]);

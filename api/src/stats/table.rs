@@ -222,12 +222,15 @@ impl Table {
                     h.push(format!("{}コード", d.label()));
                     h.push(d.label().to_owned());
                 }
-                h.extend(self.measures.iter().enumerate().map(|(i, m)| {
-                    match self.is_perturbed(i) {
-                        true => format!("{}{PERTURBED_JA}", m.label()),
-                        false => m.label().to_owned(),
-                    }
-                }));
+                h.extend(
+                    self.measures
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| match self.is_perturbed(i) {
+                            true => format!("{}{PERTURBED_JA}", m.label()),
+                            false => m.label().to_owned(),
+                        }),
+                );
                 h
             }
         };
@@ -334,9 +337,15 @@ mod tests {
         };
         let labeler = Labeler::default();
         let ja = t.to_csv(Encoding::Utf8, Labels::Ja, false, &labeler).unwrap();
-        assert_eq!(std::str::from_utf8(&ja).unwrap(), "延べ利用者数※,実施回数\r\n15,3\r\n");
+        assert_eq!(
+            std::str::from_utf8(&ja).unwrap(),
+            "延べ利用者数※,実施回数\r\n15,3\r\n"
+        );
         let code = t.to_csv(Encoding::Utf8, Labels::Code, false, &labeler).unwrap();
-        assert_eq!(std::str::from_utf8(&code).unwrap(), "participations*,activities\r\n15,3\r\n");
+        assert_eq!(
+            std::str::from_utf8(&code).unwrap(),
+            "participations*,activities\r\n15,3\r\n"
+        );
         let cols = t.columns(Labels::Code);
         assert!(cols[0].perturbed && !cols[1].perturbed);
     }

@@ -14,6 +14,8 @@ mod mail;
 mod metrics;
 mod openapi;
 mod persons;
+mod privacy_extracts;
+mod privacy_support;
 mod roles;
 mod stats;
 mod sync_hub;
