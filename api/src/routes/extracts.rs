@@ -43,8 +43,9 @@ use crate::stats::Format;
 /// Coarsened: `activity_id` empty; `date` a month (`2024-05`); `age_band` broad (0〜17, 18〜64,
 /// then master data's bands) on 1 April of the fiscal year, in place of persons'
 /// `birth_year_month`; `residence_municipality`, `care_level`, `household`, `registered_on`,
-/// `ended_on` and `end_reason` empty. Whole months only (`period_not_whole_months` otherwise),
-/// and no filter on `date`, `age_band`, `care_level` or `household`.
+/// `ended_on` and `end_reason` empty. Whole months only (400 on `period`, code
+/// `not_whole_months`), and no filter on `date`, `age_band`, `care_level` or `household` (400
+/// on `filter`, code `withheld`).
 #[utoipa::path(get, path = "/api/v1/extracts/{kind}", tag = "stats", security(("bearer" = [])),
     params(
         ("kind" = String, Path, description = "participations, activities or persons"),

@@ -66,6 +66,24 @@ pub fn unencodable(lost: Vec<csv_out::Unmappable>) -> ApiError {
 /// Query parameters as in the API contract: `measures`, `rows`, `period` or `from`/`to`,
 /// repeatable `filter=dimension:code;code`, `totals`, `format=json|csv`,
 /// `encoding=utf-8-bom|utf-8|cp932`, `labels=ja|code`, `on_unmappable=error|replace`.
+///
+/// Disclosure control (docs/privacy.md, decision 0020), by the caller's role:
+///
+/// | caller | people counts |
+/// |---|---|
+/// | prefecture, centre accounts | exact |
+/// | municipality | exact; with a configured threshold k (`stats.suppression.municipality`), cells 1 ≤ v < k hidden |
+/// | integrator token | cells 1 ≤ v < 10 hidden, then every other non-zero people count (totals too) perturbed by the cell-key method, at most ±2 |
+///
+/// Hidden cells are `null` in JSON and `x` in CSV, with complementary cells hidden so that no
+/// margin gives them back; 延べ利用者数 and 訪問・相談・つなぎ件数, which add up on the rows of
+/// those functions, are hidden together. Perturbed measures are marked: `perturbed: true` on
+/// their JSON column, `meta.perturbation` (`method`, `max_deviation`, `cells`), and `*` after
+/// the code (`participations*`) or `※` after the Japanese header in CSV. A perturbed cell
+/// always shows the same value for the same records — asked again, spelled otherwise, or as
+/// the total of another table — so repeating or differencing queries does not average the
+/// noise away; zeros stay exact, and rows need not add up to a perturbed total. 実施回数 and
+/// 開所日数 count events and days, not people: never hidden or perturbed.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "stats", security(("bearer" = [])),
     params(
         ("measures" = String, Query, description = "comma list, each measure at most once (a repeated measure is refused: 400 naming `measures`, code `duplicate`): participations, unique_persons, activities, open_days, new_registrations, registered_persons, visits, consultations, referrals"),

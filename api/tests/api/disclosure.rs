@@ -16,6 +16,15 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+/// Measures, rows, first and last day, filters.
+type Shape<'a> = (
+    Vec<Measure>,
+    Vec<Dimension>,
+    &'a str,
+    &'a str,
+    Vec<(Dimension, Vec<String>)>,
+);
+
 #[tokio::test]
 async fn every_cell_key_is_made_of_exactly_the_records_behind_its_figure() {
     let (app, _) = generated_hub(4, 400).await;
@@ -31,13 +40,7 @@ async fn every_cell_key_is_made_of_exactly_the_records_behind_its_figure() {
         Measure::Referrals,
     ];
     let f = |d: Dimension, codes: &[&str]| (d, codes.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>());
-    let shapes: Vec<(
-        Vec<Measure>,
-        Vec<Dimension>,
-        &str,
-        &str,
-        Vec<(Dimension, Vec<String>)>,
-    )> = vec![
+    let shapes: Vec<Shape> = vec![
         (all.clone(), vec![], "2024-04-01", "2025-03-31", vec![]),
         (
             all.clone(),

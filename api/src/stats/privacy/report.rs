@@ -20,7 +20,10 @@ use crate::store::{CommonStore, StoreResult};
 /// How the rows of an extraction are rewritten before they leave.
 pub enum Rendering {
     Exact,
-    Coarsened { codes: Codes, pseudonyms: Pseudonyms },
+    Coarsened {
+        codes: Codes,
+        pseudonyms: Box<Pseudonyms>,
+    },
 }
 
 impl Rendering {
@@ -30,7 +33,10 @@ impl Rendering {
             View::Exact => Rendering::Exact,
             View::Coarsened => Rendering::Coarsened {
                 codes: store.codes().await?,
-                pseudonyms: Pseudonyms::new(&store.node_secret(PSEUDONYM_SECRET, 32).await?, recipient),
+                pseudonyms: Box::new(Pseudonyms::new(
+                    &store.node_secret(PSEUDONYM_SECRET, 32).await?,
+                    recipient,
+                )),
             },
         })
     }
@@ -86,7 +92,7 @@ pub async fn extract(
     } else {
         HashMap::new()
     };
-    let mut coarsener = Coarsener::new(q.kind, codes, pseudonyms, q.to, births);
+    let mut coarsener = Coarsener::new(q.kind, codes, *pseudonyms, q.to, births);
     let (tx, mut rx) = mpsc::channel::<Rows>(4);
     let reader = tokio::spawn(async move { store.extract(&q, tx).await });
     while let Some(rows) = rx.recv().await {
