@@ -75,6 +75,10 @@ pub enum PrivacyCommand {
         /// FY2025, 2025-04 or FY2025Q1; default the last complete fiscal year.
         #[arg(long)]
         period: Option<String>,
+        /// Also measure the exact rows after each step of coarsening in turn, up to the
+        /// default view: what each step does to k.
+        #[arg(long)]
+        steps: bool,
     },
 }
 
@@ -306,6 +310,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             kind,
             recipient,
             period,
+            steps,
         }) => {
             use crate::stats::extract::ExtractKind;
             use crate::stats::privacy::report::{self, Recipient};
@@ -328,7 +333,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             };
             let store = crate::store::open_common(&settings).await?;
             store.migrate().await?;
-            let found = report::run(store, kind, &recipient, period.from(), period.to()).await?;
+            let found = report::run(store, kind, &recipient, period.from(), period.to(), steps).await?;
             use std::io::Write;
             write!(std::io::stdout().lock(), "{found}")?;
         }

@@ -17,6 +17,7 @@ mod openapi;
 mod persons;
 mod privacy_attacks;
 mod privacy_extracts;
+mod privacy_report;
 mod privacy_support;
 mod roles;
 mod stats;

@@ -80,10 +80,24 @@ impl Classes {
     }
 }
 
-/// Collects, per person, the distinct values of each measured column set.
+/// What a row tells about its person under one description (the values of some columns,
+/// or of columns rewritten), as one string.
+pub type Describe = Box<dyn Fn(&[&str]) -> String + Send>;
+
+/// Describes a row by the values of the columns at `at`.
+pub fn columns_at(at: Vec<usize>) -> Describe {
+    Box::new(move |fields: &[&str]| {
+        at.iter()
+            .map(|&i| fields.get(i).copied().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\u{1f}")
+    })
+}
+
+/// Collects, per person, the distinct descriptions of their rows under each description.
 pub struct Measure {
     id: Option<usize>,
-    sets: Vec<Vec<usize>>,
+    describe: Vec<Describe>,
     people: HashMap<String, Vec<BTreeSet<String>>>,
     rows: u64,
 }
@@ -100,15 +114,20 @@ impl Measure {
                 .collect()
         };
         let base = index(quasi_identifiers(kind));
-        let mut sets = vec![base.clone()];
+        let mut describe = vec![columns_at(base.clone())];
         let mut cumulative = base;
         for (_, more) in extensions(kind) {
             cumulative.extend(index(more));
-            sets.push(cumulative.clone());
+            describe.push(columns_at(cumulative.clone()));
         }
+        Measure::with(columns, describe)
+    }
+
+    /// A measure over rows of `columns` under the given descriptions.
+    pub fn with(columns: &[ColumnSpec], describe: Vec<Describe>) -> Measure {
         Measure {
             id: columns.iter().position(|(name, _, _)| *name == "common_id"),
-            sets,
+            describe,
             people: HashMap::new(),
             rows: 0,
         }
@@ -124,10 +143,9 @@ impl Measure {
             let person = self
                 .people
                 .entry(fields[id].to_owned())
-                .or_insert_with(|| vec![BTreeSet::new(); self.sets.len()]);
-            for (set, seen) in self.sets.iter().zip(person.iter_mut()) {
-                let tuple: Vec<&str> = set.iter().map(|&i| fields[i]).collect();
-                seen.insert(tuple.join("\u{1f}"));
+                .or_insert_with(|| vec![BTreeSet::new(); self.describe.len()]);
+            for (describe, seen) in self.describe.iter().zip(person.iter_mut()) {
+                seen.insert(describe(&fields));
             }
             self.rows += 1;
         }
@@ -139,7 +157,7 @@ impl Measure {
 
     /// The classes for each column set: the quasi-identifiers first, then each extension.
     pub fn classes(&self) -> Vec<Classes> {
-        (0..self.sets.len())
+        (0..self.describe.len())
             .map(|s| {
                 let mut sizes: HashMap<&BTreeSet<String>, u64> = HashMap::new();
                 for sets in self.people.values() {

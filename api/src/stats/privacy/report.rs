@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use shared::dto::auth::{ExtractGrant, Role, Scope};
 use tokio::sync::mpsc;
 
-use super::kanon::{self, Classes};
+use super::kanon::{self, columns_at, Classes, Describe};
 use super::{columns, Coarsener, Pseudonyms, View, PSEUDONYM_SECRET};
 use crate::auth::policy::{extract_access, ExtractAccess};
 use crate::domain::codes::Codes;
@@ -164,6 +164,9 @@ pub struct Report {
     pub withheld: Vec<&'static str>,
     /// The quasi-identifiers, then each extension of [`kanon::extensions`].
     pub classes: Vec<(String, Classes)>,
+    /// With `--steps`: the exact rows of the same scope and period, described after each step
+    /// of coarsening in turn, up to the default view.
+    pub steps: Vec<(String, Classes)>,
 }
 
 /// The share of people that must be in groups of five or more (the documented goal).
@@ -176,6 +179,7 @@ pub async fn run(
     recipient: &Recipient,
     from: NaiveDate,
     to: NaiveDate,
+    with_steps: bool,
 ) -> anyhow::Result<Report> {
     let view = match extract_access(recipient.role, recipient.grant) {
         ExtractAccess::Refused => None,
@@ -192,6 +196,7 @@ pub async fn run(
         measured: Vec::new(),
         withheld: Vec::new(),
         classes: Vec::new(),
+        steps: Vec::new(),
     };
     let Some(view) = view else {
         return Ok(report);
@@ -204,6 +209,9 @@ pub async fn run(
         filters,
     };
     let cols = columns(kind, view);
+    if with_steps && kind != ExtractKind::Activities {
+        report.steps = measure_steps(&store, &q).await?;
+    }
     let rendering = Rendering::of(store.as_ref(), view, "privacy-report").await?;
     let (tx, mut rx) = mpsc::channel::<Rows>(4);
     let stream = tokio::spawn(extract(store, q, rendering, tx));
@@ -232,6 +240,182 @@ pub async fn run(
     labels.extend(kanon::extensions(kind).into_iter().map(|(l, _)| l.to_owned()));
     report.classes = labels.into_iter().zip(measure.classes()).collect();
     Ok(report)
+}
+
+/// The steps from the exact rows to the default coarsened view, each on top of the ones
+/// before: what each one does to k (docs/privacy.md, "what was needed").
+fn steps(
+    kind: ExtractKind,
+    codes: Codes,
+    births: HashMap<String, String>,
+    to: NaiveDate,
+) -> Vec<(&'static str, Describe)> {
+    use super::{age_from_year_month, broad_age_band, broaden};
+    let codes = Arc::new(codes);
+    let band_on = shared::dates::fiscal_year_range(shared::dates::fiscal_year(to)).0;
+    let join = |parts: Vec<String>| parts.join("\u{1f}");
+    let month = |d: &str| d.get(..7).unwrap_or(d).to_owned();
+    let fiscal = |d: &str| {
+        d.parse::<NaiveDate>()
+            .map(|d| shared::dates::fiscal_year(d).to_string())
+            .unwrap_or_default()
+    };
+    let no_deceased = |w: &str| {
+        if w == "deceased" {
+            "other".to_owned()
+        } else {
+            w.to_owned()
+        }
+    };
+    match kind {
+        ExtractKind::Persons => {
+            let band = {
+                let codes = codes.clone();
+                move |birth: &str| {
+                    age_from_year_month(birth, band_on)
+                        .and_then(|a| u32::try_from(a).ok())
+                        .and_then(|a| codes.age_band(a))
+                        .unwrap_or_default()
+                        .to_owned()
+                }
+            };
+            let (b1, b2, b3, b4) = (band.clone(), band.clone(), band.clone(), band);
+            let broad = {
+                let codes = codes.clone();
+                move |birth: &str| {
+                    age_from_year_month(birth, band_on)
+                        .map_or_else(String::new, |a| broad_age_band(&codes, a))
+                }
+            };
+            vec![
+                (
+                    "exact (the prefecture's view)",
+                    columns_at(vec![1, 2, 3, 4, 5, 8, 9, 10, 11, 12]),
+                ),
+                (
+                    "age band, registration and end to the month, deceased → other",
+                    Box::new(move |f: &[&str]| {
+                        join(vec![
+                            f[1].into(),
+                            f[2].into(),
+                            f[3].into(),
+                            b1(f[4]),
+                            f[5].into(),
+                            f[8].into(),
+                            f[9].into(),
+                            month(f[10]),
+                            month(f[11]),
+                            no_deceased(f[12]),
+                        ])
+                    }),
+                ),
+                (
+                    "… registration and end to the fiscal year",
+                    Box::new(move |f: &[&str]| {
+                        join(vec![
+                            f[1].into(),
+                            f[2].into(),
+                            f[3].into(),
+                            b2(f[4]),
+                            f[5].into(),
+                            f[8].into(),
+                            f[9].into(),
+                            fiscal(f[10]),
+                            fiscal(f[11]),
+                            no_deceased(f[12]),
+                        ])
+                    }),
+                ),
+                (
+                    "… residence, care level and household withheld",
+                    Box::new(move |f: &[&str]| {
+                        join(vec![
+                            f[1].into(),
+                            f[2].into(),
+                            f[3].into(),
+                            b3(f[4]),
+                            fiscal(f[10]),
+                            fiscal(f[11]),
+                            no_deceased(f[12]),
+                        ])
+                    }),
+                ),
+                (
+                    "… registration, end and end reason withheld",
+                    Box::new(move |f: &[&str]| join(vec![f[1].into(), f[2].into(), f[3].into(), b4(f[4])])),
+                ),
+                (
+                    "… broad age bands (the default coarsened view)",
+                    Box::new(move |f: &[&str]| {
+                        join(vec![f[1].into(), f[2].into(), f[3].into(), broad(f[4])])
+                    }),
+                ),
+            ]
+        }
+        ExtractKind::Participations => {
+            let c1 = codes.clone();
+            let c2 = codes;
+            vec![
+                (
+                    "exact (the prefecture's view)",
+                    columns_at(vec![2, 3, 8, 9, 12, 13]),
+                ),
+                ("care level and household withheld", columns_at(vec![2, 3, 8, 9])),
+                (
+                    "… broad age band of the day",
+                    Box::new(move |f: &[&str]| {
+                        join(vec![f[2].into(), f[3].into(), f[8].into(), broaden(&c1, f[9])])
+                    }),
+                ),
+                (
+                    "… broad age band on 1 April of the fiscal year (the default coarsened view)",
+                    Box::new(move |f: &[&str]| {
+                        let on = f[6]
+                            .strip_prefix("FY")
+                            .and_then(|y| y.parse().ok())
+                            .and_then(|y| NaiveDate::from_ymd_opt(y, 4, 1));
+                        let band = births
+                            .get(f[1])
+                            .zip(on)
+                            .and_then(|(b, on)| age_from_year_month(b, on))
+                            .map_or_else(|| broaden(&c2, f[9]), |a| broad_age_band(&c2, a));
+                        join(vec![f[2].into(), f[3].into(), f[8].into(), band])
+                    }),
+                ),
+            ]
+        }
+        ExtractKind::Activities => Vec::new(),
+    }
+}
+
+/// Measures [`steps`] over the exact rows of `q`.
+async fn measure_steps(
+    store: &Arc<dyn CommonStore>,
+    q: &ExtractQuery,
+) -> anyhow::Result<Vec<(String, Classes)>> {
+    let births = if Coarsener::needs_births(q.kind) {
+        births(store, q).await?
+    } else {
+        HashMap::new()
+    };
+    let (labels, describe): (Vec<&str>, Vec<Describe>) = steps(q.kind, store.codes().await?, births, q.to)
+        .into_iter()
+        .unzip();
+    let mut measure = kanon::Measure::with(q.kind.columns(), describe);
+    let (tx, mut rx) = mpsc::channel::<Rows>(4);
+    let stream = {
+        let (store, q) = (store.clone(), q.clone());
+        tokio::spawn(async move { store.extract(&q, tx).await })
+    };
+    while let Some(rows) = rx.recv().await {
+        measure.add(&rows);
+    }
+    stream.await??;
+    Ok(labels
+        .into_iter()
+        .map(str::to_owned)
+        .zip(measure.classes())
+        .collect())
 }
 
 impl std::fmt::Display for Report {
@@ -282,6 +466,26 @@ impl std::fmt::Display for Report {
                 c.share(c.below_10)
             );
             writeln!(f, "{line}")?;
+        }
+        if !self.steps.is_empty() {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "what each step of coarsening does (the exact rows of the same scope and period):"
+            )?;
+            writeln!(f)?;
+            writeln!(f, "| step | people | k = 1 | k < 5 | k < 10 |")?;
+            writeln!(f, "|---|--:|--:|--:|--:|")?;
+            for (label, c) in &self.steps {
+                writeln!(
+                    f,
+                    "| {label} | {} | {:.1} % | {:.1} % | {:.1} % |",
+                    c.people,
+                    c.share(c.unique),
+                    c.share(c.below_5),
+                    c.share(c.below_10)
+                )?;
+            }
         }
         if let Some((_, c)) = self.classes.first() {
             writeln!(f)?;
