@@ -6,6 +6,7 @@
 
 pub mod kanon;
 pub mod report;
+pub mod steps;
 
 use std::collections::HashMap;
 
