@@ -13,6 +13,7 @@ pub mod master;
 pub mod meta;
 pub mod metrics;
 pub mod ops;
+pub mod ops_log;
 pub mod period_locks;
 pub mod persons;
 pub mod stats;
@@ -76,6 +77,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/extracts/{kind}", web::get().to(extracts::extract))
                 .route("/audit", web::get().to(audit::search))
                 .route("/ops/uptime", web::get().to(ops::uptime))
+                .route("/ops/due", web::get().to(ops_log::due))
+                .route("/ops/reports/{kind}", web::get().to(ops::report))
+                .route("/ops/inquiries", web::get().to(ops_log::list_inquiries))
+                .route("/ops/inquiries", web::post().to(ops_log::create_inquiry))
+                .route("/ops/inquiries/{id}", web::get().to(ops_log::get_inquiry))
+                .route("/ops/inquiries/{id}", web::put().to(ops_log::update_inquiry))
+                .route("/ops/incidents", web::get().to(ops_log::list_incidents))
+                .route("/ops/incidents", web::post().to(ops_log::create_incident))
+                .route("/ops/incidents/{id}", web::get().to(ops_log::get_incident))
+                .route("/ops/incidents/{id}", web::put().to(ops_log::update_incident))
+                .route("/ops/changes", web::get().to(ops_log::list_changes))
+                .route("/ops/changes", web::post().to(ops_log::create_change))
+                .route("/ops/changes/{id}", web::put().to(ops_log::update_change))
+                .route("/ops/maintenance", web::get().to(ops_log::list_maintenance))
+                .route("/ops/maintenance", web::post().to(ops_log::create_maintenance))
+                .route(
+                    "/ops/maintenance/{id}/cancel",
+                    web::post().to(ops_log::cancel_maintenance),
+                )
                 .route("/sync/batches", web::post().to(sync::receive_batch))
                 .route("/sync/credentials", web::get().to(sync::list_credentials))
                 .route("/sync/credentials", web::post().to(sync::create_credential))

@@ -42,7 +42,12 @@ async fn drain(store: &dyn CenterStore) -> Vec<&'static str> {
     while let Some(batch) = store.sync_next_batch(ALL, BIG).await.unwrap() {
         names.extend(ops(&batch));
         store
-            .sync_acknowledge(batch.batch_seq, batch.last_seq(), chrono::Utc::now())
+            .sync_acknowledge(
+                batch.stream,
+                batch.batch_seq,
+                batch.last_seq(),
+                chrono::Utc::now(),
+            )
             .await
             .unwrap();
     }
@@ -160,7 +165,7 @@ async fn a_batch_is_sent_again_until_acknowledged_then_the_next_follows(store: F
 
     let t2 = t1 + Duration::minutes(1);
     store
-        .sync_acknowledge(first.batch_seq, first.last_seq(), t2)
+        .sync_acknowledge(first.stream, first.batch_seq, first.last_seq(), t2)
         .await
         .unwrap();
     let state = store.sync_outbox().await.unwrap().unwrap();
@@ -180,13 +185,13 @@ async fn a_batch_is_sent_again_until_acknowledged_then_the_next_follows(store: F
     assert_eq!((one.batch_seq, one.entries.len()), (2, 1));
     assert_eq!(seqs(&one), [first.last_seq() + 1]);
     store
-        .sync_acknowledge(one.batch_seq, one.last_seq(), t2)
+        .sync_acknowledge(one.stream, one.batch_seq, one.last_seq(), t2)
         .await
         .unwrap();
     let rest = store.sync_next_batch(ALL, BIG).await.unwrap().unwrap();
     assert_eq!((rest.batch_seq, seqs(&rest)), (3, vec![one.last_seq() + 1]));
     store
-        .sync_acknowledge(rest.batch_seq, rest.last_seq(), t2)
+        .sync_acknowledge(rest.stream, rest.batch_seq, rest.last_seq(), t2)
         .await
         .unwrap();
     assert_eq!(store.sync_next_batch(ALL, BIG).await.unwrap(), None);
@@ -277,7 +282,12 @@ async fn a_resnapshot_starts_a_new_stream_replacing_what_was_not_acknowledged(st
     let stream = store.sync_outbox().await.unwrap().unwrap().stream;
     let first = store.sync_next_batch(2, BIG).await.unwrap().unwrap();
     store
-        .sync_acknowledge(first.batch_seq, first.last_seq(), chrono::Utc::now())
+        .sync_acknowledge(
+            first.stream,
+            first.batch_seq,
+            first.last_seq(),
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
     register(&*store, CENTER).await;

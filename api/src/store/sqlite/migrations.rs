@@ -89,6 +89,31 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "ops_uptime",
         include_str!("../../../../migrations/sqlite/0016_ops_uptime.sql"),
     ),
+    (
+        17,
+        "ops_log",
+        include_str!("../../../../migrations/sqlite/0017_ops_log.sql"),
+    ),
+    (
+        18,
+        "ops_alert_clear_mail",
+        include_str!("../../../../migrations/sqlite/0018_ops_alert_clear_mail.sql"),
+    ),
+    (
+        19,
+        "leases",
+        include_str!("../../../../migrations/sqlite/0019_leases.sql"),
+    ),
+    (
+        20,
+        "center_sync_positions",
+        include_str!("../../../../migrations/sqlite/0020_center_sync_positions.sql"),
+    ),
+    (
+        21,
+        "hub_sync_resends",
+        include_str!("../../../../migrations/sqlite/0021_hub_sync_resends.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.
