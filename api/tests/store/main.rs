@@ -105,4 +105,5 @@ mod hub_locks;
 mod kana;
 mod locked;
 mod ops;
+mod ops_log;
 mod outbox;
