@@ -27,6 +27,8 @@ pub fn build(kind: ReportKind, i: &Inputs) -> OpsReport {
         ReportKind::Business => vec![summary(i, &f), work(&f)],
         ReportKind::Operations => {
             let mut s = vec![
+                availability(i),
+                outages(&i.availability),
                 work(&f),
                 inquiries(i, &f),
                 incidents_summary(&f),
@@ -94,7 +96,7 @@ fn summary(i: &Inputs, f: &Figures) -> ReportSection {
             f.incident_breaches(),
         ),
         count("changes.count", "変更件数", f.changes.len()),
-        count("maintenance.count", "計画停止の回数", f.maintenance_done().len()),
+        times("maintenance.count", "計画停止の回数", f.maintenance_done().len()),
         minutes("work.total", "作業時間の合計", f.total_minutes()),
     ];
     s
@@ -384,7 +386,7 @@ fn maintenance(f: &Figures) -> ReportSection {
         .map(|m| minutes_between(m.record.starts_at, m.record.ends_at))
         .sum();
     s.facts = vec![
-        count("maintenance.count", "実施（予定）回数", done.len()),
+        times("maintenance.count", "実施（予定）回数", done.len()),
         minutes("maintenance.planned", "予定した停止時間", planned),
         minutes("work.maintenance", "作業時間", f.maintenance_minutes()),
     ];
@@ -442,7 +444,7 @@ fn availability_facts(a: &Availability, target: f64) -> Vec<shared::dto::ops_rep
         ),
         ratio("uptime.ratio", "稼働率（計画停止を含む）", a.ratio()),
         verdict(a.ratio_excluding_maintenance(), target),
-        count("uptime.outages", "停止の回数", a.outages.len()),
+        times("uptime.outages", "停止の回数", a.outages.len()),
         minutes(
             "uptime.unplanned_minutes",
             "計画外の停止時間",

@@ -169,6 +169,16 @@ pub fn count(key: &str, label: &str, n: usize) -> ReportFact {
     }
 }
 
+/// How many times something happened (停止、計画停止): `2 回`.
+pub fn times(key: &str, label: &str, n: usize) -> ReportFact {
+    ReportFact {
+        key: key.into(),
+        label: label.into(),
+        value: format!("{n} 回"),
+        number: Some(n as f64),
+    }
+}
+
 pub fn minutes(key: &str, label: &str, m: u64) -> ReportFact {
     ReportFact {
         key: key.into(),
