@@ -9,6 +9,7 @@ mod duplicate_hints;
 mod extracts;
 mod generate;
 mod helpers;
+mod lease;
 mod logs;
 mod mail;
 mod metrics;
