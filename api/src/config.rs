@@ -265,6 +265,9 @@ pub struct SyncSettings {
     pub alert_after_seconds: i64,
     /// Pause between pulls of the hub's period locks (also pulled once when the sender starts).
     pub locks_interval_ms: u64,
+    /// Hub: how long after the last centre finished re-sending the restore's alert
+    /// (`sync_hub_behind`) clears, so centres that notice later join it.
+    pub hub_behind_clear_after_seconds: i64,
 }
 
 impl Default for SyncSettings {
@@ -280,6 +283,7 @@ impl Default for SyncSettings {
             batch_max_bytes: 512 * 1024,
             alert_after_seconds: 3_600,
             locks_interval_ms: 60_000,
+            hub_behind_clear_after_seconds: 300,
         }
     }
 }

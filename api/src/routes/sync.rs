@@ -106,9 +106,15 @@ pub async fn period_locks(
     reported: web::Query<AckedPosition>,
 ) -> ApiResult<web::Json<HubPeriodLocks>> {
     let center = state.store.center(&sender.center).await?;
-    let hub =
-        crate::sync::hub_watch::centre_reported(state.hub_store()?, &center.code, &reported, Utc::now())
-            .await?;
+    let grace = chrono::Duration::seconds(state.settings.sync.hub_behind_clear_after_seconds);
+    let hub = crate::sync::hub_watch::centre_reported(
+        state.hub_store()?,
+        &center.code,
+        &reported,
+        grace,
+        Utc::now(),
+    )
+    .await?;
     let mut locks: Vec<_> = state
         .store
         .period_locks(true)

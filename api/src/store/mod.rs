@@ -572,18 +572,18 @@ pub trait HubStore: CommonStore {
     /// How far the hub has applied `center`'s outbox; none before its first delivery.
     async fn sync_position(&self, center: &str) -> StoreResult<Option<StreamPosition>>;
     /// Notes that `center` is re-sending because the hub (at `hub`) was behind what it had
-    /// acknowledged (`acked`); an open note stays as first made. Returns the open notes.
+    /// acknowledged (`acked`); an open note stays as first made, an ended one is opened afresh.
     async fn note_resend(
         &self,
         center: &str,
         acked: &StreamPosition,
         hub: Option<&StreamPosition>,
         at: DateTime<Utc>,
-    ) -> StoreResult<Vec<crate::domain::sync::Resend>>;
-    /// `center` is level with the hub again: closes its open note, if any (true when it did).
+    ) -> StoreResult<()>;
+    /// `center` is level with the hub again: ends its open note, if any (true when it did).
     async fn end_resend(&self, center: &str, at: DateTime<Utc>) -> StoreResult<bool>;
-    /// Centres re-sending now, by centre.
-    async fn open_resends(&self) -> StoreResult<Vec<crate::domain::sync::Resend>>;
+    /// The notes still open and those ended at or after `since`, by centre.
+    async fn resends(&self, since: DateTime<Utc>) -> StoreResult<Vec<crate::domain::sync::Resend>>;
 
     // The optional duplicate hint (hub).
     /// Registrations at centres other than `asking_center` whose match key is `match_key`,

@@ -24,6 +24,7 @@ mod sync_locks;
 mod sync_nodes;
 mod sync_outbox;
 mod sync_pii;
+mod sync_restore;
 mod sync_support;
 mod uptime;
 mod validation;

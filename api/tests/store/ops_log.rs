@@ -428,44 +428,60 @@ fn position(stream: u128, last_seq: u64) -> StreamPosition {
 }
 
 async fn the_hub_notes_the_centres_re_sending_until_each_is_level(store: Fresh<dyn HubStore>) {
+    let epoch = t(1, 0);
     assert_eq!(store.sync_position(CENTER).await.unwrap(), None);
-    assert!(store.open_resends().await.unwrap().is_empty());
-    let open = store
+    assert!(store.resends(epoch).await.unwrap().is_empty());
+    store
         .note_resend(CENTER, &position(1, 40), Some(&position(1, 25)), t(10, 0))
         .await
         .unwrap();
+    let open = store.resends(epoch).await.unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!((open[0].center.as_str(), open[0].detected_at), (CENTER, t(10, 0)));
     assert_eq!(
         (open[0].acked, open[0].hub),
         (position(1, 40), Some(position(1, 25)))
     );
+    assert_eq!(open[0].caught_up_at, None);
     // Noted again while open: kept as first noted.
-    let open = store
+    store
         .note_resend(CENTER, &position(1, 40), Some(&position(2, 3)), t(10, 1))
         .await
         .unwrap();
-    assert_eq!(
-        (open[0].detected_at, open[0].hub),
-        (t(10, 0), Some(position(1, 25)))
-    );
-    let open = store
+    store
         .note_resend(OTHER_CENTER, &position(7, 9), None, t(10, 2))
         .await
         .unwrap();
+    let open = store.resends(epoch).await.unwrap();
     assert_eq!(
         open.iter().map(|r| r.center.as_str()).collect::<Vec<_>>(),
         [CENTER, OTHER_CENTER]
     );
+    assert_eq!(
+        (open[0].detected_at, open[0].hub),
+        (t(10, 0), Some(position(1, 25)))
+    );
     assert_eq!(open[1].hub, None);
     assert!(store.end_resend(CENTER, t(11, 0)).await.unwrap());
     assert!(!store.end_resend(CENTER, t(11, 1)).await.unwrap(), "ended once");
-    assert_eq!(store.open_resends().await.unwrap().len(), 1);
+    // Ended ones are listed from their end on, not before.
+    let all = store.resends(t(11, 0)).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].caught_up_at, Some(t(11, 0)));
+    let later = store.resends(t(11, 1)).await.unwrap();
+    assert_eq!(
+        later.iter().map(|r| r.center.as_str()).collect::<Vec<_>>(),
+        [OTHER_CENTER]
+    );
     // A later restore: the same centre is noted afresh.
-    let open = store
+    store
         .note_resend(CENTER, &position(3, 5), None, t(12, 0))
         .await
         .unwrap();
-    let again = open.iter().find(|r| r.center == CENTER).unwrap();
-    assert_eq!((again.detected_at, again.acked), (t(12, 0), position(3, 5)));
+    let again = store.resends(t(12, 0)).await.unwrap();
+    let c = again.iter().find(|r| r.center == CENTER).unwrap();
+    assert_eq!(
+        (c.detected_at, c.acked, c.caught_up_at),
+        (t(12, 0), position(3, 5), None)
+    );
 }

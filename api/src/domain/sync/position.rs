@@ -55,19 +55,40 @@ pub struct Resend {
     pub acked: StreamPosition,
     /// What the hub held when the centre reported.
     pub hub: Option<StreamPosition>,
+    /// When the centre reported it was level again with nothing left to send.
+    pub caught_up_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Whether the restore's alert may clear: no centre is re-sending and the last finished at
+/// least `grace` ago, so centres that notice a little later (each at its own next pull) join
+/// the same alert rather than raising another.
+pub fn hub_behind_over(
+    resends: &[Resend],
+    now: chrono::DateTime<chrono::Utc>,
+    grace: chrono::Duration,
+) -> bool {
+    resends
+        .iter()
+        .all(|r| r.caught_up_at.is_some_and(|t| now - t >= grace))
 }
 
 /// The alert event raised on the hub while centres re-send because it was behind them.
 pub const HUB_BEHIND: &str = "sync_hub_behind";
 
-/// The hub's alert naming every centre re-sending (`resends`, at least one).
+/// The hub's alert naming every centre re-sending since it was raised (`resends`, at least
+/// one), each with whether it is done.
 pub fn hub_behind_message(resends: &[Resend]) -> String {
     let centres: Vec<String> = resends
         .iter()
         .map(|r| {
             format!(
-                "{}（受領済みと通知した位置 {} 件目、ハブの記録 {}）",
+                "{}（{}、受領済みと通知した位置 {} 件目、ハブの記録 {}）",
                 r.center,
+                if r.caught_up_at.is_some() {
+                    "再送済み"
+                } else {
+                    "再送中"
+                },
                 r.acked.last_seq,
                 r.hub.map_or_else(
                     || "なし".to_owned(),
@@ -81,7 +102,7 @@ pub fn hub_behind_message(resends: &[Resend]) -> String {
         })
         .collect();
     format!(
-        "県ハブの記録が、各センターに受領済みと通知した位置より古くなっています（バックアップからの復元などで送信済みの変更が失われました）。次のセンターが全件を再送しています: {}。再送が終わると自動で解消します。",
+        "県ハブの記録が、各センターに受領済みと通知した位置より古くなっています（バックアップからの復元などで送信済みの変更が失われました）。次のセンターが全件を再送しています: {}。再送がすべて終わると自動で解消します。",
         centres.join("、")
     )
 }
@@ -136,21 +157,45 @@ mod tests {
 
     #[test]
     fn the_hubs_alert_names_every_centre_re_sending() {
-        let resend = |center: &str, hub: Option<StreamPosition>| Resend {
+        let now = chrono::Utc::now();
+        let resend = |center: &str, hub: Option<StreamPosition>, done: bool| Resend {
             center: center.into(),
-            detected_at: chrono::Utc::now(),
+            detected_at: now,
             acked: at(1, 40),
             hub,
+            caught_up_at: done.then_some(now),
         };
-        let m = hub_behind_message(&[resend("C001", Some(at(1, 25))), resend("C002", None)]);
+        let m = hub_behind_message(&[resend("C001", Some(at(1, 25)), true), resend("C002", None, false)]);
         assert!(
-            m.contains("C001（受領済みと通知した位置 40 件目、ハブの記録 25 件目）"),
+            m.contains("C001（再送済み、受領済みと通知した位置 40 件目、ハブの記録 25 件目）"),
             "{m}"
         );
         assert!(
-            m.contains("C002（受領済みと通知した位置 40 件目、ハブの記録 なし）"),
+            m.contains("C002（再送中、受領済みと通知した位置 40 件目、ハブの記録 なし）"),
             "{m}"
         );
+    }
+
+    #[test]
+    fn the_restores_alert_clears_a_while_after_the_last_centre_is_level() {
+        let t0 = chrono::Utc::now();
+        let grace = chrono::Duration::minutes(5);
+        let resend = |done: Option<chrono::DateTime<chrono::Utc>>| Resend {
+            center: "C001".into(),
+            detected_at: t0,
+            acked: at(1, 40),
+            hub: None,
+            caught_up_at: done,
+        };
+        assert!(!hub_behind_over(&[resend(None)], t0, grace), "still re-sending");
+        let done = [resend(Some(t0))];
+        assert!(!hub_behind_over(&done, t0 + chrono::Duration::minutes(4), grace));
+        assert!(hub_behind_over(&done, t0 + grace, grace));
+        assert!(!hub_behind_over(
+            &[resend(Some(t0)), resend(None)],
+            t0 + grace,
+            grace
+        ));
     }
 
     #[test]

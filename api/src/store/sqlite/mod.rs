@@ -809,7 +809,7 @@ impl HubStore for SqliteStore<HubNode> {
         acked: &StreamPosition,
         hub: Option<&StreamPosition>,
         at: DateTime<Utc>,
-    ) -> StoreResult<Vec<Resend>> {
+    ) -> StoreResult<()> {
         let (center, acked, hub) = (center.to_owned(), *acked, hub.copied());
         self.run(move |c| sync::note_resend(c, &center, &acked, hub.as_ref(), at))
             .await
@@ -818,8 +818,8 @@ impl HubStore for SqliteStore<HubNode> {
         let center = center.to_owned();
         self.run(move |c| sync::end_resend(c, &center, at)).await
     }
-    async fn open_resends(&self) -> StoreResult<Vec<Resend>> {
-        self.run(sync::open_resends).await
+    async fn resends(&self, since: DateTime<Utc>) -> StoreResult<Vec<Resend>> {
+        self.run(move |c| sync::resends(c, since)).await
     }
 }
 

@@ -360,19 +360,28 @@ pub fn position(c: &mut Connection, center: &str) -> StoreResult<Option<StreamPo
     stream_position(c, center)
 }
 
-fn resends(c: &Connection) -> StoreResult<Vec<Resend>> {
-    let rows: Vec<(String, String, String, i64, Option<String>, i64)> = c
+pub fn resends(c: &mut Connection, since: DateTime<Utc>) -> StoreResult<Vec<Resend>> {
+    type Row = (String, String, String, i64, Option<String>, i64, Option<String>);
+    let rows: Vec<Row> = c
         .prepare_cached(
-            "SELECT center, detected_at, acked_stream, acked_seq, hub_stream, hub_seq
-             FROM sync_resends WHERE caught_up_at IS NULL ORDER BY center",
+            "SELECT center, detected_at, acked_stream, acked_seq, hub_stream, hub_seq, caught_up_at
+             FROM sync_resends WHERE caught_up_at IS NULL OR caught_up_at >= ?1 ORDER BY center",
         )?
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        .query_map([ts(since)], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
         })?
         .collect::<Result<_, _>>()?;
     rows.into_iter()
         .map(
-            |(center, detected_at, acked_stream, acked_seq, hub_stream, hub_seq)| {
+            |(center, detected_at, acked_stream, acked_seq, hub_stream, hub_seq, caught_up_at)| {
                 Ok(Resend {
                     center,
                     detected_at: parse_ts(&detected_at)?,
@@ -389,6 +398,7 @@ fn resends(c: &Connection) -> StoreResult<Vec<Resend>> {
                             })
                         })
                         .transpose()?,
+                    caught_up_at: caught_up_at.as_deref().map(parse_ts).transpose()?,
                 })
             },
         )
@@ -401,7 +411,7 @@ pub fn note_resend(
     acked: &StreamPosition,
     hub: Option<&StreamPosition>,
     at: DateTime<Utc>,
-) -> StoreResult<Vec<Resend>> {
+) -> StoreResult<()> {
     // Write first: the UPDATE keeps an open note as it was first made (only a closed one is
     // opened again); with no row the INSERT makes one. BEGIN IMMEDIATE serialises two notes.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -427,9 +437,8 @@ pub fn note_resend(
             values,
         )?;
     }
-    let open = resends(&tx)?;
     tx.commit()?;
-    Ok(open)
+    Ok(())
 }
 
 pub fn end_resend(c: &mut Connection, center: &str, at: DateTime<Utc>) -> StoreResult<bool> {
@@ -438,8 +447,4 @@ pub fn end_resend(c: &mut Connection, center: &str, at: DateTime<Utc>) -> StoreR
         params![center, ts(at)],
     )?;
     Ok(n > 0)
-}
-
-pub fn open_resends(c: &mut Connection) -> StoreResult<Vec<Resend>> {
-    resends(c)
 }
