@@ -61,7 +61,7 @@ async fn the_operator_records_an_inquiry_answers_and_closes_it_and_the_prefectur
     let pref = hub.token(Role::Prefecture).await;
     let listed: Vec<InquiryView> =
         expect_json(hub.get("/api/v1/ops/inquiries", &pref).await, StatusCode::OK).await;
-    assert_eq!(listed, [updated.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&updated));
     let one: InquiryView = expect_json(
         hub.get(&format!("/api/v1/ops/inquiries/{}", made.id), &pref)
             .await,
@@ -305,7 +305,7 @@ async fn a_maintenance_window_is_announced_ahead_and_cancelled_only_before_it_be
     .await;
     assert!((made.announced_at - Utc::now()).num_seconds().abs() < 60);
     let due: OpsDue = expect_json(hub.get("/api/v1/ops/due", &operator).await, StatusCode::OK).await;
-    assert_eq!(due.maintenance, [made.clone()]);
+    assert_eq!(due.maintenance, std::slice::from_ref(&made));
     let cancelled: MaintenanceView = expect_json(
         hub.post(
             &format!("/api/v1/ops/maintenance/{}/cancel", made.id),

@@ -81,6 +81,6 @@ pub fn csv(r: &OpsReport) -> anyhow::Result<Vec<u8>> {
             w.write_record([note.as_str()])?;
         }
     }
-    Ok(w.into_inner()
-        .map_err(|e| anyhow::anyhow!("writing the CSV: {e}"))?)
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("writing the CSV: {e}"))
 }
