@@ -3,6 +3,9 @@
 //! data: a common ID typed into any free-text field refuses the record, naming the field.
 
 pub mod auto_changes;
+mod change;
+mod incident;
+mod inquiry;
 mod records;
 pub mod sla;
 
@@ -10,10 +13,10 @@ use chrono::{DateTime, Utc};
 use shared::common_id::find_in_text;
 use shared::error::FieldErrors;
 
-pub use records::{
-    incident_from_alert, Change, ChangeRecord, Incident, IncidentRecord, Inquiry, InquiryRecord, Maintenance,
-    MaintenanceRecord, Origin,
-};
+pub use change::{Change, ChangeRecord, Maintenance, MaintenanceRecord, MAINTENANCE_MAX};
+pub use incident::{incident_from_alert, Incident, IncidentRecord, NOT_INCIDENTS};
+pub use inquiry::{Inquiry, InquiryRecord};
+pub use records::Origin;
 
 /// Longest free text of one field, in characters.
 pub const TEXT_MAX: usize = 4000;

@@ -3,6 +3,7 @@
 //! Markdown or CSV (`render`). The API, the web app's print views and `attaka ops report` all
 //! go through [`report`] / [`incident_report`].
 
+mod availability;
 pub mod build;
 pub mod figures;
 pub mod period;

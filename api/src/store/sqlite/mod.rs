@@ -9,7 +9,9 @@ mod bulk;
 mod duplicate_hints;
 mod extracts;
 pub mod floor;
+mod leases;
 pub mod migrations;
+mod ops_changes;
 mod ops_log;
 mod org;
 mod outbox;
@@ -490,7 +492,7 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         audit: AuditDraft<Change>,
     ) -> StoreResult<Change> {
         let (record, by) = (record.clone(), by.to_owned());
-        self.run(move |c| ops_log::create_change(c, &record, &by, at, audit))
+        self.run(move |c| ops_changes::create_change(c, &record, &by, at, audit))
             .await
     }
     async fn update_change(
@@ -501,11 +503,11 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         audit: AuditDraft<Change>,
     ) -> StoreResult<Change> {
         let record = record.clone();
-        self.run(move |c| ops_log::update_change(c, id, &record, at, audit))
+        self.run(move |c| ops_changes::update_change(c, id, &record, at, audit))
             .await
     }
     async fn changes(&self, window: LogWindow) -> StoreResult<Vec<Change>> {
-        self.run(move |c| ops_log::changes(c, window)).await
+        self.run(move |c| ops_changes::changes(c, window)).await
     }
     async fn record_auto_change(
         &self,
@@ -514,16 +516,16 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let (key, record) = (key.to_owned(), record.clone());
-        self.run(move |c| ops_log::record_auto_change(c, &key, &record, at))
+        self.run(move |c| ops_changes::record_auto_change(c, &key, &record, at))
             .await
     }
     async fn latest_auto_change_key(&self, prefix: &str) -> StoreResult<Option<String>> {
         let prefix = prefix.to_owned();
-        self.run(move |c| ops_log::latest_auto_change_key(c, &prefix))
+        self.run(move |c| ops_changes::latest_auto_change_key(c, &prefix))
             .await
     }
     async fn applied_migrations(&self) -> StoreResult<Vec<AppliedMigration>> {
-        self.run(ops_log::applied_migrations).await
+        self.run(ops_changes::applied_migrations).await
     }
     async fn create_maintenance(
         &self,
@@ -533,7 +535,7 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         audit: AuditDraft<Maintenance>,
     ) -> StoreResult<Maintenance> {
         let (record, by) = (record.clone(), by.to_owned());
-        self.run(move |c| ops_log::create_maintenance(c, &record, &by, at, audit))
+        self.run(move |c| ops_changes::create_maintenance(c, &record, &by, at, audit))
             .await
     }
     async fn cancel_maintenance(
@@ -542,14 +544,15 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         at: DateTime<Utc>,
         audit: AuditDraft<Maintenance>,
     ) -> StoreResult<Maintenance> {
-        self.run(move |c| ops_log::cancel_maintenance(c, id, at, audit))
+        self.run(move |c| ops_changes::cancel_maintenance(c, id, at, audit))
             .await
     }
     async fn maintenance(&self, id: i64) -> StoreResult<Maintenance> {
-        self.run(move |c| ops_log::maintenance(c, id)).await
+        self.run(move |c| ops_changes::maintenance(c, id)).await
     }
     async fn maintenance_windows(&self, window: LogWindow) -> StoreResult<Vec<Maintenance>> {
-        self.run(move |c| ops_log::maintenance_windows(c, window)).await
+        self.run(move |c| ops_changes::maintenance_windows(c, window))
+            .await
     }
     async fn take_lease(
         &self,
@@ -559,12 +562,12 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         ttl: chrono::Duration,
     ) -> StoreResult<bool> {
         let (name, holder) = (name.to_owned(), holder.to_owned());
-        self.run(move |c| ops_log::take_lease(c, &name, &holder, now, ttl))
+        self.run(move |c| leases::take_lease(c, &name, &holder, now, ttl))
             .await
     }
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
         let (name, holder) = (name.to_owned(), holder.to_owned());
-        self.run(move |c| ops_log::release_lease(c, &name, &holder)).await
+        self.run(move |c| leases::release_lease(c, &name, &holder)).await
     }
 }
 
