@@ -95,7 +95,8 @@ scenario(browser, 'the person registered at C002 is offered and their common ID 
   await expect(page.getByTestId('person-duplicate-hint-chosen')).toBeVisible();
   assert.equal(await form.field('has_common_id').isChecked(), true);
   assert.equal(await form.field('common_id').inputValue(), theirId);
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'person-common_id');
+  // The field takes the focus once the form has redrawn: wait for it rather than read it once.
+  await expect(page.locator('#person-common_id')).toBeFocused();
 
   const detail = await form.submit();
   await expect(detail.commonId).toHaveText(theirId);
