@@ -11,9 +11,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
 use crate::stats::budget::{self, OrgSizes, OverBudget};
+use crate::stats::download::About;
 use crate::stats::engine::{self, KnownCodes, Planned};
 use crate::stats::table::Labeler;
-use crate::stats::{csv_out, params, Format};
+use crate::stats::{csv_out, params, Format, StatsRequest};
 
 /// Labels and known codes for checking and rendering.
 pub async fn labeler(state: &AppState) -> ApiResult<(Labeler, KnownCodes)> {
@@ -60,6 +61,77 @@ pub fn unencodable(lost: Vec<csv_out::Unmappable>) -> ApiError {
             })
             .collect(),
     )
+}
+
+/// The media type of a workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A finished workbook (an anonymous temporary file), streamed in 64 KiB chunks.
+pub fn xlsx_response(file: std::fs::File, about: &About) -> HttpResponse {
+    let file = tokio::fs::File::from_std(file);
+    let body = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, XLSX))
+        .insert_header((header::CONTENT_DISPOSITION, about.content_disposition("xlsx")))
+        .streaming(body)
+}
+
+/// The suppression note of a header block: what `x` means, and how many cells hold it.
+pub fn suppression_note(k: Option<u64>, hidden: u64) -> Option<String> {
+    k.map(|k| {
+        format!(
+            "人数が1～{}人のセルは、個人が特定されないよう x と表示しています（合計から逆算できないよう、ほかのセルも x にすることがあります）。x のセル: {hidden}個",
+            k - 1
+        )
+    })
+}
+
+/// What a `/stats` file says about itself.
+fn stats_about(
+    request: &StatsRequest,
+    scope: &shared::dto::auth::Scope,
+    labeler: &Labeler,
+    k: Option<u64>,
+    hidden: u64,
+) -> About {
+    let (scope_name, scope_ascii) = About::scope_of(scope, &request.filters, labeler);
+    let subject = if request.rows.is_empty() {
+        "合計".to_owned()
+    } else {
+        request
+            .rows
+            .iter()
+            .map(|d| d.label())
+            .collect::<Vec<_>>()
+            .join("×")
+    };
+    let subject_ascii = if request.rows.is_empty() {
+        "total".to_owned()
+    } else {
+        request
+            .rows
+            .iter()
+            .map(|d| d.code())
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    let measures: Vec<&str> = request.measures.iter().map(|m| m.label()).collect();
+    let mut notes: Vec<String> = suppression_note(k, hidden).into_iter().collect();
+    notes.extend(engine::notes(request));
+    About {
+        kind: "集計",
+        kind_ascii: "stats".to_owned(),
+        title: format!("{}（{subject}）", measures.join("・")),
+        subject,
+        subject_ascii,
+        scope: scope_name,
+        scope_ascii,
+        filters: About::filters_ja(&request.filters, labeler),
+        from: request.from,
+        to: request.to,
+        generated_at: clock::now_jst(),
+        notes,
+    }
 }
 
 /// A request over the cost limits, naming the limit's setting.
@@ -186,23 +258,47 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
         detail: Some(detail),
     };
     audit::record(state.store.as_ref(), Some(p), None, &caller.client, event).await?;
+    let about = || stats_about(&request, &p.scope, &labeler, k, hidden);
     match request.format {
         Format::Csv | Format::Ndjson => {
+            let about = about();
+            let block = if request.header_block {
+                about.lines()
+            } else {
+                Vec::new()
+            };
             let bytes = table
-                .to_csv(
+                .to_csv_with(
                     request.encoding,
                     request.labels,
                     request.replace_unmappable,
                     &labeler,
+                    &block,
                 )
                 .map_err(unencodable)?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, csv_out::content_type(request.encoding)))
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"attaka-stats.csv\"",
-                ))
+                .insert_header((header::CONTENT_DISPOSITION, about.content_disposition("csv")))
                 .body(bytes))
+        }
+        Format::Xlsx => {
+            let about = about();
+            let block = if request.header_block {
+                about.lines()
+            } else {
+                Vec::new()
+            };
+            let labels = request.labels;
+            let file = web::block(move || {
+                table
+                    .to_xlsx(labels, &labeler, "集計", &about.title, &block)
+                    .map(|f| (f, about))
+            })
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("workbook task: {e}")))?
+            .map_err(|e| ApiError::Internal(e.into()))?;
+            let (file, about) = file;
+            Ok(xlsx_response(file, &about))
         }
         Format::Json => {
             let meta = StatsMeta {
