@@ -27,8 +27,8 @@ use shared::dto::auth::Scope;
 
 /// De-identified records of one kind (`participations`, `activities`, `persons`), streamed.
 ///
-/// `period` or `from`/`to`, repeatable `filter`, `format=csv|ndjson`, `encoding`, `labels`,
-/// `on_unmappable` as for `/stats`. Column names are fixed (see the integrator guide).
+/// `period` or `from`/`to`, repeatable `filter`, `format=csv|xlsx|ndjson`, `encoding`, `labels`,
+/// `on_unmappable`, `header_block` as for `/stats`. Column names are fixed (see the integrator guide).
 ///
 /// Time budget: an extraction streams for at most `stats.extract_timeout_ms` (default ten
 /// minutes); beyond it the response is cut off before its end (the transfer ends in error, so
@@ -40,13 +40,15 @@ use shared::dto::auth::Scope;
         ("from" = Option<String>, Query, description = "first day, inclusive"),
         ("to" = Option<String>, Query, description = "last day, inclusive"),
         ("filter" = Option<Vec<String>>, Query, description = "repeatable dimension:code;code"),
-        ("format" = Option<String>, Query, description = "csv (default) or ndjson"),
-        ("encoding" = Option<String>, Query, description = "CSV: utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
+        ("format" = Option<String>, Query, description = "csv (default), xlsx (an Excel workbook, built whole and then streamed: typed cells, header block, frozen header row; at most 1,048,576 rows, else 413) or ndjson"),
+        ("header_block" = Option<bool>, Query, description = "csv and xlsx: lines above the table saying 表題, 範囲, 絞り込み, 期間 (和暦 and 西暦), 作成日時 and 注記, then an empty line. Default false for csv, true for xlsx"),
+        ("encoding" = Option<String>, Query, description = "CSV only (refused with xlsx): utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
         ("labels" = Option<String>, Query, description = "ja (CSV default: Japanese headers, label columns beside codes) or code"),
         ("on_unmappable" = Option<String>, Query, description = "cp932, for characters it cannot hold even so: error (default, 422 naming each character and its column) or replace (`?`)"),
     ),
     responses(
-        (status = 200, description = "text/csv or application/x-ndjson, streamed"),
+        (status = 200, description = "text/csv or application/x-ndjson, streamed; or an xlsx workbook. Content-Disposition names what is inside: filename (ASCII, e.g. attaka-participations_392014_FY2024.xlsx) and filename* (RFC 5987 UTF-8, e.g. 抽出_参加記録_高知市_令和6年度.xlsx)"),
+        (status = 413, body = Problem, content_type = "application/problem+json", description = "xlsx: more rows than one Excel sheet holds"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),

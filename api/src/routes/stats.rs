@@ -171,7 +171,7 @@ pub fn over_time(limit: &'static str, ms: u64) -> ApiError {
 /// Figures: measures by dimensions over a period, within the caller's scope.
 ///
 /// Query parameters as in the API contract: `measures`, `rows`, `period` or `from`/`to`,
-/// repeatable `filter=dimension:code;code`, `totals`, `format=json|csv`,
+/// repeatable `filter=dimension:code;code`, `totals`, `format=json|csv|xlsx`, `header_block`,
 /// `encoding=utf-8-bom|utf-8|cp932`, `labels=ja|code`, `on_unmappable=error|replace`.
 ///
 /// Cost limits (configuration `[stats]`, checked before any SQL runs, answered as problem+json
@@ -189,13 +189,14 @@ pub fn over_time(limit: &'static str, ms: u64) -> ApiError {
         ("to" = Option<String>, Query, description = "last day, inclusive"),
         ("filter" = Option<Vec<String>>, Query, description = "repeatable dimension:code;code"),
         ("totals" = Option<bool>, Query, description = "add a grand-total row computed by the server; in CSV the last line, first code column 合計 (labels=ja) or total (labels=code), and none without rows (the only line is the total)"),
-        ("format" = Option<String>, Query, description = "json (default) or csv"),
-        ("encoding" = Option<String>, Query, description = "CSV: utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx (an Excel workbook: the CSV's fields typed — codes and IDs as text, dates as dates, counts as numbers — under a header block, header row frozen)"),
+        ("header_block" = Option<bool>, Query, description = "csv and xlsx: lines above the table saying 表題, 範囲 (scope by name), 絞り込み, 期間 (和暦 and 西暦), 作成日時 (和暦) and 注記 (suppression), then an empty line. Default false for csv (scripts read the table from line 1), true for xlsx"),
+        ("encoding" = Option<String>, Query, description = "CSV only (refused with xlsx): utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
         ("labels" = Option<String>, Query, description = "ja (CSV default) or code (JSON default)"),
         ("on_unmappable" = Option<String>, Query, description = "cp932, for characters it cannot hold even so: error (default, 422 naming each character and its column) or replace (`?`)"),
     ),
     responses(
-        (status = 200, body = StatsResponse, description = "JSON, or text/csv with format=csv"),
+        (status = 200, body = StatsResponse, description = "JSON; text/csv with format=csv; application/vnd.openxmlformats-officedocument.spreadsheetml.sheet with format=xlsx. Files come with Content-Disposition naming what is inside: filename (ASCII, e.g. attaka-stats_392014_FY2024_municipality-function.xlsx) and filename* (RFC 5987 UTF-8, e.g. 集計_高知市_令和6年度_市町村×機能.xlsx)"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json", description = "result_too_large: over stats.max_cells"),
         (status = 422, body = Problem, content_type = "application/problem+json",

@@ -156,18 +156,7 @@ impl About {
     }
 }
 
-/// RFC 5987 `value-chars`: attr-chars as they are, every other byte of the UTF-8 as `%XX`.
-pub fn rfc5987(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use shared::file_name::rfc5987_encode as rfc5987;
 
 fn windows_safe(s: &str) -> String {
     s.chars()
