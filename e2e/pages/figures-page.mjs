@@ -22,6 +22,7 @@ export class FiguresPage {
     this.suppressionNote = page.getByTestId('figures-suppression-note');
     this.encoding = page.getByTestId('figures-csv-encoding');
     this.download = page.getByTestId('figures-csv-download');
+    this.downloadExcel = page.getByTestId('figures-xlsx-download');
     this.csvStatus = page.getByTestId('figures-csv-status');
     this.print = page.getByTestId('figures-print');
   }
@@ -62,6 +63,15 @@ export class FiguresPage {
   async toggleMeasure(measure) {
     await this.page.getByTestId(`figures-measure-${measure}`).click();
     await this.settled();
+  }
+
+  /** Clicks the Excel download button and returns the file's bytes and name. */
+  async downloadXlsx() {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.downloadExcel.click()]);
+    const stream = await download.createReadStream();
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    return { bytes: Buffer.concat(chunks), filename: download.suggestedFilename() };
   }
 
   /** Clicks the download button and returns the file's bytes and name. */

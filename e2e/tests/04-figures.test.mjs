@@ -10,6 +10,7 @@ import { Api, apiOfPage } from '../lib/api.mjs';
 import { screenshot, VIEWPORT } from '../lib/browser.mjs';
 import { ACCOUNTS, ARTIFACT_DIR, todayJst } from '../lib/env.mjs';
 import { scenario, useBrowser } from '../lib/scenario.mjs';
+import { unzip } from '../lib/unzip.mjs';
 import { expect } from '../pages/expect.mjs';
 import { FiguresPage, OverviewPage } from '../pages/figures-page.mjs';
 import { LoginPage } from '../pages/login-page.mjs';
@@ -120,7 +121,8 @@ scenario(browser, 'the CSV download is UTF-8 with a BOM and Japanese headers, or
   const figures = await new FiguresPage(page).open(`?rows=month,group&measures=participations,unique_persons`);
   const utf8 = await figures.downloadCsv('utf-8-bom');
   await expect(figures.csvStatus).toContainText('ダウンロードしました');
-  assert.match(utf8.filename, /^attaka-stats-FY\d{4}\.csv$/);
+  // Named for what is inside: 集計_<scope>_<period>_<breakdown>.csv (the server's filename*).
+  assert.match(utf8.filename, /^集計_.+_令和\d+年度_月×対象区分\.csv$/);
   assert.deepEqual([...utf8.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'starts with the UTF-8 BOM');
   const text = utf8.bytes.subarray(3).toString('utf8');
   const [header, first] = text.split('\r\n');
@@ -134,6 +136,26 @@ scenario(browser, 'the CSV download is UTF-8 with a BOM and Japanese headers, or
   assert.ok(decoded.startsWith(header), decoded.slice(0, 80));
   fs.mkdirSync(ARTIFACT_DIR, { recursive: true });
   fs.writeFileSync(path.join(ARTIFACT_DIR, 'figures.csv'), utf8.bytes);
+});
+
+scenario(browser, 'the Excel download is a workbook named for what is inside, with typed cells and a frozen header row', async (page) => {
+  const figures = await new FiguresPage(page).open(`?rows=month,group&measures=participations,unique_persons`);
+  const xlsx = await figures.downloadXlsx();
+  await expect(figures.csvStatus).toContainText('ダウンロードしました');
+  assert.match(xlsx.filename, /^集計_.+_令和\d+年度_月×対象区分\.xlsx$/);
+  // A zip (the workbook opens): its sheet has the header block, the header row frozen under
+  // it, month codes as text and counts as numbers.
+  const files = unzip(xlsx.bytes);
+  assert.ok(files['[Content_Types].xml'] && files['xl/workbook.xml'], Object.keys(files).join(' '));
+  const sheet = files['xl/worksheets/sheet1.xml'];
+  assert.match(sheet, /<pane [^>]*ySplit="\d+"[^>]*state="frozen"/);
+  assert.match(sheet, /<cols>/);
+  assert.match(sheet, /<is><t>表題<\/t><\/is>/);
+  assert.match(sheet, /<is><t>月コード<\/t><\/is>/);
+  assert.match(sheet, /t="inlineStr"[^>]*><is><t>\d{4}-\d{2}<\/t>/, 'a month code is text');
+  assert.match(sheet, /<c r="[E-F]\d+" s="\d+"><v>\d+<\/v><\/c>/, 'a count is a number');
+  fs.mkdirSync(ARTIFACT_DIR, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACT_DIR, 'figures.xlsx'), xlsx.bytes);
 });
 
 scenario(browser, 'the print view hides the controls and fits one A4 portrait page', async (page) => {

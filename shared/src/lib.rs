@@ -7,6 +7,7 @@ pub mod common_id;
 pub mod dates;
 pub mod dto;
 pub mod error;
+pub mod file_name;
 pub mod holidays;
 pub mod kana;
 pub mod municipality;

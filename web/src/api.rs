@@ -339,19 +339,62 @@ pub async fn stats(session: Session, query: &StatsQuery) -> Result<StatsResponse
     get_json(session, query.url(&[("totals", "true"), ("labels", "ja")])).await
 }
 
-/// `GET /stats?format=csv`: the same table as a CSV file for Excel, in `encoding`
-/// (`utf-8-bom` or `cp932`), as the bytes to save. The bearer token goes in the header, never
-/// in a URL the browser could keep.
-pub async fn stats_csv(session: Session, query: &StatsQuery, encoding: &str) -> Result<Vec<u8>, ApiError> {
-    let target = query.url(&[
-        ("totals", "true"),
-        ("labels", "ja"),
-        ("format", "csv"),
-        ("encoding", encoding),
-    ]);
+/// What a download is: an Excel workbook, or CSV in `encoding` (`utf-8-bom` or `cp932`), with
+/// or without the header block (表題・範囲・期間…) above the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileFormat {
+    Xlsx,
+    Csv { encoding: String, header_block: bool },
+}
+
+impl FileFormat {
+    /// The query parameters that ask for this format.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            FileFormat::Xlsx => vec![("format", "xlsx".to_owned())],
+            FileFormat::Csv {
+                encoding,
+                header_block,
+            } => vec![
+                ("format", "csv".to_owned()),
+                ("encoding", encoding.clone()),
+                ("header_block", header_block.to_string()),
+            ],
+        }
+    }
+
+    /// The media type to save the bytes as.
+    pub fn mime(&self) -> &'static str {
+        match self {
+            FileFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileFormat::Csv { encoding, .. } if encoding == "cp932" => "text/csv;charset=shift_jis",
+            FileFormat::Csv { .. } => "text/csv;charset=utf-8",
+        }
+    }
+
+    pub fn extension(&self) -> &'static str {
+        match self {
+            FileFormat::Xlsx => "xlsx",
+            FileFormat::Csv { .. } => "csv",
+        }
+    }
+}
+
+/// A downloaded file: its bytes and the name the server gives it (`Content-Disposition`).
+pub struct DownloadedFile {
+    pub bytes: Vec<u8>,
+    pub name: Option<String>,
+}
+
+/// `GET` a file (CSV or workbook) at `target` (a full `/api/v1/…?…` URL). The bearer token
+/// goes in the header, never in a URL the browser could keep.
+pub async fn fetch_file(session: Session, target: String) -> Result<DownloadedFile, ApiError> {
     let response = send_authed(session, |token| {
         with_bearer(Request::get(&target), token)
-            .header("Accept", "text/csv, application/problem+json")
+            .header(
+                "Accept",
+                "text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/problem+json",
+            )
             .build()
             .map_err(|e| ApiError::Decode(e.to_string()))
     })
@@ -359,10 +402,38 @@ pub async fn stats_csv(session: Session, query: &StatsQuery, encoding: &str) -> 
     if !response.ok() {
         return Err(error_from(response).await);
     }
-    response
+    let name = response
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| shared::file_name::from_content_disposition(&v));
+    let bytes = response
         .binary()
         .await
-        .map_err(|e| ApiError::Decode(e.to_string()))
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    Ok(DownloadedFile { bytes, name })
+}
+
+/// The URL of the figures `query` as a file in `format` (with the server's totals line and
+/// Japanese labels, as on screen).
+pub fn stats_file_url(query: &StatsQuery, format: &FileFormat) -> String {
+    let params = format.params();
+    let mut extra: Vec<(&'static str, &str)> = vec![("totals", "true"), ("labels", "ja")];
+    extra.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
+    query.url(&extra)
+}
+
+/// The URL of the de-identified records of `kind` (`participations`, `activities`,
+/// `persons`) over `period` (`FY2024`, `2024-04`) or `from`..`to`, as a file in `format`.
+pub fn extract_file_url(kind: &str, period: &[(&'static str, String)], format: &FileFormat) -> String {
+    let mut pairs: Vec<(&'static str, String)> = period.to_vec();
+    pairs.push(("labels", "ja".to_owned()));
+    pairs.extend(format.params());
+    let query = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    url(&format!("/extracts/{}?{query}", encode(kind)))
 }
 
 /// `GET /master/sites`: the サテライト of every centre.

@@ -20,6 +20,7 @@ use crate::pages::activity_day::ActivityDayPage;
 use crate::pages::activity_detail::ActivityDetailPage;
 use crate::pages::activity_edit::ActivityEditPage;
 use crate::pages::activity_new::ActivityNewPage;
+use crate::pages::extracts::{extracts_allowed, ExtractsPage};
 use crate::pages::figures::FiguresPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::password::PasswordPage;
@@ -43,6 +44,8 @@ pub const ACTIVITIES_PATH: &str = "/activities";
 /// Figures (集計) and the year at a glance (概況), for every role with figures.
 pub const FIGURES_PATH: &str = "/figures";
 pub const OVERVIEW_PATH: &str = "/overview";
+/// De-identified records (抽出) as workbooks or CSV, for the roles the API lets extract.
+pub const EXTRACTS_PATH: &str = "/extracts";
 /// Period locks (締め): the prefecture locks and unlocks, municipalities read.
 pub const PERIOD_LOCKS_PATH: &str = "/period-locks";
 /// Synchronisation with the hub (同期状況), linked from the header's status area.
@@ -110,6 +113,9 @@ fn Shell() -> impl IntoView {
         if meta.as_ref().is_some_and(figures_allowed) {
             nav.push((OVERVIEW_PATH, "概況", "nav-overview"));
             nav.push((FIGURES_PATH, "集計", "nav-figures"));
+        }
+        if meta.as_ref().is_some_and(extracts_allowed) {
+            nav.push((EXTRACTS_PATH, "抽出", "nav-extracts"));
         }
         if locks_allowed(account.role) {
             nav.push((PERIOD_LOCKS_PATH, "期間ロック", "nav-locks"));
@@ -179,6 +185,13 @@ fn Shell() -> impl IntoView {
     let figures_open = move || {
         if session.is_signed_in() {
             node.get().map(|meta| meta.is_ok_and(|m| figures_allowed(&m)))
+        } else {
+            Some(false)
+        }
+    };
+    let extracts_open = move || {
+        if session.is_signed_in() {
+            node.get().map(|meta| meta.is_ok_and(|m| extracts_allowed(&m)))
         } else {
             Some(false)
         }
@@ -282,6 +295,13 @@ fn Shell() -> impl IntoView {
                     path=path!("/figures")
                     view=FiguresPage
                     condition=figures_open
+                    redirect_path=away_from_persons
+                    fallback=loading
+                />
+                <ProtectedRoute
+                    path=path!("/extracts")
+                    view=ExtractsPage
+                    condition=extracts_open
                     redirect_path=away_from_persons
                     fallback=loading
                 />

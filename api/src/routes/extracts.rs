@@ -15,14 +15,20 @@ use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
 use crate::stats::csv_out::{self, CsvEncoder};
+use crate::stats::download::About;
 use crate::stats::engine;
-use crate::stats::extract::{self, cp932_losses, header, ExtractKind, ExtractQuery, Renderer};
+use crate::stats::extract::{
+    self, cell_types, cp932_losses, header, ExtractKind, ExtractQuery, ExtractRequest, Renderer,
+};
+use crate::stats::table::Labeler;
+use crate::stats::xlsx_out::{self, CellType, SheetWriter, XlsxOutError};
 use crate::stats::Format;
+use shared::dto::auth::Scope;
 
 /// De-identified records of one kind (`participations`, `activities`, `persons`), streamed.
 ///
-/// `period` or `from`/`to`, repeatable `filter`, `format=csv|ndjson`, `encoding`, `labels`,
-/// `on_unmappable` as for `/stats`. Column names are fixed (see the integrator guide).
+/// `period` or `from`/`to`, repeatable `filter`, `format=csv|xlsx|ndjson`, `encoding`, `labels`,
+/// `on_unmappable`, `header_block` as for `/stats`. Column names are fixed (see the integrator guide).
 ///
 /// Time budget: an extraction streams for at most `stats.extract_timeout_ms` (default ten
 /// minutes); beyond it the response is cut off before its end (the transfer ends in error, so
@@ -34,13 +40,15 @@ use crate::stats::Format;
         ("from" = Option<String>, Query, description = "first day, inclusive"),
         ("to" = Option<String>, Query, description = "last day, inclusive"),
         ("filter" = Option<Vec<String>>, Query, description = "repeatable dimension:code;code"),
-        ("format" = Option<String>, Query, description = "csv (default) or ndjson"),
-        ("encoding" = Option<String>, Query, description = "CSV: utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
+        ("format" = Option<String>, Query, description = "csv (default), xlsx (an Excel workbook, built whole and then streamed: typed cells, header block, frozen header row; at most 1,048,576 rows, else 413) or ndjson"),
+        ("header_block" = Option<bool>, Query, description = "csv and xlsx: lines above the table saying 表題, 範囲, 絞り込み, 期間 (和暦 and 西暦), 作成日時 and 注記, then an empty line. Default false for csv, true for xlsx"),
+        ("encoding" = Option<String>, Query, description = "CSV only (refused with xlsx): utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
         ("labels" = Option<String>, Query, description = "ja (CSV default: Japanese headers, label columns beside codes) or code"),
         ("on_unmappable" = Option<String>, Query, description = "cp932, for characters it cannot hold even so: error (default, 422 naming each character and its column) or replace (`?`)"),
     ),
     responses(
-        (status = 200, description = "text/csv or application/x-ndjson, streamed"),
+        (status = 200, description = "text/csv or application/x-ndjson, streamed; or an xlsx workbook. Content-Disposition names what is inside: filename (ASCII, e.g. attaka-participations_392014_FY2024.xlsx) and filename* (RFC 5987 UTF-8, e.g. 抽出_参加記録_高知市_令和6年度.xlsx)"),
+        (status = 413, body = Problem, content_type = "application/problem+json", description = "xlsx: more rows than one Excel sheet holds"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -65,11 +73,18 @@ pub async fn extract(
         return Err(ApiError::Validation(errors));
     }
     let header = header(kind.columns(), request.labels);
+    let about = extract_about(kind, &request, &p.scope, &labeler);
+    let block = if request.header_block {
+        about.lines()
+    } else {
+        Vec::new()
+    };
     if request.format == Format::Csv
         && request.encoding == crate::stats::Encoding::Cp932
         && !request.replace_unmappable
     {
-        let lost = cp932_losses(kind, &header, request.labels, &labeler);
+        let mut lost = cp932_losses(kind, &header, request.labels, &labeler);
+        lost.extend(block_losses(&block));
         if !lost.is_empty() {
             return Err(unencodable(lost));
         }
@@ -80,11 +95,12 @@ pub async fn extract(
         to: request.to,
         filters,
     });
+    let types = cell_types(kind.columns(), request.labels);
     let mut renderer = Renderer::new(
         kind,
         request.format,
         request.labels,
-        header,
+        header.clone(),
         CsvEncoder::new(request.encoding),
         labeler,
     );
@@ -98,7 +114,7 @@ pub async fn extract(
             Ok(()),
         )
         .await?;
-    let first = actix_web::web::Bytes::from(renderer.start());
+    let first = actix_web::web::Bytes::from(renderer.start(&block));
     let (tx, rx) = tokio::sync::mpsc::channel::<crate::stats::extract::Rows>(4);
     let store = state.store.clone();
     let client = caller.client.clone();
@@ -136,6 +152,25 @@ pub async fn extract(
             tracing::error!(error = ?e, "auditing the end of an extraction failed");
         }
     });
+    if request.format == Format::Xlsx {
+        // The workbook is built whole (rows into the sheet's temporary file as they come),
+        // then streamed: a failure or the time budget is answered as a problem, not a cut-off file.
+        let cut_now = cut.clone();
+        let build = tokio::task::spawn_blocking(move || {
+            xlsx_from_stream(rx, renderer, &header, types, &block, &about, &cut_now).map(|file| (file, about))
+        });
+        let built = tokio::time::timeout_at(deadline, build).await;
+        return match built {
+            Ok(Ok(Ok((file, about)))) => Ok(super::stats::xlsx_response(file, &about)),
+            Ok(Ok(Err(e))) => Err(e),
+            Ok(Err(join)) => Err(ApiError::Internal(anyhow::anyhow!("workbook task: {join}"))),
+            Err(_) => {
+                cut.store(true, std::sync::atomic::Ordering::SeqCst);
+                tracing::warn!(budget_ms, "workbook extraction stopped at its time budget");
+                Err(super::stats::over_time("stats.extract_timeout_ms", budget_ms))
+            }
+        };
+    }
     // The receiver is dropped when the budget is spent, which stops the store's extraction.
     let body = futures_util::stream::unfold((Some(first), Some(rx), renderer), move |(first, rx, mut r)| {
         let cut = cut.clone();
@@ -171,9 +206,109 @@ pub async fn extract(
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content_type))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"attaka-{}.{file}\"", kind.name()),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, about.content_disposition(file)))
         .streaming(body))
+}
+
+/// Japanese name of a record kind.
+fn kind_ja(kind: ExtractKind) -> &'static str {
+    match kind {
+        ExtractKind::Participations => "参加記録",
+        ExtractKind::Activities => "活動記録",
+        ExtractKind::Persons => "登録者",
+    }
+}
+
+/// What an extract file says about itself.
+fn extract_about(kind: ExtractKind, request: &ExtractRequest, scope: &Scope, labeler: &Labeler) -> About {
+    let (scope_name, scope_ascii) = About::scope_of(scope, &request.filters, labeler);
+    let mut notes =
+        vec!["氏名・カナ・生年月日・住所・電話番号・メモなど、個人を特定できる情報は含みません。".to_owned()];
+    if kind == ExtractKind::Persons {
+        notes.push("期間中に登録されていた人の記録です。".to_owned());
+    }
+    About {
+        kind: "抽出",
+        kind_ascii: kind.name().to_owned(),
+        title: format!("{}（個人を特定しない記録）", kind_ja(kind)),
+        subject: kind_ja(kind).to_owned(),
+        subject_ascii: kind.name().to_owned(),
+        scope: scope_name,
+        scope_ascii,
+        filters: About::filters_ja(&request.filters, labeler),
+        from: request.from,
+        to: request.to,
+        generated_at: crate::domain::clock::now_jst(),
+        notes,
+    }
+}
+
+/// Characters CP932 cannot hold in a header block, named by each line's key.
+fn block_losses(block: &[[String; 2]]) -> Vec<csv_out::Unmappable> {
+    let mut lost = Vec::new();
+    for (i, [key, value]) in block.iter().enumerate() {
+        for c in csv_out::unmappable_chars(value) {
+            lost.push(csv_out::Unmappable {
+                line: i as u64 + 1,
+                column: key.clone(),
+                character: c,
+            });
+        }
+    }
+    lost
+}
+
+/// Builds the workbook from the extraction's chunks of rows as the store sends them (on a
+/// blocking thread: the sheet is written to its temporary file as it grows). Stops, dropping
+/// the receiver (which stops the store), when `cut` is set or the sheet is full.
+fn xlsx_from_stream(
+    mut rx: tokio::sync::mpsc::Receiver<crate::stats::extract::Rows>,
+    mut renderer: Renderer,
+    header: &[String],
+    types: Vec<CellType>,
+    block: &[[String; 2]],
+    about: &About,
+    cut: &std::sync::atomic::AtomicBool,
+) -> Result<std::fs::File, ApiError> {
+    let failed = |e: XlsxOutError| ApiError::Internal(e.into());
+    let mut sheet = SheetWriter::new(kind_sheet(about), &about.title).map_err(failed)?;
+    sheet.header_block(block).map_err(failed)?;
+    sheet.header(header, types).map_err(failed)?;
+    let mut error = None;
+    while let Some(rows) = rx.blocking_recv() {
+        if cut.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(ApiError::Internal(anyhow::anyhow!("cut off")));
+        }
+        if sheet.rows() as usize + rows.len() > xlsx_out::MAX_ROWS as usize {
+            return Err(too_many_rows());
+        }
+        renderer.records(&rows, |fields| {
+            if error.is_none() {
+                if let Err(e) = sheet.record(fields) {
+                    error = Some(e);
+                }
+            }
+        });
+        if let Some(e) = error.take() {
+            return Err(failed(e));
+        }
+    }
+    sheet.finish().map_err(failed)
+}
+
+fn kind_sheet(about: &About) -> &str {
+    &about.subject
+}
+
+/// More rows than one Excel sheet holds.
+fn too_many_rows() -> ApiError {
+    ApiError::OverLimit {
+        status: 413,
+        code: shared::error::ProblemCode::ResultTooLarge,
+        limit: "format",
+        detail: format!(
+            "Excel の1シートに入る{}行を超えます。期間を分けるか、CSV（format=csv）で取り出してください。",
+            xlsx_out::MAX_ROWS
+        ),
+    }
 }

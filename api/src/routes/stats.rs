@@ -11,9 +11,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
 use crate::stats::budget::{self, OrgSizes, OverBudget};
+use crate::stats::download::About;
 use crate::stats::engine::{self, KnownCodes, Planned};
 use crate::stats::table::Labeler;
-use crate::stats::{csv_out, params, Format};
+use crate::stats::{csv_out, params, Format, StatsRequest};
 
 /// Labels and known codes for checking and rendering.
 pub async fn labeler(state: &AppState) -> ApiResult<(Labeler, KnownCodes)> {
@@ -62,6 +63,77 @@ pub fn unencodable(lost: Vec<csv_out::Unmappable>) -> ApiError {
     )
 }
 
+/// The media type of a workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A finished workbook (an anonymous temporary file), streamed in 64 KiB chunks.
+pub fn xlsx_response(file: std::fs::File, about: &About) -> HttpResponse {
+    let file = tokio::fs::File::from_std(file);
+    let body = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, XLSX))
+        .insert_header((header::CONTENT_DISPOSITION, about.content_disposition("xlsx")))
+        .streaming(body)
+}
+
+/// The suppression note of a header block: what `x` means, and how many cells hold it.
+pub fn suppression_note(k: Option<u64>, hidden: u64) -> Option<String> {
+    k.map(|k| {
+        format!(
+            "人数が1～{}人のセルは、個人が特定されないよう x と表示しています（合計から逆算できないよう、ほかのセルも x にすることがあります）。x のセル: {hidden}個",
+            k - 1
+        )
+    })
+}
+
+/// What a `/stats` file says about itself.
+fn stats_about(
+    request: &StatsRequest,
+    scope: &shared::dto::auth::Scope,
+    labeler: &Labeler,
+    k: Option<u64>,
+    hidden: u64,
+) -> About {
+    let (scope_name, scope_ascii) = About::scope_of(scope, &request.filters, labeler);
+    let subject = if request.rows.is_empty() {
+        "合計".to_owned()
+    } else {
+        request
+            .rows
+            .iter()
+            .map(|d| d.label())
+            .collect::<Vec<_>>()
+            .join("×")
+    };
+    let subject_ascii = if request.rows.is_empty() {
+        "total".to_owned()
+    } else {
+        request
+            .rows
+            .iter()
+            .map(|d| d.code())
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    let measures: Vec<&str> = request.measures.iter().map(|m| m.label()).collect();
+    let mut notes: Vec<String> = suppression_note(k, hidden).into_iter().collect();
+    notes.extend(engine::notes(request));
+    About {
+        kind: "集計",
+        kind_ascii: "stats".to_owned(),
+        title: format!("{}（{subject}）", measures.join("・")),
+        subject,
+        subject_ascii,
+        scope: scope_name,
+        scope_ascii,
+        filters: About::filters_ja(&request.filters, labeler),
+        from: request.from,
+        to: request.to,
+        generated_at: clock::now_jst(),
+        notes,
+    }
+}
+
 /// A request over the cost limits, naming the limit's setting.
 fn over_budget(over: OverBudget) -> ApiError {
     match over {
@@ -99,7 +171,7 @@ pub fn over_time(limit: &'static str, ms: u64) -> ApiError {
 /// Figures: measures by dimensions over a period, within the caller's scope.
 ///
 /// Query parameters as in the API contract: `measures`, `rows`, `period` or `from`/`to`,
-/// repeatable `filter=dimension:code;code`, `totals`, `format=json|csv`,
+/// repeatable `filter=dimension:code;code`, `totals`, `format=json|csv|xlsx`, `header_block`,
 /// `encoding=utf-8-bom|utf-8|cp932`, `labels=ja|code`, `on_unmappable=error|replace`.
 ///
 /// Cost limits (configuration `[stats]`, checked before any SQL runs, answered as problem+json
@@ -117,13 +189,14 @@ pub fn over_time(limit: &'static str, ms: u64) -> ApiError {
         ("to" = Option<String>, Query, description = "last day, inclusive"),
         ("filter" = Option<Vec<String>>, Query, description = "repeatable dimension:code;code"),
         ("totals" = Option<bool>, Query, description = "add a grand-total row computed by the server; in CSV the last line, first code column 合計 (labels=ja) or total (labels=code), and none without rows (the only line is the total)"),
-        ("format" = Option<String>, Query, description = "json (default) or csv"),
-        ("encoding" = Option<String>, Query, description = "CSV: utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
+        ("format" = Option<String>, Query, description = "json (default), csv or xlsx (an Excel workbook: the CSV's fields typed — codes and IDs as text, dates as dates, counts as numbers — under a header block, header row frozen)"),
+        ("header_block" = Option<bool>, Query, description = "csv and xlsx: lines above the table saying 表題, 範囲 (scope by name), 絞り込み, 期間 (和暦 and 西暦), 作成日時 (和暦) and 注記 (suppression), then an empty line. Default false for csv (scripts read the table from line 1), true for xlsx"),
+        ("encoding" = Option<String>, Query, description = "CSV only (refused with xlsx): utf-8-bom (default), utf-8, cp932 (also shift_jis; Windows-31J, writing 〜 − ‖ — ¢ £ ¬ ¦ as Windows does: ～ － ∥ ― ￠ ￡ ￢ ￤)"),
         ("labels" = Option<String>, Query, description = "ja (CSV default) or code (JSON default)"),
         ("on_unmappable" = Option<String>, Query, description = "cp932, for characters it cannot hold even so: error (default, 422 naming each character and its column) or replace (`?`)"),
     ),
     responses(
-        (status = 200, body = StatsResponse, description = "JSON, or text/csv with format=csv"),
+        (status = 200, body = StatsResponse, description = "JSON; text/csv with format=csv; application/vnd.openxmlformats-officedocument.spreadsheetml.sheet with format=xlsx. Files come with Content-Disposition naming what is inside: filename (ASCII, e.g. attaka-stats_392014_FY2024_municipality-function.xlsx) and filename* (RFC 5987 UTF-8, e.g. 集計_高知市_令和6年度_市町村×機能.xlsx)"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json", description = "result_too_large: over stats.max_cells"),
         (status = 422, body = Problem, content_type = "application/problem+json",
@@ -186,23 +259,47 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
         detail: Some(detail),
     };
     audit::record(state.store.as_ref(), Some(p), None, &caller.client, event).await?;
+    let about = || stats_about(&request, &p.scope, &labeler, k, hidden);
     match request.format {
         Format::Csv | Format::Ndjson => {
+            let about = about();
+            let block = if request.header_block {
+                about.lines()
+            } else {
+                Vec::new()
+            };
             let bytes = table
-                .to_csv(
+                .to_csv_with(
                     request.encoding,
                     request.labels,
                     request.replace_unmappable,
                     &labeler,
+                    &block,
                 )
                 .map_err(unencodable)?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, csv_out::content_type(request.encoding)))
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"attaka-stats.csv\"",
-                ))
+                .insert_header((header::CONTENT_DISPOSITION, about.content_disposition("csv")))
                 .body(bytes))
+        }
+        Format::Xlsx => {
+            let about = about();
+            let block = if request.header_block {
+                about.lines()
+            } else {
+                Vec::new()
+            };
+            let labels = request.labels;
+            let file = web::block(move || {
+                table
+                    .to_xlsx(labels, &labeler, "集計", &about.title, &block)
+                    .map(|f| (f, about))
+            })
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("workbook task: {e}")))?
+            .map_err(|e| ApiError::Internal(e.into()))?;
+            let (file, about) = file;
+            Ok(xlsx_response(file, &about))
         }
         Format::Json => {
             let meta = StatsMeta {

@@ -176,6 +176,23 @@ impl CsvEncoder {
         }
     }
 
+    /// The header block: each `[key, value]` line as a record, then an empty line (nothing
+    /// when there are no lines). Characters CP932 cannot hold are returned with their place,
+    /// the key naming the column.
+    pub fn header_block(&mut self, lines: &[[String; 2]], out: &mut Vec<u8>) -> Vec<Unmappable> {
+        if lines.is_empty() {
+            return Vec::new();
+        }
+        let mut lost = Vec::new();
+        for line in lines {
+            let names = [line[0].clone(), line[0].clone()];
+            lost.extend(self.record(&names, line, out));
+        }
+        self.line += 1;
+        out.extend_from_slice(b"\r\n");
+        lost
+    }
+
     /// Encodes one record (the header is the first), appending to `out`. Characters CP932
     /// cannot hold become `?` and are returned with their place.
     pub fn record<S: AsRef<str>>(
@@ -215,6 +232,24 @@ mod tests {
         assert!(out.starts_with(BOM));
         let text = std::str::from_utf8(&out[3..]).unwrap();
         assert_eq!(text, "センター,人数\r\n\"春野, 高知市\",12\r\n");
+    }
+
+    #[test]
+    fn a_header_block_is_key_value_lines_then_an_empty_line() {
+        let mut enc = CsvEncoder::new(Encoding::Utf8Bom);
+        let mut out = Vec::new();
+        let lines = [
+            ["表題".to_owned(), "実施回数".to_owned()],
+            ["範囲".to_owned(), "高知市".to_owned()],
+        ];
+        assert!(enc.header_block(&lines, &mut out).is_empty());
+        enc.record(&header(), &header(), &mut out);
+        let text = std::str::from_utf8(&out[3..]).unwrap();
+        assert_eq!(text, "表題,実施回数\r\n範囲,高知市\r\n\r\nセンター,人数\r\n");
+        assert_eq!(out.iter().filter(|b| **b == 0xEF).count(), 1, "one BOM only");
+        let mut none = Vec::new();
+        CsvEncoder::new(Encoding::Utf8).header_block(&[], &mut none);
+        assert!(none.is_empty());
     }
 
     #[test]

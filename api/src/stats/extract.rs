@@ -10,6 +10,7 @@ use shared::error::FieldError;
 use super::csv_out::{self, CsvEncoder, Unmappable};
 use super::params::{date_range, filters, RawQuery};
 use super::table::Labeler;
+use super::xlsx_out::CellType;
 use super::{Dimension, Encoding, Format, Labels};
 use crate::domain::codes::list;
 
@@ -127,6 +128,8 @@ pub struct ExtractRequest {
     pub encoding: Encoding,
     pub labels: Labels,
     pub replace_unmappable: bool,
+    /// See `StatsRequest::header_block`.
+    pub header_block: bool,
 }
 
 /// Parses the query string of `/extracts/{kind}`.
@@ -143,6 +146,7 @@ pub fn request(kind: ExtractKind, query_string: &str) -> Result<ExtractRequest, 
             "encoding",
             "labels",
             "on_unmappable",
+            "header_block",
         ],
         &mut e,
     );
@@ -160,13 +164,19 @@ pub fn request(kind: ExtractKind, query_string: &str) -> Result<ExtractRequest, 
     let format = match q.one("format", &mut e) {
         None | Some("csv") => Format::Csv,
         Some("ndjson") => Format::Ndjson,
+        Some("xlsx") => Format::Xlsx,
         Some(_) => {
-            e.push("format", "unknown_value", "format は csv か ndjson です。");
+            e.push(
+                "format",
+                "unknown_value",
+                "format は csv / xlsx / ndjson のいずれかです。",
+            );
             Format::Csv
         }
     };
-    let (encoding, replace_unmappable) = super::params::encoding(&q, &mut e);
+    let (encoding, replace_unmappable) = super::params::encoding(&q, &mut e, format);
     let labels = super::params::labels(&q, &mut e, format);
+    let header_block = super::params::header_block(&q, &mut e, format);
     e.into_result()?;
     let (from, to) =
         range.ok_or_else(|| vec![FieldError::new("period", "required", "期間を指定してください。")])?;
@@ -179,6 +189,7 @@ pub fn request(kind: ExtractKind, query_string: &str) -> Result<ExtractRequest, 
         encoding,
         labels,
         replace_unmappable,
+        header_block,
     })
 }
 
@@ -351,43 +362,63 @@ impl Renderer {
         }
     }
 
-    /// The header (CSV), before any row.
-    pub fn start(&mut self) -> Vec<u8> {
+    /// The header (CSV), before any row, under the header block if any.
+    pub fn start(&mut self, block: &[[String; 2]]) -> Vec<u8> {
         let mut out = Vec::new();
         if self.format == Format::Csv {
+            self.csv.header_block(block, &mut out);
             let header = self.header.clone();
             self.csv.record(&header, &header, &mut out);
         }
         out
     }
 
-    /// One chunk of rows, encoded.
-    pub fn chunk(&mut self, rows: Rows) -> Vec<u8> {
-        let mut out = Vec::with_capacity(rows.text.len() * 2 + 64);
+    /// The fields of each row of `rows` as the CSV writes them (codes, and labels beside
+    /// coded columns with `labels=ja`), handed to `each` one row at a time.
+    pub fn records(&mut self, rows: &Rows, mut each: impl FnMut(&[Cow<str>])) {
         if self.labels == Labels::Ja {
             for r in 0..rows.len() {
-                self.keep_labels(&rows, r);
+                self.keep_labels(rows, r);
             }
         }
         let columns = self.kind.columns();
         let (made, labeler) = (&self.made, &self.labeler);
+        let mut fields: Vec<Cow<str>> = Vec::with_capacity(self.header.len());
+        for r in 0..rows.len() {
+            fields.clear();
+            for (col, ((_, _, how), value)) in columns.iter().zip(rows.row(r)).enumerate() {
+                fields.push(Cow::Borrowed(value));
+                if self.labels == Labels::Ja && *how != LabelOf::None {
+                    fields.push(Self::label_of(made, labeler, col, *how, value));
+                }
+            }
+            each(&fields);
+        }
+    }
+
+    /// One chunk of rows, encoded (CSV or NDJSON; a workbook takes [`Renderer::records`]).
+    pub fn chunk(&mut self, rows: Rows) -> Vec<u8> {
+        let mut out = Vec::with_capacity(rows.text.len() * 2 + 64);
         match self.format {
             Format::Csv => {
-                let mut batch = self.csv.batch(&self.header, &mut out);
-                let mut fields: Vec<Cow<str>> = Vec::with_capacity(self.header.len());
-                for r in 0..rows.len() {
-                    fields.clear();
-                    for (col, ((_, _, how), value)) in columns.iter().zip(rows.row(r)).enumerate() {
-                        fields.push(Cow::Borrowed(value));
-                        if self.labels == Labels::Ja && *how != LabelOf::None {
-                            fields.push(Self::label_of(made, labeler, col, *how, value));
-                        }
-                    }
-                    batch.record(&fields);
+                let mut csv = std::mem::replace(&mut self.csv, CsvEncoder::new(Encoding::Utf8));
+                let header = std::mem::take(&mut self.header);
+                {
+                    let mut batch = csv.batch(&header, &mut out);
+                    self.records(&rows, |fields| batch.record(fields));
+                    batch.finish(&mut out);
                 }
-                batch.finish(&mut out);
+                self.csv = csv;
+                self.header = header;
             }
             _ => {
+                if self.labels == Labels::Ja {
+                    for r in 0..rows.len() {
+                        self.keep_labels(&rows, r);
+                    }
+                }
+                let columns = self.kind.columns();
+                let (made, labeler) = (&self.made, &self.labeler);
                 for r in 0..rows.len() {
                     let mut obj = Map::new();
                     for (col, ((name, _, how), value)) in columns.iter().zip(rows.row(r)).enumerate() {
@@ -413,6 +444,32 @@ impl Renderer {
         }
         out
     }
+}
+
+/// How each column of [`header`] is typed in a workbook: the record's dates as Excel dates,
+/// headcounts as numbers, and every code, ID, month and label as text. A column a recipient's
+/// view coarsens (a date to its month) keeps its type, and a field that is not a whole date is
+/// written as text.
+pub fn cell_types(columns: &[ColumnSpec], labels: Labels) -> Vec<CellType> {
+    let mut out = Vec::new();
+    for (name, _, how) in columns {
+        out.push(if is_count(name) {
+            CellType::Count
+        } else if is_date(name) {
+            CellType::Date
+        } else {
+            CellType::Text
+        });
+        if labels == Labels::Ja && *how != LabelOf::None {
+            out.push(CellType::Text);
+        }
+    }
+    out
+}
+
+/// Columns that hold a day (`2024-04-01`).
+fn is_date(name: &str) -> bool {
+    name == "date" || name.ends_with("_on")
 }
 
 /// Characters CP932 cannot hold (even as their Windows equivalents) among everything the CSV
@@ -512,6 +569,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn workbook_columns_type_dates_and_counts_and_keep_codes_as_text() {
+        use CellType::*;
+        assert_eq!(
+            cell_types(ExtractKind::Persons.columns(), Labels::Code),
+            [Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Date, Date, Text]
+        );
+        let ja = cell_types(ExtractKind::Activities.columns(), Labels::Ja);
+        assert_eq!(
+            ja.len(),
+            header(ExtractKind::Activities.columns(), Labels::Ja).len()
+        );
+        assert_eq!(&ja[..4], [Text, Text, Text, Text]);
+        assert_eq!(ja[7], Date);
+        assert_eq!(ja[ja.len() - 1], Count);
     }
 
     #[test]

@@ -4,12 +4,14 @@
 
 pub mod budget;
 pub mod csv_out;
+pub mod download;
 pub mod engine;
 pub mod extract;
 pub mod params;
 pub mod plan;
 pub mod suppress;
 pub mod table;
+pub mod xlsx_out;
 
 use chrono::NaiveDate;
 
@@ -214,6 +216,8 @@ pub enum Format {
     Json,
     Csv,
     Ndjson,
+    /// An Excel workbook (`xlsx_out`): typed cells, a header block, a frozen header row.
+    Xlsx,
 }
 
 /// CSV character encoding.
@@ -247,6 +251,9 @@ pub struct StatsRequest {
     pub labels: Labels,
     /// With `encoding=cp932`: replace characters Shift_JIS cannot hold instead of failing.
     pub replace_unmappable: bool,
+    /// Lines saying what the file holds (title, scope, period, …) above the table: CSV only
+    /// when asked (`header_block=true`), workbooks unless asked not to.
+    pub header_block: bool,
 }
 
 /// What the store computes: measures broken down by `dims` over `[from, to]`, with filters that

@@ -150,11 +150,12 @@ fn format(q: &RawQuery, e: &mut FieldErrors, allowed: &[Format]) -> Format {
         None | Some("json") => Format::Json,
         Some("csv") => Format::Csv,
         Some("ndjson") => Format::Ndjson,
+        Some("xlsx") => Format::Xlsx,
         Some(_) => {
             e.push(
                 "format",
                 "unknown_value",
-                "format は json / csv / ndjson のいずれかです。",
+                "format は json / csv / xlsx / ndjson のいずれかです。",
             );
             return allowed[0];
         }
@@ -165,7 +166,23 @@ fn format(q: &RawQuery, e: &mut FieldErrors, allowed: &[Format]) -> Format {
     f
 }
 
-pub(crate) fn encoding(q: &RawQuery, e: &mut FieldErrors) -> (Encoding, bool) {
+/// `encoding` and `on_unmappable` (for CSV; a workbook has no character encoding to choose,
+/// so either is refused with `format=xlsx`, naming it).
+pub(crate) fn encoding(q: &RawQuery, e: &mut FieldErrors, format: Format) -> (Encoding, bool) {
+    if format == Format::Xlsx {
+        for name in ["encoding", "on_unmappable"] {
+            if q.one(name, e).is_some() {
+                e.push(
+                    name,
+                    "csv_only",
+                    format!(
+                        "{name} は CSV のときだけ指定できます（xlsx には文字コードの指定はありません）。"
+                    ),
+                );
+            }
+        }
+        return (Encoding::Utf8, false);
+    }
     let enc = match q.one("encoding", e) {
         None | Some("utf-8-bom") => Encoding::Utf8Bom,
         Some("utf-8") => Encoding::Utf8,
@@ -196,7 +213,7 @@ pub(crate) fn encoding(q: &RawQuery, e: &mut FieldErrors) -> (Encoding, bool) {
 
 pub(crate) fn labels(q: &RawQuery, e: &mut FieldErrors, format: Format) -> Labels {
     match q.one("labels", e) {
-        None if format == Format::Csv => Labels::Ja,
+        None if matches!(format, Format::Csv | Format::Xlsx) => Labels::Ja,
         None => Labels::Code,
         Some("ja") => Labels::Ja,
         Some("code") => Labels::Code,
@@ -204,6 +221,38 @@ pub(crate) fn labels(q: &RawQuery, e: &mut FieldErrors, format: Format) -> Label
             e.push("labels", "unknown_value", "labels は ja か code です。");
             Labels::Code
         }
+    }
+}
+
+/// `header_block=true|false`: CSV without it by default (scripts read the table from line 1),
+/// workbooks with it; other formats have no place for it.
+pub(crate) fn header_block(q: &RawQuery, e: &mut FieldErrors, format: Format) -> bool {
+    let asked = match q.one("header_block", e) {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => {
+            e.push(
+                "header_block",
+                "unknown_value",
+                "header_block は true か false です。",
+            );
+            None
+        }
+    };
+    match (format, asked) {
+        (Format::Csv | Format::Xlsx, Some(b)) => b,
+        (Format::Xlsx, None) => true,
+        (Format::Csv, None) => false,
+        (_, Some(_)) => {
+            e.push(
+                "header_block",
+                "csv_or_xlsx_only",
+                "header_block は format=csv か xlsx のときだけ指定できます。",
+            );
+            false
+        }
+        (_, None) => false,
     }
 }
 
@@ -242,6 +291,7 @@ pub fn stats_request(query_string: &str) -> Result<StatsRequest, Vec<FieldError>
             "encoding",
             "labels",
             "on_unmappable",
+            "header_block",
         ],
         &mut e,
     );
@@ -288,9 +338,10 @@ pub fn stats_request(query_string: &str) -> Result<StatsRequest, Vec<FieldError>
             false
         }
     };
-    let format = format(&q, &mut e, &[Format::Json, Format::Csv]);
-    let (encoding, replace_unmappable) = encoding(&q, &mut e);
+    let format = format(&q, &mut e, &[Format::Json, Format::Csv, Format::Xlsx]);
+    let (encoding, replace_unmappable) = encoding(&q, &mut e, format);
     let labels = labels(&q, &mut e, format);
+    let header_block = header_block(&q, &mut e, format);
     e.into_result()?;
     let (from, to) =
         range.ok_or_else(|| vec![FieldError::new("period", "required", "期間を指定してください。")])?;
@@ -305,6 +356,7 @@ pub fn stats_request(query_string: &str) -> Result<StatsRequest, Vec<FieldError>
         encoding,
         labels,
         replace_unmappable,
+        header_block,
     })
 }
 
@@ -378,7 +430,7 @@ mod tests {
             ["filter"]
         );
         assert_eq!(
-            fields(stats_request("measures=activities&period=FY2024&format=xlsx")),
+            fields(stats_request("measures=activities&period=FY2024&format=pdf")),
             ["format"]
         );
         assert_eq!(
@@ -405,6 +457,37 @@ mod tests {
             ("measures", "duplicate")
         );
         assert!(e[0].message.contains("participations"));
+    }
+
+    #[test]
+    fn xlsx_takes_japanese_labels_and_a_header_block_by_default_and_no_encoding() {
+        let r = stats_request("measures=activities&period=FY2024&format=xlsx").unwrap();
+        assert_eq!(
+            (r.format, r.labels, r.header_block),
+            (Format::Xlsx, Labels::Ja, true)
+        );
+        let csv = stats_request("measures=activities&period=FY2024&format=csv").unwrap();
+        assert!(!csv.header_block);
+        let asked = stats_request("measures=activities&period=FY2024&format=csv&header_block=true").unwrap();
+        assert!(asked.header_block);
+        assert_eq!(
+            fields(stats_request(
+                "measures=activities&period=FY2024&format=xlsx&encoding=cp932"
+            )),
+            ["encoding"]
+        );
+        assert_eq!(
+            fields(stats_request(
+                "measures=activities&period=FY2024&header_block=true"
+            )),
+            ["header_block"]
+        );
+        assert_eq!(
+            fields(stats_request(
+                "measures=activities&period=FY2024&format=csv&header_block=yes"
+            )),
+            ["header_block"]
+        );
     }
 
     #[test]

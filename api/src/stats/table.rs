@@ -8,6 +8,7 @@ use shared::dates::{format_wareki, to_wareki};
 use shared::dto::stats::{ColumnKind, StatsColumn, StatsMeta, StatsResponse};
 
 use super::csv_out::{CsvEncoder, Unmappable};
+use super::xlsx_out::{CellType, SheetWriter, XlsxOutError};
 use super::{Dimension, Encoding, Labels, Measure};
 use crate::domain::codes::Codes;
 
@@ -113,7 +114,7 @@ impl Labeler {
 
 /// `FY2019` → `令和元年度`: a fiscal year takes the era in force on 1 May, so the year of an
 /// era change is named after the new era, as Japanese offices do.
-fn fiscal_year_label(code: &str) -> Option<String> {
+pub(crate) fn fiscal_year_label(code: &str) -> Option<String> {
     let fy: i32 = code.strip_prefix("FY")?.parse().ok()?;
     let (era, year) = to_wareki(NaiveDate::from_ymd_opt(fy, 5, 1)?)?;
     let year = if year == 1 {
@@ -184,16 +185,9 @@ impl Table {
         }
     }
 
-    /// CSV bytes; with CP932 and `replace` false, characters it cannot hold fail the whole
-    /// table (nothing is sent) and are listed.
-    pub fn to_csv(
-        &self,
-        encoding: Encoding,
-        labels: Labels,
-        replace: bool,
-        labeler: &Labeler,
-    ) -> Result<Vec<u8>, Vec<Unmappable>> {
-        let header: Vec<String> = match labels {
+    /// The header of the CSV and the workbook.
+    pub fn header(&self, labels: Labels) -> Vec<String> {
+        match labels {
             Labels::Code => self.columns(labels).into_iter().map(|c| c.name).collect(),
             Labels::Ja => {
                 let mut h = Vec::new();
@@ -204,12 +198,32 @@ impl Table {
                 h.extend(self.measures.iter().map(|m| m.label().to_owned()));
                 h
             }
-        };
-        let cell = |v: &Option<u64>| v.map_or_else(|| "x".to_owned(), |n| n.to_string());
-        let mut enc = CsvEncoder::new(encoding);
+        }
+    }
+
+    /// How each column of [`Table::header`] is typed in a workbook: dates as dates, measures
+    /// as numbers, every code and label as text.
+    pub fn cell_types(&self, labels: Labels) -> Vec<CellType> {
         let mut out = Vec::new();
-        let mut lost = enc.record(&header, &header, &mut out);
-        let mut write = |keys: Option<&[String]>, values: &[Option<u64>], out: &mut Vec<u8>| {
+        for d in &self.dims {
+            out.push(if *d == Dimension::Date {
+                CellType::Date
+            } else {
+                CellType::Text
+            });
+            if labels == Labels::Ja {
+                out.push(CellType::Text);
+            }
+        }
+        out.extend(self.measures.iter().map(|_| CellType::Count));
+        out
+    }
+
+    /// The table's lines under its header, as the CSV writes them: codes (and labels), then
+    /// the measures (`x` where suppressed), then the totals line if any.
+    pub fn records(&self, labels: Labels, labeler: &Labeler) -> Vec<Vec<String>> {
+        let cell = |v: &Option<u64>| v.map_or_else(|| "x".to_owned(), |n| n.to_string());
+        let line = |keys: Option<&[String]>, values: &[Option<u64>]| {
             let mut fields = Vec::new();
             for (i, d) in self.dims.iter().enumerate() {
                 match keys {
@@ -233,20 +247,68 @@ impl Table {
                 }
             }
             fields.extend(values.iter().map(cell));
-            enc.record(&header, &fields, out)
+            fields
         };
-        for r in &self.rows {
-            lost.extend(write(Some(&r.keys), &r.values, &mut out));
-        }
+        let mut out: Vec<Vec<String>> = self.rows.iter().map(|r| line(Some(&r.keys), &r.values)).collect();
         // Without row dimensions the one row is the total already: a second line would repeat it.
         if let (Some(t), false) = (&self.totals, self.dims.is_empty()) {
-            lost.extend(write(None, t, &mut out));
+            out.push(line(None, t));
+        }
+        out
+    }
+
+    /// CSV bytes; with CP932 and `replace` false, characters it cannot hold fail the whole
+    /// table (nothing is sent) and are listed.
+    pub fn to_csv(
+        &self,
+        encoding: Encoding,
+        labels: Labels,
+        replace: bool,
+        labeler: &Labeler,
+    ) -> Result<Vec<u8>, Vec<Unmappable>> {
+        self.to_csv_with(encoding, labels, replace, labeler, &[])
+    }
+
+    /// CSV bytes under a header block (`download::About::lines`, an empty line after it).
+    pub fn to_csv_with(
+        &self,
+        encoding: Encoding,
+        labels: Labels,
+        replace: bool,
+        labeler: &Labeler,
+        block: &[[String; 2]],
+    ) -> Result<Vec<u8>, Vec<Unmappable>> {
+        let header = self.header(labels);
+        let mut enc = CsvEncoder::new(encoding);
+        let mut out = Vec::new();
+        let mut lost = enc.header_block(block, &mut out);
+        lost.extend(enc.record(&header, &header, &mut out));
+        for fields in self.records(labels, labeler) {
+            lost.extend(enc.record(&header, &fields, &mut out));
         }
         if lost.is_empty() || replace {
             Ok(out)
         } else {
             Err(lost)
         }
+    }
+
+    /// The workbook: the same fields as [`Table::to_csv_with`], typed.
+    pub fn to_xlsx(
+        &self,
+        labels: Labels,
+        labeler: &Labeler,
+        sheet: &str,
+        title: &str,
+        block: &[[String; 2]],
+    ) -> Result<std::fs::File, XlsxOutError> {
+        let mut w = SheetWriter::new(sheet, title)?;
+        w.header_block(block)?;
+        w.header(&self.header(labels), self.cell_types(labels))?;
+        for fields in self.records(labels, labeler) {
+            w.record(&fields)?;
+        }
+        w.finish()
     }
 }
 

@@ -34,3 +34,4 @@ mod sync_support;
 mod uptime;
 mod validation;
 mod watch;
+mod xlsx;

@@ -69,7 +69,7 @@ fn p(id: &str) -> Value {
     json!({ "common_id": id })
 }
 
-async fn fixture_with(adjust: impl FnOnce(&mut api::config::Settings)) -> Fixture {
+pub async fn fixture_with(adjust: impl FnOnce(&mut api::config::Settings)) -> Fixture {
     let app = spawn_with(NodeRole::Center, adjust).await;
     let t = app.token(Role::CenterStaff).await;
     let a = register(&app, &t, "甲", "1948-05-01", "F", &["elderly"]).await;

@@ -1,16 +1,15 @@
 //! 集計: figures for the caller's scope (the server applies it). Choose the period, breakdowns,
-//! filters and measures; read the table with its totals and a chart; download it as CSV for
-//! Excel; print it on A4 portrait. The choices live in the URL with the API's parameter names.
+//! filters and measures; read the table with its totals and a chart; download it as an Excel
+//! workbook or CSV; print it on A4 portrait. The choices live in the URL with the API's parameter names.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use shared::dates::fiscal_year;
 use shared::dto::auth::Scope;
 use shared::dto::stats::StatsMeta;
 
-use crate::api::{self, StatsQuery};
+use crate::api::{self, FileFormat, StatsQuery};
 use crate::app::FIGURES_PATH;
 use crate::clock::today_jst;
 use crate::components::figures_chart::FiguresChart;
@@ -18,7 +17,7 @@ use crate::components::figures_controls::{FigureChoices, FiguresControls, Filter
 use crate::components::figures_result::{ResultHeader, ResultNotes};
 use crate::components::messages::{ErrorAlert, Loading};
 use crate::components::stats_table::StatsTable;
-use crate::download;
+use crate::download::{DownloadButtons, DownloadStatus, DownloadStatusLine};
 use crate::figures::{
     dimension_label, figures_url, filter_choices, latest_stats, measure_label, offered_dimension,
     query_from_url, waiting, Lists, Period, Table, DIMENSIONS, FILTER_DIMENSIONS,
@@ -26,12 +25,6 @@ use crate::figures::{
 use crate::format::{iso, scope_label};
 use crate::master::Master;
 use crate::session::Session;
-
-/// CSV encodings offered: `(API value, label)`; the first is the default.
-const CSV_ENCODINGS: [(&str, &str); 2] = [
-    ("utf-8-bom", "Excel 用（UTF-8 BOM 付き）"),
-    ("cp932", "Shift_JIS（古い Excel 用）"),
-];
 
 /// One answer of the server, with the query it answers.
 #[derive(Clone)]
@@ -120,40 +113,21 @@ pub fn FiguresPage() -> impl IntoView {
         .collect();
 
     let chart_measure = RwSignal::new(String::new());
-    let encoding = RwSignal::new(CSV_ENCODINGS[0].0.to_owned());
-    let csv_status = RwSignal::new(None::<Result<String, String>>);
-    let downloading = RwSignal::new(false);
-
-    let on_download = move |_| {
-        let Ok((period, query)) = chosen.get_untracked() else {
-            return;
-        };
-        if downloading.get_untracked() {
-            return;
-        }
-        downloading.set(true);
-        csv_status.set(None);
-        let encoding = encoding.get_untracked();
-        spawn_local(async move {
-            let result = api::stats_csv(session, &query, &encoding).await;
-            let status = match result {
-                Ok(bytes) => {
-                    let filename = format!("attaka-stats-{}.csv", period.slug());
-                    let mime = if encoding == "cp932" {
-                        "text/csv;charset=shift_jis"
-                    } else {
-                        "text/csv;charset=utf-8"
-                    };
-                    download::save(&bytes, &filename, mime)
-                        .map(|()| format!("{filename} をダウンロードしました。"))
-                        .map_err(|e| format!("ファイルを保存できませんでした（{e}）。"))
-                }
-                Err(e) => Err(e.full_message()),
-            };
-            csv_status.set(Some(status));
-            downloading.set(false);
-        });
-    };
+    let download_status: DownloadStatus = RwSignal::new(None);
+    let download_url = Callback::new(move |format: FileFormat| {
+        chosen.with(|c| {
+            c.as_ref()
+                .ok()
+                .map(|(_, query)| api::stats_file_url(query, &format))
+        })
+    });
+    let download_fallback = Signal::derive(move || {
+        chosen.with(|c| {
+            c.as_ref()
+                .map(|(period, _)| format!("attaka-stats-{}", period.slug()))
+                .unwrap_or_else(|_| "attaka-stats".to_owned())
+        })
+    });
 
     let scope_text = {
         let scope = scope.clone();
@@ -225,33 +199,7 @@ pub fn FiguresPage() -> impl IntoView {
             <div class="page-head no-print">
                 <h1 id="figures-title">"集計"</h1>
                 <div class="toolbar toolbar-end">
-                    <label class="inline-label" for="figures-csv-encoding">"CSV の文字コード"</label>
-                    <select
-                        id="figures-csv-encoding"
-                        class="select-inline"
-                        data-testid="figures-csv-encoding"
-                        on:change=move |ev| encoding.set(event_target_value(&ev))
-                    >
-                        {CSV_ENCODINGS
-                            .iter()
-                            .map(|(value, label)| {
-                                view! {
-                                    <option value=*value prop:selected=move || encoding.with(|e| e == value)>
-                                        {*label}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                    <button
-                        type="button"
-                        class="button"
-                        data-testid="figures-csv-download"
-                        disabled=move || downloading.get() || chosen.with(Result::is_err)
-                        on:click=on_download
-                    >
-                        {move || if downloading.get() { "作成中…" } else { "CSV ダウンロード" }}
-                    </button>
+                    <DownloadButtons url=download_url fallback=download_fallback status=download_status testid="figures" />
                     <button
                         type="button"
                         class="button button-primary"
@@ -262,20 +210,7 @@ pub fn FiguresPage() -> impl IntoView {
                     </button>
                 </div>
             </div>
-            {move || {
-                csv_status
-                    .get()
-                    .map(|status| match status {
-                        Ok(message) => {
-                            view! { <p class="alert alert-success no-print" role="status" data-testid="figures-csv-status">{message}</p> }
-                                .into_any()
-                        }
-                        Err(message) => {
-                            view! { <p class="alert alert-error no-print" role="alert" data-testid="figures-csv-error">{message}</p> }
-                                .into_any()
-                        }
-                    })
-            }}
+            <DownloadStatusLine status=download_status testid="figures" />
             <div class="figures-layout">
                 <FiguresControls choices current_fiscal_year=current_fy dimensions filters=offers />
                 <div

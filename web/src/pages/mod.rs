@@ -7,6 +7,7 @@ pub mod activity_detail;
 pub mod activity_edit;
 pub mod activity_editor;
 pub mod activity_new;
+pub mod extracts;
 pub mod figures;
 pub mod home;
 pub mod login;
