@@ -96,6 +96,9 @@ pub enum Dimension {
     Month,
     Date,
     Municipality,
+    /// The region (regional office's area) the fact's municipality belonged to on the fact's
+    /// date; `unknown` for a municipality in no region then.
+    Region,
     Center,
     Site,
     Function,
@@ -108,12 +111,13 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 14] = [
+    pub const ALL: [Dimension; 15] = [
         Dimension::FiscalYear,
         Dimension::Quarter,
         Dimension::Month,
         Dimension::Date,
         Dimension::Municipality,
+        Dimension::Region,
         Dimension::Center,
         Dimension::Site,
         Dimension::Function,
@@ -132,6 +136,7 @@ impl Dimension {
             Dimension::Month => "month",
             Dimension::Date => "date",
             Dimension::Municipality => "municipality",
+            Dimension::Region => "region",
             Dimension::Center => "center",
             Dimension::Site => "site",
             Dimension::Function => "function",
@@ -152,6 +157,7 @@ impl Dimension {
             Dimension::Month => "月",
             Dimension::Date => "日付",
             Dimension::Municipality => "市町村",
+            Dimension::Region => "福祉保健所",
             Dimension::Center => "センター",
             Dimension::Site => "サテライト",
             Dimension::Function => "機能",
