@@ -286,7 +286,15 @@ pub async fn fill(node: &NodeStore, settings: &Settings, args: &DemoArgs) -> any
     regions::seed(store, opened).await?;
 
     let mut lines = vec!["デモデータを作成しました。ログインに使えるアカウント:".to_owned()];
+    let regions = store.regions().await?;
     for (username, display_name, role, scope, password) in accounts(center_code.as_str()) {
+        // The regional office's account needs its region: a database with the prefecture's
+        // own regions (without `aki`) gets no such account.
+        if let Scope::Region(code) = &scope {
+            if !regions.iter().any(|r| r.code == *code) {
+                continue;
+            }
+        }
         match store.find_account(username).await? {
             Some(_) => {}
             None => {
