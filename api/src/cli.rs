@@ -106,10 +106,11 @@ pub enum AdminCommand {
         username: String,
         #[arg(long)]
         display_name: Option<String>,
-        /// center_staff, center_admin, municipality, prefecture, operator.
+        /// center_staff, center_admin, municipality, region, prefecture, operator.
         #[arg(long)]
         role: String,
-        /// `prefecture`, `municipality:392014` or `center:C001`; defaults from the role and node.
+        /// `prefecture`, `municipality:392014`, `region:aki` or `center:C001`; defaults from the
+        /// role and node.
         #[arg(long)]
         scope: Option<String>,
     },
@@ -131,6 +132,14 @@ pub enum AdminCommand {
         #[arg(long)]
         username: String,
     },
+    /// Create or replace a region (a regional office's area) and its municipalities, from a
+    /// JSON file as `PUT /api/v1/regions/{code}` takes it (`-`: stdin). Hub.
+    Region {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Print the regions and their municipalities as JSON.
+    Regions,
     /// Create or update a centre (拠点): a new centre node needs its own centre before anyone
     /// can be registered there.
     Center {
@@ -258,6 +267,50 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             );
             store.upsert_center(&center).await?;
             tracing::info!(code = %center.code, name = %center.name, "centre saved");
+        }
+        Command::Admin(AdminCommand::Region { file }) => {
+            anyhow::ensure!(
+                settings.node.role == shared::dto::meta::NodeRole::Hub,
+                "regions are kept on the hub (node.role = \"hub\")"
+            );
+            let text = if file.as_os_str() == "-" {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                s
+            } else {
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
+            };
+            let input: shared::dto::master::RegionInput = serde_json::from_str(&text)
+                .context("the file is not a region (see PUT /api/v1/regions/{code})")?;
+            let store = crate::store::open_common(&settings).await?;
+            store.migrate().await?;
+            let invalid = |errors: Vec<shared::error::FieldError>| {
+                let lines: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect();
+                anyhow::anyhow!("invalid region: {}", lines.join("; "))
+            };
+            let region =
+                crate::domain::region::Region::parse(&input, &store.codes().await?).map_err(invalid)?;
+            let clashes = crate::domain::region::clashes(&region, &store.regions().await?);
+            if !clashes.is_empty() {
+                return Err(invalid(crate::domain::region::clash_errors(&clashes)));
+            }
+            let row = crate::ops::audit::by_cli("region.put", Some(region.code.clone()), None);
+            store.put_region(&region, row).await?;
+            tracing::info!(code = %region.code, name = %region.name, members = region.members.len(), "region saved");
+        }
+        Command::Admin(AdminCommand::Regions) => {
+            let store = crate::store::open_common(&settings).await?;
+            store.migrate().await?;
+            let views: Vec<_> = store.regions().await?.iter().map(|r| r.to_view()).collect();
+            use std::io::Write;
+            writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                serde_json::to_string_pretty(&views)?
+            )?;
         }
         Command::Admin(AdminCommand::Unlock { username }) => {
             let store = crate::store::open_common(&settings).await?;
@@ -405,8 +458,9 @@ fn parse_scope(s: &str) -> anyhow::Result<Scope> {
     match s.split_once(':') {
         None if s == "prefecture" => Ok(Scope::Prefecture),
         Some(("municipality", code)) => Ok(Scope::Municipality(code.to_owned())),
+        Some(("region", code)) => Ok(Scope::Region(code.to_owned())),
         Some(("center", code)) => Ok(Scope::Center(code.to_owned())),
-        _ => anyhow::bail!("scope must be prefecture, municipality:CODE or center:CODE"),
+        _ => anyhow::bail!("scope must be prefecture, municipality:CODE, region:CODE or center:CODE"),
     }
 }
 
@@ -419,7 +473,7 @@ fn default_scope(role: Role, settings: &Settings) -> anyhow::Result<Scope> {
             .clone()
             .map(Scope::Center)
             .context("--scope center:CODE is required on a hub"),
-        Role::Municipality | Role::Integrator => {
+        Role::Municipality | Role::Region | Role::Integrator => {
             anyhow::bail!("--scope is required for role {}", role.as_str())
         }
     }

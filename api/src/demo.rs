@@ -2,6 +2,7 @@
 //! API uses. Deterministic for a given seed.
 
 mod activities;
+pub mod regions;
 
 use anyhow::Context;
 use chrono::{Duration, NaiveDate};
@@ -91,6 +92,13 @@ fn accounts(center: &str) -> Vec<(&'static str, &'static str, Role, Scope, &'sta
             Role::Municipality,
             Scope::Municipality("392014".into()),
             "demo-city-2024",
+        ),
+        (
+            "aki-office",
+            "安芸福祉保健所 担当",
+            Role::Region,
+            Scope::Region("aki".into()),
+            "demo-region-2024",
         ),
         (
             "operator",
@@ -274,9 +282,19 @@ pub async fn fill(node: &NodeStore, settings: &Settings, args: &DemoArgs) -> any
         closed_on: None,
     };
     store.upsert_site(&site).await?;
+    // The five regional offices (to be confirmed by the prefecture), before the region account.
+    regions::seed(store, opened).await?;
 
     let mut lines = vec!["デモデータを作成しました。ログインに使えるアカウント:".to_owned()];
+    let regions = store.regions().await?;
     for (username, display_name, role, scope, password) in accounts(center_code.as_str()) {
+        // The regional office's account needs its region: a database with the prefecture's
+        // own regions (without `aki`) gets no such account.
+        if let Scope::Region(code) = &scope {
+            if !regions.iter().any(|r| r.code == *code) {
+                continue;
+            }
+        }
         match store.find_account(username).await? {
             Some(_) => {}
             None => {

@@ -176,6 +176,11 @@ impl From<StoreError> for ApiError {
                 ConflictKind::PeriodLockFromHub => ApiError::conflict(ProblemCode::PeriodLockFromHub),
                 ConflictKind::SyncOutOfOrder => ApiError::conflict(ProblemCode::SyncOutOfOrder),
                 ConflictKind::SyncForeignRecord => ApiError::conflict(ProblemCode::SyncForeignRecord),
+                ConflictKind::RegionMembership => ApiError::field(
+                    "members",
+                    "region_overlap",
+                    "同じ期間に別の地域に所属している市町村があります。",
+                ),
                 ConflictKind::SerialExhausted | ConflictKind::RegisteredOn | ConflictKind::EndedOn => {
                     ApiError::Conflict {
                         code: ProblemCode::Conflict,

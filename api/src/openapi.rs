@@ -27,6 +27,8 @@ use crate::routes;
         routes::master::code_list,
         routes::master::put_center,
         routes::master::put_site,
+        routes::master::regions,
+        routes::master::put_region,
         routes::persons::list,
         routes::persons::register,
         routes::persons::get,

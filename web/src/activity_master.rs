@@ -144,6 +144,8 @@ impl Locks {
                 .filter(|l| match &l.scope {
                     Scope::Prefecture => true,
                     Scope::Municipality(m) => Some(m.as_str()) == municipality,
+                    // Never set (locks freeze a municipality, a centre or the prefecture).
+                    Scope::Region(_) => false,
                     Scope::Center(c) => c == center,
                 })
                 .collect(),

@@ -177,6 +177,24 @@ pub async fn municipalities(session: Session) -> Result<Vec<MunicipalityView>, A
     get_json(session, url("/master/municipalities")).await
 }
 
+/// `GET /master/regions`: the regional offices and their municipalities (empty on a centre node).
+pub async fn regions(session: Session) -> Result<Vec<shared::dto::master::RegionView>, ApiError> {
+    get_json(session, url("/master/regions")).await
+}
+
+/// `PUT /regions/{code}`: create or replace a region and its municipalities (prefecture, hub).
+pub async fn put_region(
+    session: Session,
+    input: &shared::dto::master::RegionInput,
+) -> Result<shared::dto::master::RegionView, ApiError> {
+    let target = url(&format!("/regions/{}", encode(&input.code)));
+    let response = send_authed(session, |token| {
+        json_body(with_bearer(Request::put(&target), token), input)
+    })
+    .await?;
+    read_json(response).await
+}
+
 /// `GET /master/centers`.
 pub async fn centers(session: Session) -> Result<Vec<CenterView>, ApiError> {
     get_json(session, url("/master/centers")).await

@@ -25,6 +25,7 @@ use crate::pages::figures::FiguresPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::password::PasswordPage;
 use crate::pages::period_locks::PeriodLocksPage;
+use crate::pages::regions::RegionsPage;
 use crate::pages::sync_status::SyncStatusPage;
 use crate::pages::{
     home::HomePage, login::LoginPage, not_found::NotFoundPage, person_detail::PersonDetailPage,
@@ -63,13 +64,23 @@ pub fn accounts_allowed(role: shared::dto::auth::Role) -> bool {
     )
 }
 
-/// The 期間ロック page: the prefecture manages locks, municipal officers read theirs.
+/// The 期間ロック page: the prefecture manages locks, municipal and regional officers read theirs.
 fn locks_allowed(role: shared::dto::auth::Role) -> bool {
     matches!(
         role,
-        shared::dto::auth::Role::Prefecture | shared::dto::auth::Role::Municipality
+        shared::dto::auth::Role::Prefecture
+            | shared::dto::auth::Role::Municipality
+            | shared::dto::auth::Role::Region
     )
 }
+
+/// The 地域（福祉保健所） page: the prefecture, on the hub (where regions are kept).
+pub fn regions_allowed(role: shared::dto::auth::Role, meta: Option<&shared::dto::meta::MetaView>) -> bool {
+    role == shared::dto::auth::Role::Prefecture
+        && meta.is_some_and(|m| m.node_role == shared::dto::meta::NodeRole::Hub)
+}
+
+pub const REGIONS_PATH: &str = "/regions";
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -119,6 +130,9 @@ fn Shell() -> impl IntoView {
         }
         if locks_allowed(account.role) {
             nav.push((PERIOD_LOCKS_PATH, "期間ロック", "nav-locks"));
+        }
+        if regions_allowed(account.role, meta.as_ref()) {
+            nav.push((REGIONS_PATH, "地域", "nav-regions"));
         }
         Some(HeaderInfo {
             node_role: meta.as_ref().map(|m| node_role_label(m.node_role)),
@@ -198,6 +212,13 @@ fn Shell() -> impl IntoView {
     };
     let locks_open = move || Some(session.account().is_some_and(|a| locks_allowed(a.role)));
     let accounts_open = move || Some(session.account().is_some_and(|a| accounts_allowed(a.role)));
+    let regions_open = move || {
+        Some(
+            session
+                .account()
+                .is_some_and(|a| regions_allowed(a.role, node.meta().as_ref())),
+        )
+    };
     let loading = || view! { <Loading /> };
 
     view! {
@@ -311,6 +332,12 @@ fn Shell() -> impl IntoView {
                     path=path!("/accounts")
                     view=AccountsPage
                     condition=accounts_open
+                    redirect_path=away_from_persons
+                />
+                <ProtectedRoute
+                    path=path!("/regions")
+                    view=RegionsPage
+                    condition=regions_open
                     redirect_path=away_from_persons
                 />
                 <ProtectedRoute

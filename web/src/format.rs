@@ -50,6 +50,10 @@ pub fn scope_label(scope: &Scope, master: Option<&MasterData>) -> String {
                 None => format!("市町村 {code}"),
             }
         }
+        Scope::Region(code) => match master.and_then(|m| m.region_name(code)) {
+            Some(name) => name.to_owned(),
+            None => format!("地域 {code}"),
+        },
         Scope::Center(code) => match master.and_then(|m| m.center_name(code)) {
             Some(name) => name.to_owned(),
             None => format!("センター {code}"),

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
-use shared::dto::master::{CenterView, MasterItem, MunicipalityView};
+use shared::dto::master::{CenterView, MasterItem, MunicipalityView, RegionView};
 
 use crate::api::{self, ApiError};
 use crate::session::Session;
@@ -14,6 +15,8 @@ use crate::session::Session;
 pub struct MasterData {
     pub municipalities: Vec<MunicipalityView>,
     pub centers: Vec<CenterView>,
+    /// The regional offices (福祉保健所) and their municipalities with periods.
+    pub regions: Vec<RegionView>,
     pub sex: Vec<MasterItem>,
     pub categories: Vec<MasterItem>,
     pub care_levels: Vec<MasterItem>,
@@ -28,6 +31,7 @@ impl MasterData {
         let (
             municipalities,
             centers,
+            regions,
             sex,
             categories,
             care_levels,
@@ -37,6 +41,7 @@ impl MasterData {
         ) = futures::try_join!(
             api::municipalities(session),
             api::centers(session),
+            api::regions(session),
             api::code_list(session, "sex"),
             api::code_list(session, "categories"),
             api::code_list(session, "care_levels"),
@@ -47,6 +52,7 @@ impl MasterData {
         Ok(MasterData {
             municipalities,
             centers,
+            regions,
             sex: sorted(sex),
             categories: sorted(categories),
             care_levels: sorted(care_levels),
@@ -61,6 +67,25 @@ impl MasterData {
             .iter()
             .find(|c| c.code == code)
             .map(|c| c.name.as_str())
+    }
+
+    pub fn region_name(&self, code: &str) -> Option<&str> {
+        self.regions
+            .iter()
+            .find(|r| r.code == code)
+            .map(|r| r.name.as_str())
+    }
+
+    /// The region `municipality` belonged to on `on` (what the server's scope uses too).
+    pub fn region_of(&self, municipality: &str, on: NaiveDate) -> Option<&str> {
+        self.regions
+            .iter()
+            .find(|r| {
+                r.members.iter().any(|m| {
+                    m.municipality == municipality && m.valid_from <= on && m.valid_to.is_none_or(|t| on <= t)
+                })
+            })
+            .map(|r| r.code.as_str())
     }
 
     pub fn municipality_name(&self, code: &str) -> Option<&str> {
@@ -147,6 +172,11 @@ impl Master {
     /// `None` while loading (or signed out).
     pub fn get(&self) -> Option<Result<Arc<MasterData>, ApiError>> {
         self.0.get().flatten()
+    }
+
+    /// Loads everything again (after the prefecture changed regions).
+    pub fn reload(&self) {
+        self.0.refetch();
     }
 
     /// The data if loaded, else nothing (for labels in headers that may appear later).

@@ -36,6 +36,11 @@ async fn check_scope_exists(
                 e.push("scope.code", "unknown_code", "市町村コードが正しくありません。");
             }
         }
+        Scope::Region(code) => {
+            if !store.regions().await?.iter().any(|r| r.code == *code) {
+                e.push("scope.code", "unknown_code", "地域コードが登録されていません。");
+            }
+        }
         Scope::Center(code) => {
             let known = match CenterCode::parse(code) {
                 Ok(c) if c.as_str() == code => match store.center(code).await {
@@ -359,7 +364,9 @@ pub async fn create_api_token(
     check_scope_exists(store, &mut e, &new.scope).await?;
     e.into_result()?;
     let centers = store.centers().await?;
-    if !creator.covers_scope(&new.scope, &centers) {
+    let regions = policy::regions_for(store, &creator.scope).await?;
+    let today = crate::domain::clock::today_jst();
+    if !creator.covers_scope(&new.scope, &centers, &regions, today) {
         return Err(ApiError::Forbidden);
     }
     let token = random_token(API_TOKEN_PREFIX)?;
@@ -393,10 +400,14 @@ pub async fn token_status(store: &dyn CommonStore, token: &ApiToken) -> ApiResul
             Err(e) => return Err(e.into()),
         },
     };
-    let centers = match &creator {
-        // A municipality's scope covers a centre's only through the centre's municipality.
-        Some(Some(a)) if matches!(a.scope, Scope::Municipality(_)) => store.centers().await?,
-        _ => Vec::new(),
+    let (centers, regions) = match &creator {
+        // A municipality's or region's scope covers a centre's only through the centre's
+        // municipality (and its region).
+        Some(Some(a)) if matches!(a.scope, Scope::Municipality(_) | Scope::Region(_)) => (
+            store.centers().await?,
+            policy::regions_for(store, &a.scope).await?,
+        ),
+        _ => (Vec::new(), Default::default()),
     };
     let creator = match &creator {
         None => Creator::Unrecorded,
@@ -414,6 +425,6 @@ pub async fn token_status(store: &dyn CommonStore, token: &ApiToken) -> ApiResul
             session: None,
         };
         policy::allows(a.role, Permission::ManageApiTokens)
-            && as_principal.covers_scope(&token.scope, &centers)
+            && as_principal.covers_scope(&token.scope, &centers, &regions, today)
     }))
 }

@@ -2,8 +2,11 @@
 
 use shared::dto::auth::{Role, Scope};
 
+use chrono::NaiveDate;
+
 use crate::domain::account::Principal;
 use crate::domain::org::Center;
+use crate::domain::region::Regions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
@@ -46,10 +49,12 @@ pub enum Permission {
     /// Ask whether a person about to be registered may already have a common ID at another
     /// centre (the optional duplicate hint; centre node, the hub sees only a keyed hash).
     CheckDuplicateHints,
+    /// Create and change regions and their municipalities (hub).
+    ManageRegions,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ReadMaster,
         Permission::ReadPersons,
         Permission::WritePersons,
@@ -69,6 +74,7 @@ impl Permission {
         Permission::ManageSyncCredentials,
         Permission::ReadSyncStatus,
         Permission::CheckDuplicateHints,
+        Permission::ManageRegions,
     ];
 }
 
@@ -79,7 +85,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     match permission {
         ReadMaster => true,
         ReadPersons | WritePersons => matches!(role, CenterStaff | CenterAdmin),
-        ManageCenters => matches!(role, Prefecture),
+        ManageCenters | ManageRegions => matches!(role, Prefecture),
         ManageSites => matches!(role, Prefecture | CenterAdmin),
         ManageAccounts | ManageApiTokens => matches!(role, Prefecture | CenterAdmin),
         UnlockAccounts => matches!(role, Prefecture | CenterAdmin | Operator),
@@ -87,7 +93,11 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         // Figures and de-identified records: everyone but the operator, always within scope.
         ReadStats | ReadExtracts => !matches!(role, Operator),
         ReadActivities | WriteActivities => matches!(role, CenterStaff | CenterAdmin),
-        ReadPeriodLocks => matches!(role, CenterStaff | CenterAdmin | Municipality | Prefecture),
+        // A regional office reads what a municipality reads, for its region's municipalities.
+        ReadPeriodLocks => matches!(
+            role,
+            CenterStaff | CenterAdmin | Municipality | Region | Prefecture
+        ),
         LockPeriods => matches!(role, Prefecture),
         ManageSyncCredentials => matches!(role, Prefecture),
         // Delivery state holds no person-level data: the operator watches it too.
@@ -104,30 +114,44 @@ pub fn sync_center(credential: &crate::domain::sync::SyncCredential) -> Option<&
 }
 
 impl Principal {
-    /// Whether this caller's scope covers `center`.
-    pub fn covers_center(&self, center: &Center) -> bool {
+    /// Whether this caller's scope covers `center` on `on`. A region's scope covers the centres
+    /// of the municipalities that belonged to it on that day (`regions`: every region's
+    /// memberships, see [`regions_for`]; other scopes never look at them).
+    pub fn covers_center(&self, center: &Center, regions: &Regions, on: NaiveDate) -> bool {
         match &self.scope {
             Scope::Prefecture => true,
             Scope::Municipality(m) => *m == center.municipality,
+            Scope::Region(r) => regions
+                .region_of(&center.municipality, on)
+                .is_some_and(|x| x.code == *r),
             Scope::Center(c) => *c == center.code,
         }
     }
 
-    /// Whether this caller's scope covers `other` (a narrower or equal scope). `centers` (the
-    /// registered centres) tell which municipality a centre scope lies in.
-    pub fn covers_scope(&self, other: &Scope, centers: &[Center]) -> bool {
+    /// Whether this caller's scope covers `other` (a narrower or equal scope) on `on`. `centers`
+    /// (the registered centres) tell which municipality a centre scope lies in, `regions` which
+    /// region a municipality belongs to.
+    pub fn covers_scope(&self, other: &Scope, centers: &[Center], regions: &Regions, on: NaiveDate) -> bool {
+        let in_region =
+            |r: &str, municipality: &str| regions.region_of(municipality, on).is_some_and(|x| x.code == r);
         match (&self.scope, other) {
             (Scope::Prefecture, _) => true,
             (Scope::Municipality(m), Scope::Municipality(o)) => m == o,
             (Scope::Municipality(m), Scope::Center(c)) => centers
                 .iter()
                 .any(|x| x.code == c.as_str() && x.municipality == *m),
+            (Scope::Region(r), Scope::Region(o)) => r == o,
+            (Scope::Region(r), Scope::Municipality(m)) => in_region(r, m),
+            (Scope::Region(r), Scope::Center(c)) => centers
+                .iter()
+                .any(|x| x.code == c.as_str() && in_region(r, &x.municipality)),
             (Scope::Center(c), Scope::Center(o)) => c == o,
             _ => false,
         }
     }
 
-    /// The audit form of the scope: `prefecture`, `municipality:392014`, `center:C001`.
+    /// The audit form of the scope: `prefecture`, `municipality:392014`, `region:aki`,
+    /// `center:C001`.
     pub fn scope_label(&self) -> String {
         match self.scope.code() {
             Some(code) => format!("{}:{code}", self.scope.level()),
@@ -136,9 +160,110 @@ impl Principal {
     }
 }
 
+/// The regions a scope check needs: every region's memberships for a region scope, none for
+/// the others (which never look at them).
+pub async fn regions_for(
+    store: &dyn crate::store::CommonStore,
+    scope: &Scope,
+) -> crate::store::StoreResult<Regions> {
+    Ok(match scope {
+        Scope::Region(_) => Regions(store.regions().await?),
+        _ => Regions::default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_regional_office_holds_exactly_the_municipality_officers_permissions() {
+        for permission in Permission::ALL {
+            assert_eq!(
+                allows(Role::Region, permission),
+                allows(Role::Municipality, permission),
+                "{permission:?}"
+            );
+        }
+        for role in Role::ALL {
+            assert_eq!(
+                allows(role, Permission::ManageRegions),
+                role == Role::Prefecture,
+                "{role:?}"
+            );
+        }
+    }
+
+    fn centre(code: &str, municipality: &str) -> Center {
+        Center {
+            code: code.into(),
+            name: code.into(),
+            municipality: municipality.into(),
+            operator_body: String::new(),
+            opened_on: "2009-04-01".parse().unwrap(),
+            closed_on: None,
+        }
+    }
+
+    fn regions() -> Regions {
+        use crate::domain::region::{Membership, Region};
+        let d = |s: &str| -> NaiveDate { s.parse().unwrap() };
+        let member = |m: &str, from: &str, to: Option<&str>| Membership {
+            municipality: m.into(),
+            valid_from: d(from),
+            valid_to: to.map(d),
+        };
+        let region = |code: &str, members| Region {
+            code: code.into(),
+            name: code.into(),
+            sort_order: 0,
+            valid_from: d("2000-04-01"),
+            valid_to: None,
+            members,
+        };
+        Regions(vec![
+            region(
+                "aki",
+                vec![
+                    member("392031", "2000-04-01", None),
+                    member("392022", "2000-04-01", Some("2024-03-31")),
+                ],
+            ),
+            region("chuo-east", vec![member("392022", "2024-04-01", None)]),
+        ])
+    }
+
+    #[test]
+    fn a_region_scope_covers_the_centres_of_its_municipalities_on_the_day_asked() {
+        let p = Principal {
+            account_id: Some(1),
+            api_token_id: None,
+            name: "aki".into(),
+            role: Role::Region,
+            scope: Scope::Region("aki".into()),
+            session: None,
+        };
+        let (r, may23, may24) = (
+            regions(),
+            "2023-05-01".parse().unwrap(),
+            "2024-05-01".parse().unwrap(),
+        );
+        let aki_city = centre("C010", "392031");
+        let muroto = centre("C011", "392022");
+        let kochi = centre("C001", "392014");
+        assert!(p.covers_center(&aki_city, &r, may24));
+        // 室戸市 moved to 中央東 on 2024-04-01: in 安芸 before, not after.
+        assert!(p.covers_center(&muroto, &r, may23));
+        assert!(!p.covers_center(&muroto, &r, may24));
+        // 高知市 is in no region here: never.
+        assert!(!p.covers_center(&kochi, &r, may24));
+        let centers = [aki_city, muroto, kochi];
+        assert!(p.covers_scope(&Scope::Municipality("392031".into()), &centers, &r, may24));
+        assert!(!p.covers_scope(&Scope::Municipality("392014".into()), &centers, &r, may24));
+        assert!(p.covers_scope(&Scope::Center("C010".into()), &centers, &r, may24));
+        assert!(!p.covers_scope(&Scope::Region("chuo-east".into()), &centers, &r, may24));
+        assert!(!p.covers_scope(&Scope::Prefecture, &centers, &r, may24));
+    }
 
     #[test]
     fn the_operator_holds_no_person_level_permission() {
@@ -193,7 +318,12 @@ mod tests {
 
     #[test]
     fn officers_and_integrators_never_read_identity() {
-        for role in [Role::Municipality, Role::Prefecture, Role::Integrator] {
+        for role in [
+            Role::Municipality,
+            Role::Region,
+            Role::Prefecture,
+            Role::Integrator,
+        ] {
             assert!(!allows(role, Permission::ReadPersons), "{role:?}");
         }
     }

@@ -209,6 +209,7 @@ pub fn check_role_scope(errors: &mut FieldErrors, role: Role, scope: &Scope) {
     let ok = match role {
         Role::CenterStaff | Role::CenterAdmin => matches!(scope, Scope::Center(_)),
         Role::Municipality => matches!(scope, Scope::Municipality(_)),
+        Role::Region => matches!(scope, Scope::Region(_)),
         Role::Prefecture | Role::Operator => matches!(scope, Scope::Prefecture),
         Role::Integrator => true,
     };

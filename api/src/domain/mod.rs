@@ -12,5 +12,6 @@ pub mod org;
 pub mod password_policy;
 pub mod period_lock;
 pub mod person;
+pub mod region;
 pub mod sync;
 pub mod uptime;

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use shared::dto::meta::NodeRole;
@@ -103,6 +104,9 @@ pub async fn run(
             store.upsert_site(site).await?;
         }
     }
+    // The five regional offices (to be confirmed by the prefecture), from before the data.
+    let since = NaiveDate::from_ymd_opt(2000, 4, 1).context("date")?;
+    crate::demo::regions::seed(store.as_ref(), since).await?;
     let codes = store.codes().await?;
     let mut rng = StdRng::seed_from_u64(args.seed);
     let members = people::simulate(&mut rng, &codes, &plans, f64::from(args.people), start, end);

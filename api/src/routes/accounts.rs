@@ -182,9 +182,14 @@ pub async fn list_tokens(
 ) -> ApiResult<web::Json<Vec<ApiTokenView>>> {
     let p = caller.require(Permission::ManageApiTokens)?;
     let centers = state.store.centers().await?;
+    let regions = crate::auth::policy::regions_for(state.store.as_ref(), &p.scope).await?;
+    let today = crate::domain::clock::today_jst();
     let tokens = state.store.api_tokens().await?;
     let mut views = Vec::new();
-    for t in tokens.iter().filter(|t| p.covers_scope(&t.scope, &centers)) {
+    for t in tokens
+        .iter()
+        .filter(|t| p.covers_scope(&t.scope, &centers, &regions, today))
+    {
         views.push(t.to_view(accounts::token_status(state.store.as_ref(), t).await?));
     }
     Ok(web::Json(views))
@@ -221,12 +226,14 @@ pub async fn revoke_token(
 ) -> ApiResult<HttpResponse> {
     let p = caller.require(Permission::ManageApiTokens)?;
     let centers = state.store.centers().await?;
+    let regions = crate::auth::policy::regions_for(state.store.as_ref(), &p.scope).await?;
+    let today = crate::domain::clock::today_jst();
     let token = state
         .store
         .api_tokens()
         .await?
         .into_iter()
-        .find(|t| t.id == *id && p.covers_scope(&t.scope, &centers))
+        .find(|t| t.id == *id && p.covers_scope(&t.scope, &centers, &regions, today))
         .ok_or(ApiError::NotFound)?;
     let row = CallAudit::by(&state, &caller, "api_token.revoke").draft(Some(token.prefix), None);
     state.store.revoke_api_token(token.id, row).await?;

@@ -1,13 +1,17 @@
 //! `/master/*` and `/centers`: code lists and the organisation.
 
 use actix_web::{web, HttpResponse};
-use shared::dto::master::{CenterInput, CenterView, MasterItem, MunicipalityView, SiteInput, SiteView};
+use shared::dto::master::{
+    CenterInput, CenterView, MasterItem, MunicipalityView, RegionInput, RegionView, SiteInput, SiteView,
+};
 use shared::error::Problem;
 
+use super::audited::CallAudit;
 use super::extract::Body;
 use crate::auth::{Caller, Permission};
 use crate::domain::codes::list;
 use crate::domain::org::{Center, Site};
+use crate::domain::region::Region;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use crate::store::StoreError;
@@ -143,7 +147,8 @@ pub async fn put_site(
         Err(StoreError::NotFound) => return Err(ApiError::NotFound),
         Err(e) => return Err(e.into()),
     };
-    if !p.covers_center(&center) {
+    let regions = crate::auth::policy::regions_for(state.store.as_ref(), &p.scope).await?;
+    if !p.covers_center(&center, &regions, crate::domain::clock::today_jst()) {
         return Err(ApiError::Forbidden);
     }
     let site = Site::parse(&center.code, &input)?;
@@ -171,4 +176,61 @@ pub async fn put_site(
     }
     state.store.upsert_site(&site).await?;
     Ok(HttpResponse::Ok().json(site.to_view()))
+}
+
+/// Regions (the prefecture's regional offices, 福祉保健所) with the municipalities each covers
+/// and when. Empty on a centre node: regions are kept on the hub.
+#[utoipa::path(get, path = "/api/v1/master/regions", tag = "master", security(("bearer" = [])),
+    responses((status = 200, body = [RegionView]), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn regions(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<Vec<RegionView>>> {
+    caller.require(Permission::ReadMaster)?;
+    Ok(web::Json(
+        state.store.regions().await?.iter().map(Region::to_view).collect(),
+    ))
+}
+
+/// Create or replace a region and its municipalities (prefecture, hub). The members are replaced
+/// as a whole; each membership runs for whole fiscal years (from an April 1st, to a March 31st
+/// or open), and a municipality belongs to at most one region at a time (400 on `members`
+/// naming the other region otherwise).
+#[utoipa::path(put, path = "/api/v1/regions/{code}", tag = "master", request_body = RegionInput, security(("bearer" = [])),
+    params(("code" = String, Path, description = "region code, e.g. aki")),
+    responses((status = 200, body = RegionView), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json", description = "on a centre node")))]
+pub async fn put_region(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+    Body(input): Body<RegionInput>,
+) -> ApiResult<web::Json<RegionView>> {
+    let audit = CallAudit::by(&state, &caller, "region.put");
+    let result = async {
+        caller.require(Permission::ManageRegions)?;
+        super::sync::hub_only(&state)?;
+        let region = Region::parse(&input, &state.store.codes().await?)?;
+        if region.code != code.as_str() {
+            return Err(ApiError::field(
+                "code",
+                "mismatch",
+                "URLの地域コードと一致しません。",
+            ));
+        }
+        let stored = state.store.regions().await?;
+        let clashes = crate::domain::region::clashes(&region, &stored);
+        if !clashes.is_empty() {
+            return Err(ApiError::Validation(crate::domain::region::clash_errors(
+                &clashes,
+            )));
+        }
+        let members: Vec<&str> = region.members.iter().map(|m| m.municipality.as_str()).collect();
+        let row = audit.draft(
+            Some(region.code.clone()),
+            Some(serde_json::json!({"name": region.name, "members": members})),
+        );
+        Ok(state.store.put_region(&region, row).await?)
+    }
+    .await;
+    let region = audit.write(Some(code.into_inner()), None, result).await?;
+    Ok(web::Json(region.to_view()))
 }

@@ -43,7 +43,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(at("/master/municipalities").route(web::get().to(master::municipalities)))
                 .service(at("/master/centers").route(web::get().to(master::centers)))
                 .service(at("/master/sites").route(web::get().to(master::sites)))
+                .service(at("/master/regions").route(web::get().to(master::regions)))
                 .service(at("/master/{list}").route(web::get().to(master::code_list)))
+                .service(at("/regions/{code}").route(web::put().to(master::put_region)))
                 .service(at("/centers/{code}").route(web::put().to(master::put_center)))
                 .service(at("/centers/{code}/sites/{site}").route(web::put().to(master::put_site)))
                 .service(

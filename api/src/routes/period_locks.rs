@@ -32,11 +32,16 @@ pub async fn list(
 ) -> ApiResult<web::Json<Vec<PeriodLockView>>> {
     let p = caller.require(Permission::ReadPeriodLocks)?;
     let centers = state.store.centers().await?;
-    // A lock within the caller's scope, or over a centre in it (everyone's, its municipality's).
+    let regions = crate::auth::policy::regions_for(state.store.as_ref(), &p.scope).await?;
+    // A lock within the caller's scope, or over a centre in it (everyone's, its municipality's);
+    // for a region, its municipalities as of the locked period's first day.
     let concerns_caller = |l: &PeriodLock| {
+        let on = l.period.from();
         l.scope == Scope::Prefecture
-            || p.covers_scope(&l.scope, &centers)
-            || centers.iter().any(|c| p.covers_center(c) && l.covers(c))
+            || p.covers_scope(&l.scope, &centers, &regions, on)
+            || centers
+                .iter()
+                .any(|c| p.covers_center(c, &regions, on) && l.covers(c))
     };
     let locks = state
         .store

@@ -27,16 +27,19 @@ pub async fn labeler(state: &AppState) -> ApiResult<(Labeler, KnownCodes)> {
         .map(|(c, n, _, _)| (c, n));
     let centers = store.centers().await?;
     let sites = store.sites(None).await?;
+    let regions = store.regions().await?;
     let known = KnownCodes {
         centers: centers.iter().map(|c| c.code.clone()).collect(),
         sites: sites.iter().map(|s| s.code.clone()).collect(),
+        regions: regions.iter().map(|r| r.code.clone()).collect(),
     };
     let labeler = Labeler::new(
         codes,
         municipalities,
         centers.into_iter().map(|c| (c.code, c.name)),
         sites.into_iter().map(|s| (s.code, s.name)),
-    );
+    )
+    .with_regions(regions.into_iter().map(|r| (r.code, r.name)));
     Ok((labeler, known))
 }
 
@@ -213,6 +216,7 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
         municipalities: labeler.codes().municipality_count(),
         centers: known.centers.len(),
         sites: known.sites.len(),
+        regions: known.regions.len(),
     };
     let planned = engine::plan(&request, &p.scope, &request.rows);
     if let Planned::Query(q) = &planned {

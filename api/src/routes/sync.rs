@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use crate::store::StoreError;
 
-fn hub_only(state: &AppState) -> ApiResult<()> {
+pub(crate) fn hub_only(state: &AppState) -> ApiResult<()> {
     match state.settings.node.role {
         NodeRole::Hub => Ok(()),
         NodeRole::Center => Err(ApiError::NotFound),
@@ -222,12 +222,19 @@ pub async fn revoke_credential(
 pub async fn status(state: web::Data<AppState>, caller: Caller) -> ApiResult<web::Json<SyncStatus>> {
     let p = caller.require(Permission::ReadSyncStatus)?;
     let centers = state.store.centers().await?;
+    // Today's centres of the caller's scope (a region's municipalities as they are today).
+    let regions = crate::auth::policy::regions_for(state.store.as_ref(), &p.scope).await?;
+    let today = crate::domain::clock::today_jst();
     match state.settings.node.role {
         NodeRole::Hub => {
             let rows = state.hub_store()?.sync_centers().await?;
             let visible = rows
                 .iter()
-                .filter(|r| centers.iter().any(|c| c.code == r.center && p.covers_center(c)))
+                .filter(|r| {
+                    centers
+                        .iter()
+                        .any(|c| c.code == r.center && p.covers_center(c, &regions, today))
+                })
                 .map(|r| r.to_view())
                 .collect();
             Ok(web::Json(SyncStatus {
@@ -242,7 +249,7 @@ pub async fn status(state: web::Data<AppState>, caller: Caller) -> ApiResult<web
                 .iter()
                 .find(|c| c.code == code.as_str())
                 .ok_or(ApiError::NotFound)?;
-            if !p.covers_center(own) {
+            if !p.covers_center(own, &regions, today) {
                 return Err(ApiError::Forbidden);
             }
             let outbox =

@@ -12,6 +12,7 @@ pub struct OrgSizes {
     pub municipalities: usize,
     pub centers: usize,
     pub sites: usize,
+    pub regions: usize,
 }
 
 /// Why a request is over its limits.
@@ -43,6 +44,8 @@ pub fn estimated_cells(q: &StatsQuery, codes: &Codes, org: OrgSizes) -> u64 {
             Dimension::Municipality if has(Dimension::Center) || has(Dimension::Site) => 1,
             Dimension::Center if has(Dimension::Site) => 1,
             Dimension::Municipality => filtered(d).unwrap_or(org.municipalities),
+            // A centre lies in one region on a day, but a period may see its municipality move.
+            Dimension::Region => filtered(d).unwrap_or(org.regions + 1),
             Dimension::Center => filtered(d).unwrap_or(org.centers),
             // Activities at no site are their own row.
             Dimension::Site => filtered(d).unwrap_or(org.sites + 1),
@@ -93,6 +96,7 @@ mod tests {
         municipalities: 34,
         centers: 55,
         sites: 40,
+        regions: 5,
     };
 
     #[test]

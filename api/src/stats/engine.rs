@@ -78,6 +78,7 @@ pub fn filter_code_errors(
             } else {
                 match d {
                     Dimension::Municipality => labeler.codes().is_municipality(code),
+                    Dimension::Region => code == UNKNOWN || known.regions.iter().any(|r| r == code),
                     Dimension::Center => known.centers.iter().any(|c| c == code),
                     Dimension::Site => code.is_empty() || known.sites.iter().any(|s| s == code),
                     _ => false,
@@ -100,6 +101,7 @@ pub fn filter_code_errors(
 pub struct KnownCodes {
     pub centers: Vec<String>,
     pub sites: Vec<String>,
+    pub regions: Vec<String>,
 }
 
 /// Narrows the request's filters to the caller's scope.
@@ -125,6 +127,9 @@ pub fn scoped_filters(
     let (dim, code) = match scope {
         Scope::Prefecture => (None, None),
         Scope::Municipality(m) => (Some(Dimension::Municipality), Some(m.clone())),
+        // The region's municipalities as of each fact's date: the store resolves the region of
+        // every fact (decision 0026), so a filter on it is all the scope needs.
+        Scope::Region(r) => (Some(Dimension::Region), Some(r.clone())),
         Scope::Center(c) => (Some(Dimension::Center), Some(c.clone())),
     };
     if let (Some(dim), Some(code)) = (dim, code) {
@@ -236,6 +241,20 @@ mod tests {
         let r = stats_request("measures=participations&period=FY2024&filter=municipality:392022").unwrap();
         let planned = plan(&r, &Scope::Municipality("392014".into()), &r.rows);
         assert_eq!(planned, Planned::Nothing);
+    }
+
+    #[test]
+    fn a_region_scope_becomes_a_region_filter_and_refuses_another_region() {
+        let r = stats_request("measures=participations&rows=municipality&period=FY2024").unwrap();
+        let Planned::Query(q) = plan(&r, &Scope::Region("aki".into()), &r.rows) else {
+            panic!("expected a query");
+        };
+        assert_eq!(q.filters, [(Dimension::Region, vec!["aki".to_owned()])]);
+        let other = stats_request("measures=participations&period=FY2024&filter=region:hata").unwrap();
+        assert_eq!(
+            plan(&other, &Scope::Region("aki".into()), &other.rows),
+            Planned::Nothing
+        );
     }
 
     #[test]

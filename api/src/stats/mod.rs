@@ -98,6 +98,9 @@ pub enum Dimension {
     Month,
     Date,
     Municipality,
+    /// The region (regional office's area) the fact's municipality belonged to on the fact's
+    /// date; `unknown` for a municipality in no region then.
+    Region,
     Center,
     Site,
     Function,
@@ -110,12 +113,13 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 14] = [
+    pub const ALL: [Dimension; 15] = [
         Dimension::FiscalYear,
         Dimension::Quarter,
         Dimension::Month,
         Dimension::Date,
         Dimension::Municipality,
+        Dimension::Region,
         Dimension::Center,
         Dimension::Site,
         Dimension::Function,
@@ -134,6 +138,7 @@ impl Dimension {
             Dimension::Month => "month",
             Dimension::Date => "date",
             Dimension::Municipality => "municipality",
+            Dimension::Region => "region",
             Dimension::Center => "center",
             Dimension::Site => "site",
             Dimension::Function => "function",
@@ -154,6 +159,7 @@ impl Dimension {
             Dimension::Month => "月",
             Dimension::Date => "日付",
             Dimension::Municipality => "市町村",
+            Dimension::Region => "福祉保健所",
             Dimension::Center => "センター",
             Dimension::Site => "サテライト",
             Dimension::Function => "機能",

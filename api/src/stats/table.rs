@@ -62,6 +62,14 @@ impl Labeler {
         &self.codes
     }
 
+    /// Adds the regions' names (code, name).
+    pub fn with_regions(mut self, regions: impl IntoIterator<Item = (String, String)>) -> Labeler {
+        for (code, name) in regions {
+            self.names.insert((Dimension::Region, code), name);
+        }
+        self
+    }
+
     /// The labels of the names this labeler holds for `dim` (municipalities, centres, sites)
     /// and of its master list, if any: what a column of `dim` codes can be labelled with,
     /// besides periods (kanji and digits) and 不明 / 本所.
@@ -82,7 +90,10 @@ impl Labeler {
 
     pub fn label(&self, dim: Dimension, code: &str) -> String {
         if code == super::UNKNOWN {
-            return "不明".into();
+            return match dim {
+                Dimension::Region => "所属なし".into(),
+                _ => "不明".into(),
+            };
         }
         if code.is_empty() {
             return match dim {
@@ -98,7 +109,7 @@ impl Labeler {
                 .parse::<NaiveDate>()
                 .map(format_wareki)
                 .unwrap_or_else(|_| code.to_owned()),
-            Dimension::Municipality | Dimension::Center | Dimension::Site => self
+            Dimension::Municipality | Dimension::Region | Dimension::Center | Dimension::Site => self
                 .names
                 .get(&(dim, code.to_owned()))
                 .cloned()

@@ -69,6 +69,8 @@ pub enum ConflictKind {
     RegisteredOn,
     /// The end date breaks a rule of the stored record.
     EndedOn,
+    /// A municipality would belong to two regions at once.
+    RegionMembership,
 }
 
 // The domain's decisions in store words: every dialect's store reaches them through `?`.
@@ -113,6 +115,7 @@ impl ConflictKind {
             ConflictKind::SerialExhausted => "serial_exhausted",
             ConflictKind::RegisteredOn => "registered_on",
             ConflictKind::EndedOn => "ended_on",
+            ConflictKind::RegionMembership => "region_membership",
         }
     }
 }
@@ -213,6 +216,17 @@ pub trait CommonStore: Send + Sync {
     async fn upsert_center(&self, center: &Center) -> StoreResult<()>;
     async fn sites(&self, center: Option<&str>) -> StoreResult<Vec<Site>>;
     async fn upsert_site(&self, site: &Site) -> StoreResult<()>;
+    /// Every region with its memberships, by sort order and code (none on a centre node, where
+    /// nobody maintains them).
+    async fn regions(&self) -> StoreResult<Vec<crate::domain::region::Region>>;
+    /// Creates or replaces a region and its memberships, audited in the same transaction.
+    /// Refuses ([`ConflictKind::RegionMembership`]) a membership that another region holds for
+    /// a day of the same period, checked on what the transaction reads.
+    async fn put_region(
+        &self,
+        region: &crate::domain::region::Region,
+        audit: AuditDraft<crate::domain::region::Region>,
+    ) -> StoreResult<crate::domain::region::Region>;
 
     // Accounts and sessions.
     async fn create_account(

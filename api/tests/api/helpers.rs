@@ -21,6 +21,12 @@ pub const CENTER: &str = "C001";
 pub const OTHER_CENTER: &str = "C002";
 pub const CENTER_MUNICIPALITY: &str = "392014";
 pub const OTHER_MUNICIPALITY: &str = "392022";
+/// The region of the seeded regional-office account: 高知市 (the node's centre) since FY2009,
+/// and 室戸市 (the other centre) from FY2009 to FY2023 only, before it moved to `OTHER_REGION`.
+pub const REGION: &str = "central";
+pub const OTHER_REGION: &str = "east";
+/// The day 室戸市 moved from `REGION` to `OTHER_REGION`.
+pub const MOVE_DAY: (i32, u32, u32) = (2024, 4, 1);
 pub const PASSWORD: &str = "correct-horse-battery";
 
 pub struct TestApp {
@@ -42,6 +48,7 @@ pub fn username(role: Role) -> &'static str {
         Role::CenterStaff => "staff",
         Role::CenterAdmin => "manager",
         Role::Municipality => "city",
+        Role::Region => "region-office",
         Role::Prefecture => "pref",
         Role::Operator => "operator",
         Role::Integrator => "integrator-has-no-account",
@@ -143,6 +150,7 @@ async fn seed(store: &dyn CommonStore, settings: &Settings) {
         })
         .await
         .expect("site");
+    seed_regions(store).await;
     let accounts = [
         ("staff", Role::CenterStaff, Scope::Center(CENTER.into())),
         ("manager", Role::CenterAdmin, Scope::Center(CENTER.into())),
@@ -161,6 +169,7 @@ async fn seed(store: &dyn CommonStore, settings: &Settings) {
             Role::Municipality,
             Scope::Municipality(CENTER_MUNICIPALITY.into()),
         ),
+        ("region-office", Role::Region, Scope::Region(REGION.into())),
         ("pref", Role::Prefecture, Scope::Prefecture),
         ("operator", Role::Operator, Scope::Prefecture),
     ];
@@ -176,6 +185,47 @@ async fn seed(store: &dyn CommonStore, settings: &Settings) {
         api::auth::accounts::create(store, settings, new, None, row)
             .await
             .expect("account");
+    }
+}
+
+/// Two regions: `REGION` with 高知市 throughout and 室戸市 until FY2023, `OTHER_REGION` with 室戸市
+/// from FY2024 and 安芸市 (no centre here) throughout.
+async fn seed_regions(store: &dyn CommonStore) {
+    use api::domain::region::{Membership, Region};
+    let since = date(2009, 4, 1);
+    let moved = date(MOVE_DAY.0, MOVE_DAY.1, MOVE_DAY.2);
+    let member = |m: &str, from: NaiveDate, to: Option<NaiveDate>| Membership {
+        municipality: m.into(),
+        valid_from: from,
+        valid_to: to,
+    };
+    let regions = [
+        Region {
+            code: REGION.into(),
+            name: "中央福祉保健所".into(),
+            sort_order: 1,
+            valid_from: since,
+            valid_to: None,
+            members: vec![
+                member(CENTER_MUNICIPALITY, since, None),
+                member(OTHER_MUNICIPALITY, since, moved.pred_opt()),
+            ],
+        },
+        Region {
+            code: OTHER_REGION.into(),
+            name: "東部福祉保健所".into(),
+            sort_order: 2,
+            valid_from: since,
+            valid_to: None,
+            members: vec![
+                member(OTHER_MUNICIPALITY, moved, None),
+                member("392031", since, None),
+            ],
+        },
+    ];
+    for r in &regions {
+        let row = api::ops::audit::by_cli("region.put", Some(r.code.clone()), None);
+        store.put_region(r, row).await.expect("region");
     }
 }
 

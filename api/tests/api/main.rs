@@ -22,6 +22,7 @@ mod mail;
 mod metrics;
 mod openapi;
 mod persons;
+mod regions;
 mod roles;
 mod service;
 mod stats;

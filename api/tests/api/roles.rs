@@ -27,12 +27,26 @@ const NOBODY: &[Role] = &[];
 /// Those who register people and record activities, at their own centre.
 const CENTRE: &[Role] = &[CenterStaff, CenterAdmin];
 /// Account holders (the integrator has a token, not an account).
-const ACCOUNTS: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Prefecture, Operator];
+const ACCOUNTS: &[Role] = &[
+    CenterStaff,
+    CenterAdmin,
+    Municipality,
+    Region,
+    Prefecture,
+    Operator,
+];
 /// Figures and de-identified records: everyone but the operator.
-const FIGURES: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Prefecture, Integrator];
+const FIGURES: &[Role] = &[
+    CenterStaff,
+    CenterAdmin,
+    Municipality,
+    Region,
+    Prefecture,
+    Integrator,
+];
 const ADMINS: &[Role] = &[CenterAdmin, Prefecture];
 const UNLOCKERS: &[Role] = &[CenterAdmin, Prefecture, Operator];
-const LOCK_READERS: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Prefecture];
+const LOCK_READERS: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Region, Prefecture];
 /// Delivery state holds no person-level data: everyone with an account.
 const SYNC_WATCHERS: &[Role] = ACCOUNTS;
 
@@ -102,6 +116,16 @@ fn cases(node: NodeRole, person: &str) -> Vec<Case> {
         case(Method::GET, "/api/v1/master/municipalities", None, EVERYONE),
         case(Method::GET, "/api/v1/master/centers", None, EVERYONE),
         case(Method::GET, "/api/v1/master/sites", None, EVERYONE),
+        case(Method::GET, "/api/v1/master/regions", None, EVERYONE),
+        // Regions are kept on the hub, by the prefecture (the same replacement every call).
+        case(
+            Method::PUT,
+            "/api/v1/regions/west",
+            Some(json!({"code": "west", "name": "西部福祉保健所", "sort_order": 3,
+                        "valid_from": "2009-04-01", "valid_to": null,
+                        "members": [{"municipality": "392057", "valid_from": "2009-04-01", "valid_to": null}]})),
+            hub(&[Prefecture]),
+        ),
         case(
             Method::PUT,
             "/api/v1/centers/C009",

@@ -41,6 +41,7 @@ const NOT_A_PERSONS: &[(&str, &str, &str)] = &[
     ("municipalities", "kana", "a municipality's reading (master data)"),
     ("centers", "name", "a centre's name (organisation)"),
     ("sites", "name", "a site's name (organisation)"),
+    ("regions", "name", "a regional office's name (organisation)"),
     ("accounts", "username", "the hub's own users, not data subjects"),
     (
         "accounts",

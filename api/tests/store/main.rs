@@ -107,3 +107,4 @@ mod locked;
 mod migrate_hub;
 mod ops;
 mod outbox;
+mod regions;

@@ -10,16 +10,19 @@ pub enum Role {
     CenterStaff,
     CenterAdmin,
     Municipality,
+    /// A regional office of the prefecture (福祉保健所): the municipalities of its region.
+    Region,
     Prefecture,
     Operator,
     Integrator,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::CenterStaff,
         Role::CenterAdmin,
         Role::Municipality,
+        Role::Region,
         Role::Prefecture,
         Role::Operator,
         Role::Integrator,
@@ -30,6 +33,7 @@ impl Role {
             Role::CenterStaff => "center_staff",
             Role::CenterAdmin => "center_admin",
             Role::Municipality => "municipality",
+            Role::Region => "region",
             Role::Prefecture => "prefecture",
             Role::Operator => "operator",
             Role::Integrator => "integrator",
@@ -46,6 +50,7 @@ impl Role {
             Role::CenterStaff => "センター職員",
             Role::CenterAdmin => "センター管理者",
             Role::Municipality => "市町村",
+            Role::Region => "福祉保健所",
             Role::Prefecture => "県",
             Role::Operator => "運用保守",
             Role::Integrator => "連携(API)",
@@ -62,6 +67,10 @@ pub enum Scope {
     Prefecture,
     /// One municipality, by its 6-digit code.
     Municipality(String),
+    /// The municipalities of one region (a regional office's area, e.g. `aki`), by its code.
+    /// Which municipalities those are depends on the date: membership is master data on the
+    /// hub, with periods.
+    Region(String),
     /// One centre, by its centre code (e.g. `C012`).
     Center(String),
 }
@@ -71,13 +80,14 @@ impl Scope {
         match self {
             Scope::Prefecture => "prefecture",
             Scope::Municipality(_) => "municipality",
+            Scope::Region(_) => "region",
             Scope::Center(_) => "center",
         }
     }
     pub fn code(&self) -> Option<&str> {
         match self {
             Scope::Prefecture => None,
-            Scope::Municipality(c) | Scope::Center(c) => Some(c),
+            Scope::Municipality(c) | Scope::Region(c) | Scope::Center(c) => Some(c),
         }
     }
 }

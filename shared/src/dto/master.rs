@@ -70,3 +70,43 @@ pub struct SiteInput {
     pub opened_on: NaiveDate,
     pub closed_on: Option<NaiveDate>,
 }
+
+/// A municipality's membership of a region for a period (whole fiscal years: from an April 1st,
+/// to a March 31st or open).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegionMember {
+    /// 全国地方公共団体コード.
+    pub municipality: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// A region (a prefectural regional office's area, e.g. 安芸福祉保健所) and the municipalities it
+/// covers. A municipality belongs to at most one region at a time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegionView {
+    /// Lower-case letters, digits and `-` (e.g. `aki`, `chuo-east`): the `region:<code>` scope.
+    pub code: String,
+    pub name: String,
+    pub sort_order: i32,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub members: Vec<RegionMember>,
+}
+
+/// Creating or replacing a region (its members are replaced as a whole).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegionInput {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub sort_order: i32,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub members: Vec<RegionMember>,
+}

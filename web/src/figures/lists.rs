@@ -54,6 +54,8 @@ pub fn filter_choices(
     let center_in_scope = |center: &str, municipality: &str| match scope {
         Scope::Prefecture => true,
         Scope::Municipality(m) => m == municipality,
+        // Today's municipalities of the region (the server answers by each fact's date).
+        Scope::Region(r) => master.region_of(municipality, crate::clock::today_jst()) == Some(r.as_str()),
         Scope::Center(c) => c == center,
     };
     match dimension {

@@ -41,12 +41,13 @@ pub const DEFAULT_MEASURES: [&str; 3] = ["participations", "unique_persons", "ac
 pub const DEFAULT_ROWS: [&str; 1] = ["month"];
 
 /// Dimensions of `/stats` in the API's order (time, place, person), with Japanese names.
-pub const DIMENSIONS: [(&str, &str); 14] = [
+pub const DIMENSIONS: [(&str, &str); 15] = [
     ("fiscal_year", "年度"),
     ("quarter", "四半期"),
     ("month", "月"),
     ("date", "日付"),
     ("municipality", "市町村"),
+    ("region", "福祉保健所"),
     ("center", "センター"),
     ("site", "サテライト"),
     ("function", "機能"),
@@ -106,8 +107,9 @@ pub fn figures_allowed(meta: &MetaView) -> bool {
 pub fn offered_dimension(scope: &Scope, code: &str) -> bool {
     match scope {
         Scope::Prefecture => true,
-        Scope::Municipality(_) => code != "municipality",
-        Scope::Center(_) => !matches!(code, "municipality" | "center"),
+        Scope::Municipality(_) => !matches!(code, "municipality" | "region"),
+        Scope::Region(_) => code != "region",
+        Scope::Center(_) => !matches!(code, "municipality" | "region" | "center"),
     }
 }
 

@@ -44,8 +44,13 @@ pub fn LoginPage() -> impl IntoView {
         spawn_local(async move {
             match api::login(&request).await {
                 Ok(tokens) => {
+                    // A regional office lands on its region's overview; everyone else at home.
+                    let landing = match tokens.account.role {
+                        shared::dto::auth::Role::Region => crate::app::OVERVIEW_PATH,
+                        _ => HOME_PATH,
+                    };
                     session.sign_in(tokens);
-                    navigate(HOME_PATH, Default::default());
+                    navigate(landing, Default::default());
                 }
                 Err(err) => {
                     form_error.set(Some(err.user_message()));

@@ -21,4 +21,5 @@ pub mod person_end;
 pub mod person_list;
 pub mod person_new;
 pub mod person_page;
+pub mod regions;
 pub mod sync_status;

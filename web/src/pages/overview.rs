@@ -41,8 +41,13 @@ pub fn OverviewPage() -> impl IntoView {
         let scope = scope.clone();
         move || scope_label(&scope, master.data().as_deref())
     };
-    let many_municipalities = matches!(scope, Scope::Prefecture);
-    let many_centers = matches!(scope, Scope::Prefecture | Scope::Municipality(_));
+    // The prefecture → region → municipality → centre levels the scope spans.
+    let many_regions = matches!(scope, Scope::Prefecture);
+    let many_municipalities = matches!(scope, Scope::Prefecture | Scope::Region(_));
+    let many_centers = matches!(
+        scope,
+        Scope::Prefecture | Scope::Region(_) | Scope::Municipality(_)
+    );
 
     let query = move |rows: &[&str], measures: &[&str]| {
         let mut q = StatsQuery {
@@ -55,6 +60,7 @@ pub fn OverviewPage() -> impl IntoView {
     };
     let groups = Signal::derive(move || query(&["group"], &HEADLINE));
     let months = Signal::derive(move || query(&["month"], &["participations", "unique_persons"]));
+    let regions = Signal::derive(move || query(&["region"], &["participations", "unique_persons"]));
     let municipalities =
         Signal::derive(move || query(&["municipality"], &["participations", "unique_persons"]));
     let centers = Signal::derive(move || query(&["center"], &["participations", "unique_persons"]));
@@ -110,6 +116,18 @@ pub fn OverviewPage() -> impl IntoView {
             <div class="overview-grid">
                 <Section query=groups answer=groups_answer testid="overview-groups" title="対象区分別（4区分）" render=render_groups />
                 <Section query=months answer=fetch(session, months) testid="overview-months" title="月別の推移" render=render_months />
+                {many_regions
+                    .then(|| {
+                        view! {
+                            <Section
+                                query=regions
+                                answer=fetch(session, regions)
+                                testid="overview-regions"
+                                title="福祉保健所別"
+                                render=render_bars
+                            />
+                        }
+                    })}
                 {many_municipalities
                     .then(|| {
                         view! {

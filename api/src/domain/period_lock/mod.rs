@@ -127,6 +127,15 @@ impl NewPeriodLock {
                 }
                 Scope::Center(code)
             }
+            // A region's membership changes over time; a lock is set on what it freezes.
+            Scope::Region(_) => {
+                e.push(
+                    "scope.level",
+                    "unsupported_scope",
+                    "締めは県・市町村・センター単位で設定してください（地域単位の締めはありません）。",
+                );
+                input.scope.clone()
+            }
         };
         e.into_result()?;
         Ok(NewPeriodLock {
@@ -147,6 +156,8 @@ impl PeriodLock {
         match &self.scope {
             Scope::Prefecture => true,
             Scope::Municipality(m) => *m == center.municipality,
+            // Never stored (refused when a lock is made).
+            Scope::Region(_) => false,
             Scope::Center(c) => *c == center.code,
         }
     }

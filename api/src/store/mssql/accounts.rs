@@ -113,6 +113,7 @@ fn scope_from(level: &str, code: Option<String>) -> StoreResult<Scope> {
     match (level, code) {
         ("prefecture", _) => Ok(Scope::Prefecture),
         ("municipality", Some(c)) => Ok(Scope::Municipality(c)),
+        ("region", Some(c)) => Ok(Scope::Region(c)),
         ("center", Some(c)) => Ok(Scope::Center(c)),
         (l, _) => Err(bad(format!("scope level {l:?}"))),
     }

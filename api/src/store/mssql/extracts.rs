@@ -43,8 +43,8 @@ fn filter_expr(kind: ExtractKind, d: Dimension) -> &'static str {
         (_, Dimension::Group) => "p.reporting_group",
         (_, Dimension::CareLevel) => "p.care_level",
         (_, Dimension::Household) => "p.household",
-        // Category is matched through EXISTS below.
-        (_, Dimension::Category) => "N''",
+        // Category is matched through EXISTS, the region by its own expression, below.
+        (_, Dimension::Category) | (_, Dimension::Region) => "N''",
     }
 }
 
@@ -122,6 +122,17 @@ pub(crate) fn query(q: &ExtractQuery) -> Sql {
             });
             sql.and_in("pc.category", codes);
             sql.push(")");
+        } else if *d == Dimension::Region {
+            // A record's region is its municipality's on the record's date, a person's on the
+            // last day of the period (decision 0026).
+            let date = match q.kind {
+                ExtractKind::Persons => {
+                    sql.binds.push(Param::Date(q.to));
+                    format!("@P{}", sql.binds.len())
+                }
+                _ => "a.date".to_owned(),
+            };
+            sql.and_in(&super::stats::region_of("c.municipality", &date), codes);
         } else {
             sql.and_in(filter_expr(q.kind, *d), codes);
         }

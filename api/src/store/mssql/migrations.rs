@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "account_hardening",
         include_str!("../../../../migrations/sqlserver/0017_account_hardening.sql"),
     ),
+    (
+        24,
+        "regions",
+        include_str!("../../../../migrations/sqlserver/0024_regions.sql"),
+    ),
 ];
 
 pub(super) const CREATE_SCHEMA_MIGRATIONS: &str = "IF OBJECT_ID(N'schema_migrations', N'U') IS NULL

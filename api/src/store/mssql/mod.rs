@@ -217,6 +217,19 @@ impl CommonStore for MssqlStore {
     async fn upsert_site(&self, site: &Site) -> StoreResult<()> {
         org::upsert_site(&mut self.conn().await?, site).await
     }
+    async fn regions(&self) -> StoreResult<Vec<crate::domain::region::Region>> {
+        org::regions(&mut self.conn().await?).await
+    }
+    async fn put_region(
+        &self,
+        region: &crate::domain::region::Region,
+        audit: AuditDraft<crate::domain::region::Region>,
+    ) -> StoreResult<crate::domain::region::Region> {
+        audited(&mut self.conn().await?, audit, async |c| {
+            org::put_region(c, region).await
+        })
+        .await
+    }
 
     async fn create_account(
         &self,

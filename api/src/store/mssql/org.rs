@@ -5,7 +5,8 @@ use tiberius::Row;
 use super::conn::{date, int, is_constraint_violation, opt_date, opt_int, opt_str, str, Conn, LockMode};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
-use crate::store::{Reference, StoreError, StoreResult};
+use crate::domain::region::{Membership, Region};
+use crate::store::{ConflictKind, Reference, StoreError, StoreResult};
 
 pub(super) const CODE_ITEMS: &str =
     "SELECT list, code, label, sort_order, valid_from, valid_to, parent, rank, lower, upper
@@ -31,6 +32,21 @@ pub(super) const UPDATE_SITE: &str =
 pub(super) const SITE_EXISTS: &str = "SELECT center FROM sites WHERE code = @P1";
 pub(super) const INSERT_SITE: &str =
     "INSERT INTO sites (code, center, name, opened_on, closed_on) VALUES (@P1, @P2, @P3, @P4, @P5)";
+pub(super) const REGIONS: &str =
+    "SELECT code, name, sort_order, valid_from, valid_to FROM regions ORDER BY sort_order, code";
+pub(super) const REGION_MEMBERS: &str =
+    "SELECT region, municipality, valid_from, valid_to FROM region_members
+     ORDER BY region, municipality, valid_from";
+pub(super) const UPDATE_REGION: &str =
+    "UPDATE regions SET name = @P2, sort_order = @P3, valid_from = @P4, valid_to = @P5 WHERE code = @P1";
+pub(super) const INSERT_REGION: &str =
+    "INSERT INTO regions (code, name, sort_order, valid_from, valid_to) VALUES (@P1, @P2, @P3, @P4, @P5)";
+pub(super) const DELETE_REGION_MEMBERS: &str = "DELETE FROM region_members WHERE region = @P1";
+pub(super) const INSERT_REGION_MEMBER: &str =
+    "INSERT INTO region_members (region, municipality, valid_from, valid_to) VALUES (@P1, @P2, @P3, @P4)";
+/// Serialises region writes: the check that no other region holds a municipality for the same
+/// days and the write it allows happen under one exclusive lock.
+const REGIONS_LOCK: &str = "attaka:regions";
 
 #[cfg(test)]
 pub(super) const SQL: &[&str] = &[
@@ -44,6 +60,12 @@ pub(super) const SQL: &[&str] = &[
     UPDATE_SITE,
     SITE_EXISTS,
     INSERT_SITE,
+    REGIONS,
+    REGION_MEMBERS,
+    UPDATE_REGION,
+    INSERT_REGION,
+    DELETE_REGION_MEMBERS,
+    INSERT_REGION_MEMBER,
 ];
 
 fn i32_of(v: Option<i64>) -> Option<i32> {
@@ -212,4 +234,72 @@ pub async fn upsert_site(c: &mut Conn, site: &Site) -> StoreResult<()> {
         }
     });
     c.finish(r).await
+}
+
+/// Every region with its memberships, by sort order and code.
+pub async fn regions(c: &mut Conn) -> StoreResult<Vec<Region>> {
+    let mut regions = c
+        .rows(REGIONS, &[])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Region {
+                code: str(r, 0)?,
+                name: str(r, 1)?,
+                sort_order: i32_of(Some(int(r, 2)?)).unwrap_or_default(),
+                valid_from: date(r, 3)?,
+                valid_to: opt_date(r, 4)?,
+                members: Vec::new(),
+            })
+        })
+        .collect::<StoreResult<Vec<Region>>>()?;
+    for r in c.rows(REGION_MEMBERS, &[]).await? {
+        let region = str(&r, 0)?;
+        let m = Membership {
+            municipality: str(&r, 1)?,
+            valid_from: date(&r, 2)?,
+            valid_to: opt_date(&r, 3)?,
+        };
+        if let Some(x) = regions.iter_mut().find(|x| x.code == region) {
+            x.members.push(m);
+        }
+    }
+    Ok(regions)
+}
+
+/// Creates or replaces a region and its memberships inside the caller's transaction, under the
+/// regions' exclusive application lock: the check against the other regions' memberships reads
+/// what stays true until the commit.
+pub(super) async fn put_region(c: &mut Conn, region: &Region) -> StoreResult<Region> {
+    c.lock(REGIONS_LOCK, LockMode::Exclusive).await?;
+    let stored = regions(c).await?;
+    if !crate::domain::region::clashes(region, &stored).is_empty() {
+        return Err(StoreError::Conflict(ConflictKind::RegionMembership));
+    }
+    let p: [&dyn tiberius::ToSql; 5] = [
+        &region.code,
+        &region.name,
+        &region.sort_order,
+        &region.valid_from,
+        &region.valid_to,
+    ];
+    if c.exec(UPDATE_REGION, &p).await? == 0 {
+        c.exec(INSERT_REGION, &p).await?;
+    }
+    c.exec(DELETE_REGION_MEMBERS, &[&region.code]).await?;
+    for m in &region.members {
+        c.exec(
+            INSERT_REGION_MEMBER,
+            &[&region.code, &m.municipality, &m.valid_from, &m.valid_to],
+        )
+        .await
+        .map_err(|e| {
+            if is_constraint_violation(&e) {
+                StoreError::MissingReference(Reference::Municipality)
+            } else {
+                e
+            }
+        })?;
+    }
+    Ok(region.clone())
 }

@@ -216,6 +216,7 @@ pub(super) fn questions() -> Vec<StatsQuery> {
             Dimension::Month => vec!["2024-05".into()],
             Dimension::Date => vec!["2024-05-10".into()],
             Dimension::Municipality => vec!["392014".into()],
+            Dimension::Region => vec!["aki".into(), "unknown".into()],
             Dimension::Center => vec!["C001".into(), "C002".into()],
             Dimension::Site => vec!["C001-S01".into()],
             Dimension::Function => vec!["tsudoi".into()],

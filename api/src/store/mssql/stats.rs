@@ -73,6 +73,20 @@ fn fiscal_year_of(date: &str) -> String {
     format!("(YEAR({date}) - CASE WHEN MONTH({date}) < 4 THEN 1 ELSE 0 END)")
 }
 
+/// The region `municipality` belonged to on `date` (both SQL expressions), `unknown` when none:
+/// memberships never overlap, so at most one row matches (decision 0026).
+pub(crate) fn region_of(municipality: &str, date: &str) -> String {
+    format!(
+        "ISNULL((SELECT rm.region FROM region_members rm WHERE rm.municipality = {municipality}
+             AND rm.valid_from <= {date} AND (rm.valid_to IS NULL OR rm.valid_to >= {date})), N'unknown')"
+    )
+}
+
+/// Whether the question names the region (and so each fact's region must be looked up).
+fn needs_region(dims: &[Dimension], filters: &[(Dimension, Vec<String>)]) -> bool {
+    dims.contains(&Dimension::Region) || filters.iter().any(|(d, _)| *d == Dimension::Region)
+}
+
 /// Activity-side expression of a dimension, over the `act`/`facts` columns.
 pub(crate) fn activity_expr(d: Dimension) -> String {
     match d {
@@ -81,6 +95,7 @@ pub(crate) fn activity_expr(d: Dimension) -> String {
         Dimension::Month => month_of("date"),
         Dimension::Date => day_of("date"),
         Dimension::Municipality => "municipality".into(),
+        Dimension::Region => "region".into(),
         Dimension::Center => "center".into(),
         Dimension::Site => "site".into(),
         Dimension::Function => "fn".into(),
@@ -105,6 +120,8 @@ fn registry_expr(d: Dimension) -> String {
         Dimension::Month => month_of("d"),
         Dimension::Date => day_of("d"),
         Dimension::Municipality => "municipality".into(),
+        // As of `ref`: the registration date for new registrations, the bucket's day for the stock.
+        Dimension::Region => region_of("snap.municipality", "snap.ref"),
         Dimension::Center => "center".into(),
         // Not reachable: refused when the request is validated.
         Dimension::Site | Dimension::Function => "N''".into(),
@@ -143,14 +160,22 @@ fn push_aggregates(sql: &mut Sql, outputs: &[(usize, Aggregate)]) {
 
 /// `WITH act AS (…)`: the activities in range and in the activity-level filters.
 fn act_cte(sql: &mut Sql, s: &Selection) {
-    sql.push(
-        "WITH act AS (
-           SELECT a.id, a.center, c.municipality, ISNULL(a.site, N'') AS site, a.date, a.fiscal_year,
+    // Each activity's region as of its date, only when the question names the region.
+    let act_region = region_of("c.municipality", "a.date");
+    let region = if needs_region(&s.dims, &s.filters) {
+        act_region.as_str()
+    } else {
+        "CAST(NULL AS NVARCHAR(32))"
+    };
+    sql.push("WITH act AS (SELECT a.id, a.center, c.municipality, ")
+        .push(region)
+        .push(
+            " AS region, ISNULL(a.site, N'') AS site, a.date, a.fiscal_year,
                   a.[function] AS fn, a.unregistered_elderly AS ue, a.unregistered_disabled AS ud,
                   a.unregistered_child AS uc, a.unregistered_other AS uo
            FROM activities a JOIN centers c ON c.code = a.center
            WHERE a.date BETWEEN ",
-    );
+        );
     sql.bind(Param::Date(s.from))
         .push(" AND ")
         .bind(Param::Date(s.to));
@@ -161,6 +186,7 @@ fn act_cte(sql: &mut Sql, s: &Selection) {
             Dimension::Month => month_of("a.date"),
             Dimension::Date => day_of("a.date"),
             Dimension::Municipality => "c.municipality".into(),
+            Dimension::Region => act_region.clone(),
             Dimension::Center => "a.center".into(),
             Dimension::Site => "ISNULL(a.site, N'')".into(),
             _ => "a.[function]".into(),
@@ -175,7 +201,7 @@ fn act_cte(sql: &mut Sql, s: &Selection) {
 fn facts_cte(sql: &mut Sql, with_category: bool) {
     sql.push(
         ", facts AS (
-           SELECT act.id, act.center, act.municipality, act.site, act.date, act.fiscal_year, act.fn,
+           SELECT act.id, act.center, act.municipality, act.region, act.site, act.date, act.fiscal_year, act.fn,
                   p.common_id, p.sex, p.age_band, p.reporting_group AS grp, p.care_level, p.household,
                   1 AS weight
            FROM act JOIN participations p ON p.activity_id = act.id",
@@ -186,7 +212,7 @@ fn facts_cte(sql: &mut Sql, with_category: bool) {
         ("child", "uc"),
         ("other", "uo"),
     ] {
-        sql.push(" UNION ALL SELECT id, center, municipality, site, date, fiscal_year, fn, NULL, N'unknown', N'unknown', N'")
+        sql.push(" UNION ALL SELECT id, center, municipality, region, site, date, fiscal_year, fn, NULL, N'unknown', N'unknown', N'")
             .push(group)
             .push("', N'unknown', N'unknown', ")
             .push(column)
@@ -267,12 +293,21 @@ fn year_queries(
     outputs: &[(usize, Aggregate)],
     with_category: bool,
 ) -> [Sql; 2] {
+    let with_region = needs_region(&s.dims, &s.filters);
     let needs_municipality = s.dims.contains(&Dimension::Municipality)
-        || s.filters.iter().any(|(d, _)| *d == Dimension::Municipality);
+        || s.filters.iter().any(|(d, _)| *d == Dimension::Municipality)
+        || with_region;
     let (municipality, join) = if needs_municipality {
         ("c.municipality", " JOIN centers c ON c.code = y.center")
     } else {
         ("NULL", "")
+    };
+    // A membership runs for whole fiscal years: the region on the year's first day is the
+    // region of every fact of the year.
+    let region = if with_region {
+        region_of("c.municipality", "DATEFROMPARTS(y.fiscal_year, 4, 1)")
+    } else {
+        "CAST(NULL AS NVARCHAR(32))".to_owned()
     };
     let (table, cat) = if with_category {
         ("stats_person_year_categories", "y.category")
@@ -280,7 +315,7 @@ fn year_queries(
         ("stats_person_years", "NULL")
     };
     let registered = format!(
-        "SELECT y.fiscal_year, y.center, {municipality} AS municipality, y.site, y.[function] AS fn, y.common_id,
+        "SELECT y.fiscal_year, y.center, {municipality} AS municipality, {region} AS region, y.site, y.[function] AS fn, y.common_id,
                 y.sex, y.age_band, y.reporting_group AS grp, y.care_level, y.household,
                 y.participations AS weight, {cat} AS cat
          FROM {table} y{join}"
@@ -289,7 +324,7 @@ fn year_queries(
         .map(|group| {
             // Unregistered people's category is their group (the codes are shared).
             format!(
-                "SELECT y.fiscal_year, y.center, {municipality} AS municipality, y.site, y.[function] AS fn,
+                "SELECT y.fiscal_year, y.center, {municipality} AS municipality, {region} AS region, y.site, y.[function] AS fn,
                         NULL AS common_id, N'unknown' AS sex, N'unknown' AS age_band, N'{group}' AS grp,
                         N'unknown' AS care_level, N'unknown' AS household,
                         y.unregistered_{group} AS weight, N'{group}' AS cat

@@ -38,6 +38,7 @@ pub(super) const SQL: &[&str] = &[
     KICK_EXAMPLE,
     VERSION,
     SHARED_LOCK,
+    FOREIGN_KEYS,
     DROP_TABLE_EXAMPLE,
 ];
 #[cfg(test)]
@@ -182,6 +183,10 @@ pub(super) const SHARED_LOCK: &str = "DECLARE @status INT;
 EXEC @status = sp_getapplock @Resource = N'attaka:test_database', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 1800000;
 SELECT @status";
 
+/// Every foreign key of the database: its table, its name, the table it refers to.
+pub(super) const FOREIGN_KEYS: &str =
+    "SELECT OBJECT_NAME(parent_object_id), name, OBJECT_NAME(referenced_object_id) FROM sys.foreign_keys";
+
 /// The tables the migrations create, newest first (a table only refers to older ones, so they
 /// drop in this order), and `schema_migrations`.
 fn store_tables() -> Vec<String> {
@@ -222,7 +227,31 @@ async fn shared_database(
         status.is_some_and(|s| s >= 0),
         "waiting for the shared test database: sp_getapplock status {status:?}"
     );
-    for table in store_tables() {
+    // Tables another branch's migrations made (the database is shared) may refer to ours:
+    // their foreign keys go first, or ours would not drop.
+    let tables = store_tables();
+    let plain = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let foreign: Vec<(String, String, String)> = client
+        .simple_query(FOREIGN_KEYS)
+        .await?
+        .into_first_result()
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let get = |i: usize| r.get::<&str, _>(i).map(str::to_owned);
+            Some((get(0)?, get(1)?, get(2)?))
+        })
+        .collect();
+    for (table, key, referenced) in foreign {
+        if tables.contains(&referenced) && !tables.contains(&table) && plain(&table) && plain(&key) {
+            client
+                .simple_query(format!("ALTER TABLE [{table}] DROP CONSTRAINT [{key}]"))
+                .await?
+                .into_results()
+                .await?;
+        }
+    }
+    for table in tables {
         // Names from the migrations' own CREATE TABLE statements (letters, digits, _ only).
         client
             .simple_query(format!("DROP TABLE IF EXISTS [{table}]"))

@@ -20,6 +20,7 @@ pub(super) fn scope_from(level: &str, code: Option<String>) -> rusqlite::Result<
     match (level, code) {
         ("prefecture", _) => Ok(Scope::Prefecture),
         ("municipality", Some(c)) => Ok(Scope::Municipality(c)),
+        ("region", Some(c)) => Ok(Scope::Region(c)),
         ("center", Some(c)) => Ok(Scope::Center(c)),
         (l, _) => Err(bad_value(format!("scope level {l:?}"))),
     }

@@ -41,8 +41,29 @@ fn filter_expr(kind: ExtractKind, d: Dimension) -> &'static str {
         (_, Dimension::Group) => "p.reporting_group",
         (_, Dimension::CareLevel) => "p.care_level",
         (_, Dimension::Household) => "p.household",
-        // Category is matched through EXISTS below.
-        (_, Dimension::Category) => "''",
+        // Category is matched through EXISTS, the region through `region_filter`, below.
+        (_, Dimension::Category) | (_, Dimension::Region) => "''",
+    }
+}
+
+/// The region filter's expression and the values its own placeholders take (before the
+/// codes'): a record's region is its municipality's on the record's date, a person's on the
+/// last day of the period (decision 0026).
+fn region_filter(kind: ExtractKind, to: &str) -> (String, Vec<String>) {
+    use super::stats::region_of;
+    match kind {
+        ExtractKind::Persons => (
+            region_of("c.municipality", "?"),
+            vec![to.to_owned(), to.to_owned()],
+        ),
+        ExtractKind::Activities => (region_of("c.municipality", "a.date"), Vec::new()),
+        ExtractKind::Participations => (
+            region_of(
+                "(SELECT municipality FROM centers WHERE code = a.center)",
+                "a.date",
+            ),
+            Vec::new(),
+        ),
     }
 }
 
@@ -54,6 +75,7 @@ fn placeholders(n: usize) -> String {
 /// Returns the number of rows sent.
 pub fn extract(c: &mut Connection, q: &ExtractQuery, sink: &mut dyn FnMut(Rows) -> bool) -> StoreResult<u64> {
     let (from, to) = (q.from.to_string(), q.to.to_string());
+    let last_day = to.clone();
     let mut binds: Vec<String> = Vec::new();
     let mut sql = match q.kind {
         ExtractKind::Participations => {
@@ -103,6 +125,10 @@ pub fn extract(c: &mut Connection, q: &ExtractQuery, sink: &mut dyn FnMut(Rows) 
                 " AND EXISTS (SELECT 1 FROM {table} AND pc.category IN ({}))",
                 placeholders(codes.len())
             ));
+        } else if *d == Dimension::Region {
+            let (expr, own) = region_filter(q.kind, &last_day);
+            sql.push_str(&format!(" AND {expr} IN ({})", placeholders(codes.len())));
+            binds.extend(own);
         } else {
             sql.push_str(&format!(
                 " AND {} IN ({})",

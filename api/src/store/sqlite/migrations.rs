@@ -94,6 +94,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "account_hardening",
         include_str!("../../../../migrations/sqlite/0017_account_hardening.sql"),
     ),
+    (
+        24,
+        "regions",
+        include_str!("../../../../migrations/sqlite/0024_regions.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.

@@ -270,6 +270,17 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         let (site, outbox) = (site.clone(), self.has_identity());
         self.run(move |c| org::upsert_site(c, &site, outbox)).await
     }
+    async fn regions(&self) -> StoreResult<Vec<crate::domain::region::Region>> {
+        self.run(|c| org::regions(c)).await
+    }
+    async fn put_region(
+        &self,
+        region: &crate::domain::region::Region,
+        audit: AuditDraft<crate::domain::region::Region>,
+    ) -> StoreResult<crate::domain::region::Region> {
+        let region = region.clone();
+        self.run(move |c| org::put_region(c, &region, audit)).await
+    }
 
     async fn create_account(
         &self,

@@ -3,10 +3,12 @@
 use rusqlite::{params, Connection, Row};
 
 use super::{is_constraint, parse_date, parse_opt_date};
+use crate::domain::audit::AuditDraft;
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::org::{Center, Site};
+use crate::domain::region::{Membership, Region};
 use crate::domain::sync::Change;
-use crate::store::{Reference, StoreError, StoreResult};
+use crate::store::{ConflictKind, Reference, StoreError, StoreResult};
 
 fn code_item(r: &Row) -> rusqlite::Result<CodeItem> {
     Ok(CodeItem {
@@ -152,4 +154,90 @@ pub fn upsert_site(c: &mut Connection, site: &Site, with_outbox: bool) -> StoreR
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Every region with its memberships, by sort order and code.
+pub fn regions(c: &Connection) -> StoreResult<Vec<Region>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT code, name, sort_order, valid_from, valid_to FROM regions ORDER BY sort_order, code",
+    )?;
+    let mut regions: Vec<Region> = stmt
+        .query_map([], |r| {
+            Ok(Region {
+                code: r.get(0)?,
+                name: r.get(1)?,
+                sort_order: r.get(2)?,
+                valid_from: parse_date(&r.get::<_, String>(3)?)?,
+                valid_to: parse_opt_date(r.get(4)?)?,
+                members: Vec::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut stmt = c.prepare_cached(
+        "SELECT region, municipality, valid_from, valid_to FROM region_members
+         ORDER BY region, municipality, valid_from",
+    )?;
+    let members = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Membership {
+                    municipality: r.get(1)?,
+                    valid_from: parse_date(&r.get::<_, String>(2)?)?,
+                    valid_to: parse_opt_date(r.get(3)?)?,
+                },
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (region, m) in members {
+        if let Some(r) = regions.iter_mut().find(|r| r.code == region) {
+            r.members.push(m);
+        }
+    }
+    Ok(regions)
+}
+
+/// Creates or replaces a region and its memberships. The write lock is taken first (BEGIN
+/// IMMEDIATE), so the check for a municipality held by another region reads what stays true
+/// until the commit.
+pub fn put_region(c: &mut Connection, region: &Region, audit: AuditDraft<Region>) -> StoreResult<Region> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let stored = regions(&tx)?;
+    if !crate::domain::region::clashes(region, &stored).is_empty() {
+        return Err(StoreError::Conflict(ConflictKind::RegionMembership));
+    }
+    tx.execute(
+        "INSERT INTO regions (code, name, sort_order, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, sort_order = excluded.sort_order,
+             valid_from = excluded.valid_from, valid_to = excluded.valid_to",
+        params![
+            region.code,
+            region.name,
+            region.sort_order,
+            region.valid_from.to_string(),
+            region.valid_to.map(|d| d.to_string()),
+        ],
+    )?;
+    tx.execute("DELETE FROM region_members WHERE region = ?1", [&region.code])?;
+    for m in &region.members {
+        tx.execute(
+            "INSERT INTO region_members (region, municipality, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                region.code,
+                m.municipality,
+                m.valid_from.to_string(),
+                m.valid_to.map(|d| d.to_string()),
+            ],
+        )
+        .map_err(|e| {
+            if is_constraint(&e) {
+                StoreError::MissingReference(Reference::Municipality)
+            } else {
+                e.into()
+            }
+        })?;
+    }
+    super::audit::append(&tx, &audit.entry_for(region))?;
+    tx.commit()?;
+    Ok(region.clone())
 }

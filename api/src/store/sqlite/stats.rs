@@ -40,6 +40,26 @@ impl Sql {
     }
 }
 
+/// The region `municipality` belonged to on `date` (both SQL expressions), `unknown` when none:
+/// memberships never overlap, so at most one row matches (decision 0026).
+pub(super) fn region_of(municipality: &str, date: &str) -> String {
+    format!(
+        "coalesce((SELECT rm.region FROM region_members rm WHERE rm.municipality = {municipality}
+             AND rm.valid_from <= {date} AND (rm.valid_to IS NULL OR rm.valid_to >= {date})), 'unknown')"
+    )
+}
+
+/// Whether the question names the region (and so each fact's region must be looked up).
+pub(super) fn needs_region(dims: &[Dimension], filters: &[(Dimension, Vec<String>)]) -> bool {
+    dims.contains(&Dimension::Region) || filters.iter().any(|(d, _)| *d == Dimension::Region)
+}
+
+/// The registry's region: as of `ref` (the registration date for new registrations, the
+/// bucket's day for the stock).
+const REGISTRY_REGION: &str =
+    "coalesce((SELECT rm.region FROM region_members rm WHERE rm.municipality = snap.municipality
+     AND rm.valid_from <= snap.ref AND (rm.valid_to IS NULL OR rm.valid_to >= snap.ref)), 'unknown')";
+
 /// Activity-side expression of a dimension, over the `act`/`facts` columns.
 fn activity_expr(d: Dimension) -> &'static str {
     match d {
@@ -50,6 +70,7 @@ fn activity_expr(d: Dimension) -> &'static str {
         Dimension::Month => "substr(date, 1, 7)",
         Dimension::Date => "date",
         Dimension::Municipality => "municipality",
+        Dimension::Region => "region",
         Dimension::Center => "center",
         Dimension::Site => "site",
         Dimension::Function => "function",
@@ -74,6 +95,7 @@ fn registry_expr(d: Dimension) -> &'static str {
         Dimension::Month => "substr(d, 1, 7)",
         Dimension::Date => "d",
         Dimension::Municipality => "municipality",
+        Dimension::Region => REGISTRY_REGION,
         Dimension::Center => "center",
         // Not reachable: refused when the request is validated.
         Dimension::Site | Dimension::Function => "''",
@@ -119,14 +141,22 @@ pub(super) fn push_aggregates(sql: &mut Sql, outputs: &[(usize, Aggregate)]) {
 
 /// `WITH act AS (…)`: the activities in range and in the activity-level filters.
 fn act_cte(sql: &mut Sql, s: &Selection) {
-    sql.push(
-        "WITH act AS (
-           SELECT a.id, a.center, c.municipality, coalesce(a.site, '') AS site, a.date, a.fiscal_year,
+    // Each activity's region as of its date, only when the question names the region.
+    let act_region = region_of("c.municipality", "a.date");
+    let region = if needs_region(&s.dims, &s.filters) {
+        act_region.as_str()
+    } else {
+        "NULL"
+    };
+    sql.push("WITH act AS (SELECT a.id, a.center, c.municipality, ")
+        .push(region)
+        .push(
+            " AS region, coalesce(a.site, '') AS site, a.date, a.fiscal_year,
                   a.function, a.unregistered_elderly AS ue, a.unregistered_disabled AS ud,
                   a.unregistered_child AS uc, a.unregistered_other AS uo
            FROM activities a JOIN centers c ON c.code = a.center
            WHERE a.date BETWEEN ",
-    );
+        );
     sql.bind(s.from.to_string()).push(" AND ").bind(s.to.to_string());
     for (d, codes) in s.filters.iter().filter(|(d, _)| is_activity_level(*d)) {
         let expr = match d {
@@ -137,6 +167,7 @@ fn act_cte(sql: &mut Sql, s: &Selection) {
             Dimension::Month => "substr(a.date, 1, 7)",
             Dimension::Date => "a.date",
             Dimension::Municipality => "c.municipality",
+            Dimension::Region => act_region.as_str(),
             Dimension::Center => "a.center",
             Dimension::Site => "coalesce(a.site, '')",
             _ => "a.function",
@@ -151,7 +182,7 @@ fn act_cte(sql: &mut Sql, s: &Selection) {
 fn facts_cte(sql: &mut Sql, with_category: bool) {
     sql.push(
         ", facts AS (
-           SELECT act.id, act.center, act.municipality, act.site, act.date, act.fiscal_year, act.function,
+           SELECT act.id, act.center, act.municipality, act.region, act.site, act.date, act.fiscal_year, act.function,
                   p.common_id, p.sex, p.age_band, p.reporting_group AS grp, p.care_level, p.household,
                   1 AS weight
            FROM act JOIN participations p ON p.activity_id = act.id",
@@ -162,7 +193,7 @@ fn facts_cte(sql: &mut Sql, with_category: bool) {
         ("child", "uc"),
         ("other", "uo"),
     ] {
-        sql.push(" UNION ALL SELECT id, center, municipality, site, date, fiscal_year, function, NULL, 'unknown', 'unknown', '")
+        sql.push(" UNION ALL SELECT id, center, municipality, region, site, date, fiscal_year, function, NULL, 'unknown', 'unknown', '")
             .push(group)
             .push("', 'unknown', 'unknown', ")
             .push(column)

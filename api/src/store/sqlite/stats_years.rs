@@ -5,7 +5,7 @@
 //! never to distinct people). The fact columns and aggregates are those of the
 //! participation-level SQL in stats.rs, with weight = participations.
 
-use super::stats::{push_aggregates, Sql};
+use super::stats::{needs_region, push_aggregates, region_of, Sql};
 use crate::stats::plan::{Aggregate, Selection};
 use crate::stats::Dimension;
 
@@ -15,6 +15,7 @@ fn expr(d: Dimension) -> &'static str {
     match d {
         Dimension::FiscalYear => "fiscal_year",
         Dimension::Municipality => "municipality",
+        Dimension::Region => "region",
         Dimension::Center => "center",
         Dimension::Site => "site",
         Dimension::Function => "function",
@@ -31,7 +32,9 @@ fn expr(d: Dimension) -> &'static str {
 
 /// Whether the question needs the municipality (and so the join to `centers`).
 fn needs_municipality(s: &Selection) -> bool {
-    s.dims.contains(&Dimension::Municipality) || s.filters.iter().any(|(d, _)| *d == Dimension::Municipality)
+    s.dims.contains(&Dimension::Municipality)
+        || s.filters.iter().any(|(d, _)| *d == Dimension::Municipality)
+        || needs_region(&s.dims, &s.filters)
 }
 
 /// `SELECT dims, aggregates FROM (source) WHERE years and filters GROUP BY dims`.
@@ -77,6 +80,13 @@ pub(super) fn queries(
     } else {
         ("NULL", "")
     };
+    // A membership runs for whole fiscal years: the region on the year's first day is the
+    // region of every fact of the year.
+    let region = if needs_region(&q.dims, &q.filters) {
+        region_of("c.municipality", "(y.fiscal_year || '-04-01')")
+    } else {
+        "NULL".to_owned()
+    };
     let (table, cat) = if with_category {
         ("stats_person_year_categories", "y.category")
     } else {
@@ -85,7 +95,7 @@ pub(super) fn queries(
     // A plain subquery: SQLite flattens it, so only the columns the question uses are read
     // (an index holding just those can answer it).
     let registered = format!(
-        "SELECT y.fiscal_year, y.center, {municipality} AS municipality, y.site, y.function, y.common_id,
+        "SELECT y.fiscal_year, y.center, {municipality} AS municipality, {region} AS region, y.site, y.function, y.common_id,
                 y.sex, y.age_band, y.reporting_group AS grp, y.care_level, y.household,
                 y.participations AS weight, {cat} AS cat
          FROM {table} y{join}"
@@ -94,7 +104,7 @@ pub(super) fn queries(
         .map(|group| {
             // Unregistered people's category is their group (the codes are shared).
             format!(
-                "SELECT y.fiscal_year, y.center, {municipality} AS municipality, y.site, y.function,
+                "SELECT y.fiscal_year, y.center, {municipality} AS municipality, {region} AS region, y.site, y.function,
                         NULL AS common_id, 'unknown' AS sex, 'unknown' AS age_band, '{group}' AS grp,
                         'unknown' AS care_level, 'unknown' AS household,
                         y.unregistered_{group} AS weight, '{group}' AS cat
