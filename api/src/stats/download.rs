@@ -56,9 +56,13 @@ impl About {
         if let Some(m) = one(Dimension::Municipality) {
             return (labeler.label(Dimension::Municipality, &m), m);
         }
+        if let Some(r) = one(Dimension::Region) {
+            return (labeler.label(Dimension::Region, &r), r);
+        }
         match scope {
             Scope::Prefecture => ("高知県全域".to_owned(), "prefecture".to_owned()),
             Scope::Municipality(m) => (labeler.label(Dimension::Municipality, m), m.clone()),
+            Scope::Region(r) => (labeler.label(Dimension::Region, r), r.clone()),
             Scope::Center(c) => (labeler.label(Dimension::Center, c), c.clone()),
         }
     }
