@@ -14,6 +14,7 @@ use crate::figures::figures_allowed;
 use crate::format::scope_label;
 use crate::master::Master;
 use crate::node::{node_role_label, persons_allowed, Node};
+use crate::ops::ops_allowed;
 use crate::pages::accounts::AccountsPage;
 use crate::pages::activity_calendar::ActivityCalendarPage;
 use crate::pages::activity_day::ActivityDayPage;
@@ -21,6 +22,11 @@ use crate::pages::activity_detail::ActivityDetailPage;
 use crate::pages::activity_edit::ActivityEditPage;
 use crate::pages::activity_new::ActivityNewPage;
 use crate::pages::figures::FiguresPage;
+use crate::pages::ops_changes::OpsChangesPage;
+use crate::pages::ops_incidents::OpsIncidentsPage;
+use crate::pages::ops_inquiries::OpsInquiriesPage;
+use crate::pages::ops_maintenance::OpsMaintenancePage;
+use crate::pages::ops_reports::OpsReportsPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::password::PasswordPage;
 use crate::pages::period_locks::PeriodLocksPage;
@@ -59,6 +65,10 @@ pub fn accounts_allowed(role: shared::dto::auth::Role) -> bool {
         shared::dto::auth::Role::Prefecture | shared::dto::auth::Role::CenterAdmin
     )
 }
+
+/// The operations log (運用記録) and the contract's reports (報告書): operator and prefecture.
+pub const OPS_PATH: &str = "/ops/inquiries";
+pub const REPORTS_PATH: &str = "/ops/reports";
 
 /// The 期間ロック page: the prefecture manages locks, municipal officers read theirs.
 fn locks_allowed(role: shared::dto::auth::Role) -> bool {
@@ -113,6 +123,10 @@ fn Shell() -> impl IntoView {
         }
         if locks_allowed(account.role) {
             nav.push((PERIOD_LOCKS_PATH, "期間ロック", "nav-locks"));
+        }
+        if ops_allowed(account.role) {
+            nav.push((OPS_PATH, "運用記録", "nav-ops"));
+            nav.push((REPORTS_PATH, "報告書", "nav-reports"));
         }
         Some(HeaderInfo {
             node_role: meta.as_ref().map(|m| node_role_label(m.node_role)),
@@ -185,6 +199,7 @@ fn Shell() -> impl IntoView {
     };
     let locks_open = move || Some(session.account().is_some_and(|a| locks_allowed(a.role)));
     let accounts_open = move || Some(session.account().is_some_and(|a| accounts_allowed(a.role)));
+    let ops_open = move || Some(session.account().is_some_and(|a| ops_allowed(a.role)));
     let loading = || view! { <Loading /> };
 
     view! {
@@ -299,6 +314,11 @@ fn Shell() -> impl IntoView {
                     condition=locks_open
                     redirect_path=away_from_persons
                 />
+                <ProtectedRoute path=path!("/ops/inquiries") view=OpsInquiriesPage condition=ops_open redirect_path=away_from_persons />
+                <ProtectedRoute path=path!("/ops/incidents") view=OpsIncidentsPage condition=ops_open redirect_path=away_from_persons />
+                <ProtectedRoute path=path!("/ops/changes") view=OpsChangesPage condition=ops_open redirect_path=away_from_persons />
+                <ProtectedRoute path=path!("/ops/maintenance") view=OpsMaintenancePage condition=ops_open redirect_path=away_from_persons />
+                <ProtectedRoute path=path!("/ops/reports") view=OpsReportsPage condition=ops_open redirect_path=away_from_persons />
                 <ProtectedRoute
                     path=path!("/overview")
                     view=OverviewPage

@@ -106,4 +106,5 @@ mod kana;
 mod locked;
 mod migrate_hub;
 mod ops;
+mod ops_log;
 mod outbox;

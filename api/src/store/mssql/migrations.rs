@@ -75,6 +75,26 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "account_hardening",
         include_str!("../../../../migrations/sqlserver/0017_account_hardening.sql"),
     ),
+    (
+        19,
+        "ops_log",
+        include_str!("../../../../migrations/sqlserver/0019_ops_log.sql"),
+    ),
+    (
+        20,
+        "ops_alert_clear_mail",
+        include_str!("../../../../migrations/sqlserver/0020_ops_alert_clear_mail.sql"),
+    ),
+    (
+        21,
+        "leases",
+        include_str!("../../../../migrations/sqlserver/0021_leases.sql"),
+    ),
+    (
+        23,
+        "hub_sync_resends",
+        include_str!("../../../../migrations/sqlserver/0023_hub_sync_resends.sql"),
+    ),
 ];
 
 pub(super) const CREATE_SCHEMA_MIGRATIONS: &str = "IF OBJECT_ID(N'schema_migrations', N'U') IS NULL
