@@ -70,12 +70,34 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum OpsCommand {
-    /// The monthly operations report (Markdown): 稼働率 and outages, alerts, backups, audit.
+    /// The contract's reports (Markdown or CSV): by default the 運用保守報告書 of last month.
     Report {
         /// `YYYY-MM` (Japan time); default last month.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "period")]
         month: Option<String>,
+        /// A month `YYYY-MM` or a 年度 `FY2025`.
+        #[arg(long)]
+        period: Option<String>,
+        /// business (業務報告書), operations (運用保守報告書), availability (稼働状況報告書),
+        /// incidents (障害対応報告書), changes (変更状況報告書).
+        #[arg(long, default_value = "operations")]
+        kind: String,
+        /// 障害対応報告書 of this one incident (its number).
+        #[arg(long, conflicts_with_all = ["month", "period"])]
+        incident: Option<i64>,
+        /// md or csv.
+        #[arg(long, default_value = "md")]
+        format: String,
     },
+    /// The operations log: inquiries, incidents, changes, maintenance windows.
+    #[command(subcommand)]
+    Inquiry(crate::ops::cli::InquiryCommand),
+    #[command(subcommand)]
+    Incident(crate::ops::cli::IncidentCommand),
+    #[command(subcommand)]
+    Change(crate::ops::cli::ChangeCommand),
+    #[command(subcommand)]
+    Maintenance(crate::ops::cli::MaintenanceCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -351,25 +373,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 report.rows
             )?;
         }
-        Command::Ops(OpsCommand::Report { month }) => {
-            let today = crate::domain::clock::today_jst();
-            let first = match month.as_deref() {
-                Some(m) => match shared::dates::Period::parse(m.trim()) {
-                    Ok(p) if matches!(p.kind(), shared::dates::PeriodKind::Month { .. }) => p.from(),
-                    _ => anyhow::bail!("--month must be YYYY-MM, not {m:?}"),
-                },
-                None => {
-                    use chrono::Datelike;
-                    let this = today.with_day(1).unwrap_or(today);
-                    this - chrono::Months::new(1)
-                }
-            };
+        Command::Ops(command) => {
             let store = crate::store::open_common(&settings).await?;
             store.migrate().await?;
-            let report =
-                crate::ops::report::monthly(store.as_ref(), &settings, first, chrono::Utc::now()).await?;
+            let out = crate::ops::cli::run(store.as_ref(), &settings, command).await?;
             use std::io::Write;
-            write!(std::io::stdout().lock(), "{report}")?;
+            std::io::stdout().lock().write_all(&out)?;
         }
         Command::Service(command) => {
             let report = crate::service::run_command(command, config.as_deref(), Some(settings)).await?;

@@ -53,6 +53,42 @@ pub struct Settings {
     /// Failure e-mail to the operator (off unless an SMTP server is configured).
     #[serde(default)]
     pub mail: MailSettings,
+    /// The operations log's service levels (the maintenance contract's).
+    #[serde(default)]
+    pub ops: OpsSettings,
+}
+
+/// `[ops]`: the contract's service-level clocks (wall-clock hours) and how early an open item is
+/// shown as due soon on the operator's home screen and mailed once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct OpsSettings {
+    /// First answer to an inquiry within this many hours.
+    pub inquiry_answer_hours: u32,
+    /// First triage (一次切り分け) of an incident within this many hours.
+    pub incident_triage_hours: u32,
+    /// An open item is due soon (and mailed) this many minutes before its limit.
+    pub warn_before_minutes: u32,
+}
+
+impl Default for OpsSettings {
+    fn default() -> Self {
+        OpsSettings {
+            inquiry_answer_hours: 24,
+            incident_triage_hours: 12,
+            warn_before_minutes: 180,
+        }
+    }
+}
+
+impl OpsSettings {
+    pub fn sla(&self) -> crate::domain::ops_log::sla::SlaPolicy {
+        crate::domain::ops_log::sla::SlaPolicy {
+            inquiry_hours: self.inquiry_answer_hours,
+            incident_hours: self.incident_triage_hours,
+            warn_before: chrono::Duration::minutes(i64::from(self.warn_before_minutes)),
+        }
+    }
 }
 
 /// `[mail]`: every alert event is mailed once to the operator.
@@ -251,6 +287,9 @@ pub struct SyncSettings {
     pub alert_after_seconds: i64,
     /// Pause between pulls of the hub's period locks (also pulled once when the sender starts).
     pub locks_interval_ms: u64,
+    /// Hub: how long after the last centre finished re-sending the restore's alert
+    /// (`sync_hub_behind`) clears, so centres that notice later join it.
+    pub hub_behind_clear_after_seconds: i64,
 }
 
 impl Default for SyncSettings {
@@ -266,6 +305,7 @@ impl Default for SyncSettings {
             batch_max_bytes: 512 * 1024,
             alert_after_seconds: 3_600,
             locks_interval_ms: 60_000,
+            hub_behind_clear_after_seconds: 300,
         }
     }
 }
@@ -559,6 +599,10 @@ impl Settings {
         anyhow::ensure!(
             (0.0..=1.0).contains(&self.uptime.target),
             "uptime.target is a fraction between 0 and 1"
+        );
+        anyhow::ensure!(
+            self.ops.inquiry_answer_hours > 0 && self.ops.incident_triage_hours > 0,
+            "ops.inquiry_answer_hours and ops.incident_triage_hours must be positive"
         );
         anyhow::ensure!(
             self.audit.keep_days >= 366,

@@ -66,8 +66,9 @@ pub struct Application {
     port: u16,
     server: Server,
     /// Background tasks: the centre node's sync sender (when `[sync]` is configured), the
-    /// nightly jobs (backup, audit retention), the uptime heartbeat, the watch (disk, logins)
-    /// and the alert mailer (when `[mail]` is set).
+    /// nightly jobs (backup, audit retention), the uptime heartbeat, the watch (disk, logins,
+    /// service levels) and the alert mailer (when `[mail]` is set); the nightly jobs, the watch
+    /// and the mailer each run in one process of several on a database (`ops::lease`).
     workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -115,6 +116,16 @@ impl Application {
         crate::sync::hint::on_start(&node, &settings)
             .await
             .context("the duplicate hint's stored match keys")?;
+        // A version or migrations new since the last start go into the operations log.
+        if let Err(e) =
+            crate::ops::changes::record_start(store.as_ref(), env!("CARGO_PKG_VERSION"), chrono::Utc::now())
+                .await
+        {
+            tracing::warn!(event = "ops_change_record_failed", error = %e, "could not record this start's changes in the operations log");
+        }
+        let leases = Arc::new(crate::ops::lease::Leases::new());
+        let leases_data = web::Data::from(leases.clone());
+        let http_metrics = web::Data::new(crate::ops::http_metrics::HttpMetrics::default());
         let state_store = store.clone();
         let state = web::Data::new(AppState {
             jwt: JwtKeys::new(&secret, Duration::minutes(settings.auth.access_token_minutes)),
@@ -136,6 +147,8 @@ impl Application {
         let server = HttpServer::new(move || {
             let mut app = App::new()
                 .app_data(state.clone())
+                .app_data(leases_data.clone())
+                .app_data(http_metrics.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(
                     web::JsonConfig::default()
@@ -152,6 +165,7 @@ impl Application {
                         .add((header::REFERRER_POLICY, "no-referrer")),
                 )
                 .wrap(from_fn(routes::hardening::harden))
+                .wrap(from_fn(crate::ops::http_metrics::track))
                 .wrap(from_fn(request_context))
                 // Before the /api/v1 scope, whose default service would answer 404 for the spec.
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
@@ -165,10 +179,18 @@ impl Application {
         .listen(listener)?
         .run();
         let workers = [
-            Some(crate::ops::daily::spawn(state_store.clone(), &settings)?),
+            Some(crate::ops::daily::spawn(
+                state_store.clone(),
+                &settings,
+                leases.clone(),
+            )?),
             Some(crate::ops::uptime::spawn(state_store.clone(), &settings).await?),
-            Some(crate::ops::watch::spawn(state_store.clone(), &settings)),
-            crate::ops::mail::spawn(state_store.clone(), &settings)?,
+            Some(crate::ops::watch::spawn(
+                state_store.clone(),
+                &settings,
+                leases.clone(),
+            )),
+            crate::ops::mail::spawn(state_store.clone(), &settings, leases.clone())?,
             match &node {
                 NodeStore::Center(center) => crate::sync::worker::spawn(center.clone(), &settings)?,
                 NodeStore::Hub(_) => None,

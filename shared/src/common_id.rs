@@ -291,6 +291,58 @@ impl From<CommonId> for String {
     }
 }
 
+/// The first fragment of `text` shaped like a common ID (`C012-000123-8`, `C0120001238`, in
+/// any width or case, with spaces or dashes between the groups), as written there. The check
+/// digit is not required to match: a mistyped ID still points at a person. Free text that must
+/// not hold person data (the operations log) is refused when this finds one.
+pub fn find_in_text(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    for start in 0..chars.len() {
+        let first = normalize_char(chars[start]);
+        if !matches!(first, Some('C' | 'c')) {
+            continue;
+        }
+        // A letter glued to a word before it (`ABC0120001238`) is still an ID: no boundary
+        // is required on the left, only that the digits run exactly ten long.
+        let mut count = 0usize;
+        let mut end = start + 1;
+        let mut i = start + 1;
+        while i < chars.len() && count < 10 {
+            let Some(c) = normalize_char(chars[i]) else { break };
+            if c.is_ascii_digit() {
+                count += 1;
+                i += 1;
+                end = i;
+            } else if is_separator(c) && matches!(count, 0 | 3 | 9) && c != '\n' {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let followed_by_digit = chars
+            .get(end)
+            .and_then(|c| normalize_char(*c))
+            .is_some_and(|c| c.is_ascii_digit());
+        if count == 10 && !followed_by_digit {
+            return Some(chars[start..end].iter().collect());
+        }
+    }
+    None
+}
+
+/// One character folded as NFKC folds it (full-width letters, digits and dashes to ASCII);
+/// none when it does not fold to a single character.
+fn normalize_char(c: char) -> Option<char> {
+    if c.is_ascii() {
+        return Some(c);
+    }
+    let mut folded = std::iter::once(c).nfkc();
+    match (folded.next(), folded.next()) {
+        (Some(f), None) => Some(f),
+        _ => None,
+    }
+}
+
 /// NFKC folds full-width letters, digits and hyphens to ASCII. ASCII is already NFKC, so the common
 /// case skips the allocation-heavy normaliser.
 fn normalize(input: &str) -> std::borrow::Cow<'_, str> {
@@ -337,6 +389,33 @@ fn fill_digits(out: &mut [u8], mut value: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_common_id_in_free_text_is_found_in_any_form_people_type_it() {
+        for (text, found) in [
+            ("山本さん（C001-000123-8）から電話", "C001-000123-8"),
+            ("番号 c0010001238 の件", "c0010001238"),
+            ("Ｃ００１－０００１２３－８について", "Ｃ００１－０００１２３－８"),
+            ("C001 000123 9 は打ち間違い", "C001 000123 9"),
+            ("ABC0010001238", "C0010001238"),
+        ] {
+            assert_eq!(find_in_text(text).as_deref(), Some(found), "{text}");
+        }
+    }
+
+    #[test]
+    fn text_without_a_common_id_passes() {
+        for text in [
+            "C001 のセンターで停電",
+            "C001-S01 のサテライト",
+            "版 1.2.3 に更新、C12345 は型番",
+            "C00100012389 は桁が多い",
+            "C001-0001-238",
+            "",
+        ] {
+            assert_eq!(find_in_text(text), None, "{text}");
+        }
+    }
 
     fn center(n: u16) -> CenterCode {
         CenterCode::from_number(n).expect("test centre numbers are in range")

@@ -17,6 +17,8 @@ use shared::dto::auth::{
 use shared::dto::duplicate_hint::{DuplicateHintAnswer, DuplicateHintQuery};
 use shared::dto::master::{CenterView, MasterItem, MunicipalityView, SiteView};
 use shared::dto::meta::MetaView;
+use shared::dto::ops_log::{ChangeView, IncidentView, InquiryView, MaintenanceView, OpsDue};
+use shared::dto::ops_report::OpsReport;
 use shared::dto::person::{EndRegistration, PersonInput, PersonPage, PersonView};
 use shared::dto::stats::StatsResponse;
 use shared::dto::sync::SyncStatus;
@@ -600,6 +602,120 @@ fn activity_url(id: &str) -> String {
 /// `GET /sync/status`: a centre's delivery to the hub, or the centres the hub has heard from.
 pub async fn sync_status(session: Session) -> Result<SyncStatus, ApiError> {
     get_json(session, url("/sync/status")).await
+}
+
+// ---- the operations log and the contract's reports ---------------------------------------
+
+/// `GET /ops/due`: open items whose service-level clock runs, and maintenance to come.
+pub async fn ops_due(session: Session) -> Result<OpsDue, ApiError> {
+    get_json(session, url("/ops/due")).await
+}
+
+fn period_query(period: Option<&str>) -> String {
+    period.map_or_else(String::new, |p| format!("?period={}", encode(p)))
+}
+
+/// `GET /ops/inquiries[?period=…]`.
+pub async fn ops_inquiries(session: Session, period: Option<&str>) -> Result<Vec<InquiryView>, ApiError> {
+    get_json(session, url(&format!("/ops/inquiries{}", period_query(period)))).await
+}
+
+/// `GET /ops/incidents[?period=…]`.
+pub async fn ops_incidents(session: Session, period: Option<&str>) -> Result<Vec<IncidentView>, ApiError> {
+    get_json(session, url(&format!("/ops/incidents{}", period_query(period)))).await
+}
+
+/// `GET /ops/changes[?period=…]`.
+pub async fn ops_changes(session: Session, period: Option<&str>) -> Result<Vec<ChangeView>, ApiError> {
+    get_json(session, url(&format!("/ops/changes{}", period_query(period)))).await
+}
+
+/// `GET /ops/maintenance[?period=…]`.
+pub async fn ops_maintenance(
+    session: Session,
+    period: Option<&str>,
+) -> Result<Vec<MaintenanceView>, ApiError> {
+    get_json(session, url(&format!("/ops/maintenance{}", period_query(period)))).await
+}
+
+/// `POST` (no `id`) or `PUT` (with `id`) of an operations-log record under `/ops/{kind}`.
+pub async fn ops_save<B: Serialize, T: DeserializeOwned>(
+    session: Session,
+    kind: &str,
+    id: Option<i64>,
+    body: &B,
+) -> Result<T, ApiError> {
+    let target = match id {
+        Some(id) => url(&format!("/ops/{kind}/{id}")),
+        None => url(&format!("/ops/{kind}")),
+    };
+    let response = send_authed(session, |token| {
+        let builder = match id {
+            Some(_) => Request::put(&target),
+            None => Request::post(&target),
+        };
+        json_body(with_bearer(builder, token), body)
+    })
+    .await?;
+    read_json(response).await
+}
+
+/// `POST /ops/maintenance/{id}/cancel`.
+pub async fn cancel_maintenance(session: Session, id: i64) -> Result<MaintenanceView, ApiError> {
+    let target = url(&format!("/ops/maintenance/{id}/cancel"));
+    let response = send_authed(session, |token| {
+        accept(with_bearer(Request::post(&target), token))
+            .build()
+            .map_err(|e| ApiError::Decode(e.to_string()))
+    })
+    .await?;
+    read_json(response).await
+}
+
+/// The query of a report: a month or 年度, or one incident.
+fn report_url(kind: &str, period: &str, incident: Option<i64>, csv: bool) -> String {
+    let mut query = match incident {
+        Some(id) => format!("incident={id}"),
+        None => format!("period={}", encode(period)),
+    };
+    if csv {
+        query.push_str("&format=csv");
+    }
+    url(&format!("/ops/reports/{kind}?{query}"))
+}
+
+/// `GET /ops/reports/{kind}`: the report as the server computed it.
+pub async fn ops_report(
+    session: Session,
+    kind: &str,
+    period: &str,
+    incident: Option<i64>,
+) -> Result<OpsReport, ApiError> {
+    get_json(session, report_url(kind, period, incident, false)).await
+}
+
+/// `GET /ops/reports/{kind}?format=csv`: the same report as a CSV file for Excel.
+pub async fn ops_report_csv(
+    session: Session,
+    kind: &str,
+    period: &str,
+    incident: Option<i64>,
+) -> Result<Vec<u8>, ApiError> {
+    let target = report_url(kind, period, incident, true);
+    let response = send_authed(session, |token| {
+        with_bearer(Request::get(&target), token)
+            .header("Accept", "text/csv, application/problem+json")
+            .build()
+            .map_err(|e| ApiError::Decode(e.to_string()))
+    })
+    .await?;
+    if !response.ok() {
+        return Err(error_from(response).await);
+    }
+    response
+        .binary()
+        .await
+        .map_err(|e| ApiError::Decode(e.to_string()))
 }
 
 // ---- plumbing ----------------------------------------------------------------------------

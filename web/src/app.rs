@@ -14,6 +14,7 @@ use crate::figures::figures_allowed;
 use crate::format::scope_label;
 use crate::master::Master;
 use crate::node::{node_role_label, persons_allowed, Node};
+use crate::ops::ops_allowed;
 use crate::pages::accounts::AccountsPage;
 use crate::pages::activity_calendar::ActivityCalendarPage;
 use crate::pages::activity_day::ActivityDayPage;
@@ -22,6 +23,11 @@ use crate::pages::activity_edit::ActivityEditPage;
 use crate::pages::activity_new::ActivityNewPage;
 use crate::pages::extracts::{extracts_allowed, ExtractsPage};
 use crate::pages::figures::FiguresPage;
+use crate::pages::ops_changes::OpsChangesPage;
+use crate::pages::ops_incidents::OpsIncidentsPage;
+use crate::pages::ops_inquiries::OpsInquiriesPage;
+use crate::pages::ops_maintenance::OpsMaintenancePage;
+use crate::pages::ops_reports::OpsReportsPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::password::PasswordPage;
 use crate::pages::period_locks::PeriodLocksPage;
@@ -63,6 +69,9 @@ pub fn accounts_allowed(role: shared::dto::auth::Role) -> bool {
         shared::dto::auth::Role::Prefecture | shared::dto::auth::Role::CenterAdmin
     )
 }
+
+pub const OPS_PATH: &str = "/ops/inquiries";
+pub const REPORTS_PATH: &str = "/ops/reports";
 
 /// The 期間ロック page: the prefecture manages locks, municipal and regional officers read theirs.
 fn locks_allowed(role: shared::dto::auth::Role) -> bool {
@@ -133,6 +142,10 @@ fn Shell() -> impl IntoView {
         }
         if regions_allowed(account.role, meta.as_ref()) {
             nav.push((REGIONS_PATH, "地域", "nav-regions"));
+        }
+        if ops_allowed(account.role) {
+            nav.push((OPS_PATH, "運用記録", "nav-ops"));
+            nav.push((REPORTS_PATH, "報告書", "nav-reports"));
         }
         Some(HeaderInfo {
             node_role: meta.as_ref().map(|m| node_role_label(m.node_role)),
@@ -219,6 +232,7 @@ fn Shell() -> impl IntoView {
                 .is_some_and(|a| regions_allowed(a.role, node.meta().as_ref())),
         )
     };
+    let ops_open = move || Some(session.account().is_some_and(|a| ops_allowed(a.role)));
     let loading = || view! { <Loading /> };
 
     view! {
@@ -346,6 +360,11 @@ fn Shell() -> impl IntoView {
                     condition=locks_open
                     redirect_path=away_from_persons
                 />
+                <ProtectedRoute path=path!("/ops/inquiries") view=OpsInquiriesPage condition=ops_open redirect_path=away_from_persons />
+                <ProtectedRoute path=path!("/ops/incidents") view=OpsIncidentsPage condition=ops_open redirect_path=away_from_persons />
+                <ProtectedRoute path=path!("/ops/changes") view=OpsChangesPage condition=ops_open redirect_path=away_from_persons />
+                <ProtectedRoute path=path!("/ops/maintenance") view=OpsMaintenancePage condition=ops_open redirect_path=away_from_persons />
+                <ProtectedRoute path=path!("/ops/reports") view=OpsReportsPage condition=ops_open redirect_path=away_from_persons />
                 <ProtectedRoute
                     path=path!("/overview")
                     view=OverviewPage

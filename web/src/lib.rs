@@ -19,6 +19,7 @@ pub mod forms;
 pub mod holidays;
 pub mod master;
 pub mod node;
+pub mod ops;
 pub mod pages;
 pub mod session;
 pub mod sync_state;

@@ -28,8 +28,11 @@ pub enum Permission {
     ManageApiTokens,
     /// Search the audit log.
     ReadAudit,
-    /// The node's own operations figures (its monthly 稼働率): nothing about people.
+    /// The node's own operations figures (its monthly 稼働率), the operations log and the
+    /// contract's reports: nothing about people.
     ReadOperations,
+    /// Record inquiries, incidents, changes and maintenance windows in the operations log.
+    WriteOperationsLog,
     /// Figures (`/stats`) within the caller's scope.
     ReadStats,
     /// De-identified records (`/extracts/*`) within the caller's scope.
@@ -65,6 +68,7 @@ impl Permission {
         Permission::ManageApiTokens,
         Permission::ReadAudit,
         Permission::ReadOperations,
+        Permission::WriteOperationsLog,
         Permission::ReadStats,
         Permission::ReadExtracts,
         Permission::ReadActivities,
@@ -90,6 +94,8 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ManageAccounts | ManageApiTokens => matches!(role, Prefecture | CenterAdmin),
         UnlockAccounts => matches!(role, Prefecture | CenterAdmin | Operator),
         ReadAudit | ReadOperations => matches!(role, Prefecture | Operator),
+        // The contractor keeps the log; the prefecture's office records what it received.
+        WriteOperationsLog => matches!(role, Prefecture | Operator),
         // Figures and de-identified records: everyone but the operator, always within scope.
         ReadStats | ReadExtracts => !matches!(role, Operator),
         ReadActivities | WriteActivities => matches!(role, CenterStaff | CenterAdmin),
@@ -313,6 +319,15 @@ mod tests {
                 matches!(role, Role::CenterStaff | Role::CenterAdmin),
                 "{role:?}"
             );
+        }
+    }
+
+    #[test]
+    fn only_the_operator_and_the_prefecture_keep_and_read_the_operations_log() {
+        for role in Role::ALL {
+            let keeps = matches!(role, Role::Operator | Role::Prefecture);
+            assert_eq!(allows(role, Permission::WriteOperationsLog), keeps, "{role:?}");
+            assert_eq!(allows(role, Permission::ReadOperations), keeps, "{role:?}");
         }
     }
 

@@ -38,4 +38,9 @@ pub struct Alert {
     pub raised_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub cleared_at: Option<DateTime<Utc>>,
+    /// When it was mailed to the operator as raised, and as cleared.
+    pub notified_at: Option<DateTime<Utc>>,
+    pub cleared_notified_at: Option<DateTime<Utc>>,
+    /// The incident of the operations log it opened or joined (none for a reminder).
+    pub incident_id: Option<i64>,
 }

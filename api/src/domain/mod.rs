@@ -8,6 +8,7 @@ pub mod clock;
 pub mod codes;
 pub mod common_id;
 pub mod duplicate_hint;
+pub mod ops_log;
 pub mod org;
 pub mod password_policy;
 pub mod period_lock;

@@ -1,7 +1,8 @@
 //! The nightly jobs of a serving node, at `daily.at` Japan time: the backup (`[backup]`), the
 //! removal of audit rows past `audit.keep_days`, and a walk of the audit chain whose newest
 //! hash goes into the log files, outside the database, so a later rewrite of the rows from
-//! there on can be told. Each job stands alone: one failing does not stop the others.
+//! there on can be told. Each job stands alone: one failing does not stop the others. Of
+//! several processes on one database, the one that takes the night's lease runs them.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use crate::config::Settings;
 use crate::domain::alert::{NewAlert, Severity};
 use crate::domain::clock::{at_jst, jst};
+use crate::ops::lease::{self, Leases};
 use crate::ops::{alerts, backup};
 use crate::store::CommonStore;
 
@@ -61,10 +63,25 @@ pub async fn audit_jobs(
     Ok(())
 }
 
+/// How long one night's lease lasts: past any run of the jobs, well short of the next night.
+const LEASE: Duration = Duration::hours(12);
+
+/// Runs the nightly jobs once if this process takes the night's lease (`ops::lease::DAILY`);
+/// true when it ran them. Of several processes waking at the same time, one runs them.
+pub async fn run_leased(store: &dyn CommonStore, settings: &Settings, leases: &Leases) -> bool {
+    if !leases.take(store, lease::DAILY, LEASE).await {
+        tracing::info!(event = "daily_skipped", "another process runs tonight's jobs");
+        return false;
+    }
+    run(store, settings).await;
+    true
+}
+
 /// The nightly jobs while the node serves.
 pub fn spawn(
     store: Arc<dyn CommonStore>,
     settings: &Settings,
+    leases: Arc<Leases>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let at = settings.daily.time_of_day()?;
     let settings = settings.clone();
@@ -73,7 +90,7 @@ pub fn spawn(
             let now = Utc::now();
             let wait = (next_run(now, at) - now).to_std().unwrap_or_default();
             tokio::time::sleep(wait).await;
-            run(store.as_ref(), &settings).await;
+            run_leased(store.as_ref(), &settings, &leases).await;
         }
     }))
 }

@@ -207,14 +207,23 @@ pub async fn check_logins(
 }
 
 /// The watch while the node serves: a first round one interval after start, then every
-/// interval.
-pub fn spawn(store: Arc<dyn CommonStore>, settings: &Settings) -> tokio::task::JoinHandle<()> {
+/// interval, by the one process holding the watch's lease; the service-level reminders of the
+/// operations log (`ops::sla`) go with it.
+pub fn spawn(
+    store: Arc<dyn CommonStore>,
+    settings: &Settings,
+    leases: Arc<crate::ops::lease::Leases>,
+) -> tokio::task::JoinHandle<()> {
     let settings = settings.clone();
     let every = std::time::Duration::from_millis(settings.watch.interval_ms);
+    let ttl = crate::ops::lease::ttl_for(every, 3);
     tokio::spawn(async move {
         let mut first = true;
         loop {
             tokio::time::sleep(every).await;
+            if !leases.take(store.as_ref(), crate::ops::lease::WATCH, ttl).await {
+                continue;
+            }
             match check_disk(store.as_ref(), &settings).await {
                 Ok(read) => {
                     // What the disk check sees, once per start (then at debug level): the
@@ -233,6 +242,9 @@ pub fn spawn(store: Arc<dyn CommonStore>, settings: &Settings) -> tokio::task::J
             }
             if let Err(e) = check_logins(store.as_ref(), &settings, Utc::now()).await {
                 tracing::warn!(error = %e, "login check failed");
+            }
+            if let Err(e) = crate::ops::sla::check(store.as_ref(), &settings, Utc::now()).await {
+                tracing::warn!(error = %e, "service-level check failed");
             }
         }
     })

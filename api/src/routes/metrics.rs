@@ -8,8 +8,11 @@ use chrono::{Datelike, Utc};
 
 use crate::domain::clock::today_jst;
 use crate::error::ApiResult;
+use crate::ops::http_metrics::HttpMetrics;
+use crate::ops::lease::Leases;
 use crate::ops::{backup, uptime};
 use crate::startup::AppState;
+use shared::dto::ops_log::SlaState;
 
 fn gauge(out: &mut String, name: &str, help: &str, samples: &[(String, f64)]) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
@@ -18,11 +21,17 @@ fn gauge(out: &mut String, name: &str, help: &str, samples: &[(String, f64)]) {
     }
 }
 
-/// The node's state for Prometheus: up, this month's 稼働率, open alerts by event, the sync
-/// backlog (centre node), the age of the newest backup.
+/// The node's state for Prometheus: up, this month's 稼働率 (also without the maintenance
+/// windows), open alerts by event, the operations log's open items and breaches, the sync
+/// backlog (centre node), the age of the newest backup, which leases this process holds, and
+/// HTTP requests and their latency by route template.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus のテキスト形式", content_type = "text/plain")))]
-pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+pub async fn metrics(
+    state: web::Data<AppState>,
+    leases: Option<web::Data<Leases>>,
+    http: Option<web::Data<HttpMetrics>>,
+) -> ApiResult<HttpResponse> {
     let settings = &state.settings;
     let store = state.store.as_ref();
     let now = Utc::now();
@@ -48,6 +57,37 @@ pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
             .map(|r| (format!("{{month=\"{}\"}}", month.month), r))
             .into_iter()
             .collect::<Vec<_>>(),
+    );
+    gauge(
+        &mut out,
+        "attaka_uptime_ratio_excluding_maintenance",
+        "Share of this month the node was up outside scheduled maintenance (the contract's 稼働率).",
+        &month
+            .ratio_excluding_maintenance
+            .map(|r| (format!("{{month=\"{}\"}}", month.month), r))
+            .into_iter()
+            .collect::<Vec<_>>(),
+    );
+    let due = crate::ops::sla::due_items(store, &settings.ops.sla(), now).await?;
+    let mut open: Vec<(String, f64)> = Vec::new();
+    for kind in ["inquiry", "incident"] {
+        for (state_label, states) in [
+            ("open", &[SlaState::Open][..]),
+            ("due_soon", &[SlaState::DueSoon][..]),
+            ("overdue", &[SlaState::Overdue][..]),
+        ] {
+            let n = due
+                .iter()
+                .filter(|d| d.kind == kind && states.contains(&d.sla.state))
+                .count();
+            open.push((format!("{{kind=\"{kind}\",sla=\"{state_label}\"}}"), n as f64));
+        }
+    }
+    gauge(
+        &mut out,
+        "attaka_ops_open_items",
+        "Inquiries without a first answer and incidents not triaged, by their service-level clock.",
+        &open,
     );
     let mut by_event: Vec<(String, f64)> = Vec::new();
     for alert in store.alerts(true).await? {
@@ -98,6 +138,21 @@ pub async fn metrics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
             "Age of the newest backup generation.",
             &[(String::new(), (now - m.created_at).num_seconds().max(0) as f64)],
         );
+    }
+    if let Some(leases) = leases {
+        gauge(
+            &mut out,
+            "attaka_lease_held",
+            "1 when this process holds the lease of a job (nightly jobs, watch, mailer) at its last try.",
+            &leases
+                .snapshot()
+                .into_iter()
+                .map(|(name, held)| (format!("{{lease=\"{name}\"}}"), if held { 1.0 } else { 0.0 }))
+                .collect::<Vec<_>>(),
+        );
+    }
+    if let Some(http) = http {
+        http.render(&mut out);
     }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

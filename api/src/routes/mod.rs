@@ -14,6 +14,7 @@ pub mod master;
 pub mod meta;
 pub mod metrics;
 pub mod ops;
+pub mod ops_log;
 pub mod period_locks;
 pub mod persons;
 pub mod stats;
@@ -105,6 +106,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(at("/extracts/{kind}").route(web::get().to(extracts::extract)))
                 .service(at("/audit").route(web::get().to(audit::search)))
                 .service(at("/ops/uptime").route(web::get().to(ops::uptime)))
+                .service(at("/ops/due").route(web::get().to(ops_log::due)))
+                .service(at("/ops/reports/{kind}").route(web::get().to(ops::report)))
+                .service(
+                    at("/ops/inquiries")
+                        .route(web::get().to(ops_log::list_inquiries))
+                        .route(web::post().to(ops_log::create_inquiry)),
+                )
+                .service(
+                    at("/ops/inquiries/{id}")
+                        .route(web::get().to(ops_log::get_inquiry))
+                        .route(web::put().to(ops_log::update_inquiry)),
+                )
+                .service(
+                    at("/ops/incidents")
+                        .route(web::get().to(ops_log::list_incidents))
+                        .route(web::post().to(ops_log::create_incident)),
+                )
+                .service(
+                    at("/ops/incidents/{id}")
+                        .route(web::get().to(ops_log::get_incident))
+                        .route(web::put().to(ops_log::update_incident)),
+                )
+                .service(
+                    at("/ops/changes")
+                        .route(web::get().to(ops_log::list_changes))
+                        .route(web::post().to(ops_log::create_change)),
+                )
+                .service(at("/ops/changes/{id}").route(web::put().to(ops_log::update_change)))
+                .service(
+                    at("/ops/maintenance")
+                        .route(web::get().to(ops_log::list_maintenance))
+                        .route(web::post().to(ops_log::create_maintenance)),
+                )
+                .service(
+                    at("/ops/maintenance/{id}/cancel").route(web::post().to(ops_log::cancel_maintenance)),
+                )
                 .service(at("/sync/batches").route(web::post().to(sync::receive_batch)))
                 .service(
                     at("/sync/credentials")

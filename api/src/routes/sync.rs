@@ -7,8 +7,8 @@ use serde_json::json;
 use shared::common_id::CenterCode;
 use shared::dto::meta::NodeRole;
 use shared::dto::sync::{
-    CreatedSyncCredential, HubPeriodLocks, NewSyncCredential, SyncAck, SyncBatch, SyncCredentialView,
-    SyncStatus,
+    AckedPosition, CreatedSyncCredential, HubPeriodLocks, NewSyncCredential, SyncAck, SyncBatch,
+    SyncCredentialView, SyncStatus,
 };
 use shared::error::Problem;
 
@@ -97,8 +97,12 @@ pub async fn receive_batch(
 /// The period locks made on the hub that cover the credential's centre (hub; centre
 /// credential): the centre's own, its municipality's and the prefecture's, active and unlocked,
 /// oldest first. The centre node's sender mirrors this list, so a period locked here is refused
-/// there too. Nothing about any other centre or municipality is in it.
+/// there too. Nothing about any other centre or municipality is in it. The answer also gives
+/// the hub's position in the centre's outbox; the centre reports in the query what the hub last
+/// acknowledged, and a hub holding less (restored from an older copy) notes that the centre
+/// re-sends and raises `sync_hub_behind` naming the centres.
 #[utoipa::path(get, path = "/api/v1/sync/period-locks", tag = "sync", security(("bearer" = [])),
+    params(AckedPosition),
     responses((status = 200, body = HubPeriodLocks),
               (status = 401, description = "missing, unknown or revoked credential", body = Problem,
                content_type = "application/problem+json"),
@@ -106,8 +110,18 @@ pub async fn receive_batch(
 pub async fn period_locks(
     state: web::Data<AppState>,
     sender: CenterCredential,
+    reported: web::Query<AckedPosition>,
 ) -> ApiResult<web::Json<HubPeriodLocks>> {
     let center = state.store.center(&sender.center).await?;
+    let grace = chrono::Duration::seconds(state.settings.sync.hub_behind_clear_after_seconds);
+    let hub = crate::sync::hub_watch::centre_reported(
+        state.hub_store()?,
+        &center.code,
+        &reported,
+        grace,
+        Utc::now(),
+    )
+    .await?;
     let mut locks: Vec<_> = state
         .store
         .period_locks(true)
@@ -120,6 +134,7 @@ pub async fn period_locks(
     Ok(web::Json(HubPeriodLocks {
         center: center.code,
         locks,
+        position: Some(crate::domain::sync::position::to_view(hub.as_ref())),
     }))
 }
 

@@ -20,11 +20,16 @@ use crate::domain::activity::{
 use crate::domain::alert::{Alert, NewAlert};
 use crate::domain::audit::{AuditDraft, AuditEntry, AuditQuery, AuditRecord, ChainReport};
 use crate::domain::codes::{CodeItem, Codes};
+use crate::domain::ops_log::auto_changes::AppliedMigration;
+use crate::domain::ops_log::{
+    Change, ChangeRecord, Incident, IncidentRecord, Inquiry, InquiryRecord, LogWindow, Maintenance,
+    MaintenanceRecord,
+};
 use crate::domain::org::{Center, Site};
 use crate::domain::period_lock::{HubLock, HubLocksApplied, NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
 use crate::domain::sync::{
-    AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential, ValidBatch,
+    AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, StreamPosition, SyncCredential, ValidBatch,
 };
 use shared::dto::meta::NodeRole;
 
@@ -338,9 +343,114 @@ pub trait CommonStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<(Vec<crate::domain::uptime::Run>, Option<DateTime<Utc>>)>;
-    /// Alerts not yet mailed to the operator, oldest first, at most `limit`.
+    /// Alerts owed a mail to the operator, oldest first, at most `limit`: not yet mailed as
+    /// raised, or cleared and not yet mailed as cleared.
     async fn unmailed_alerts(&self, limit: usize) -> StoreResult<Vec<Alert>>;
+    /// The alert was mailed as raised.
     async fn mark_alert_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The alert was mailed as cleared (no change unless it is cleared).
+    async fn mark_alert_clear_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+
+    // The operations log. A new alert event (`raise_alert`) opens an incident in the same
+    // transaction (`domain::ops_log::incident_from_alert`), or joins the unresolved incident
+    // opened by the same event about the same subject.
+    async fn create_inquiry(
+        &self,
+        record: &InquiryRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Inquiry>,
+    ) -> StoreResult<Inquiry>;
+    /// Replaces an inquiry's record (`NotFound` for an unknown ID).
+    async fn update_inquiry(
+        &self,
+        id: i64,
+        record: &InquiryRecord,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Inquiry>,
+    ) -> StoreResult<Inquiry>;
+    async fn inquiry(&self, id: i64) -> StoreResult<Inquiry>;
+    /// Inquiries received before `window.to` and not closed before `window.from`, oldest first.
+    async fn inquiries(&self, window: LogWindow) -> StoreResult<Vec<Inquiry>>;
+    async fn create_incident(
+        &self,
+        record: &IncidentRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Incident>,
+    ) -> StoreResult<Incident>;
+    /// Replaces an incident's record; where it came from stays.
+    async fn update_incident(
+        &self,
+        id: i64,
+        record: &IncidentRecord,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Incident>,
+    ) -> StoreResult<Incident>;
+    async fn incident(&self, id: i64) -> StoreResult<Incident>;
+    /// Incidents detected before `window.to` and not resolved before `window.from`, oldest first.
+    async fn incidents(&self, window: LogWindow) -> StoreResult<Vec<Incident>>;
+    /// The alert events that went into an incident, oldest first.
+    async fn incident_alerts(&self, id: i64) -> StoreResult<Vec<Alert>>;
+    async fn create_change(
+        &self,
+        record: &ChangeRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Change>,
+    ) -> StoreResult<Change>;
+    async fn update_change(
+        &self,
+        id: i64,
+        record: &ChangeRecord,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Change>,
+    ) -> StoreResult<Change>;
+    /// Changes made within `window`, oldest first.
+    async fn changes(&self, window: LogWindow) -> StoreResult<Vec<Change>>;
+    /// Records a change the node made itself under `key`, unless one is recorded under it
+    /// already (several processes starting at once record it once); true when recorded now.
+    async fn record_auto_change(
+        &self,
+        key: &str,
+        record: &ChangeRecord,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// The key of the newest automatic change whose key starts with `prefix`.
+    async fn latest_auto_change_key(&self, prefix: &str) -> StoreResult<Option<String>>;
+    /// The database's migrations as it lists them, in order.
+    async fn applied_migrations(&self) -> StoreResult<Vec<AppliedMigration>>;
+    /// Records a maintenance window announced at `at`.
+    async fn create_maintenance(
+        &self,
+        record: &MaintenanceRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Maintenance>,
+    ) -> StoreResult<Maintenance>;
+    /// Cancels a window (`NotFound` for an unknown ID; cancelling again changes nothing).
+    async fn cancel_maintenance(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Maintenance>,
+    ) -> StoreResult<Maintenance>;
+    async fn maintenance(&self, id: i64) -> StoreResult<Maintenance>;
+    /// Windows overlapping `window` (cancelled ones too), by start.
+    async fn maintenance_windows(&self, window: LogWindow) -> StoreResult<Vec<Maintenance>>;
+
+    // Leases: one process of several on the database runs a job.
+    /// Takes or renews the lease `name` for `holder` until `now + ttl`: true when `holder` holds
+    /// it now (it was free, expired, or already its own), false when another holder's lease runs.
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> StoreResult<bool>;
+    /// Gives the lease up if `holder` holds it, so another process may take it at once.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
 }
 
 /// What only a centre node stores: people with their identity, the activities staff record,
@@ -441,8 +551,14 @@ pub trait CenterStore: CommonStore {
         max_entries: usize,
         max_bytes: usize,
     ) -> StoreResult<Option<OutgoingBatch>>;
-    /// The hub acknowledged everything up to `last_seq`.
-    async fn sync_acknowledge(&self, batch_seq: u64, last_seq: u64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The hub acknowledged everything up to `last_seq` of `stream`.
+    async fn sync_acknowledge(
+        &self,
+        stream: Uuid,
+        batch_seq: u64,
+        last_seq: u64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     async fn sync_failed(&self, error: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// The outbox and its delivery, once synchronisation has started.
     async fn sync_outbox(&self) -> StoreResult<Option<OutboxState>>;
@@ -479,6 +595,21 @@ pub trait HubStore: CommonStore {
     ) -> StoreResult<SyncCredential>;
     /// Every centre that has synchronised or holds a credential.
     async fn sync_centers(&self) -> StoreResult<Vec<CenterSyncState>>;
+    /// How far the hub has applied `center`'s outbox; none before its first delivery.
+    async fn sync_position(&self, center: &str) -> StoreResult<Option<StreamPosition>>;
+    /// Notes that `center` is re-sending because the hub (at `hub`) was behind what it had
+    /// acknowledged (`acked`); an open note stays as first made, an ended one is opened afresh.
+    async fn note_resend(
+        &self,
+        center: &str,
+        acked: &StreamPosition,
+        hub: Option<&StreamPosition>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// `center` is level with the hub again: ends its open note, if any (true when it did).
+    async fn end_resend(&self, center: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// The notes still open and those ended at or after `since`, by centre.
+    async fn resends(&self, since: DateTime<Utc>) -> StoreResult<Vec<crate::domain::sync::Resend>>;
 
     // The optional duplicate hint (hub).
     /// Registrations at centres other than `asking_center` whose match key is `match_key`,

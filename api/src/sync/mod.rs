@@ -1,7 +1,8 @@
-//! Centre → hub synchronisation as a service: the centre node's sender (`worker`) and the state
-//! both nodes report. The rules live in `domain::sync`, the SQL in `store::sqlite`.
+//! Centre → hub synchronisation as a service: the centre node's sender (`worker`), the hub's
+//! watch for having fallen behind its centres (`hub_watch`), and the state both nodes report. The rules live in `domain::sync`, the SQL in `store::sqlite`.
 
 pub mod hint;
+pub mod hub_watch;
 pub mod worker;
 
 use chrono::{Duration, Utc};

@@ -4,6 +4,11 @@
 //! unchanged (the hub skips what it already has). Started by `attaka serve` when `[sync]` is set.
 //! Between deliveries it also pulls the period locks the prefecture made on the hub and mirrors
 //! them into this node's `period_locks` (`pull_locks`); a failed pull never holds up delivery.
+//! The pull reports what the hub last acknowledged and reads back the hub's position: a hub
+//! holding less than it acknowledged (restored from an older copy) gets everything again, in a
+//! new stream with a full snapshot, without waiting for a change here. Beside the sender, a
+//! timer checks the backlog's age against `alert_after_seconds` (`watch_loop`), so the alert is
+//! raised during an outage, not at the next delivery attempt.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +22,7 @@ use shared::error::Problem;
 use crate::config::{Settings, SyncSettings};
 use crate::domain::alert::{NewAlert, Severity};
 use crate::domain::period_lock::{HubLock, HubLocksApplied};
+use crate::domain::sync::position;
 use crate::ops::alerts;
 use crate::store::CenterStore;
 
@@ -85,7 +91,15 @@ pub fn spawn(
         client,
     };
     tracing::info!(center = %worker.center, hub = %url, "sync sender starting");
-    Ok(Some(tokio::spawn(worker.run())))
+    Ok(Some(tokio::spawn(async move {
+        tokio::join!(worker.run(), worker.watch_loop());
+    })))
+}
+
+/// How often the backlog's age is checked: a tenth of the alert's limit, between 0.2 and 10 s.
+pub fn backlog_check_every(alert_after_seconds: i64) -> Duration {
+    let ms = u64::try_from(alert_after_seconds.saturating_mul(100)).unwrap_or(0);
+    Duration::from_millis(ms.clamp(200, 10_000))
 }
 
 /// `base` plus up to half again, so many centres coming back at once do not arrive together.
@@ -115,7 +129,7 @@ fn refusal(status: StatusCode, text: &str) -> String {
 }
 
 impl Worker {
-    async fn run(self) {
+    async fn run(&self) {
         let initial = Duration::from_millis(self.settings.retry_initial_ms);
         let max = Duration::from_millis(self.settings.retry_max_ms);
         let interval = Duration::from_millis(self.settings.interval_ms);
@@ -135,7 +149,10 @@ impl Worker {
         let mut locks_due = Instant::now();
         loop {
             if Instant::now() >= locks_due {
-                self.refresh_locks().await;
+                if self.refresh_locks().await {
+                    self.start_over("the hub holds less than it acknowledged (restored from an older copy)")
+                        .await;
+                }
                 locks_due = Instant::now() + locks_every;
             }
             let pause = match self.deliver_once().await {
@@ -148,16 +165,10 @@ impl Worker {
                     interval
                 }
                 Ok(Delivery::StartOver(reason)) => {
-                    tracing::warn!(event = "sync_resnapshot", center = %self.center, reason, "starting a new stream with a full snapshot");
-                    match self.store.sync_resnapshot(&self.center).await {
-                        Ok(entries) => {
-                            tracing::info!(entries, "snapshot queued");
-                            Duration::ZERO
-                        }
-                        Err(e) => {
-                            tracing::error!(event = "sync_resnapshot_failed", error = ?e, "cannot queue a snapshot");
-                            jittered(backoff)
-                        }
+                    if self.start_over(reason).await {
+                        Duration::ZERO
+                    } else {
+                        jittered(backoff)
                     }
                 }
                 Err(e) => {
@@ -175,6 +186,30 @@ impl Worker {
             if !pause.is_zero() {
                 tokio::time::sleep(pause).await;
             }
+        }
+    }
+
+    /// Starts a new stream with a full snapshot; false when it could not be queued.
+    async fn start_over(&self, reason: &str) -> bool {
+        tracing::warn!(event = "sync_resnapshot", center = %self.center, reason, "starting a new stream with a full snapshot");
+        match self.store.sync_resnapshot(&self.center).await {
+            Ok(entries) => {
+                tracing::info!(entries, "snapshot queued");
+                true
+            }
+            Err(e) => {
+                tracing::error!(event = "sync_resnapshot_failed", error = ?e, "cannot queue a snapshot");
+                false
+            }
+        }
+    }
+
+    /// Checks the backlog's age on a timer, whatever the deliveries do.
+    async fn watch_loop(&self) {
+        let every = backlog_check_every(self.settings.alert_after_seconds);
+        loop {
+            tokio::time::sleep(every).await;
+            self.watch_backlog().await;
         }
     }
 
@@ -222,7 +257,7 @@ impl Worker {
                 ));
             }
             self.store
-                .sync_acknowledge(batch.batch_seq, ack.last_seq, Utc::now())
+                .sync_acknowledge(batch.stream, batch.batch_seq, ack.last_seq, Utc::now())
                 .await?;
             tracing::info!(
                 event = "sync_batch_delivered",
@@ -254,10 +289,11 @@ impl Worker {
     }
 
     /// Pulls the hub's period locks and mirrors them; a failure is logged and kept for
-    /// `/sync/status` (`locks_error`), and the next pull tries again.
-    async fn refresh_locks(&self) {
+    /// `/sync/status` (`locks_error`), and the next pull tries again. True when the hub's
+    /// answer shows it holds less of this centre than it acknowledged.
+    async fn refresh_locks(&self) -> bool {
         match self.pull_locks().await {
-            Ok(applied) => {
+            Ok((applied, hub_behind)) => {
                 if applied != HubLocksApplied::default() {
                     tracing::info!(
                         event = "sync_locks_applied",
@@ -267,6 +303,7 @@ impl Worker {
                         "period locks from the hub applied"
                     );
                 }
+                hub_behind
             }
             Err(e) => {
                 let message = format!("{e:#}");
@@ -274,15 +311,30 @@ impl Worker {
                 if let Err(e) = self.store.hub_locks_pull_failed(&message).await {
                     tracing::error!(error = ?e, "cannot record the failed pull of period locks");
                 }
+                false
             }
         }
     }
 
-    /// Asks the hub for every lock covering this centre and applies the list in one transaction.
-    async fn pull_locks(&self) -> anyhow::Result<HubLocksApplied> {
+    /// Asks the hub for every lock covering this centre (reporting what the hub acknowledged)
+    /// and applies the list in one transaction; with whether the hub is behind.
+    async fn pull_locks(&self) -> anyhow::Result<(HubLocksApplied, bool)> {
+        let outbox = self.store.sync_outbox().await?;
+        let acked = outbox.as_ref().and_then(|o| o.acknowledged());
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(a) = acked {
+            query.push(("stream", a.stream.to_string()));
+            query.push(("acked_seq", a.last_seq.to_string()));
+        }
+        if let Some(o) = &outbox {
+            query.push(("backlog", o.backlog.to_string()));
+        }
+        let url =
+            reqwest::Url::parse_with_params(&self.locks_url, query.iter().map(|(k, v)| (*k, v.as_str())))
+                .context("the hub's period-locks URL")?;
         let res = self
             .client
-            .get(&self.locks_url)
+            .get(url)
             .bearer_auth(&self.credential)
             .send()
             .await
@@ -305,7 +357,24 @@ impl Worker {
             .map(HubLock::parse)
             .collect::<Result<Vec<_>, _>>()
             .map_err(anyhow::Error::msg)?;
-        Ok(self.store.apply_hub_locks(&locks, Utc::now()).await?)
+        let applied = self.store.apply_hub_locks(&locks, Utc::now()).await?;
+        // A hub too old to say where it stands is taken as level.
+        let behind = match (answer.position.as_ref(), acked.as_ref()) {
+            (Some(hub), Some(acked)) => {
+                let hub = position::from_view(hub);
+                let behind = position::hub_is_behind(hub.as_ref(), acked);
+                if behind {
+                    tracing::warn!(
+                        event = "sync_hub_behind", center = %self.center, acked_seq = acked.last_seq,
+                        hub_seq = hub.map(|h| h.last_seq),
+                        "the hub holds less of this centre than it acknowledged"
+                    );
+                }
+                behind
+            }
+            _ => false,
+        };
+        Ok((applied, behind))
     }
 
     /// Raises `sync_backlog_stuck` while the oldest waiting entry is older than allowed, and
@@ -317,21 +386,13 @@ impl Worker {
                 return Ok(());
             };
             if state.is_stuck(Utc::now(), limit) {
-                let since = state
-                    .oldest_pending_at
-                    .map(|t| t.to_rfc3339())
-                    .unwrap_or_default();
-                let reason = state.last_error.clone().unwrap_or_else(|| "不明".into());
                 alerts::raise(
                     self.store.as_ref(),
                     NewAlert {
                         event: BACKLOG_STUCK,
                         subject: self.center.clone(),
                         severity: Severity::Error,
-                        message: format!(
-                            "県ハブへの送信待ちが{}件、{since}から滞留しています（最後のエラー: {reason}）。",
-                            state.backlog
-                        ),
+                        message: state.stuck_message(),
                     },
                 )
                 .await?;

@@ -207,3 +207,126 @@ fn mail_settings_are_checked_at_start() {
     s.mail.smtp_url = Some("gopher://x".into());
     assert!(s.check().is_err(), "an unknown scheme");
 }
+
+async fn mailing_node(sink: &Sink, role: NodeRole) -> TestApp {
+    let url = format!("smtp://{}", sink.address);
+    spawn_with(role, |s| {
+        s.mail.smtp_url = Some(url.into());
+        s.mail.from = "attaka@hub.example.jp".into();
+        s.mail.to = vec!["unyou@example.jp".into()];
+        s.mail.interval_ms = 100;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_cleared_alert_is_mailed_once_and_one_cleared_before_its_first_mail_gets_one_mail_for_both() {
+    let sink = Sink::start().await;
+    let app = mailing_node(&sink, NodeRole::Hub).await;
+    let disk = NewAlert {
+        event: "disk_low",
+        subject: "/var/lib/attaka".into(),
+        severity: Severity::Error,
+        message: "ディスクの空きが少なくなっています。".into(),
+    };
+    alerts::raise(app.store.as_ref(), disk.clone()).await.unwrap();
+    let mails = sink.wait_for(1).await;
+    let (subject, body) = read_mail(&mails[0].data);
+    let flat = |s: &str| s.replace(' ', "");
+    assert!(flat(&subject).contains("[Attakahub]障害:disk_low"), "{subject}");
+    assert!(
+        body.contains("運用記録: 障害 No.1"),
+        "the incident it opened: {body}"
+    );
+    assert!(body.contains("解消したときに1通お知らせします"), "{body}");
+
+    alerts::clear(app.store.as_ref(), "disk_low", "/var/lib/attaka")
+        .await
+        .unwrap();
+    let mails = sink.wait_for(2).await;
+    let (subject, body) = read_mail(&mails[1].data);
+    assert!(
+        flat(&subject).contains("[Attakahub]解消（障害）:disk_low"),
+        "{subject}"
+    );
+    assert!(body.contains("先にお知らせした障害は解消しました。"), "{body}");
+    assert!(body.contains("解消: "), "{body}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        sink.mails().len(),
+        2,
+        "one mail for the clearing, not one per round"
+    );
+
+    // Raised and cleared while the mail server refused: one mail tells both.
+    sink.refuse.store(true, Ordering::SeqCst);
+    let burst = NewAlert {
+        event: "login_burst",
+        subject: "auth.login".into(),
+        severity: Severity::Warn,
+        message: "直近 10 分にログインの失敗が 25 回ありました。".into(),
+    };
+    alerts::raise(app.store.as_ref(), burst).await.unwrap();
+    alerts::clear(app.store.as_ref(), "login_burst", "auth.login")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    sink.refuse.store(false, Ordering::SeqCst);
+    let mails = sink.wait_for(3).await;
+    let (subject, body) = read_mail(&mails[2].data);
+    assert!(flat(&subject).contains("警告・解消:login_burst"), "{subject}");
+    assert!(body.contains("通知の送信前に解消しました"), "{body}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(sink.mails().len(), 3);
+    assert!(app.store.unmailed_alerts(10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_inquiry_nearing_its_limit_is_mailed_once_before_it_lapses() {
+    let sink = Sink::start().await;
+    let app = mailing_node(&sink, NodeRole::Hub).await;
+    let record = api::domain::ops_log::InquiryRecord {
+        received_at: chrono::Utc::now() - chrono::Duration::hours(22),
+        source_kind: "center".into(),
+        source_code: Some(CENTER.into()),
+        channel: "phone".into(),
+        category: "account".into(),
+        summary: "パスワードを忘れた".into(),
+        answer: None,
+        first_answered_at: None,
+        closed_at: None,
+        work_minutes: 0,
+    };
+    let made = app
+        .store
+        .create_inquiry(
+            &record,
+            "operator",
+            chrono::Utc::now(),
+            api::ops::audit::by_cli("x", None, None),
+        )
+        .await
+        .unwrap();
+    let settings = settings(NodeRole::Hub, app.dir.path());
+    for _ in 0..3 {
+        api::ops::sla::check(app.store.as_ref(), &settings, chrono::Utc::now())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let mails = sink.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.mails().len(), 1, "{:?}", sink.mails());
+    let (subject, body) = read_mail(&mails[0].data);
+    assert!(
+        subject.replace(' ', "").contains("警告:sla_due_soon"),
+        "{subject}"
+    );
+    assert!(
+        body.contains(&format!(
+            "問い合わせ No.{}「パスワードを忘れた」の初回回答（24 時間以内）の期限が近づいています",
+            made.id
+        )),
+        "{body}"
+    );
+}

@@ -43,6 +43,13 @@ async fn metrics_give_the_nodes_state_in_prometheus_text_without_a_token() {
         .await
         .unwrap();
 
+    // Two reads of the person: counted under the route's template, never its path.
+    for _ in 0..2 {
+        let res = app
+            .get(&format!("/api/v1/persons/{}", person.common_id), &staff)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
     let res = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"]
@@ -76,6 +83,35 @@ async fn metrics_give_the_nodes_state_in_prometheus_text_without_a_token() {
         "{text}"
     );
     assert!(sample(&text, "attaka_backup_newest_age_seconds").expect("backup age") < 60.0);
+    let route = "method=\"GET\",route=\"/api/v1/persons/{common_id}\"";
+    assert_eq!(
+        sample(
+            &text,
+            &format!("attaka_http_requests_total{{{route},status=\"200\"}}")
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            &format!("attaka_http_request_duration_seconds_count{{{route}}}")
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            &format!("attaka_http_request_duration_seconds_bucket{{{route},le=\"+Inf\"}}")
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE attaka_http_request_duration_seconds histogram"),
+        "{text}"
+    );
     for pii in [
         person.family_name.as_str(),
         person.family_kana.as_str(),
@@ -83,4 +119,48 @@ async fn metrics_give_the_nodes_state_in_prometheus_text_without_a_token() {
     ] {
         assert!(!text.contains(pii), "{pii} in /metrics");
     }
+}
+
+#[tokio::test]
+async fn the_hubs_metrics_count_its_requests_and_its_open_items_and_say_which_leases_it_holds() {
+    let hub = spawn_with(NodeRole::Hub, |s| s.watch.interval_ms = 100).await;
+    let operator = hub.token(Role::Operator).await;
+    let body = serde_json::json!({"received_at": chrono::Utc::now().to_rfc3339(), "source_kind": "prefecture",
+                                  "channel": "phone", "category": "usage", "summary": "帳票の場所"});
+    let res = hub.post("/api/v1/ops/inquiries", &operator, &body).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = hub.get("/api/v1/no-such-route", &operator).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let text = hub
+        .client
+        .get(hub.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        sample(&text, "attaka_ops_open_items{kind=\"inquiry\",sla=\"open\"}"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "attaka_lease_held{lease=\"watch\"}"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "attaka_http_requests_total{method=\"POST\",route=\"/api/v1/ops/inquiries\",status=\"201\"}"
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(
+        !text.contains("no-such-route"),
+        "an unknown path is no series of its own: {text}"
+    );
 }

@@ -49,6 +49,27 @@ const UNLOCKERS: &[Role] = &[CenterAdmin, Prefecture, Operator];
 const LOCK_READERS: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Region, Prefecture];
 /// Delivery state holds no person-level data: everyone with an account.
 const SYNC_WATCHERS: &[Role] = ACCOUNTS;
+/// The operations log and the contract's reports.
+const OPS: &[Role] = &[Prefecture, Operator];
+
+fn inquiry_body(summary: &str) -> Value {
+    json!({"received_at": "2025-05-01T10:00:00+09:00", "source_kind": "prefecture", "channel": "phone",
+           "category": "usage", "summary": summary})
+}
+
+fn incident_body(summary: &str) -> Value {
+    json!({"detected_at": "2025-05-01T10:00:00+09:00", "kind": "failure", "summary": summary})
+}
+
+fn change_body(summary: &str) -> Value {
+    json!({"changed_at": "2025-05-01T10:00:00+09:00", "kind": "config", "summary": summary,
+           "reason": "定期見直し", "impact": "なし"})
+}
+
+fn maintenance_body() -> Value {
+    json!({"starts_at": "2099-01-01T01:00:00+09:00", "ends_at": "2099-01-01T03:00:00+09:00",
+           "summary": "定期点検"})
+}
 
 /// What a case needs made afresh (with an allowed token) before each call, because the call uses
 /// it up or changes it. Its ID replaces `{id}` in the path and the body.
@@ -67,6 +88,11 @@ enum Fresh {
     ApiToken,
     /// A sync credential for the node's centre (hub).
     SyncCredential,
+    /// Records of the operations log.
+    Inquiry,
+    Incident,
+    Change,
+    Maintenance,
 }
 
 /// A route, a body, and the roles allowed to call it. `{n}` in the body becomes a number unique
@@ -274,7 +300,73 @@ fn cases(node: NodeRole, person: &str) -> Vec<Case> {
         ),
         case(Method::DELETE, "/api/v1/api-tokens/{id}", None, ADMINS).on_fresh(Fresh::ApiToken),
         case(Method::GET, "/api/v1/audit", None, &[Prefecture, Operator]),
-        case(Method::GET, "/api/v1/ops/uptime", None, &[Prefecture, Operator]),
+        case(Method::GET, "/api/v1/ops/uptime", None, OPS),
+        // The operations log and the contract's reports: the operator and the prefecture.
+        case(Method::GET, "/api/v1/ops/due", None, OPS),
+        case(
+            Method::GET,
+            "/api/v1/ops/reports/business?period=2025-05",
+            None,
+            OPS,
+        ),
+        case(Method::GET, "/api/v1/ops/inquiries", None, OPS),
+        case(
+            Method::POST,
+            "/api/v1/ops/inquiries",
+            Some(inquiry_body("操作方法")),
+            OPS,
+        ),
+        case(Method::GET, "/api/v1/ops/inquiries/{id}", None, OPS).on_fresh(Fresh::Inquiry),
+        case(
+            Method::PUT,
+            "/api/v1/ops/inquiries/{id}",
+            Some(inquiry_body("書き換え")),
+            OPS,
+        )
+        .on_fresh(Fresh::Inquiry),
+        case(Method::GET, "/api/v1/ops/incidents", None, OPS),
+        case(
+            Method::POST,
+            "/api/v1/ops/incidents",
+            Some(incident_body("停止")),
+            OPS,
+        ),
+        case(Method::GET, "/api/v1/ops/incidents/{id}", None, OPS).on_fresh(Fresh::Incident),
+        case(
+            Method::PUT,
+            "/api/v1/ops/incidents/{id}",
+            Some(incident_body("書き換え")),
+            OPS,
+        )
+        .on_fresh(Fresh::Incident),
+        case(Method::GET, "/api/v1/ops/changes", None, OPS),
+        case(
+            Method::POST,
+            "/api/v1/ops/changes",
+            Some(change_body("設定")),
+            OPS,
+        ),
+        case(
+            Method::PUT,
+            "/api/v1/ops/changes/{id}",
+            Some(change_body("書き換え")),
+            OPS,
+        )
+        .on_fresh(Fresh::Change),
+        case(Method::GET, "/api/v1/ops/maintenance", None, OPS),
+        case(
+            Method::POST,
+            "/api/v1/ops/maintenance",
+            Some(maintenance_body()),
+            OPS,
+        ),
+        case(
+            Method::POST,
+            "/api/v1/ops/maintenance/{id}/cancel",
+            Some(json!({})),
+            OPS,
+        )
+        .on_fresh(Fresh::Maintenance),
         // Figures and de-identified records, within the caller's scope.
         case(
             Method::GET,
@@ -399,6 +491,30 @@ impl Node {
                     self.created("/api/v1/sync/credentials", &self.pref, body).await;
                 c.info.id.to_string()
             }
+            (Fresh::Inquiry, _) => {
+                let v: Value = self
+                    .created("/api/v1/ops/inquiries", &self.pref, inquiry_body("元の内容"))
+                    .await;
+                v["id"].to_string()
+            }
+            (Fresh::Incident, _) => {
+                let v: Value = self
+                    .created("/api/v1/ops/incidents", &self.pref, incident_body("元の内容"))
+                    .await;
+                v["id"].to_string()
+            }
+            (Fresh::Change, _) => {
+                let v: Value = self
+                    .created("/api/v1/ops/changes", &self.pref, change_body("元の内容"))
+                    .await;
+                v["id"].to_string()
+            }
+            (Fresh::Maintenance, _) => {
+                let v: Value = self
+                    .created("/api/v1/ops/maintenance", &self.pref, maintenance_body())
+                    .await;
+                v["id"].to_string()
+            }
             (Fresh::Person, NodeRole::Hub) => common_id(CENTER, 9),
             (Fresh::Activity, NodeRole::Hub) => Uuid::new_v4().to_string(),
             (Fresh::SyncCredential, NodeRole::Center) => "1".into(),
@@ -447,6 +563,24 @@ impl Node {
                 .unwrap()
                 .iter()
                 .any(|c| c.id.to_string() == id && c.is_active()),
+            (Fresh::Inquiry, _) => {
+                store.inquiry(id.parse().unwrap()).await.unwrap().record.summary == "元の内容"
+            }
+            (Fresh::Incident, _) => {
+                store.incident(id.parse().unwrap()).await.unwrap().record.summary == "元の内容"
+            }
+            (Fresh::Change, _) => store
+                .changes(api::domain::ops_log::LogWindow::all())
+                .await
+                .unwrap()
+                .iter()
+                .any(|c| c.id.to_string() == id && c.record.summary == "元の内容"),
+            (Fresh::Maintenance, _) => store
+                .maintenance(id.parse().unwrap())
+                .await
+                .unwrap()
+                .cancelled_at
+                .is_none(),
             // Nothing of the kind exists on this node.
             (Fresh::Person | Fresh::Activity, NodeRole::Hub) | (Fresh::SyncCredential, NodeRole::Center) => {
                 true
@@ -944,6 +1078,9 @@ async fn the_operator_gets_no_person_level_data_anywhere() {
         "/api/v1/activities?month=2024-05".to_owned(),
         "/api/v1/audit".to_owned(),
         "/api/v1/ops/uptime".to_owned(),
+        "/api/v1/ops/due".to_owned(),
+        "/api/v1/ops/incidents".to_owned(),
+        "/api/v1/ops/reports/operations".to_owned(),
         "/api/v1/accounts".to_owned(),
         "/api/v1/sync/status".to_owned(),
     ] {

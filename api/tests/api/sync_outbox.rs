@@ -21,7 +21,12 @@ pub async fn drain(app: &TestApp) -> Vec<SyncOp> {
         return Vec::new();
     };
     app.center_store()
-        .sync_acknowledge(batch.batch_seq, batch.last_seq(), chrono::Utc::now())
+        .sync_acknowledge(
+            batch.stream,
+            batch.batch_seq,
+            batch.last_seq(),
+            chrono::Utc::now(),
+        )
         .await
         .expect("acknowledge");
     batch
@@ -243,7 +248,12 @@ async fn a_batch_is_handed_out_again_unchanged_until_acknowledged() {
         "the batch in flight is sent again as it was"
     );
     app.center_store()
-        .sync_acknowledge(first.batch_seq, first.last_seq(), chrono::Utc::now())
+        .sync_acknowledge(
+            first.stream,
+            first.batch_seq,
+            first.last_seq(),
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
     let next = app
@@ -259,7 +269,7 @@ async fn a_batch_is_handed_out_again_unchanged_until_acknowledged() {
     assert_eq!((state.backlog, state.last_acked_seq), (4, first.last_seq()));
     // A small byte budget still sends one entry at a time.
     app.center_store()
-        .sync_acknowledge(next.batch_seq, next.last_seq(), chrono::Utc::now())
+        .sync_acknowledge(next.stream, next.batch_seq, next.last_seq(), chrono::Utc::now())
         .await
         .unwrap();
     assert_eq!(

@@ -50,6 +50,7 @@ const NOT_A_PERSONS: &[(&str, &str, &str)] = &[
     ),
     ("api_tokens", "name", "what an integrator token is for"),
     ("node_secrets", "name", "which node secret"),
+    ("leases", "name", "which job a lease is for (daily, watch, mail)"),
     ("schema_migrations", "name", "which migration"),
 ];
 

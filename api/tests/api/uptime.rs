@@ -105,8 +105,13 @@ async fn a_month_before_the_node_existed_has_no_record_no_rate_and_is_not_a_met_
     let text = api::ops::report::monthly(app.store.as_ref(), &settings, november, Utc::now())
         .await
         .unwrap();
-    assert!(text.contains("- 対象期間: 記録なし"), "{text}");
-    assert!(text.contains("- 稼働率: 記録なし"), "{text}");
+    assert!(text.contains("- 計測期間: 記録なし"), "{text}");
+    assert!(
+        text.contains("- 稼働率（計画停止を除く・契約の指標）: 記録なし"),
+        "{text}"
+    );
+    assert!(text.contains("- 稼働率（計画停止を含む）: 記録なし"), "{text}");
+    assert!(text.contains("- 判定（目標 95 %）: 記録なし"), "{text}");
     for wrong in ["達成", "未達", "100.00 %", "2025-12-01 00:00 〜 2025-12-01 00:00"] {
         assert!(!text.contains(wrong), "{wrong:?} in:\n{text}");
     }
@@ -116,10 +121,14 @@ async fn a_month_before_the_node_existed_has_no_record_no_rate_and_is_not_a_met_
         .await
         .unwrap();
     assert!(
-        text.contains("- 対象期間: 2025-12-01 00:00 〜 2026-01-01 00:00"),
+        text.contains("- 計測期間: 2025-12-01 00:00 〜 2026-01-01 00:00"),
         "{text}"
     );
-    assert!(text.contains("- 稼働率: 61.29 %（目標 95 %: 未達）"), "{text}");
+    assert!(
+        text.contains("- 稼働率（計画停止を除く・契約の指標）: 61.29 %"),
+        "{text}"
+    );
+    assert!(text.contains("- 判定（目標 95 %）: 未達"), "{text}");
 }
 
 #[tokio::test]
@@ -157,7 +166,8 @@ async fn the_month_must_be_a_past_or_current_month() {
 }
 
 #[tokio::test]
-async fn the_monthly_report_gives_the_uptime_the_months_alerts_backups_and_the_audit_chain() {
+async fn the_monthly_report_gives_the_uptime_the_months_alerts_with_their_incidents_backups_and_the_audit_chain(
+) {
     let app = spawn_app().await;
     past_run(&app, "2025-04-01T00:00:00+09:00", "2025-05-10T00:00:00+09:00");
     past_run(&app, "2025-05-10T02:00:00+09:00", "2025-06-10T00:00:00+09:00");
@@ -181,12 +191,14 @@ async fn the_monthly_report_gives_the_uptime_the_months_alerts_backups_and_the_a
         .await
         .unwrap();
     for expected in [
-        "# 月次運用報告 2025-05（C001）",
-        "- 稼働率: 99.73 %（目標 95 %: 達成）",
-        "- 停止: 1 回、計 120 分",
-        "  - 2025-05-10 00:00 〜 2025-05-10 02:00（120 分）",
-        "- 2025-05-10 00:05 sync_backlog_stuck（C001）: 未送信の変更がたまっています。 — 継続中",
-        "- 最新の世代 attaka-",
+        "# 運用保守報告書 令和7年5月（C001）",
+        "- 稼働率（計画停止を除く・契約の指標）: 99.73 %",
+        "- 判定（目標 95 %）: 達成",
+        "- 停止の回数: 1 回",
+        "- 計画外の停止時間: 2時間00分",
+        "| 2025-05-10 00:00 | 2025-05-10 02:00 | 2時間00分 | 0分 | 計画外 |",
+        "| 2025-05-10 00:05 | sync_backlog_stuck | C001 | 未送信の変更がたまっています。 | 継続中 | 1 |",
+        "- 最新の世代: attaka-",
         ": 検証 OK",
         "- 改ざん検知の連鎖: 正常",
     ] {

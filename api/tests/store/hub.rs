@@ -183,6 +183,18 @@ async fn batches_apply_in_order_and_the_centres_state_follows(hub: Fresh<dyn Hub
     assert!(held(&*hub).await.is_empty());
     let s = &hub.sync_centers().await.unwrap()[0];
     assert_eq!((s.last_seq, s.last_batch_seq), (9, Some(4)));
+    // The position the hub tells the centre with its period locks.
+    assert_eq!(
+        hub.sync_position(CENTER).await.unwrap(),
+        Some(api::domain::sync::StreamPosition {
+            stream: o.stream,
+            last_seq: 9
+        })
+    );
+    assert_eq!(
+        hub.sync_position(crate::harness::OTHER_CENTER).await.unwrap(),
+        None
+    );
 }
 
 async fn a_replayed_batch_applies_nothing_twice(hub: Fresh<dyn HubStore>) {

@@ -106,5 +106,6 @@ mod kana;
 mod locked;
 mod migrate_hub;
 mod ops;
+mod ops_log;
 mod outbox;
 mod regions;

@@ -15,6 +15,7 @@ center_story!(
     every_write_to_the_syncing_centres_facts_queues_its_change,
     a_resnapshot_starts_a_new_stream_replacing_what_was_not_acknowledged,
     a_resnapshot_on_a_node_that_never_synchronised_starts_it,
+    the_outbox_keeps_the_acknowledged_stream_and_the_last_failure_after_a_success,
 );
 
 const ALL: usize = 10_000;
@@ -42,7 +43,12 @@ async fn drain(store: &dyn CenterStore) -> Vec<&'static str> {
     while let Some(batch) = store.sync_next_batch(ALL, BIG).await.unwrap() {
         names.extend(ops(&batch));
         store
-            .sync_acknowledge(batch.batch_seq, batch.last_seq(), chrono::Utc::now())
+            .sync_acknowledge(
+                batch.stream,
+                batch.batch_seq,
+                batch.last_seq(),
+                chrono::Utc::now(),
+            )
             .await
             .unwrap();
     }
@@ -160,7 +166,7 @@ async fn a_batch_is_sent_again_until_acknowledged_then_the_next_follows(store: F
 
     let t2 = t1 + Duration::minutes(1);
     store
-        .sync_acknowledge(first.batch_seq, first.last_seq(), t2)
+        .sync_acknowledge(first.stream, first.batch_seq, first.last_seq(), t2)
         .await
         .unwrap();
     let state = store.sync_outbox().await.unwrap().unwrap();
@@ -180,13 +186,13 @@ async fn a_batch_is_sent_again_until_acknowledged_then_the_next_follows(store: F
     assert_eq!((one.batch_seq, one.entries.len()), (2, 1));
     assert_eq!(seqs(&one), [first.last_seq() + 1]);
     store
-        .sync_acknowledge(one.batch_seq, one.last_seq(), t2)
+        .sync_acknowledge(one.stream, one.batch_seq, one.last_seq(), t2)
         .await
         .unwrap();
     let rest = store.sync_next_batch(ALL, BIG).await.unwrap().unwrap();
     assert_eq!((rest.batch_seq, seqs(&rest)), (3, vec![one.last_seq() + 1]));
     store
-        .sync_acknowledge(rest.batch_seq, rest.last_seq(), t2)
+        .sync_acknowledge(rest.stream, rest.batch_seq, rest.last_seq(), t2)
         .await
         .unwrap();
     assert_eq!(store.sync_next_batch(ALL, BIG).await.unwrap(), None);
@@ -277,7 +283,12 @@ async fn a_resnapshot_starts_a_new_stream_replacing_what_was_not_acknowledged(st
     let stream = store.sync_outbox().await.unwrap().unwrap().stream;
     let first = store.sync_next_batch(2, BIG).await.unwrap().unwrap();
     store
-        .sync_acknowledge(first.batch_seq, first.last_seq(), chrono::Utc::now())
+        .sync_acknowledge(
+            first.stream,
+            first.batch_seq,
+            first.last_seq(),
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
     register(&*store, CENTER).await;
@@ -309,4 +320,44 @@ async fn a_resnapshot_on_a_node_that_never_synchronised_starts_it(store: Fresh<d
     let state = store.sync_outbox().await.unwrap().expect("started");
     assert_eq!((state.center.as_str(), state.backlog), (CENTER, 3));
     assert!(!store.sync_start(CENTER).await.unwrap(), "already started");
+}
+
+async fn the_outbox_keeps_the_acknowledged_stream_and_the_last_failure_after_a_success(
+    store: Fresh<dyn CenterStore>,
+) {
+    store.sync_start(CENTER).await.unwrap();
+    let state = store.sync_outbox().await.unwrap().unwrap();
+    assert_eq!(
+        (state.acked_stream, state.acknowledged()),
+        (None, None),
+        "nothing acknowledged yet"
+    );
+    let t1 = at(2025, 6, 1, 0, 0, 0);
+    store
+        .sync_failed("the hub refused batch 1: 503", t1)
+        .await
+        .unwrap();
+    let batch = store.sync_next_batch(1, BIG).await.unwrap().unwrap();
+    store
+        .sync_acknowledge(
+            batch.stream,
+            batch.batch_seq,
+            batch.last_seq(),
+            t1 + Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    let state = store.sync_outbox().await.unwrap().unwrap();
+    assert_eq!(state.last_error, None, "cleared by the success");
+    assert_eq!(
+        state.last_failure,
+        Some((t1, "the hub refused batch 1: 503".to_owned())),
+        "kept for the alert's cause"
+    );
+    assert_eq!(state.acked_stream, Some(batch.stream));
+    let acked = state.acknowledged().expect("acknowledged in the current stream");
+    assert_eq!((acked.stream, acked.last_seq), (batch.stream, batch.last_seq()));
+    // A new stream: nothing of it acknowledged yet, so nothing to compare with the hub.
+    store.sync_resnapshot(CENTER).await.unwrap();
+    assert_eq!(store.sync_outbox().await.unwrap().unwrap().acknowledged(), None);
 }

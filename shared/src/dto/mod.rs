@@ -7,6 +7,8 @@ pub mod duplicate_hint;
 pub mod master;
 pub mod meta;
 pub mod ops;
+pub mod ops_log;
+pub mod ops_report;
 pub mod person;
 pub mod stats;
 pub mod sync;

@@ -10,6 +10,9 @@ pub struct Outage {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub seconds: i64,
+    /// The part of it within scheduled maintenance windows (left out of the contract's 稼働率).
+    #[serde(default)]
+    pub maintenance_seconds: i64,
 }
 
 /// 稼働率 of one month (Japan time), up to now for the current month.
@@ -29,9 +32,16 @@ pub struct UptimeReport {
     /// `up_seconds / period_seconds`; null when nothing of the month was recorded (記録なし),
     /// which is no rate at all rather than 100 %.
     pub ratio: Option<f64>,
+    /// Time within scheduled maintenance windows (計画停止), up or down.
+    #[serde(default)]
+    pub maintenance_seconds: i64,
+    /// 稼働率 as the contract measures it: up time outside the maintenance windows over the
+    /// measured time outside them; null when nothing was recorded (or all of it was maintenance).
+    #[serde(default)]
+    pub ratio_excluding_maintenance: Option<f64>,
     /// The contract's target (`uptime.target`, 0.95).
     pub target: f64,
-    /// Whether `ratio` reached `target`; false when there is no record.
+    /// Whether `ratio_excluding_maintenance` reached `target`; false when there is no record.
     pub met: bool,
     pub outages: Vec<Outage>,
 }

@@ -289,6 +289,33 @@ pub struct HubPeriodLocks {
     /// The centre of the credential.
     pub center: String,
     pub locks: Vec<HubPeriodLock>,
+    /// How far the hub has applied this centre's outbox. Absent from a hub older than this
+    /// field; present with no stream when the hub holds nothing of the centre. A centre whose
+    /// acknowledged position is ahead of it knows the hub lost deliveries (a restore) and sends
+    /// everything again.
+    #[serde(default)]
+    pub position: Option<HubSyncPosition>,
+}
+
+/// The hub's position in a centre's outbox: the stream it applies and its last entry applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HubSyncPosition {
+    pub stream: Option<Uuid>,
+    pub last_seq: u64,
+}
+
+/// What a centre tells the hub when it pulls the period locks: the position the hub last
+/// acknowledged to it (query of `GET /api/v1/sync/period-locks`), and how much still waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct AckedPosition {
+    /// The stream of the centre's last acknowledged entry (its current stream).
+    pub stream: Option<Uuid>,
+    /// The last entry the hub acknowledged in that stream.
+    pub acked_seq: Option<u64>,
+    /// Entries the centre still has to deliver.
+    pub backlog: Option<u64>,
 }
 
 /// A period lock as the hub holds it.

@@ -16,6 +16,8 @@ pub mod figures_result;
 pub mod function_totals;
 pub mod individual_person;
 pub mod messages;
+pub mod ops_due;
+pub mod ops_fields;
 pub mod pagination;
 pub mod participant_checklist;
 pub mod participant_detail;

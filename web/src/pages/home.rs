@@ -5,6 +5,8 @@ use leptos::prelude::*;
 
 use crate::app::{accounts_allowed, ACCOUNTS_PATH, FIGURES_PATH, OVERVIEW_PATH, PASSWORD_PATH, PERSONS_PATH};
 use crate::components::account_summary::AccountSummary;
+use crate::components::messages::ErrorAlert;
+use crate::components::ops_due::OpsDueCard;
 use crate::figures::figures_allowed;
 use crate::format::scope_label;
 use crate::master::Master;
@@ -92,10 +94,27 @@ pub fn HomePage() -> impl IntoView {
         })
     };
 
+    // The operator's (and the prefecture's) open items with their service-level clocks.
+    let due = LocalResource::new(move || async move {
+        match session.account() {
+            Some(a) if crate::ops::ops_allowed(a.role) => Some(crate::api::ops_due(session).await),
+            _ => None,
+        }
+    });
+    let ops = move || match due.get() {
+        Some(Some(Ok(d))) => Some(view! { <OpsDueCard due=d /> }.into_any()),
+        Some(Some(Err(e))) => {
+            let message = e.full_message();
+            Some(view! { <ErrorAlert message=Signal::derive(move || Some(message.clone())) testid="home-ops-error" /> }.into_any())
+        }
+        _ => None,
+    };
+
     view! {
         <section class="page page-home" data-testid="page-home" aria-labelledby="home-title">
             <h1 id="home-title">"ホーム"</h1>
             <div class="home-grid">
+                {ops}
                 {shortcuts}
                 {figures}
                 <section class="card" aria-labelledby="home-account-title">

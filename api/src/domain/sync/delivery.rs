@@ -24,6 +24,11 @@ pub struct OutboxState {
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// The last failed delivery and when, kept after later successes (for the alert's cause).
+    pub last_failure: Option<(DateTime<Utc>, String)>,
+    /// The stream of the last acknowledgement (the current stream once the hub acknowledged
+    /// something of it).
+    pub acked_stream: Option<Uuid>,
     /// The last successful pull of the hub's period locks, and the last failure since.
     pub locks_pulled_at: Option<DateTime<Utc>>,
     pub locks_error: Option<String>,
@@ -33,6 +38,44 @@ impl OutboxState {
     /// Whether the oldest waiting entry has waited longer than `limit`.
     pub fn is_stuck(&self, now: DateTime<Utc>, limit: chrono::Duration) -> bool {
         self.oldest_pending_at.is_some_and(|t| now - t > limit)
+    }
+
+    /// What the hub acknowledged of the current stream (`position::acknowledged`).
+    pub fn acknowledged(&self) -> Option<super::StreamPosition> {
+        super::position::acknowledged(self.stream, self.acked_stream, self.last_acked_seq)
+    }
+
+    /// The message of the stuck-backlog alert: how much waits since when, and why — the
+    /// failure now, or else the last failure since the oldest entry began to wait (a success
+    /// in between clears the first, not the cause of the wait), or that deliveries succeed but
+    /// do not catch up.
+    pub fn stuck_message(&self) -> String {
+        let since = self
+            .oldest_pending_at
+            .map(|t| {
+                t.with_timezone(&crate::domain::clock::jst())
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let during_wait = self
+            .last_failure
+            .as_ref()
+            .filter(|(at, _)| self.oldest_pending_at.is_some_and(|o| *at >= o))
+            .map(|(_, e)| e.clone());
+        let reason = match (self.last_error.clone(), during_wait) {
+            (Some(now), _) => format!("最後のエラー: {now}"),
+            (None, Some(earlier)) => {
+                format!("最後のエラー: {earlier}（その後の送信は成功していますが、まだ追いついていません）")
+            }
+            (None, None) => {
+                "送信の失敗は記録されていません。送信は続いていますが追いついていません".to_owned()
+            }
+        };
+        format!(
+            "県ハブへの送信待ちが{}件、{since}（日本時間）から滞留しています（{reason}）。",
+            self.backlog
+        )
     }
 
     pub fn to_view(&self, configured: bool, hub_url: Option<String>, stuck: bool) -> OutboxStatus {

@@ -7,6 +7,7 @@
 mod delivery;
 mod ingest;
 pub mod outbox;
+pub mod position;
 #[cfg(test)]
 mod tests;
 
@@ -27,6 +28,7 @@ pub use ingest::{
     check_owner, check_participation_target, parse_batch, ApplyPlan, BatchRefusal, DateWindow, ForeignRecord,
     OutOfOrder, StreamPosition, ValidBatch,
 };
+pub use position::Resend;
 
 /// A person's facts at one centre (no identity), as the hub keeps them.
 #[derive(Debug, Clone, PartialEq)]

@@ -275,3 +275,50 @@ fn dates_a_centre_would_refuse_are_refused_by_the_hub_too() {
     }
     assert!(parse_batch(&b, "C001", &codes(), &window()).is_ok());
 }
+
+fn outbox(last_error: Option<&str>, last_failure: Option<(&str, &str)>) -> OutboxState {
+    let t = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    OutboxState {
+        center: "C001".into(),
+        stream: uuid::Uuid::from_u128(1),
+        backlog: 240,
+        oldest_pending_at: Some(t("2025-05-10T00:00:00+09:00")),
+        last_acked_seq: 10,
+        last_attempt_at: None,
+        last_success_at: None,
+        last_error: last_error.map(str::to_owned),
+        last_failure: last_failure.map(|(at, e)| (t(at), e.to_owned())),
+        acked_stream: None,
+        locks_pulled_at: None,
+        locks_error: None,
+    }
+}
+
+#[test]
+fn the_stuck_alert_names_the_failure_that_held_the_backlog_even_after_a_success() {
+    let failing = outbox(Some("sending the batch to the hub: timed out"), None);
+    assert_eq!(
+        failing.stuck_message(),
+        "県ハブへの送信待ちが240件、2025-05-10 00:00:00（日本時間）から滞留しています（最後のエラー: sending the batch to the hub: timed out）。"
+    );
+    // A batch went through, the backlog is still old: the cause of the wait is kept.
+    let after_success = outbox(
+        None,
+        Some(("2025-05-10T00:20:00+09:00", "the hub refused batch 3: 503")),
+    );
+    let m = after_success.stuck_message();
+    assert!(
+        m.contains("最後のエラー: the hub refused batch 3: 503（その後の送信は成功していますが"),
+        "{m}"
+    );
+    assert!(!m.contains("不明"), "{m}");
+    // A failure from before the wait began is not its cause.
+    let old_failure = outbox(None, Some(("2025-05-09T00:00:00+09:00", "old")));
+    assert!(old_failure
+        .stuck_message()
+        .contains("送信の失敗は記録されていません"));
+}

@@ -76,6 +76,26 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../../../migrations/sqlserver/0017_account_hardening.sql"),
     ),
     (
+        19,
+        "ops_log",
+        include_str!("../../../../migrations/sqlserver/0019_ops_log.sql"),
+    ),
+    (
+        20,
+        "ops_alert_clear_mail",
+        include_str!("../../../../migrations/sqlserver/0020_ops_alert_clear_mail.sql"),
+    ),
+    (
+        21,
+        "leases",
+        include_str!("../../../../migrations/sqlserver/0021_leases.sql"),
+    ),
+    (
+        23,
+        "hub_sync_resends",
+        include_str!("../../../../migrations/sqlserver/0023_hub_sync_resends.sql"),
+    ),
+    (
         24,
         "regions",
         include_str!("../../../../migrations/sqlserver/0024_regions.sql"),

@@ -27,12 +27,16 @@ pub mod connect;
 mod duplicate_hints;
 mod extracts;
 mod facts;
+mod leases;
 pub mod migrate_hub;
 pub mod migrations;
+mod ops_changes;
+mod ops_log;
 mod org;
 mod period_locks;
 mod stats;
 mod sync;
+mod sync_resends;
 pub mod testing;
 mod uptime;
 
@@ -53,10 +57,17 @@ use crate::domain::activity::ActivityRecord;
 use crate::domain::alert::{Alert, NewAlert};
 use crate::domain::audit::{AuditDraft, AuditEntry, AuditQuery, AuditRecord, ChainReport};
 use crate::domain::codes::{CodeItem, Codes};
+use crate::domain::ops_log::auto_changes::AppliedMigration;
+use crate::domain::ops_log::{
+    Change, ChangeRecord, Incident, IncidentRecord, Inquiry, InquiryRecord, LogWindow, Maintenance,
+    MaintenanceRecord,
+};
 use crate::domain::org::{Center, Site};
 use crate::domain::period_lock::{NewPeriodLock, PeriodLock};
 use crate::domain::person::Person;
-use crate::domain::sync::{AppliedBatch, CenterSyncState, SyncCredential, ValidBatch};
+use crate::domain::sync::{
+    AppliedBatch, CenterSyncState, Resend, StreamPosition, SyncCredential, ValidBatch,
+};
 use crate::domain::uptime::Run;
 
 pub(super) const DATABASE_COLLATION: &str =
@@ -92,6 +103,10 @@ pub(crate) const SQL: &[(&str, &[&str])] = &[
     ("uptime", uptime::SQL),
     ("facts", facts::SQL),
     ("sync", sync::SQL),
+    ("sync_resends", sync_resends::SQL),
+    ("ops_log", ops_log::SQL),
+    ("ops_changes", ops_changes::SQL),
+    ("leases", leases::SQL),
     ("duplicate_hints", duplicate_hints::SQL),
     ("testing", testing::SQL),
 ];
@@ -412,6 +427,158 @@ impl CommonStore for MssqlStore {
     async fn mark_alert_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
         alerts::mark_mailed(&mut self.conn().await?, id, at).await
     }
+    async fn mark_alert_clear_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        alerts::mark_clear_mailed(&mut self.conn().await?, id, at).await
+    }
+
+    // The operations log (`ops_log`, `ops_changes`): each write and its audit row in one
+    // transaction; an alert's incident is opened in `alerts::raise`.
+    async fn create_inquiry(
+        &self,
+        record: &InquiryRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Inquiry>,
+    ) -> StoreResult<Inquiry> {
+        audited(&mut self.conn().await?, audit, async |c| {
+            ops_log::create_inquiry(c, record, by, at).await
+        })
+        .await
+    }
+    async fn update_inquiry(
+        &self,
+        id: i64,
+        record: &InquiryRecord,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Inquiry>,
+    ) -> StoreResult<Inquiry> {
+        audited(&mut self.conn().await?, audit, async |c| {
+            ops_log::update_inquiry(c, id, record, at).await
+        })
+        .await
+    }
+    async fn inquiry(&self, id: i64) -> StoreResult<Inquiry> {
+        ops_log::inquiry(&mut self.conn().await?, id).await
+    }
+    async fn inquiries(&self, window: LogWindow) -> StoreResult<Vec<Inquiry>> {
+        ops_log::inquiries(&mut self.conn().await?, window).await
+    }
+    async fn create_incident(
+        &self,
+        record: &IncidentRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Incident>,
+    ) -> StoreResult<Incident> {
+        audited(&mut self.conn().await?, audit, async |c| {
+            ops_log::create_incident(c, record, by, at).await
+        })
+        .await
+    }
+    async fn update_incident(
+        &self,
+        id: i64,
+        record: &IncidentRecord,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Incident>,
+    ) -> StoreResult<Incident> {
+        audited(&mut self.conn().await?, audit, async |c| {
+            ops_log::update_incident(c, id, record, at).await
+        })
+        .await
+    }
+    async fn incident(&self, id: i64) -> StoreResult<Incident> {
+        ops_log::incident(&mut self.conn().await?, id).await
+    }
+    async fn incidents(&self, window: LogWindow) -> StoreResult<Vec<Incident>> {
+        ops_log::incidents(&mut self.conn().await?, window).await
+    }
+    async fn incident_alerts(&self, id: i64) -> StoreResult<Vec<Alert>> {
+        alerts::of_incident(&mut self.conn().await?, id).await
+    }
+    async fn create_change(
+        &self,
+        record: &ChangeRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Change>,
+    ) -> StoreResult<Change> {
+        audited(&mut self.conn().await?, audit, async |c| {
+            ops_changes::create_change(c, record, by, at).await
+        })
+        .await
+    }
+    async fn update_change(
+        &self,
+        id: i64,
+        record: &ChangeRecord,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Change>,
+    ) -> StoreResult<Change> {
+        audited(&mut self.conn().await?, audit, async |c| {
+            ops_changes::update_change(c, id, record, at).await
+        })
+        .await
+    }
+    async fn changes(&self, window: LogWindow) -> StoreResult<Vec<Change>> {
+        ops_changes::changes(&mut self.conn().await?, window).await
+    }
+    async fn record_auto_change(
+        &self,
+        key: &str,
+        record: &ChangeRecord,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        ops_changes::record_auto_change(&mut self.conn().await?, key, record, at).await
+    }
+    async fn latest_auto_change_key(&self, prefix: &str) -> StoreResult<Option<String>> {
+        ops_changes::latest_auto_change_key(&mut self.conn().await?, prefix).await
+    }
+    async fn applied_migrations(&self) -> StoreResult<Vec<AppliedMigration>> {
+        ops_changes::applied_migrations(&mut self.conn().await?).await
+    }
+    async fn create_maintenance(
+        &self,
+        record: &MaintenanceRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Maintenance>,
+    ) -> StoreResult<Maintenance> {
+        audited(&mut self.conn().await?, audit, async |c| {
+            ops_changes::create_maintenance(c, record, by, at).await
+        })
+        .await
+    }
+    async fn cancel_maintenance(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Maintenance>,
+    ) -> StoreResult<Maintenance> {
+        audited(&mut self.conn().await?, audit, async |c| {
+            ops_changes::cancel_maintenance(c, id, at).await
+        })
+        .await
+    }
+    async fn maintenance(&self, id: i64) -> StoreResult<Maintenance> {
+        ops_changes::maintenance(&mut self.conn().await?, id).await
+    }
+    async fn maintenance_windows(&self, window: LogWindow) -> StoreResult<Vec<Maintenance>> {
+        ops_changes::maintenance_windows(&mut self.conn().await?, window).await
+    }
+
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> StoreResult<bool> {
+        leases::take_lease(&mut self.conn().await?, name, holder, now, ttl).await
+    }
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        leases::release_lease(&mut self.conn().await?, name, holder).await
+    }
 }
 
 #[async_trait]
@@ -458,6 +625,24 @@ impl HubStore for MssqlStore {
     }
     async fn sync_centers(&self) -> StoreResult<Vec<CenterSyncState>> {
         sync::centers(&mut self.conn().await?).await
+    }
+    async fn sync_position(&self, center: &str) -> StoreResult<Option<StreamPosition>> {
+        sync::position(&mut self.conn().await?, center).await
+    }
+    async fn note_resend(
+        &self,
+        center: &str,
+        acked: &StreamPosition,
+        hub: Option<&StreamPosition>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sync_resends::note_resend(&mut self.conn().await?, center, acked, hub, at).await
+    }
+    async fn end_resend(&self, center: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        sync_resends::end_resend(&mut self.conn().await?, center, at).await
+    }
+    async fn resends(&self, since: DateTime<Utc>) -> StoreResult<Vec<Resend>> {
+        sync_resends::resends(&mut self.conn().await?, since).await
     }
     async fn duplicate_hint_candidates(
         &self,

@@ -85,11 +85,11 @@ pub(super) const SQL: &[&str] = &[
     CENTERS,
 ];
 
-fn i64_of(v: u64) -> i64 {
+pub(super) fn i64_of(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-fn u64_of(v: i64) -> u64 {
+pub(super) fn u64_of(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
@@ -248,14 +248,7 @@ pub async fn apply(
     c.begin().await?;
     let r = async {
         c.lock(&facts_lock(&batch.center), LockMode::Exclusive).await?;
-        let position = match c.row(STATE, &[&batch.center]).await? {
-            Some(r) => Some(StreamPosition {
-                stream: Uuid::parse_str(&str(&r, 0)?)
-                    .map_err(|e| StoreError::Other(anyhow!("stored stream of {}: {e}", batch.center)))?,
-                last_seq: u64_of(int(&r, 1)?),
-            }),
-            None => None,
-        };
+        let position = position(c, &batch.center).await?;
         let plan = batch.plan(position.as_ref())?;
         for (_, change) in &plan.apply {
             apply_change(c, &batch.center, change, &now).await?;
@@ -278,6 +271,21 @@ pub async fn apply(
     }
     .await;
     c.finish(r).await
+}
+
+/// How far the hub has applied `center`'s outbox; none before its first delivery.
+pub async fn position(c: &mut Conn, center: &str) -> StoreResult<Option<StreamPosition>> {
+    match c.row(STATE, &[&center]).await? {
+        Some(r) => Ok(Some(StreamPosition {
+            stream: parse_stream(&str(&r, 0)?)?,
+            last_seq: u64_of(int(&r, 1)?),
+        })),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn parse_stream(s: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Other(anyhow!("stored stream {s:?}: {e}")))
 }
 
 fn credential_row(r: &Row) -> StoreResult<SyncCredential> {

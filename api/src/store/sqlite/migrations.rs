@@ -95,6 +95,31 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../../../migrations/sqlite/0017_account_hardening.sql"),
     ),
     (
+        19,
+        "ops_log",
+        include_str!("../../../../migrations/sqlite/0019_ops_log.sql"),
+    ),
+    (
+        20,
+        "ops_alert_clear_mail",
+        include_str!("../../../../migrations/sqlite/0020_ops_alert_clear_mail.sql"),
+    ),
+    (
+        21,
+        "leases",
+        include_str!("../../../../migrations/sqlite/0021_leases.sql"),
+    ),
+    (
+        22,
+        "center_sync_positions",
+        include_str!("../../../../migrations/sqlite/0022_center_sync_positions.sql"),
+    ),
+    (
+        23,
+        "hub_sync_resends",
+        include_str!("../../../../migrations/sqlite/0023_hub_sync_resends.sql"),
+    ),
+    (
         24,
         "regions",
         include_str!("../../../../migrations/sqlite/0024_regions.sql"),

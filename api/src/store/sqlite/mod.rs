@@ -9,8 +9,11 @@ mod bulk;
 mod duplicate_hints;
 mod extracts;
 pub mod floor;
+mod leases;
 pub mod migrate_hub;
 pub mod migrations;
+mod ops_changes;
+mod ops_log;
 mod org;
 mod outbox;
 mod period_locks;
@@ -41,11 +44,17 @@ use crate::domain::alert::{Alert, NewAlert};
 use crate::domain::audit::{AuditDraft, AuditEntry, AuditQuery, AuditRecord, ChainReport};
 use crate::domain::codes::{CodeItem, Codes};
 use crate::domain::duplicate_hint::MatchKeyer;
+use crate::domain::ops_log::auto_changes::AppliedMigration;
+use crate::domain::ops_log::{
+    Change, ChangeRecord, Incident, IncidentRecord, Inquiry, InquiryRecord, LogWindow, Maintenance,
+    MaintenanceRecord,
+};
 use crate::domain::org::{Center, Site};
 use crate::domain::period_lock::{HubLock, HubLocksApplied, NewPeriodLock, PeriodLock};
 use crate::domain::person::{Ending, Person, PersonQuery, PersonRecord};
 use crate::domain::sync::{
-    AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential, ValidBatch,
+    AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, Resend, StreamPosition, SyncCredential,
+    ValidBatch,
 };
 use crate::domain::uptime::Run;
 use uuid::Uuid;
@@ -485,6 +494,155 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
     async fn mark_alert_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
         self.run(move |c| alerts::mark_mailed(c, id, at)).await
     }
+
+    async fn mark_alert_clear_mailed(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        self.run(move |c| alerts::mark_clear_mailed(c, id, at)).await
+    }
+
+    async fn create_inquiry(
+        &self,
+        record: &InquiryRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Inquiry>,
+    ) -> StoreResult<Inquiry> {
+        let (record, by) = (record.clone(), by.to_owned());
+        self.run(move |c| ops_log::create_inquiry(c, &record, &by, at, audit))
+            .await
+    }
+    async fn update_inquiry(
+        &self,
+        id: i64,
+        record: &InquiryRecord,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Inquiry>,
+    ) -> StoreResult<Inquiry> {
+        let record = record.clone();
+        self.run(move |c| ops_log::update_inquiry(c, id, &record, at, audit))
+            .await
+    }
+    async fn inquiry(&self, id: i64) -> StoreResult<Inquiry> {
+        self.run(move |c| ops_log::inquiry(c, id)).await
+    }
+    async fn inquiries(&self, window: LogWindow) -> StoreResult<Vec<Inquiry>> {
+        self.run(move |c| ops_log::inquiries(c, window)).await
+    }
+    async fn create_incident(
+        &self,
+        record: &IncidentRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Incident>,
+    ) -> StoreResult<Incident> {
+        let (record, by) = (record.clone(), by.to_owned());
+        self.run(move |c| ops_log::create_incident(c, &record, &by, at, audit))
+            .await
+    }
+    async fn update_incident(
+        &self,
+        id: i64,
+        record: &IncidentRecord,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Incident>,
+    ) -> StoreResult<Incident> {
+        let record = record.clone();
+        self.run(move |c| ops_log::update_incident(c, id, &record, at, audit))
+            .await
+    }
+    async fn incident(&self, id: i64) -> StoreResult<Incident> {
+        self.run(move |c| ops_log::incident(c, id)).await
+    }
+    async fn incidents(&self, window: LogWindow) -> StoreResult<Vec<Incident>> {
+        self.run(move |c| ops_log::incidents(c, window)).await
+    }
+    async fn incident_alerts(&self, id: i64) -> StoreResult<Vec<Alert>> {
+        self.run(move |c| alerts::of_incident(c, id)).await
+    }
+    async fn create_change(
+        &self,
+        record: &ChangeRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Change>,
+    ) -> StoreResult<Change> {
+        let (record, by) = (record.clone(), by.to_owned());
+        self.run(move |c| ops_changes::create_change(c, &record, &by, at, audit))
+            .await
+    }
+    async fn update_change(
+        &self,
+        id: i64,
+        record: &ChangeRecord,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Change>,
+    ) -> StoreResult<Change> {
+        let record = record.clone();
+        self.run(move |c| ops_changes::update_change(c, id, &record, at, audit))
+            .await
+    }
+    async fn changes(&self, window: LogWindow) -> StoreResult<Vec<Change>> {
+        self.run(move |c| ops_changes::changes(c, window)).await
+    }
+    async fn record_auto_change(
+        &self,
+        key: &str,
+        record: &ChangeRecord,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let (key, record) = (key.to_owned(), record.clone());
+        self.run(move |c| ops_changes::record_auto_change(c, &key, &record, at))
+            .await
+    }
+    async fn latest_auto_change_key(&self, prefix: &str) -> StoreResult<Option<String>> {
+        let prefix = prefix.to_owned();
+        self.run(move |c| ops_changes::latest_auto_change_key(c, &prefix))
+            .await
+    }
+    async fn applied_migrations(&self) -> StoreResult<Vec<AppliedMigration>> {
+        self.run(ops_changes::applied_migrations).await
+    }
+    async fn create_maintenance(
+        &self,
+        record: &MaintenanceRecord,
+        by: &str,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Maintenance>,
+    ) -> StoreResult<Maintenance> {
+        let (record, by) = (record.clone(), by.to_owned());
+        self.run(move |c| ops_changes::create_maintenance(c, &record, &by, at, audit))
+            .await
+    }
+    async fn cancel_maintenance(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        audit: AuditDraft<Maintenance>,
+    ) -> StoreResult<Maintenance> {
+        self.run(move |c| ops_changes::cancel_maintenance(c, id, at, audit))
+            .await
+    }
+    async fn maintenance(&self, id: i64) -> StoreResult<Maintenance> {
+        self.run(move |c| ops_changes::maintenance(c, id)).await
+    }
+    async fn maintenance_windows(&self, window: LogWindow) -> StoreResult<Vec<Maintenance>> {
+        self.run(move |c| ops_changes::maintenance_windows(c, window))
+            .await
+    }
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> StoreResult<bool> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.run(move |c| leases::take_lease(c, &name, &holder, now, ttl))
+            .await
+    }
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.run(move |c| leases::release_lease(c, &name, &holder)).await
+    }
 }
 
 #[async_trait]
@@ -646,8 +804,14 @@ impl CenterStore for SqliteStore<CenterNode> {
         self.run(move |c| outbox::next_batch(c, max_entries, max_bytes))
             .await
     }
-    async fn sync_acknowledge(&self, batch_seq: u64, last_seq: u64, at: DateTime<Utc>) -> StoreResult<()> {
-        self.run(move |c| outbox::acknowledge(c, batch_seq, last_seq, at))
+    async fn sync_acknowledge(
+        &self,
+        stream: Uuid,
+        batch_seq: u64,
+        last_seq: u64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.run(move |c| outbox::acknowledge(c, stream, batch_seq, last_seq, at))
             .await
     }
     async fn sync_failed(&self, error: &str, at: DateTime<Utc>) -> StoreResult<()> {
@@ -711,6 +875,28 @@ impl HubStore for SqliteStore<HubNode> {
     }
     async fn sync_centers(&self) -> StoreResult<Vec<CenterSyncState>> {
         self.run(sync::centers).await
+    }
+    async fn sync_position(&self, center: &str) -> StoreResult<Option<StreamPosition>> {
+        let center = center.to_owned();
+        self.run(move |c| sync::position(c, &center)).await
+    }
+    async fn note_resend(
+        &self,
+        center: &str,
+        acked: &StreamPosition,
+        hub: Option<&StreamPosition>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let (center, acked, hub) = (center.to_owned(), *acked, hub.copied());
+        self.run(move |c| sync::note_resend(c, &center, &acked, hub.as_ref(), at))
+            .await
+    }
+    async fn end_resend(&self, center: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let center = center.to_owned();
+        self.run(move |c| sync::end_resend(c, &center, at)).await
+    }
+    async fn resends(&self, since: DateTime<Utc>) -> StoreResult<Vec<Resend>> {
+        self.run(move |c| sync::resends(c, since)).await
     }
 }
 

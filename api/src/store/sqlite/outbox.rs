@@ -297,7 +297,13 @@ pub fn next_batch(
 
 /// Marks everything up to `last_seq` as delivered (the hub acknowledged it), and moves the
 /// cursor (`OutboxCursor::acknowledged`).
-pub fn acknowledge(c: &mut Connection, batch_seq: u64, last_seq: u64, at: DateTime<Utc>) -> StoreResult<()> {
+pub fn acknowledge(
+    c: &mut Connection,
+    stream: Uuid,
+    batch_seq: u64,
+    last_seq: u64,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
     // Check-then-write: BEGIN IMMEDIATE holds the write lock from the cursor's read to its
     // update, so a batch taken meanwhile is not cleared by this acknowledgement.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -309,8 +315,10 @@ pub fn acknowledge(c: &mut Connection, batch_seq: u64, last_seq: u64, at: DateTi
     if let Some(cursor) = cursor(&tx)? {
         write_cursor(&tx, &cursor.acknowledged(batch_seq, last_seq))?;
         tx.execute(
-            "UPDATE sync_state SET last_success_at = ?1, last_attempt_at = ?1, last_error = NULL WHERE id = 1",
-            [&now],
+            "UPDATE sync_state SET last_success_at = ?1, last_attempt_at = ?1, last_error = NULL,
+                 acked_stream = ?2
+             WHERE id = 1",
+            params![&now, stream.to_string()],
         )?;
     }
     tx.execute(
@@ -324,7 +332,8 @@ pub fn acknowledge(c: &mut Connection, batch_seq: u64, last_seq: u64, at: DateTi
 /// Records a failed delivery.
 pub fn failed(c: &mut Connection, error: &str, at: DateTime<Utc>) -> StoreResult<()> {
     c.execute(
-        "UPDATE sync_state SET last_attempt_at = ?1, last_error = ?2 WHERE id = 1",
+        "UPDATE sync_state SET last_attempt_at = ?1, last_error = ?2, last_failure = ?2, last_failure_at = ?1
+         WHERE id = 1",
         params![ts(at), error],
     )?;
     Ok(())
@@ -337,7 +346,7 @@ pub fn state(c: &mut Connection) -> StoreResult<Option<OutboxState>> {
             "SELECT center, stream, last_acked_seq, last_attempt_at, last_success_at, last_error,
                     (SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL),
                     (SELECT min(created_at) FROM sync_outbox WHERE sent_at IS NULL),
-                    locks_pulled_at, locks_error
+                    locks_pulled_at, locks_error, acked_stream, last_failure, last_failure_at
              FROM sync_state WHERE id = 1",
             [],
             |r| {
@@ -358,6 +367,9 @@ pub fn state(c: &mut Connection) -> StoreResult<Option<OutboxState>> {
                     opt_ts(7)?,
                     opt_ts(8)?,
                     r.get::<_, Option<String>>(9)?,
+                    r.get::<_, Option<String>>(10)?,
+                    r.get::<_, Option<String>>(11)?,
+                    opt_ts(12)?,
                 ))
             },
         )
@@ -373,20 +385,26 @@ pub fn state(c: &mut Connection) -> StoreResult<Option<OutboxState>> {
         oldest,
         locks_pulled_at,
         locks_error,
+        acked_stream,
+        last_failure,
+        last_failure_at,
     )) = row
     else {
         return Ok(None);
     };
+    let parse_stream =
+        |s: &str| Uuid::parse_str(s).map_err(|e| StoreError::Other(anyhow::anyhow!("stored stream: {e}")));
     Ok(Some(OutboxState {
         center,
-        stream: Uuid::parse_str(&stream)
-            .map_err(|e| StoreError::Other(anyhow::anyhow!("stored stream: {e}")))?,
+        stream: parse_stream(&stream)?,
         backlog,
         oldest_pending_at: oldest,
         last_acked_seq,
         last_attempt_at,
         last_success_at,
         last_error,
+        last_failure: last_failure_at.zip(last_failure),
+        acked_stream: acked_stream.as_deref().map(parse_stream).transpose()?,
         locks_pulled_at,
         locks_error,
     }))

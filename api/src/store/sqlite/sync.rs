@@ -10,7 +10,7 @@ use crate::domain::activity::ActivityRecord;
 use crate::domain::audit::AuditDraft;
 use crate::domain::sync::{
     check_owner, check_participation_target, AppliedBatch, CenterSyncState, Change, PersonFactsRecord,
-    StreamPosition, SyncCredential, ValidBatch,
+    Resend, StreamPosition, SyncCredential, ValidBatch,
 };
 use crate::store::{Reference, StoreError, StoreResult};
 
@@ -188,23 +188,7 @@ pub fn apply(
     // Check-then-write: BEGIN IMMEDIATE holds the write lock from the read of the centre's
     // position to its update, so two deliveries of one centre cannot both apply the same seqs.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let position: Option<(String, i64)> = tx
-        .query_row(
-            "SELECT stream, last_seq FROM sync_centers WHERE center = ?1",
-            [&batch.center],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let position = position
-        .map(|(stream, last_seq)| {
-            Ok::<_, StoreError>(StreamPosition {
-                stream: Uuid::parse_str(&stream).map_err(|e| {
-                    StoreError::Other(anyhow::anyhow!("stored stream of {}: {e}", batch.center))
-                })?,
-                last_seq: u64_of(last_seq),
-            })
-        })
-        .transpose()?;
+    let position = stream_position(&tx, &batch.center)?;
     let plan = batch.plan(position.as_ref())?;
     let now = ts(at);
     for (_, change) in &plan.apply {
@@ -347,4 +331,120 @@ pub fn centers(c: &mut Connection) -> StoreResult<Vec<CenterSyncState>> {
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// How far the hub has applied `center`'s outbox.
+fn stream_position(c: &Connection, center: &str) -> StoreResult<Option<StreamPosition>> {
+    let position: Option<(String, i64)> = c
+        .query_row(
+            "SELECT stream, last_seq FROM sync_centers WHERE center = ?1",
+            [center],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    position
+        .map(|(stream, last_seq)| {
+            Ok(StreamPosition {
+                stream: parse_stream(&stream)?,
+                last_seq: u64_of(last_seq),
+            })
+        })
+        .transpose()
+}
+
+fn parse_stream(s: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Other(anyhow::anyhow!("stored stream {s:?}: {e}")))
+}
+
+pub fn position(c: &mut Connection, center: &str) -> StoreResult<Option<StreamPosition>> {
+    stream_position(c, center)
+}
+
+pub fn resends(c: &mut Connection, since: DateTime<Utc>) -> StoreResult<Vec<Resend>> {
+    type Row = (String, String, String, i64, Option<String>, i64, Option<String>);
+    let rows: Vec<Row> = c
+        .prepare_cached(
+            "SELECT center, detected_at, acked_stream, acked_seq, hub_stream, hub_seq, caught_up_at
+             FROM sync_resends WHERE caught_up_at IS NULL OR caught_up_at >= ?1 ORDER BY center",
+        )?
+        .query_map([ts(since)], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(
+            |(center, detected_at, acked_stream, acked_seq, hub_stream, hub_seq, caught_up_at)| {
+                Ok(Resend {
+                    center,
+                    detected_at: parse_ts(&detected_at)?,
+                    acked: StreamPosition {
+                        stream: parse_stream(&acked_stream)?,
+                        last_seq: u64_of(acked_seq),
+                    },
+                    hub: hub_stream
+                        .as_deref()
+                        .map(|s| {
+                            Ok::<_, StoreError>(StreamPosition {
+                                stream: parse_stream(s)?,
+                                last_seq: u64_of(hub_seq),
+                            })
+                        })
+                        .transpose()?,
+                    caught_up_at: caught_up_at.as_deref().map(parse_ts).transpose()?,
+                })
+            },
+        )
+        .collect()
+}
+
+pub fn note_resend(
+    c: &mut Connection,
+    center: &str,
+    acked: &StreamPosition,
+    hub: Option<&StreamPosition>,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    // Write first: the UPDATE keeps an open note as it was first made (only a closed one is
+    // opened again); with no row the INSERT makes one. BEGIN IMMEDIATE serialises two notes.
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let values = params![
+        center,
+        ts(at),
+        acked.stream.to_string(),
+        i64_of(acked.last_seq),
+        hub.map(|h| h.stream.to_string()),
+        i64_of(hub.map_or(0, |h| h.last_seq)),
+    ];
+    let reopened = tx.execute(
+        "UPDATE sync_resends SET detected_at = ?2, acked_stream = ?3, acked_seq = ?4, hub_stream = ?5,
+             hub_seq = ?6, caught_up_at = NULL
+         WHERE center = ?1 AND caught_up_at IS NOT NULL",
+        values,
+    )?;
+    if reopened == 0 {
+        tx.execute(
+            "INSERT INTO sync_resends (center, detected_at, acked_stream, acked_seq, hub_stream, hub_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (center) DO NOTHING",
+            values,
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn end_resend(c: &mut Connection, center: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    let n = c.execute(
+        "UPDATE sync_resends SET caught_up_at = ?2 WHERE center = ?1 AND caught_up_at IS NULL",
+        params![center, ts(at)],
+    )?;
+    Ok(n > 0)
 }

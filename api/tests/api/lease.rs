@@ -1,0 +1,84 @@
+//! Two hub processes on one database (as behind a load balancer): one runs the watch, the
+//! mailer and the nightly jobs; when it stops, the other takes over once its lease expires.
+
+use std::time::{Duration, Instant};
+
+use shared::dto::meta::NodeRole;
+
+use crate::helpers::*;
+
+/// The value of `attaka_lease_held{lease="…"}` in a node's `/metrics`, once it has tried.
+async fn held(app: &TestApp, lease: &str) -> Option<bool> {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = format!("attaka_lease_held{{lease=\"{lease}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&series))
+        .map(|v| v.trim() == "1")
+}
+
+fn fast_watch(s: &mut api::config::Settings) {
+    s.watch.interval_ms = 100;
+}
+
+#[tokio::test]
+async fn of_two_hub_processes_on_one_database_one_runs_the_watch_and_the_other_takes_over() {
+    let first = spawn_with(NodeRole::Hub, fast_watch).await;
+    let second = spawn_in(first.dir.clone(), NodeRole::Hub, false, fast_watch).await;
+    // Both have tried a few rounds: exactly one holds it, every time we look.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for _ in 0..5 {
+        let (a, b) = (held(&first, "watch").await, held(&second, "watch").await);
+        assert!(a.is_some() && b.is_some(), "both tried: {a:?} {b:?}");
+        assert_ne!(a, b, "one holder: {a:?} {b:?}");
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+    let (holder, other) = if held(&first, "watch").await == Some(true) {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    // The holder stops; its lease (three rounds) runs out and the other takes it.
+    holder.stop.stop().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while held(&other, "watch").await != Some(true) {
+        assert!(Instant::now() < deadline, "the other process never took over");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn of_two_hub_processes_waking_for_the_nightly_jobs_one_runs_them() {
+    let first = spawn_node(NodeRole::Hub).await;
+    let second = spawn_in(first.dir.clone(), NodeRole::Hub, false, |_| {}).await;
+    let mut settings = settings(NodeRole::Hub, first.dir.path());
+    settings.backup.enabled = true;
+    let (a, b) = (api::ops::lease::Leases::new(), api::ops::lease::Leases::new());
+    let (ran_a, ran_b) = tokio::join!(
+        api::ops::daily::run_leased(first.store.as_ref(), &settings, &a),
+        api::ops::daily::run_leased(second.store.as_ref(), &settings, &b),
+    );
+    assert!(ran_a ^ ran_b, "exactly one ran them: {ran_a} {ran_b}");
+    let generations = api::ops::backup::generations(&settings.backup_dir()).unwrap();
+    assert_eq!(generations.len(), 1, "one backup for the night");
+    // Later the same night the other process still finds the lease taken.
+    let (late_store, late_leases) = if ran_a {
+        (second.store.as_ref(), &b)
+    } else {
+        (first.store.as_ref(), &a)
+    };
+    assert!(!api::ops::daily::run_leased(late_store, &settings, late_leases).await);
+    assert_eq!(
+        api::ops::backup::generations(&settings.backup_dir())
+            .unwrap()
+            .len(),
+        1
+    );
+}
