@@ -57,7 +57,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Permission::ReadMaster,
         Permission::ReadPersons,
         Permission::WritePersons,
