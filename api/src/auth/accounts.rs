@@ -3,8 +3,8 @@
 use chrono::{Duration, Utc};
 use shared::common_id::CenterCode;
 use shared::dto::auth::{
-    ApiTokenStatus, CreatedApiToken, LoginRequest, NewAccount, NewApiToken, PasswordChange, Role, Scope,
-    TokenResponse,
+    ApiTokenStatus, CreatedApiToken, ExtractGrant, LoginRequest, NewAccount, NewApiToken, PasswordChange,
+    Role, Scope, TokenResponse,
 };
 use shared::error::{FieldErrors, ProblemCode};
 use shared::municipality::MunicipalityCode;
@@ -357,9 +357,19 @@ pub async fn create_api_token(
         e.push("name", "required", "用途を100文字以内で入力してください。");
     }
     check_scope_exists(store, &mut e, &new.scope).await?;
+    if new.extracts == ExtractGrant::Detailed && new.scope != Scope::Prefecture {
+        e.push(
+            "extracts",
+            "not_for_scope",
+            "detailed の抽出は県全体のトークンにだけ付与できます。",
+        );
+    }
     e.into_result()?;
     let centers = store.centers().await?;
-    if !creator.covers_scope(&new.scope, &centers) {
+    // Who may grant extracts at all is the policy table's to say (403 otherwise).
+    if !creator.covers_scope(&new.scope, &centers)
+        || !super::policy::may_grant_extracts(creator.role, new.extracts, &new.scope)
+    {
         return Err(ApiError::Forbidden);
     }
     let token = random_token(API_TOKEN_PREFIX)?;
@@ -372,6 +382,7 @@ pub async fn create_api_token(
         expires_on: new.expires_on,
         revoked: false,
         created_by: creator.account_id,
+        extracts: new.extracts,
     };
     let stored = store
         .create_api_token(&record, &token_hash(&token), creator.account_id, audit)

@@ -1,7 +1,8 @@
 //! `GET /api/v1/extracts/{participations,activities,persons}`: de-identified records, streamed
-//! as CSV or NDJSON within the caller's scope. Each extraction is audited before the first byte
-//! of its body (`extract.read`, with its parameters), and again with its row count when the
-//! stream ends (`extract.read.end`).
+//! as CSV or NDJSON within the caller's scope and in the view its role receives (the policy
+//! table's `extract_access`: exact, coarsened with per-recipient pseudonyms, or refused). Each
+//! extraction is audited before the first byte of its body (`extract.read`, with its
+//! parameters and view), and again with its row count when the stream ends (`extract.read.end`).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,6 +10,7 @@ use shared::error::Problem;
 
 use super::audited::CallAudit;
 use super::stats::{labeler, unencodable};
+use crate::auth::policy::{extract_access, ExtractAccess};
 use crate::auth::{Caller, Permission};
 use crate::domain::audit::Outcome;
 use crate::error::{ApiError, ApiResult};
@@ -17,6 +19,8 @@ use crate::startup::AppState;
 use crate::stats::csv_out::{self, CsvEncoder};
 use crate::stats::engine;
 use crate::stats::extract::{self, cp932_losses, header, ExtractKind, ExtractQuery, Renderer};
+use crate::stats::privacy::report::Rendering;
+use crate::stats::privacy::{self, Pseudonyms, View};
 use crate::stats::Format;
 
 /// De-identified records of one kind (`participations`, `activities`, `persons`), streamed.
@@ -27,6 +31,25 @@ use crate::stats::Format;
 /// Time budget: an extraction streams for at most `stats.extract_timeout_ms` (default ten
 /// minutes); beyond it the response is cut off before its end (the transfer ends in error, so
 /// a client never mistakes a partial file for a whole one) and the SQL is interrupted.
+///
+/// What each role receives (docs/privacy.md):
+///
+/// | caller | extracts | `common_id` | quasi-identifiers |
+/// |---|---|---|---|
+/// | prefecture | all centres | common ID | exact |
+/// | center_staff, center_admin | their centre | common ID | exact |
+/// | municipality | its own municipality's centres | per-recipient pseudonym | coarsened |
+/// | integrator token, grant `none` (the default; every token made before grants) | 403 | | |
+/// | integrator token, grant `coarsened` | the token's scope | per-recipient pseudonym | coarsened |
+/// | integrator token, grant `detailed` (prefecture-wide tokens only) | all centres | common ID | exact |
+/// | operator | 403 | | |
+///
+/// Coarsened: `activity_id` empty; `date` a month (`2024-05`); `age_band` broad (0〜17, 18〜64,
+/// then master data's bands) on 1 April of the fiscal year, in place of persons'
+/// `birth_year_month`; `residence_municipality`, `care_level`, `household`, `registered_on`,
+/// `ended_on` and `end_reason` empty. Whole months only (400 on `period`, code
+/// `not_whole_months`), and no filter on `date`, `age_band`, `care_level` or `household` (400
+/// on `filter`, code `withheld`).
 #[utoipa::path(get, path = "/api/v1/extracts/{kind}", tag = "stats", security(("bearer" = [])),
     params(
         ("kind" = String, Path, description = "participations, activities or persons"),
@@ -42,6 +65,7 @@ use crate::stats::Format;
     responses(
         (status = 200, description = "text/csv or application/x-ndjson, streamed"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the caller receives no record-level extract (an integrator token without an extracts grant, the operator)"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
@@ -58,18 +82,21 @@ pub async fn extract(
         "persons" => ExtractKind::Persons,
         _ => return Err(ApiError::NotFound),
     };
+    let view = view_of(&state, &p).await?;
     let request = extract::request(kind, req.query_string())?;
     let (labeler, known) = labeler(&state).await?;
-    let errors = engine::filter_code_errors(&request.filters, &labeler, &known);
+    let mut errors = engine::filter_code_errors(&request.filters, &labeler, &known);
+    errors.extend(privacy::refusals(view, &request));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let header = header(kind.columns(), request.labels);
+    let columns = privacy::columns(kind, view);
+    let header = header(columns, request.labels);
     if request.format == Format::Csv
         && request.encoding == crate::stats::Encoding::Cp932
         && !request.replace_unmappable
     {
-        let lost = cp932_losses(kind, &header, request.labels, &labeler);
+        let lost = cp932_losses(columns, &header, request.labels, &labeler);
         if !lost.is_empty() {
             return Err(unencodable(lost));
         }
@@ -80,8 +107,9 @@ pub async fn extract(
         to: request.to,
         filters,
     });
+    let rendering = Rendering::of(state.store.as_ref(), view, &Pseudonyms::recipient(&p)).await?;
     let mut renderer = Renderer::new(
-        kind,
+        columns,
         request.format,
         request.labels,
         header,
@@ -89,12 +117,16 @@ pub async fn extract(
         labeler,
     );
     let params = req.query_string().to_owned();
+    let view_name = match view {
+        View::Exact => "exact",
+        View::Coarsened => "coarsened",
+    };
     // Nothing leaves before the extraction is audited: when the row cannot be written the
     // answer is a problem, with no body.
     CallAudit::by(&state, &caller, "extract.read")
         .read(
             Some(kind.name().to_owned()),
-            Some(serde_json::json!({"query": params})),
+            Some(serde_json::json!({"query": params, "view": view_name})),
             Ok(()),
         )
         .await?;
@@ -108,7 +140,7 @@ pub async fn extract(
     let cut_seen = cut.clone();
     tokio::spawn(async move {
         let result = match query {
-            Some(q) => store.extract(&q, tx).await,
+            Some(q) => privacy::report::extract(store.clone(), q, rendering, tx).await,
             None => Ok(0),
         };
         let over_time = cut_seen.load(std::sync::atomic::Ordering::SeqCst);
@@ -122,7 +154,7 @@ pub async fn extract(
         };
         // How many rows went out is known only now, with the body already under way: this row
         // completes the one above, and a failure to write it can only be logged.
-        let mut detail = serde_json::json!({"query": params, "rows": rows});
+        let mut detail = serde_json::json!({"query": params, "view": view_name, "rows": rows});
         if over_time {
             detail["cut_off"] = serde_json::json!("stats.extract_timeout_ms");
         }
@@ -176,4 +208,27 @@ pub async fn extract(
             format!("attachment; filename=\"attaka-{}.{file}\"", kind.name()),
         ))
         .streaming(body))
+}
+
+/// The view the caller receives, or 403: by role, and for an integrator token by the grant
+/// recorded with it.
+async fn view_of(state: &AppState, p: &crate::domain::account::Principal) -> ApiResult<View> {
+    let grant = match p.api_token_id {
+        Some(id) => Some(
+            state
+                .store
+                .api_tokens()
+                .await?
+                .into_iter()
+                .find(|t| t.id == id)
+                .map(|t| t.extracts)
+                .unwrap_or_default(),
+        ),
+        None => None,
+    };
+    match extract_access(p.role, grant) {
+        ExtractAccess::Refused => Err(ApiError::Forbidden),
+        ExtractAccess::Exact => Ok(View::Exact),
+        ExtractAccess::Coarsened => Ok(View::Coarsened),
+    }
 }

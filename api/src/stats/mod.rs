@@ -3,11 +3,13 @@
 //! SQL lives in the store.
 
 pub mod budget;
+pub mod cellkey;
 pub mod csv_out;
 pub mod engine;
 pub mod extract;
 pub mod params;
 pub mod plan;
+pub mod privacy;
 pub mod suppress;
 pub mod table;
 

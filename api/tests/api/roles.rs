@@ -28,8 +28,11 @@ const NOBODY: &[Role] = &[];
 const CENTRE: &[Role] = &[CenterStaff, CenterAdmin];
 /// Account holders (the integrator has a token, not an account).
 const ACCOUNTS: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Prefecture, Operator];
-/// Figures and de-identified records: everyone but the operator.
+/// Figures: everyone but the operator.
 const FIGURES: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Prefecture, Integrator];
+/// De-identified records: the figures' roles, but an integrator token only with an extracts
+/// grant (the tokens of these cases have none).
+const RECORDS: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Prefecture];
 const ADMINS: &[Role] = &[CenterAdmin, Prefecture];
 const UNLOCKERS: &[Role] = &[CenterAdmin, Prefecture, Operator];
 const LOCK_READERS: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Prefecture];
@@ -262,19 +265,19 @@ fn cases(node: NodeRole, person: &str) -> Vec<Case> {
             Method::GET,
             "/api/v1/extracts/participations?period=FY2024",
             None,
-            FIGURES,
+            RECORDS,
         ),
         case(
             Method::GET,
             "/api/v1/extracts/activities?period=FY2024",
             None,
-            FIGURES,
+            RECORDS,
         ),
         case(
             Method::GET,
             "/api/v1/extracts/persons?period=FY2024",
             None,
-            FIGURES,
+            RECORDS,
         ),
         // Synchronisation: the state on both nodes; credentials live on the hub only.
         case(Method::GET, "/api/v1/sync/status", None, SYNC_WATCHERS),

@@ -94,6 +94,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "account_hardening",
         include_str!("../../../../migrations/sqlite/0017_account_hardening.sql"),
     ),
+    (
+        18,
+        "api_token_extracts",
+        include_str!("../../../../migrations/sqlite/0018_api_token_extracts.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.
