@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "account_hardening",
         include_str!("../../../../migrations/sqlserver/0017_account_hardening.sql"),
     ),
+    (
+        18,
+        "api_token_extracts",
+        include_str!("../../../../migrations/sqlserver/0018_api_token_extracts.sql"),
+    ),
 ];
 
 pub(super) const CREATE_SCHEMA_MIGRATIONS: &str = "IF OBJECT_ID(N'schema_migrations', N'U') IS NULL
