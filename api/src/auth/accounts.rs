@@ -394,7 +394,8 @@ pub async fn create_api_token(
 }
 
 /// Whether an API token works now: not revoked or expired, and the account that created it
-/// still enabled, holding a role that issues tokens, with a scope covering the token's.
+/// still enabled, holding a role that issues tokens (and grants the token's extracts), with a
+/// scope covering the token's.
 pub async fn token_status(store: &dyn CommonStore, token: &ApiToken) -> ApiResult<ApiTokenStatus> {
     let creator = match token.created_by {
         None => None,
@@ -426,5 +427,6 @@ pub async fn token_status(store: &dyn CommonStore, token: &ApiToken) -> ApiResul
         };
         policy::allows(a.role, Permission::ManageApiTokens)
             && as_principal.covers_scope(&token.scope, &centers)
+            && policy::may_grant_extracts(a.role, token.extracts, &token.scope)
     }))
 }
