@@ -21,10 +21,15 @@
 //! guard holds an exclusive session-owned application lock (`attaka:test_database`) on a
 //! connection of its own until it is dropped, and before handing the database out the helper
 //! drops the store's tables (only the tables `migrations/sqlserver/` creates, and
-//! `schema_migrations`, `hub_migration_progress`). Tests then wait for each other, across processes.
+//! `schema_migrations`, `hub_migration_progress`), after the foreign keys other tables hold
+//! on them. Tests then wait for each other, across processes.
 
 use super::conn::connect;
 use super::connect::ConnectOptions;
+
+/// Every foreign key of the database: its table and its name.
+pub(super) const FOREIGN_KEYS: &str =
+    "SELECT OBJECT_NAME(parent_object_id) AS child, name FROM sys.foreign_keys";
 
 /// The variable naming the test server: a `sqlserver://` URL (or ADO string) whose login may
 /// create databases; its database part, if any, is only where the helper connects first.
@@ -39,9 +44,13 @@ pub(super) const SQL: &[&str] = &[
     VERSION,
     SHARED_LOCK,
     DROP_TABLE_EXAMPLE,
+    FOREIGN_KEYS,
+    DROP_FOREIGN_KEY_EXAMPLE,
 ];
 #[cfg(test)]
 const DROP_TABLE_EXAMPLE: &str = "DROP TABLE IF EXISTS [activities]";
+#[cfg(test)]
+const DROP_FOREIGN_KEY_EXAMPLE: &str = "ALTER TABLE [region_members] DROP CONSTRAINT [region_members_fk]";
 #[cfg(test)]
 const CREATE_EXAMPLE: &str = "CREATE DATABASE [attaka_t_0123456789abcdef]";
 #[cfg(test)]
@@ -222,7 +231,27 @@ async fn shared_database(
         status.is_some_and(|s| s >= 0),
         "waiting for the shared test database: sp_getapplock status {status:?}"
     );
-    for table in store_tables() {
+    let tables = store_tables();
+    // A table this tree's migrations do not know (left by a test of another branch sharing the
+    // server) may refer to one of ours: its foreign keys go first, or ours could not be dropped.
+    let foreign: Vec<(String, String)> = client
+        .simple_query(FOREIGN_KEYS)
+        .await?
+        .into_first_result()
+        .await?
+        .iter()
+        .filter_map(|r| Some((r.get::<&str, _>(0)?.to_owned(), r.get::<&str, _>(1)?.to_owned())))
+        .filter(|(child, _)| !tables.contains(child))
+        .collect();
+    for (table, name) in foreign {
+        let (table, name) = (table.replace(']', "]]"), name.replace(']', "]]"));
+        client
+            .simple_query(format!("ALTER TABLE [{table}] DROP CONSTRAINT [{name}]"))
+            .await?
+            .into_results()
+            .await?;
+    }
+    for table in tables {
         // Names from the migrations' own CREATE TABLE statements (letters, digits, _ only).
         client
             .simple_query(format!("DROP TABLE IF EXISTS [{table}]"))
