@@ -497,16 +497,19 @@ async fn master_data_organisation_accounts_and_tokens_work_on_the_server() {
     ));
     let mut upper = record.clone();
     upper.username = "Pref.Admin".into();
-    store
-        .create_account(&upper, draft("create_account"))
-        .await
-        .expect("usernames differ in case, as on SQLite");
+    assert!(
+        matches!(
+            store.create_account(&upper, draft("create_account")).await,
+            Err(StoreError::Conflict(ConflictKind::Username))
+        ),
+        "usernames are case-insensitive (migration 0017), as on SQLite"
+    );
     assert_eq!(
-        store.find_account("pref.admin").await.unwrap().unwrap().id,
+        store.find_account("PREF.ADMIN").await.unwrap().unwrap().id,
         account.id
     );
     assert!(store.find_account("nobody").await.unwrap().is_none());
-    assert_eq!(store.accounts().await.unwrap().len(), 2);
+    assert_eq!(store.accounts().await.unwrap().len(), 1);
     let until = Utc::now() + Duration::minutes(15);
     for _ in 0..4 {
         let a = store.record_login_failure(account.id, 5, until).await.unwrap();
