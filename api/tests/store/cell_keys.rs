@@ -158,19 +158,28 @@ async fn a_cell_has_the_same_key_however_the_table_around_it_is_asked(store: Fre
     // The fiscal year's total, alone and as the total of a table by month.
     let alone = check(&store, &q(&measures, &[], fy, vec![])).await;
     let by_month = check(&store, &q(&measures, &[Dimension::Month], fy, vec![])).await;
-    for c in 0..measures.len() {
-        assert_eq!(alone.total(c), by_month.total(c), "{:?}", measures[c]);
-        assert_eq!(alone.cell(&[], c), alone.total(c), "{:?}", measures[c]);
+    for (c, m) in measures.iter().enumerate() {
+        assert_eq!(alone.total(c), by_month.total(c), "{m:?}");
+        assert_eq!(alone.cell(&[], c), alone.total(c), "{m:?}");
     }
     // One centre's cell, from a table by centre and from the table filtered to that centre.
     let by_center = check(&store, &q(&measures, &[Dimension::Center], fy, vec![])).await;
-    let (center, _) = store.stats(&q(&measures, &[Dimension::Center], fy, vec![])).await.unwrap()[0].clone();
+    let (center, _) = store
+        .stats(&q(&measures, &[Dimension::Center], fy, vec![]))
+        .await
+        .unwrap()[0]
+        .clone();
     let one = check(
         &store,
-        &q(&measures, &[], fy, vec![f(Dimension::Center, &[center[0].as_str()])]),
+        &q(
+            &measures,
+            &[],
+            fy,
+            vec![f(Dimension::Center, &[center[0].as_str()])],
+        ),
     )
     .await;
-    for c in 0..measures.len() {
-        assert_eq!(by_center.cell(&center, c), one.total(c), "{:?} of {center:?}", measures[c]);
+    for (c, m) in measures.iter().enumerate() {
+        assert_eq!(by_center.cell(&center, c), one.total(c), "{m:?} of {center:?}");
     }
 }
