@@ -1,4 +1,5 @@
-//! Command line: `attaka [--config FILE] serve | migrate | demo | generate | bench | admin …`.
+//! Command line: `attaka [--config FILE] serve | migrate | demo | generate | bench | admin |
+//! privacy report …`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -65,6 +66,32 @@ pub enum Command {
         /// The SQL Server database (`sqlserver://…` or `Server=…;…`); default `database.url`.
         #[arg(long)]
         to: Option<String>,
+    },
+    /// Re-identification risk of what leaves the node.
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrivacyCommand {
+    /// k-anonymity of an extract as a role would receive it: the share of people alone on its
+    /// quasi-identifiers (k = 1), and in groups smaller than 5 and 10, from the real extract
+    /// stream of this node's database.
+    Report {
+        /// participations, persons or activities.
+        #[arg(long)]
+        kind: String,
+        /// prefecture, municipality:CODE, integrator (a token with the coarsened grant) or
+        /// integrator:detailed.
+        #[arg(long = "as")]
+        recipient: String,
+        /// FY2025, 2025-04 or FY2025Q1; default the last complete fiscal year.
+        #[arg(long)]
+        period: Option<String>,
+        /// Also measure the exact rows after each step of coarsening in turn, up to the
+        /// default view: what each step does to k.
+        #[arg(long)]
+        steps: bool,
     },
 }
 
@@ -402,6 +429,37 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 "the SQL Server database differs from the SQLite one ({} difference(s))",
                 outcome.differences.len()
             );
+        }
+        Command::Privacy(PrivacyCommand::Report {
+            kind,
+            recipient,
+            period,
+            steps,
+        }) => {
+            use crate::stats::extract::ExtractKind;
+            use crate::stats::privacy::report::{self, Recipient};
+            let kind = match kind.as_str() {
+                "participations" => ExtractKind::Participations,
+                "persons" => ExtractKind::Persons,
+                "activities" => ExtractKind::Activities,
+                k => anyhow::bail!("--kind must be participations, persons or activities, not {k:?}"),
+            };
+            let recipient = Recipient::parse(&recipient).with_context(|| {
+                format!("--as must be prefecture, municipality:CODE, integrator or integrator:GRANT, not {recipient:?}")
+            })?;
+            let period = match period {
+                Some(p) => shared::dates::Period::parse(p.trim())
+                    .map_err(|e| anyhow::anyhow!("--period {p:?}: {e}"))?,
+                None => {
+                    let fy = shared::dates::fiscal_year(crate::domain::clock::today_jst()) - 1;
+                    shared::dates::Period::fiscal_year(fy).map_err(|e| anyhow::anyhow!("{e}"))?
+                }
+            };
+            let store = crate::store::open_common(&settings).await?;
+            store.migrate().await?;
+            let found = report::run(store, kind, &recipient, period.from(), period.to(), steps).await?;
+            use std::io::Write;
+            write!(std::io::stdout().lock(), "{found}")?;
         }
         Command::Backup(command) => {
             let report = backup_command(command, &settings).await?;

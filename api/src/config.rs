@@ -333,11 +333,19 @@ pub struct StatsSettings {
     pub timeout_ms: u64,
     /// Time one extraction may stream; it is cut off (and its SQL interrupted) beyond it.
     pub extract_timeout_ms: u64,
+    /// Cell-key perturbation per role code: the most a people-count cell may move
+    /// (`integrator = 2`; decision 0020). A role not listed, or 0, gets unperturbed figures.
+    #[serde(default)]
+    pub perturbation: std::collections::HashMap<String, u32>,
 }
 
 impl StatsSettings {
     pub fn threshold(&self, role: shared::dto::auth::Role) -> Option<u64> {
         self.suppression.get(role.as_str()).copied().filter(|k| *k > 1)
+    }
+
+    pub fn max_perturbation(&self, role: shared::dto::auth::Role) -> Option<u32> {
+        self.perturbation.get(role.as_str()).copied().filter(|d| *d > 0)
     }
 }
 
@@ -526,7 +534,8 @@ impl Settings {
             .set_default("stats.max_row_dimensions", 4)?
             .set_default("stats.max_cells", 200_000)?
             .set_default("stats.timeout_ms", 30_000)?
-            .set_default("stats.extract_timeout_ms", 600_000)?;
+            .set_default("stats.extract_timeout_ms", 600_000)?
+            .set_default("stats.perturbation.integrator", 2)?;
         if let Some(path) = file {
             builder = builder.add_source(config::File::from(path).required(true));
         }

@@ -3,8 +3,8 @@
 use chrono::{Duration, Utc};
 use shared::common_id::CenterCode;
 use shared::dto::auth::{
-    ApiTokenStatus, CreatedApiToken, LoginRequest, NewAccount, NewApiToken, PasswordChange, Role, Scope,
-    TokenResponse,
+    ApiTokenStatus, CreatedApiToken, ExtractGrant, LoginRequest, NewAccount, NewApiToken, PasswordChange,
+    Role, Scope, TokenResponse,
 };
 use shared::error::{FieldErrors, ProblemCode};
 use shared::municipality::MunicipalityCode;
@@ -362,11 +362,21 @@ pub async fn create_api_token(
         e.push("name", "required", "用途を100文字以内で入力してください。");
     }
     check_scope_exists(store, &mut e, &new.scope).await?;
+    if new.extracts == ExtractGrant::Detailed && new.scope != Scope::Prefecture {
+        e.push(
+            "extracts",
+            "not_for_scope",
+            "detailed の抽出は県全体のトークンにだけ付与できます。",
+        );
+    }
     e.into_result()?;
     let centers = store.centers().await?;
     let regions = policy::regions_for(store, &creator.scope).await?;
     let today = crate::domain::clock::today_jst();
-    if !creator.covers_scope(&new.scope, &centers, &regions, today) {
+    // Who may grant extracts at all is the policy table's to say (403 otherwise).
+    if !creator.covers_scope(&new.scope, &centers, &regions, today)
+        || !super::policy::may_grant_extracts(creator.role, new.extracts, &new.scope)
+    {
         return Err(ApiError::Forbidden);
     }
     let token = random_token(API_TOKEN_PREFIX)?;
@@ -379,6 +389,7 @@ pub async fn create_api_token(
         expires_on: new.expires_on,
         revoked: false,
         created_by: creator.account_id,
+        extracts: new.extracts,
     };
     let stored = store
         .create_api_token(&record, &token_hash(&token), creator.account_id, audit)
@@ -390,7 +401,8 @@ pub async fn create_api_token(
 }
 
 /// Whether an API token works now: not revoked or expired, and the account that created it
-/// still enabled, holding a role that issues tokens, with a scope covering the token's.
+/// still enabled, holding a role that issues tokens (and grants the token's extracts), with a
+/// scope covering the token's.
 pub async fn token_status(store: &dyn CommonStore, token: &ApiToken) -> ApiResult<ApiTokenStatus> {
     let creator = match token.created_by {
         None => None,
@@ -426,5 +438,6 @@ pub async fn token_status(store: &dyn CommonStore, token: &ApiToken) -> ApiResul
         };
         policy::allows(a.role, Permission::ManageApiTokens)
             && as_principal.covers_scope(&token.scope, &centers, &regions, today)
+            && policy::may_grant_extracts(a.role, token.extracts, &token.scope)
     }))
 }

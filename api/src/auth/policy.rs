@@ -1,6 +1,6 @@
 //! The one table of which role may do what, and the scope rules. Every route asks here.
 
-use shared::dto::auth::{Role, Scope};
+use shared::dto::auth::{ExtractGrant, Role, Scope};
 
 use chrono::NaiveDate;
 
@@ -110,6 +110,59 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         ReadSyncStatus => !matches!(role, Integrator),
         // Those who register people, on their own node.
         CheckDuplicateHints => matches!(role, CenterStaff | CenterAdmin),
+    }
+}
+
+/// What a caller receives from `/extracts/*`, whatever its scope (the scope then narrows the
+/// rows). Decision 0019; docs/privacy.md shows the same table with the columns of each view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtractAccess {
+    /// No record-level extract at all (403).
+    Refused,
+    /// Common IDs, exact dates and attributes: the prefecture, and a centre's own accounts
+    /// (who hold the people's identity already).
+    Exact,
+    /// Per-recipient pseudonyms in place of common IDs and coarsened quasi-identifiers
+    /// (`stats::privacy::View::Coarsened`).
+    Coarsened,
+}
+
+/// The one table of record-level access: by role, and for an integrator token by the grant the
+/// prefecture chose when it was made (`None` for a token made before grants existed, or for
+/// an account, which has none).
+///
+/// | role | extracts |
+/// |---|---|
+/// | prefecture | exact (common IDs are the pseudonym of 仮名加工情報) |
+/// | center_staff, center_admin | exact, their own centre |
+/// | municipality | coarsened, its own municipality's centres |
+/// | integrator, grant `none` (default) | refused |
+/// | integrator, grant `coarsened` | coarsened, the token's scope |
+/// | integrator, grant `detailed` (prefecture-wide tokens only) | exact |
+/// | operator | refused |
+pub fn extract_access(role: Role, grant: Option<ExtractGrant>) -> ExtractAccess {
+    use Role::*;
+    match role {
+        Prefecture | CenterStaff | CenterAdmin => ExtractAccess::Exact,
+        Municipality | Region => ExtractAccess::Coarsened,
+        Integrator => match grant.unwrap_or_default() {
+            ExtractGrant::None => ExtractAccess::Refused,
+            ExtractGrant::Coarsened => ExtractAccess::Coarsened,
+            ExtractGrant::Detailed => ExtractAccess::Exact,
+        },
+        Operator => ExtractAccess::Refused,
+    }
+}
+
+/// Whether `creator` may give a token of `scope` the extract grant `grant`: anyone who makes
+/// tokens may make one without extracts; only the prefecture grants them, and the detailed
+/// view only to a prefecture-wide token (a narrower token would otherwise receive more than
+/// the officers of its scope).
+pub fn may_grant_extracts(creator: Role, grant: ExtractGrant, scope: &Scope) -> bool {
+    match grant {
+        ExtractGrant::None => true,
+        ExtractGrant::Coarsened => creator == Role::Prefecture,
+        ExtractGrant::Detailed => creator == Role::Prefecture && *scope == Scope::Prefecture,
     }
 }
 
@@ -329,6 +382,57 @@ mod tests {
             assert_eq!(allows(role, Permission::WriteOperationsLog), keeps, "{role:?}");
             assert_eq!(allows(role, Permission::ReadOperations), keeps, "{role:?}");
         }
+    }
+
+    #[test]
+    fn integrators_receive_extracts_only_with_a_grant_and_municipalities_coarsened_ones() {
+        use ExtractAccess::*;
+        assert_eq!(extract_access(Role::Integrator, None), Refused);
+        assert_eq!(
+            extract_access(Role::Integrator, Some(ExtractGrant::None)),
+            Refused
+        );
+        assert_eq!(
+            extract_access(Role::Integrator, Some(ExtractGrant::Coarsened)),
+            Coarsened
+        );
+        assert_eq!(
+            extract_access(Role::Integrator, Some(ExtractGrant::Detailed)),
+            Exact
+        );
+        assert_eq!(extract_access(Role::Municipality, None), Coarsened);
+        assert_eq!(extract_access(Role::Prefecture, None), Exact);
+        assert_eq!(
+            extract_access(Role::Operator, Some(ExtractGrant::Detailed)),
+            Refused
+        );
+    }
+
+    #[test]
+    fn only_the_prefecture_grants_extracts_and_the_detailed_view_only_prefecture_wide() {
+        let town = Scope::Municipality("392014".into());
+        for role in Role::ALL {
+            assert!(may_grant_extracts(role, ExtractGrant::None, &town), "{role:?}");
+            assert_eq!(
+                may_grant_extracts(role, ExtractGrant::Coarsened, &town),
+                role == Role::Prefecture
+            );
+        }
+        assert!(may_grant_extracts(
+            Role::Prefecture,
+            ExtractGrant::Detailed,
+            &Scope::Prefecture
+        ));
+        assert!(!may_grant_extracts(
+            Role::Prefecture,
+            ExtractGrant::Detailed,
+            &town
+        ));
+        assert!(!may_grant_extracts(
+            Role::CenterAdmin,
+            ExtractGrant::Detailed,
+            &Scope::Prefecture
+        ));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Accounts, the principal making a request, and the rules for new accounts.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use shared::dto::auth::{AccountView, ApiTokenStatus, ApiTokenView, Role, Scope};
+use shared::dto::auth::{AccountView, ApiTokenStatus, ApiTokenView, ExtractGrant, Role, Scope};
 use shared::error::{FieldError, FieldErrors};
 
 /// An account as stored (with its password hash).
@@ -121,6 +121,8 @@ pub struct ApiToken {
     pub revoked: bool,
     /// The account that created it (none for tokens from before this was recorded).
     pub created_by: Option<i64>,
+    /// Record-level extracts it may receive (`none` unless the prefecture granted them).
+    pub extracts: ExtractGrant,
 }
 
 /// What became of the account that created an API token.
@@ -167,6 +169,7 @@ impl ApiToken {
             revoked: self.revoked,
             prefix: self.prefix.clone(),
             status,
+            extracts: self.extracts,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `GET /api/v1/extracts/{participations,activities,persons}`: de-identified records, streamed
-//! as CSV or NDJSON within the caller's scope. Each extraction is audited before the first byte
-//! of its body (`extract.read`, with its parameters), and again with its row count when the
-//! stream ends (`extract.read.end`).
+//! as CSV or NDJSON within the caller's scope and in the view its role receives (the policy
+//! table's `extract_access`: exact, coarsened with per-recipient pseudonyms, or refused). Each
+//! extraction is audited before the first byte of its body (`extract.read`, with its
+//! parameters and view), and again with its row count when the stream ends (`extract.read.end`).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,6 +10,7 @@ use shared::error::Problem;
 
 use super::audited::CallAudit;
 use super::stats::{labeler, unencodable};
+use crate::auth::policy::{extract_access, ExtractAccess};
 use crate::auth::{Caller, Permission};
 use crate::domain::audit::Outcome;
 use crate::error::{ApiError, ApiResult};
@@ -20,6 +22,8 @@ use crate::stats::engine;
 use crate::stats::extract::{
     self, cell_types, cp932_losses, header, ExtractKind, ExtractQuery, ExtractRequest, Renderer,
 };
+use crate::stats::privacy::report::Rendering;
+use crate::stats::privacy::{self, Pseudonyms, View};
 use crate::stats::table::Labeler;
 use crate::stats::xlsx_out::{self, CellType, SheetWriter, XlsxOutError};
 use crate::stats::Format;
@@ -33,6 +37,25 @@ use shared::dto::auth::Scope;
 /// Time budget: an extraction streams for at most `stats.extract_timeout_ms` (default ten
 /// minutes); beyond it the response is cut off before its end (the transfer ends in error, so
 /// a client never mistakes a partial file for a whole one) and the SQL is interrupted.
+///
+/// What each role receives (docs/privacy.md):
+///
+/// | caller | extracts | `common_id` | quasi-identifiers |
+/// |---|---|---|---|
+/// | prefecture | all centres | common ID | exact |
+/// | center_staff, center_admin | their centre | common ID | exact |
+/// | municipality | its own municipality's centres | per-recipient pseudonym | coarsened |
+/// | integrator token, grant `none` (the default; every token made before grants) | 403 | | |
+/// | integrator token, grant `coarsened` | the token's scope | per-recipient pseudonym | coarsened |
+/// | integrator token, grant `detailed` (prefecture-wide tokens only) | all centres | common ID | exact |
+/// | operator | 403 | | |
+///
+/// Coarsened: `activity_id` empty; `date` a month (`2024-05`); `age_band` broad (0〜17, 18〜64,
+/// then master data's bands) on 1 April of the fiscal year, in place of persons'
+/// `birth_year_month`; `residence_municipality`, `care_level`, `household`, `registered_on`,
+/// `ended_on` and `end_reason` empty. Whole months only (400 on `period`, code
+/// `not_whole_months`), and no filter on `date`, `age_band`, `care_level` or `household` (400
+/// on `filter`, code `withheld`).
 #[utoipa::path(get, path = "/api/v1/extracts/{kind}", tag = "stats", security(("bearer" = [])),
     params(
         ("kind" = String, Path, description = "participations, activities or persons"),
@@ -50,6 +73,7 @@ use shared::dto::auth::Scope;
         (status = 200, description = "text/csv or application/x-ndjson, streamed; or an xlsx workbook. Content-Disposition names what is inside: filename (ASCII, e.g. attaka-participations_392014_FY2024.xlsx) and filename* (RFC 5987 UTF-8, e.g. 抽出_参加記録_高知市_令和6年度.xlsx)"),
         (status = 413, body = Problem, content_type = "application/problem+json", description = "xlsx: more rows than one Excel sheet holds"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the caller receives no record-level extract (an integrator token without an extracts grant, the operator)"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
@@ -66,14 +90,17 @@ pub async fn extract(
         "persons" => ExtractKind::Persons,
         _ => return Err(ApiError::NotFound),
     };
+    let view = view_of(&state, &p).await?;
     let request = extract::request(kind, req.query_string())?;
     let (labeler, known) = labeler(&state).await?;
-    let errors = engine::filter_code_errors(&request.filters, &labeler, &known);
+    let mut errors = engine::filter_code_errors(&request.filters, &labeler, &known);
+    errors.extend(privacy::refusals(view, &request));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let header = header(kind.columns(), request.labels);
-    let about = extract_about(kind, &request, &p.scope, &labeler);
+    let columns = privacy::columns(kind, view);
+    let header = header(columns, request.labels);
+    let about = extract_about(kind, view, &request, &p.scope, &labeler);
     let block = if request.header_block {
         about.lines()
     } else {
@@ -83,7 +110,7 @@ pub async fn extract(
         && request.encoding == crate::stats::Encoding::Cp932
         && !request.replace_unmappable
     {
-        let mut lost = cp932_losses(kind, &header, request.labels, &labeler);
+        let mut lost = cp932_losses(columns, &header, request.labels, &labeler);
         lost.extend(block_losses(&block));
         if !lost.is_empty() {
             return Err(unencodable(lost));
@@ -95,9 +122,10 @@ pub async fn extract(
         to: request.to,
         filters,
     });
-    let types = cell_types(kind.columns(), request.labels);
+    let types = cell_types(columns, request.labels);
+    let rendering = Rendering::of(state.store.as_ref(), view, &Pseudonyms::recipient(&p)).await?;
     let mut renderer = Renderer::new(
-        kind,
+        columns,
         request.format,
         request.labels,
         header.clone(),
@@ -105,12 +133,16 @@ pub async fn extract(
         labeler,
     );
     let params = req.query_string().to_owned();
+    let view_name = match view {
+        View::Exact => "exact",
+        View::Coarsened => "coarsened",
+    };
     // Nothing leaves before the extraction is audited: when the row cannot be written the
     // answer is a problem, with no body.
     CallAudit::by(&state, &caller, "extract.read")
         .read(
             Some(kind.name().to_owned()),
-            Some(serde_json::json!({"query": params})),
+            Some(serde_json::json!({"query": params, "view": view_name})),
             Ok(()),
         )
         .await?;
@@ -124,7 +156,7 @@ pub async fn extract(
     let cut_seen = cut.clone();
     tokio::spawn(async move {
         let result = match query {
-            Some(q) => store.extract(&q, tx).await,
+            Some(q) => privacy::report::extract(store.clone(), q, rendering, tx).await,
             None => Ok(0),
         };
         let over_time = cut_seen.load(std::sync::atomic::Ordering::SeqCst);
@@ -138,7 +170,7 @@ pub async fn extract(
         };
         // How many rows went out is known only now, with the body already under way: this row
         // completes the one above, and a failure to write it can only be logged.
-        let mut detail = serde_json::json!({"query": params, "rows": rows});
+        let mut detail = serde_json::json!({"query": params, "view": view_name, "rows": rows});
         if over_time {
             detail["cut_off"] = serde_json::json!("stats.extract_timeout_ms");
         }
@@ -220,12 +252,24 @@ fn kind_ja(kind: ExtractKind) -> &'static str {
 }
 
 /// What an extract file says about itself.
-fn extract_about(kind: ExtractKind, request: &ExtractRequest, scope: &Scope, labeler: &Labeler) -> About {
+fn extract_about(
+    kind: ExtractKind,
+    view: View,
+    request: &ExtractRequest,
+    scope: &Scope,
+    labeler: &Labeler,
+) -> About {
     let (scope_name, scope_ascii) = About::scope_of(scope, &request.filters, labeler);
     let mut notes =
         vec!["氏名・カナ・生年月日・住所・電話番号・メモなど、個人を特定できる情報は含みません。".to_owned()];
     if kind == ExtractKind::Persons {
         notes.push("期間中に登録されていた人の記録です。".to_owned());
+    }
+    if view == View::Coarsened {
+        notes.push(
+            "共通利用者番号は受け取る方ごとの仮名に置き換え、日付は月、年齢は大まかな年齢区分にまとめています。"
+                .to_owned(),
+        );
     }
     About {
         kind: "抽出",
@@ -310,5 +354,28 @@ fn too_many_rows() -> ApiError {
             "Excel の1シートに入る{}行を超えます。期間を分けるか、CSV（format=csv）で取り出してください。",
             xlsx_out::MAX_ROWS
         ),
+    }
+}
+
+/// The view the caller receives, or 403: by role, and for an integrator token by the grant
+/// recorded with it.
+async fn view_of(state: &AppState, p: &crate::domain::account::Principal) -> ApiResult<View> {
+    let grant = match p.api_token_id {
+        Some(id) => Some(
+            state
+                .store
+                .api_tokens()
+                .await?
+                .into_iter()
+                .find(|t| t.id == id)
+                .map(|t| t.extracts)
+                .unwrap_or_default(),
+        ),
+        None => None,
+    };
+    match extract_access(p.role, grant) {
+        ExtractAccess::Refused => Err(ApiError::Forbidden),
+        ExtractAccess::Exact => Ok(View::Exact),
+        ExtractAccess::Coarsened => Ok(View::Coarsened),
     }
 }

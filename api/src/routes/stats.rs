@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use shared::dto::stats::{StatsMeta, StatsResponse};
+use shared::dto::stats::{Perturbation, StatsMeta, StatsResponse};
 use shared::error::{FieldError, Problem, ProblemCode};
 
 use crate::auth::{Caller, Permission};
@@ -94,8 +94,8 @@ fn stats_about(
     request: &StatsRequest,
     scope: &shared::dto::auth::Scope,
     labeler: &Labeler,
-    k: Option<u64>,
-    hidden: u64,
+    disclosure: &engine::Disclosure,
+    done: engine::Controlled,
 ) -> About {
     let (scope_name, scope_ascii) = About::scope_of(scope, &request.filters, labeler);
     let subject = if request.rows.is_empty() {
@@ -119,7 +119,15 @@ fn stats_about(
             .join("-")
     };
     let measures: Vec<&str> = request.measures.iter().map(|m| m.label()).collect();
-    let mut notes: Vec<String> = suppression_note(k, hidden).into_iter().collect();
+    let mut notes: Vec<String> = suppression_note(disclosure.threshold, done.suppressed)
+        .into_iter()
+        .collect();
+    if let Some((max, _)) = &disclosure.perturbation {
+        notes.push(format!(
+            "※の列の人数は、個人が特定されないよう最大±{max}の範囲で調整した値です（同じ集計には常に同じ値が出ます）。調整したセル: {}個",
+            done.perturbed
+        ));
+    }
     notes.extend(engine::notes(request));
     About {
         kind: "集計",
@@ -183,6 +191,24 @@ pub fn over_time(limit: &'static str, ms: u64) -> ApiError {
 /// each row dimension's possible values and the measures (413 `result_too_large`, default
 /// 200,000); at most `timeout_ms` of work (422 `time_budget_exceeded`, default 30 s; the SQL
 /// is interrupted).
+///
+/// Disclosure control (docs/privacy.md, decision 0020), by the caller's role:
+///
+/// | caller | people counts |
+/// |---|---|
+/// | prefecture, centre accounts | exact |
+/// | municipality | exact; with a configured threshold k (`stats.suppression.municipality`), cells 1 ≤ v < k hidden |
+/// | integrator token | cells 1 ≤ v < 10 hidden, then every other non-zero people count (totals too) perturbed by the cell-key method, at most ±2 |
+///
+/// Hidden cells are `null` in JSON and `x` in CSV, with complementary cells hidden so that no
+/// margin gives them back; 延べ利用者数 and 訪問・相談・つなぎ件数, which add up on the rows of
+/// those functions, are hidden together. Perturbed measures are marked: `perturbed: true` on
+/// their JSON column, `meta.perturbation` (`method`, `max_deviation`, `cells`), and `*` after
+/// the code (`participations*`) or `※` after the Japanese header in CSV. A perturbed cell
+/// always shows the same value for the same records — asked again, spelled otherwise, or as
+/// the total of another table — so repeating or differencing queries does not average the
+/// noise away; zeros stay exact, and rows need not add up to a perturbed total. 実施回数 and
+/// 開所日数 count events and days, not people: never hidden or perturbed.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "stats", security(("bearer" = [])),
     params(
         ("measures" = String, Query, description = "comma list, each measure at most once (a repeated measure is refused: 400 naming `measures`, code `duplicate`): participations, unique_persons, activities, open_days, new_registrations, registered_persons, visits, consultations, referrals"),
@@ -222,9 +248,11 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
     if let Planned::Query(q) = &planned {
         budget::check_cells(q, labeler.codes(), org, limits.max_cells).map_err(over_budget)?;
     }
+    // The cell keys of a perturbed role are read within the same time budget as the figures.
     let work = async {
-        Ok::<_, ApiError>(match planned {
+        let (planned, rows, totals) = match planned {
             Planned::Nothing => (
+                None,
                 Vec::new(),
                 request.totals.then(|| vec![0; request.measures.len()]),
             ),
@@ -233,7 +261,7 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
                 let totals = if request.totals {
                     let all = crate::stats::StatsQuery {
                         dims: Vec::new(),
-                        ..q
+                        ..q.clone()
                     };
                     let t = state.store.stats(&all).await?;
                     Some(
@@ -245,16 +273,17 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
                 } else {
                     None
                 };
-                (rows, totals)
+                (Some(q), rows, totals)
             }
-        })
+        };
+        let disclosure = disclosure(&state, p.role, planned.as_ref(), request.totals, &labeler).await?;
+        Ok::<_, ApiError>((rows, totals, disclosure))
     };
     let budget_time = std::time::Duration::from_millis(limits.timeout_ms);
-    let (rows, totals) = tokio::time::timeout(budget_time, work)
+    let (rows, totals, disclosure) = tokio::time::timeout(budget_time, work)
         .await
         .map_err(|_| over_time("stats.timeout_ms", limits.timeout_ms))??;
-    let k = state.settings.stats.threshold(p.role);
-    let (table, hidden) = engine::assemble(&request, rows, totals, &labeler, k);
+    let (table, done) = engine::assemble(&request, rows, totals, &labeler, &disclosure);
     let detail = serde_json::json!({"query": req.query_string(), "rows": table.rows.len()});
     let event = Event {
         action: "stats.read",
@@ -263,7 +292,7 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
         detail: Some(detail),
     };
     audit::record(state.store.as_ref(), Some(p), None, &caller.client, event).await?;
-    let about = || stats_about(&request, &p.scope, &labeler, k, hidden);
+    let about = || stats_about(&request, &p.scope, &labeler, &disclosure, done);
     match request.format {
         Format::Csv | Format::Ndjson => {
             let about = about();
@@ -310,12 +339,42 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
                 from: request.from,
                 to: request.to,
                 scope: p.scope_label(),
-                suppressed_cells: hidden,
-                suppression_threshold: k,
+                suppressed_cells: done.suppressed,
+                suppression_threshold: disclosure.threshold,
+                perturbation: disclosure.perturbation.as_ref().map(|(max, _)| Perturbation {
+                    method: "cell_key".into(),
+                    max_deviation: *max,
+                    cells: done.perturbed,
+                }),
                 generated_at: clock::now_jst(),
                 notes: engine::notes(&request),
             };
             Ok(HttpResponse::Ok().json(table.to_json(request.labels, &labeler, meta)))
         }
     }
+}
+
+/// The disclosure control for `role` (decision 0020): its suppression threshold, and for a
+/// perturbed role the cell keys of the answer's cells, from the records of the same query.
+async fn disclosure(
+    state: &AppState,
+    role: shared::dto::auth::Role,
+    query: Option<&crate::stats::StatsQuery>,
+    totals: bool,
+    labeler: &Labeler,
+) -> ApiResult<engine::Disclosure> {
+    let threshold = state.settings.stats.threshold(role);
+    let perturbation = match (state.settings.stats.max_perturbation(role), query) {
+        (Some(max), Some(q)) => {
+            let keys =
+                crate::stats::cellkey::cell_keys(state.store.clone(), q, totals, labeler.codes()).await?;
+            Some((max, keys))
+        }
+        (Some(max), None) => Some((max, Default::default())),
+        (None, _) => None,
+    };
+    Ok(engine::Disclosure {
+        threshold,
+        perturbation,
+    })
 }

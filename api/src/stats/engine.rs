@@ -6,9 +6,10 @@ use std::cmp::Ordering;
 use shared::dto::auth::Scope;
 use shared::error::FieldError;
 
-use super::suppress::suppress;
+use super::cellkey::{perturb, CellKey, CellKeys};
+use super::suppress::{suppress, Linked};
 use super::table::{Labeler, Table, TableRow};
-use super::{Dimension, StatsQuery, StatsRequest, UNKNOWN};
+use super::{Dimension, Measure, StatsQuery, StatsRequest, UNKNOWN};
 
 /// What the request may touch: the caller's scope turned into filters.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,15 +164,48 @@ fn order(labeler: &Labeler, d: Dimension, a: &str, b: &str) -> Ordering {
     }
 }
 
-/// Orders rows, adds totals and applies suppression with threshold `k` (none or 0: off).
-/// Returns the table and how many cells were hidden.
+/// The disclosure control a caller's figures get (decision 0020): small-cell suppression
+/// with threshold `k` (none or ≤ 1: off), and for some roles the cell-key perturbation of at
+/// most `max` with the cells' keys.
+#[derive(Debug, Clone, Default)]
+pub struct Disclosure {
+    pub threshold: Option<u64>,
+    pub perturbation: Option<(u32, CellKeys)>,
+}
+
+/// What the disclosure control did to a table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Controlled {
+    /// Cells returned as `null` (`x` in CSV), totals included.
+    pub suppressed: u64,
+    /// Non-zero people-count cells published perturbed, totals included.
+    pub perturbed: u64,
+}
+
+/// 延べ利用者数 = 訪問 + 相談 + つなぎ on the rows of those functions alone.
+pub fn linked(measures: &[Measure]) -> Vec<Linked> {
+    let whole = measures.iter().position(|m| *m == Measure::Participations);
+    let parts: Vec<usize> = measures
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| matches!(m, Measure::Visits | Measure::Consultations | Measure::Referrals))
+        .map(|(i, _)| i)
+        .collect();
+    match whole {
+        Some(whole) if !parts.is_empty() => vec![Linked { whole, parts }],
+        _ => Vec::new(),
+    }
+}
+
+/// Orders rows, adds totals and applies the disclosure control. Suppression decides on the
+/// true values; the cells it leaves are then perturbed, each by its own cell key.
 pub fn assemble(
     request: &StatsRequest,
     rows: Vec<(Vec<String>, Vec<u64>)>,
     totals: Option<Vec<u64>>,
     labeler: &Labeler,
-    k: Option<u64>,
-) -> (Table, u64) {
+    disclosure: &Disclosure,
+) -> (Table, Controlled) {
     let mut rows = rows;
     rows.sort_by(|(a, _), (b, _)| {
         request
@@ -189,10 +223,45 @@ pub fn assemble(
         .collect();
     let mut totals: Option<Vec<Option<u64>>> = totals.map(|t| t.into_iter().map(Some).collect());
     let people: Vec<bool> = request.measures.iter().map(|m| m.counts_people()).collect();
-    let hidden = match k {
-        Some(k) if k > 1 => suppress(&keys, &mut values, &people, totals.as_mut(), k),
-        _ => 0,
-    };
+    let mut done = Controlled::default();
+    if let Some(k) = disclosure.threshold.filter(|k| *k > 1) {
+        let links = linked(&request.measures);
+        done.suppressed = suppress(&keys, &mut values, &people, &links, totals.as_mut(), k) as u64;
+    }
+    let mut perturbed = vec![false; people.len()];
+    if let Some((max, cells)) = &disclosure.perturbation {
+        perturbed.clone_from(&people);
+        let mut publish = |cell: &mut Option<u64>, key: Option<CellKey>, at: &dyn std::fmt::Debug| {
+            let Some(v) = *cell else { return };
+            if v == 0 {
+                return;
+            }
+            match key {
+                Some(k) if k.records == v => {
+                    *cell = Some(perturb(v, k.key, *max));
+                    done.perturbed += 1;
+                }
+                other => {
+                    // The records behind the figure could not all be found: publishing it
+                    // without its own key could let a differently spelled query average the
+                    // noise away, so it is hidden instead.
+                    tracing::error!(?at, figure = v, records = ?other.map(|k| k.records), "cell key does not match its figure: cell hidden");
+                    *cell = None;
+                    done.suppressed += 1;
+                }
+            }
+        };
+        for (r, row) in values.iter_mut().enumerate() {
+            for (c, cell) in row.iter_mut().enumerate().filter(|(c, _)| people[*c]) {
+                publish(cell, cells.cell(&keys[r], c), &(&keys[r], c));
+            }
+        }
+        if let Some(t) = totals.as_mut() {
+            for (c, cell) in t.iter_mut().enumerate().filter(|(c, _)| people[*c]) {
+                publish(cell, cells.total(c), &("totals", c));
+            }
+        }
+    }
     let table = Table {
         dims: request.rows.clone(),
         measures: request.measures.clone(),
@@ -202,13 +271,13 @@ pub fn assemble(
             .map(|(keys, values)| TableRow { keys, values })
             .collect(),
         totals,
+        perturbed,
     };
-    (table, hidden as u64)
+    (table, done)
 }
 
 /// Reading notes for `meta.notes`.
 pub fn notes(request: &StatsRequest) -> Vec<String> {
-    use super::Measure;
     let mut out = Vec::new();
     if request.rows.contains(&Dimension::Category) {
         out.push(

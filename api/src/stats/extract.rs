@@ -29,6 +29,8 @@ pub enum LabelOf {
     /// A `;`-joined list of codes of a master list.
     List(&'static str),
     EndReason,
+    /// An age band of master data or one of the broad bands of the coarsened view.
+    AgeBand,
 }
 
 /// `(column name, Japanese header, label)`.
@@ -217,6 +219,9 @@ fn label(labeler: &Labeler, how: LabelOf, code: &str) -> String {
             .get(crate::domain::codes::list::END_REASONS, code)
             .map(|i| i.label.clone())
             .unwrap_or_default(),
+        LabelOf::AgeBand => super::privacy::broad_age_band_label(code)
+            .map(str::to_owned)
+            .unwrap_or_else(|| labeler.label(Dimension::AgeBand, code)),
     }
 }
 
@@ -301,7 +306,7 @@ impl Rows {
 
 /// Encodes a chunk of rows in the requested format.
 pub struct Renderer {
-    kind: ExtractKind,
+    columns: &'static [ColumnSpec],
     format: Format,
     labels: Labels,
     header: Vec<String>,
@@ -317,7 +322,7 @@ const LABELS_KEPT: usize = 4096;
 
 impl Renderer {
     pub fn new(
-        kind: ExtractKind,
+        columns: &'static [ColumnSpec],
         format: Format,
         labels: Labels,
         header: Vec<String>,
@@ -325,8 +330,8 @@ impl Renderer {
         labeler: Labeler,
     ) -> Renderer {
         Renderer {
-            made: vec![HashMap::new(); kind.columns().len()],
-            kind,
+            made: vec![HashMap::new(); columns.len()],
+            columns,
             format,
             labels,
             header,
@@ -337,7 +342,7 @@ impl Renderer {
 
     /// Makes sure the labels of `row`'s coded columns are kept (while there is room).
     fn keep_labels(&mut self, rows: &Rows, r: usize) {
-        for (col, ((_, _, how), code)) in self.kind.columns().iter().zip(rows.row(r)).enumerate() {
+        for (col, ((_, _, how), code)) in self.columns.iter().zip(rows.row(r)).enumerate() {
             if *how != LabelOf::None
                 && !self.made[col].contains_key(code)
                 && self.made[col].len() < LABELS_KEPT
@@ -381,7 +386,7 @@ impl Renderer {
                 self.keep_labels(rows, r);
             }
         }
-        let columns = self.kind.columns();
+        let columns = self.columns;
         let (made, labeler) = (&self.made, &self.labeler);
         let mut fields: Vec<Cow<str>> = Vec::with_capacity(self.header.len());
         for r in 0..rows.len() {
@@ -417,7 +422,7 @@ impl Renderer {
                         self.keep_labels(&rows, r);
                     }
                 }
-                let columns = self.kind.columns();
+                let columns = self.columns;
                 let (made, labeler) = (&self.made, &self.labeler);
                 for r in 0..rows.len() {
                     let mut obj = Map::new();
@@ -473,11 +478,11 @@ fn is_date(name: &str) -> bool {
 }
 
 /// Characters CP932 cannot hold (even as their Windows equivalents) among everything the CSV
-/// of `kind` can contain: its header and, with labels, every label each label column could
+/// of `columns` can contain: its header and, with labels, every label each label column could
 /// take (codes, IDs, dates and numbers are ASCII), named by that column. Checked before
 /// streaming, so a refused extraction sends nothing.
 pub fn cp932_losses(
-    kind: ExtractKind,
+    columns: &[ColumnSpec],
     header: &[String],
     labels: Labels,
     labeler: &Labeler,
@@ -493,7 +498,7 @@ pub fn cp932_losses(
         }
     }
     if labels == Labels::Ja {
-        for (_, ja, how) in kind.columns() {
+        for (_, ja, how) in columns {
             let possible: Vec<&str> = match how {
                 LabelOf::None => continue,
                 LabelOf::Dim(d) => labeler.labels_of(*d).collect(),
@@ -508,6 +513,10 @@ pub fn cp932_losses(
                     .items(list::END_REASONS)
                     .iter()
                     .map(|i| i.label.as_str())
+                    .collect(),
+                LabelOf::AgeBand => labeler
+                    .labels_of(Dimension::AgeBand)
+                    .chain(super::privacy::BROAD_AGE_BANDS.iter().map(|(_, label, _)| *label))
                     .collect(),
             };
             let mut seen = Vec::new();

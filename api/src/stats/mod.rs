@@ -3,12 +3,14 @@
 //! SQL lives in the store.
 
 pub mod budget;
+pub mod cellkey;
 pub mod csv_out;
 pub mod download;
 pub mod engine;
 pub mod extract;
 pub mod params;
 pub mod plan;
+pub mod privacy;
 pub mod suppress;
 pub mod table;
 pub mod xlsx_out;

@@ -29,6 +29,8 @@ pub struct Table {
     pub measures: Vec<Measure>,
     pub rows: Vec<TableRow>,
     pub totals: Option<Vec<Option<u64>>>,
+    /// Per measure: whether its cells are published perturbed (the cell-key method).
+    pub perturbed: Vec<bool>,
 }
 
 /// Japanese labels for dimension codes: master lists, municipalities, centres, sites, periods.
@@ -148,25 +150,37 @@ fn month_label(code: &str) -> Option<String> {
     Some(full.strip_suffix(&format!("{}日", first.day()))?.to_owned())
 }
 
+/// What follows the name of a perturbed measure in a CSV header: `※` after the Japanese one,
+/// `*` after the code.
+pub const PERTURBED_JA: &str = "※";
+pub const PERTURBED_CODE: &str = "*";
+
 impl Table {
+    fn is_perturbed(&self, measure: usize) -> bool {
+        self.perturbed.get(measure).copied().unwrap_or(false)
+    }
+
     fn columns(&self, labels: Labels) -> Vec<StatsColumn> {
         let mut cols = Vec::new();
         for d in &self.dims {
             cols.push(StatsColumn {
                 name: d.code().to_owned(),
                 kind: ColumnKind::Dimension,
+                perturbed: false,
             });
             if labels == Labels::Ja {
                 cols.push(StatsColumn {
                     name: format!("{}_label", d.code()),
                     kind: ColumnKind::Label,
+                    perturbed: false,
                 });
             }
         }
-        for m in &self.measures {
+        for (i, m) in self.measures.iter().enumerate() {
             cols.push(StatsColumn {
                 name: m.code().to_owned(),
                 kind: ColumnKind::Measure,
+                perturbed: self.is_perturbed(i),
             });
         }
         cols
@@ -196,17 +210,32 @@ impl Table {
         }
     }
 
-    /// The header of the CSV and the workbook.
+    /// The header of the CSV and the workbook; perturbed measures are marked.
     pub fn header(&self, labels: Labels) -> Vec<String> {
         match labels {
-            Labels::Code => self.columns(labels).into_iter().map(|c| c.name).collect(),
+            Labels::Code => self
+                .columns(labels)
+                .into_iter()
+                .map(|c| match c.perturbed {
+                    true => format!("{}{PERTURBED_CODE}", c.name),
+                    false => c.name,
+                })
+                .collect(),
             Labels::Ja => {
                 let mut h = Vec::new();
                 for d in &self.dims {
                     h.push(format!("{}コード", d.label()));
                     h.push(d.label().to_owned());
                 }
-                h.extend(self.measures.iter().map(|m| m.label().to_owned()));
+                h.extend(
+                    self.measures
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| match self.is_perturbed(i) {
+                            true => format!("{}{PERTURBED_JA}", m.label()),
+                            false => m.label().to_owned(),
+                        }),
+                );
                 h
             }
         }
@@ -352,6 +381,7 @@ mod tests {
                 values: vec![Some(1234), None],
             }],
             totals: Some(vec![Some(1234), Some(99)]),
+            perturbed: vec![false, false],
         };
         let bytes = t.to_csv(Encoding::Utf8Bom, Labels::Ja, false, &labeler).unwrap();
         let text = std::str::from_utf8(&bytes[3..]).unwrap();
@@ -367,6 +397,33 @@ mod tests {
     }
 
     #[test]
+    fn a_perturbed_measure_is_marked_in_both_csv_headers_and_in_the_json_columns() {
+        let t = Table {
+            dims: vec![],
+            measures: vec![Measure::Participations, Measure::Activities],
+            rows: vec![TableRow {
+                keys: vec![],
+                values: vec![Some(15), Some(3)],
+            }],
+            totals: None,
+            perturbed: vec![true, false],
+        };
+        let labeler = Labeler::default();
+        let ja = t.to_csv(Encoding::Utf8, Labels::Ja, false, &labeler).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&ja).unwrap(),
+            "延べ利用者数※,実施回数\r\n15,3\r\n"
+        );
+        let code = t.to_csv(Encoding::Utf8, Labels::Code, false, &labeler).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&code).unwrap(),
+            "participations*,activities\r\n15,3\r\n"
+        );
+        let cols = t.columns(Labels::Code);
+        assert!(cols[0].perturbed && !cols[1].perturbed);
+    }
+
+    #[test]
     fn without_row_dimensions_the_csv_has_no_second_totals_line() {
         let t = Table {
             dims: vec![],
@@ -376,6 +433,7 @@ mod tests {
                 values: vec![Some(15)],
             }],
             totals: Some(vec![Some(15)]),
+            perturbed: vec![false],
         };
         let bytes = t
             .to_csv(Encoding::Utf8, Labels::Ja, false, &Labeler::default())

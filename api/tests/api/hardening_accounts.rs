@@ -357,3 +357,37 @@ async fn an_api_token_stops_working_when_its_creator_loses_the_role_that_issued_
         ApiTokenStatus::CreatorLostRole
     );
 }
+
+#[tokio::test]
+async fn an_api_token_with_extracts_stops_working_when_its_creator_may_no_longer_grant_them() {
+    let app = spawn_app().await;
+    let pref = app.token(Role::Prefecture).await;
+    let res = app
+        .post(
+            "/api/v1/api-tokens",
+            &pref,
+            &json!({"name": "センター抽出", "scope": {"level": "center", "code": CENTER},
+                    "expires_on": null, "extracts": "coarsened"}),
+        )
+        .await;
+    let created: CreatedApiToken = expect_json(res, StatusCode::CREATED).await;
+    let stats = "/api/v1/stats?measures=participations&period=FY2024";
+    assert_eq!(app.get(stats, &created.token).await.status(), StatusCode::OK);
+    // The officer becomes the centre's manager, who issues tokens for the centre but grants no
+    // extracts (straight in the database: there is no API for roles).
+    let db = rusqlite::Connection::open(app.dir.path().join("test.sqlite3")).unwrap();
+    db.execute(
+        "UPDATE accounts SET role = 'center_admin', scope_level = 'center', scope_code = ?1
+         WHERE username = 'pref'",
+        [CENTER],
+    )
+    .unwrap();
+    drop(db);
+    let res = app.get(stats, &created.token).await;
+    expect_problem(res, StatusCode::UNAUTHORIZED).await;
+    let manager = app.token(Role::CenterAdmin).await;
+    assert_eq!(
+        token_status(&app, &manager, created.info.id).await,
+        ApiTokenStatus::CreatorLostRole
+    );
+}

@@ -44,6 +44,9 @@ const FIGURES: &[Role] = &[
     Prefecture,
     Integrator,
 ];
+/// De-identified records: the figures' roles, but an integrator token only with an extracts
+/// grant (the tokens of these cases have none).
+const RECORDS: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Region, Prefecture];
 const ADMINS: &[Role] = &[CenterAdmin, Prefecture];
 const UNLOCKERS: &[Role] = &[CenterAdmin, Prefecture, Operator];
 const LOCK_READERS: &[Role] = &[CenterStaff, CenterAdmin, Municipality, Region, Prefecture];
@@ -378,19 +381,19 @@ fn cases(node: NodeRole, person: &str) -> Vec<Case> {
             Method::GET,
             "/api/v1/extracts/participations?period=FY2024",
             None,
-            FIGURES,
+            RECORDS,
         ),
         case(
             Method::GET,
             "/api/v1/extracts/activities?period=FY2024",
             None,
-            FIGURES,
+            RECORDS,
         ),
         case(
             Method::GET,
             "/api/v1/extracts/persons?period=FY2024",
             None,
-            FIGURES,
+            RECORDS,
         ),
         // Synchronisation: the state on both nodes; credentials live on the hub only.
         case(Method::GET, "/api/v1/sync/status", None, SYNC_WATCHERS),

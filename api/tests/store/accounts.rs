@@ -5,7 +5,7 @@ use api::domain::account::{ApiToken, Principal};
 use api::domain::audit::AuditQuery;
 use api::store::{CommonStore, ConflictKind, RefreshGrant, RefreshUse, StoreError};
 use chrono::{Duration, SubsecRound, Utc};
-use shared::dto::auth::{Role, Scope};
+use shared::dto::auth::{ExtractGrant, Role, Scope};
 
 use crate::data::{account, date, draft};
 use crate::harness::{Fresh, CENTER, CENTER_MUNICIPALITY};
@@ -482,9 +482,11 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
         expires_on: None,
         revoked: false,
         created_by: None,
+        extracts: ExtractGrant::None,
     };
     let mut first = token("県統計システム", "atk_ab12", Scope::Prefecture);
     first.expires_on = Some(date(2027, 3, 31));
+    first.extracts = ExtractGrant::Coarsened;
     let first = store
         .create_api_token(&first, "token-hash-1", Some(pref.id), draft("create_api_token"))
         .await
@@ -497,7 +499,8 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
             &first.scope,
             first.created_at,
             first.expires_on,
-            first.revoked
+            first.revoked,
+            first.extracts
         ),
         (
             "県統計システム",
@@ -505,7 +508,8 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
             &Scope::Prefecture,
             created_at,
             Some(date(2027, 3, 31)),
-            false
+            false,
+            ExtractGrant::Coarsened
         )
     );
     // The creator is the one given with the hash, whatever the record says.
@@ -525,6 +529,7 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
         .unwrap();
     assert_eq!(second.scope, Scope::Municipality(CENTER_MUNICIPALITY.into()));
     assert_eq!(second.created_by, None);
+    assert_eq!(second.extracts, ExtractGrant::None);
 
     let found = store
         .api_token_by_hash("token-hash-1")
@@ -532,8 +537,9 @@ async fn api_tokens_are_found_by_hash_listed_and_revoked(store: Fresh<dyn Common
         .unwrap()
         .expect("found");
     assert_eq!(
-        (found.id, found.expires_on, found.created_by),
-        (first.id, first.expires_on, Some(pref.id))
+        (found.id, found.expires_on, found.created_by, found.extracts),
+        (first.id, first.expires_on, Some(pref.id), ExtractGrant::Coarsened),
+        "the creator and the extract grant are kept with the token"
     );
     assert!(store.api_token_by_hash("token-hash-9").await.unwrap().is_none());
     let ids: Vec<i64> = store

@@ -92,6 +92,7 @@ macro_rules! center_story {
 
 mod accounts;
 mod activities;
+mod cell_keys;
 mod center;
 mod common;
 mod concurrency;

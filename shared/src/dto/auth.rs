@@ -201,6 +201,47 @@ pub struct NewApiToken {
     pub scope: Scope,
     /// Optional expiry date; none means until revoked.
     pub expires_on: Option<chrono::NaiveDate>,
+    /// Record-level extracts the token may receive (default `none`). Only a prefecture
+    /// officer grants `coarsened`, and `detailed` only to a prefecture-wide token.
+    #[serde(default)]
+    pub extracts: ExtractGrant,
+}
+
+/// What an integrator token may receive from `/api/v1/extracts/*`, chosen by the prefecture
+/// when the token is made (docs/privacy.md has the table of what each role receives).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ExtractGrant {
+    /// No record-level extracts (403): figures only, through `/stats`.
+    #[default]
+    None,
+    /// Extracts as a municipality officer receives them: per-recipient pseudonyms in place of
+    /// common IDs, coarsened quasi-identifiers.
+    Coarsened,
+    /// Extracts as the prefecture receives them (common IDs, exact dates and attributes), for
+    /// the prefecture's own analysts; prefecture-wide tokens only.
+    Detailed,
+}
+
+impl ExtractGrant {
+    pub const ALL: [ExtractGrant; 3] = [
+        ExtractGrant::None,
+        ExtractGrant::Coarsened,
+        ExtractGrant::Detailed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExtractGrant::None => "none",
+            ExtractGrant::Coarsened => "coarsened",
+            ExtractGrant::Detailed => "detailed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ExtractGrant> {
+        ExtractGrant::ALL.into_iter().find(|g| g.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -217,6 +258,8 @@ pub struct ApiTokenView {
     /// Whether it works now; a token stops when its creator is disabled or loses the role.
     #[serde(default)]
     pub status: ApiTokenStatus,
+    /// Record-level extracts the token may receive.
+    pub extracts: ExtractGrant,
 }
 
 /// Returned once, when the token is created; only its hash is stored.

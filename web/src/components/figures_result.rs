@@ -48,7 +48,8 @@ pub fn ResultHeader(
     }
 }
 
-/// The server's notes and, where cells are hidden, what `＊` means.
+/// The server's notes and, where cells are hidden, what `＊` means; where they are perturbed,
+/// that they are.
 #[component]
 pub fn ResultNotes(meta: StatsMeta, has_suppressed: bool) -> impl IntoView {
     let suppression = (has_suppressed || meta.suppressed_cells > 0).then(|| {
@@ -61,11 +62,20 @@ pub fn ResultNotes(meta: StatsMeta, has_suppressed: bool) -> impl IntoView {
             meta.suppressed_cells
         )
     });
+    // Only where the prefecture configures perturbation for an account's role (integrators,
+    // who use the API, have it by default).
+    let perturbation = meta.perturbation.as_ref().map(|p| {
+        format!(
+            "人数のセルは、個人が特定されないよう ±{} 以内でずらした値です（同じ対象は常に同じ値。行の和は合計と一致しないことがあります）。",
+            p.max_deviation
+        )
+    });
     let notes = meta.notes;
-    (suppression.is_some() || !notes.is_empty()).then(|| {
+    (suppression.is_some() || perturbation.is_some() || !notes.is_empty()).then(|| {
         view! {
             <ul class="result-notes" data-testid="figures-notes">
                 {suppression.map(|s| view! { <li class="note-suppression" data-testid="figures-suppression-note">{s}</li> })}
+                {perturbation.map(|s| view! { <li class="note-perturbation" data-testid="figures-perturbation-note">{s}</li> })}
                 {notes.into_iter().map(|n| view! { <li data-testid="figures-note">{n}</li> }).collect_view()}
             </ul>
         }

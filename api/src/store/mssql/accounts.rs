@@ -2,7 +2,7 @@
 
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
-use shared::dto::auth::{Role, Scope};
+use shared::dto::auth::{ExtractGrant, Role, Scope};
 use tiberius::Row;
 
 use super::conn::{
@@ -64,15 +64,16 @@ pub(super) const SESSION_PRINCIPAL: &str = "SELECT a.id, a.username, a.role, a.s
      FROM sessions s JOIN accounts a ON a.id = s.account_id
      WHERE s.id = @P1 AND s.account_id = @P2 AND s.revoked_at IS NULL AND a.disabled = 0";
 pub(super) const INSERT_API_TOKEN: &str =
-    "INSERT INTO api_tokens (token_hash, prefix, name, scope_level, scope_code, created_by, created_at, expires_on)
+    "INSERT INTO api_tokens (token_hash, prefix, name, scope_level, scope_code, created_by, created_at, expires_on,
+                             extracts)
      OUTPUT INSERTED.id
-     VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8)";
+     VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9)";
 pub(super) const API_TOKEN_BY_ID: &str = "SELECT id, name, prefix, scope_level, scope_code, created_at,
-     expires_on, revoked_at, created_by FROM api_tokens WHERE id = @P1";
+     expires_on, revoked_at, created_by, extracts FROM api_tokens WHERE id = @P1";
 pub(super) const API_TOKEN_BY_HASH: &str = "SELECT id, name, prefix, scope_level, scope_code, created_at,
-     expires_on, revoked_at, created_by FROM api_tokens WHERE token_hash = @P1";
+     expires_on, revoked_at, created_by, extracts FROM api_tokens WHERE token_hash = @P1";
 pub(super) const API_TOKENS: &str = "SELECT id, name, prefix, scope_level, scope_code, created_at,
-     expires_on, revoked_at, created_by FROM api_tokens ORDER BY id";
+     expires_on, revoked_at, created_by, extracts FROM api_tokens ORDER BY id";
 pub(super) const REVOKE_API_TOKEN: &str =
     "UPDATE api_tokens SET revoked_at = ISNULL(revoked_at, @P2) WHERE id = @P1";
 
@@ -329,6 +330,10 @@ fn token_row(r: &Row) -> StoreResult<ApiToken> {
         expires_on: opt_date(r, 6)?,
         revoked: opt_ts(r, 7)?.is_some(),
         created_by: opt_int(r, 8)?,
+        extracts: {
+            let grant = str(r, 9)?;
+            ExtractGrant::parse(&grant).ok_or_else(|| bad(format!("extract grant {grant:?}")))?
+        },
     })
 }
 
@@ -351,6 +356,7 @@ pub async fn create_api_token(
                 &created_by,
                 &at(t.created_at),
                 &t.expires_on,
+                &t.extracts.as_str(),
             ],
         )
         .await?

@@ -76,6 +76,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../../../migrations/sqlserver/0017_account_hardening.sql"),
     ),
     (
+        18,
+        "api_token_extracts",
+        include_str!("../../../../migrations/sqlserver/0018_api_token_extracts.sql"),
+    ),
+    (
         19,
         "ops_log",
         include_str!("../../../../migrations/sqlserver/0019_ops_log.sql"),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use shared::common_id::{CenterCode, CommonId};
 use shared::dates::Period;
-use shared::dto::auth::{Role, Scope};
+use shared::dto::auth::{ExtractGrant, Role, Scope};
 use uuid::Uuid;
 
 use super::conn::{int, Conn};
@@ -497,16 +497,19 @@ async fn master_data_organisation_accounts_and_tokens_work_on_the_server() {
     ));
     let mut upper = record.clone();
     upper.username = "Pref.Admin".into();
-    store
-        .create_account(&upper, draft("create_account"))
-        .await
-        .expect("usernames differ in case, as on SQLite");
+    assert!(
+        matches!(
+            store.create_account(&upper, draft("create_account")).await,
+            Err(StoreError::Conflict(ConflictKind::Username))
+        ),
+        "usernames are case-insensitive (migration 0017), as on SQLite"
+    );
     assert_eq!(
-        store.find_account("pref.admin").await.unwrap().unwrap().id,
+        store.find_account("PREF.ADMIN").await.unwrap().unwrap().id,
         account.id
     );
     assert!(store.find_account("nobody").await.unwrap().is_none());
-    assert_eq!(store.accounts().await.unwrap().len(), 2);
+    assert_eq!(store.accounts().await.unwrap().len(), 1);
     let until = Utc::now() + Duration::minutes(15);
     for _ in 0..4 {
         let a = store.record_login_failure(account.id, 5, until).await.unwrap();
@@ -602,6 +605,7 @@ async fn master_data_organisation_accounts_and_tokens_work_on_the_server() {
         expires_on: Some(date("2030-01-01")),
         revoked: false,
         created_by: Some(account.id),
+        extracts: ExtractGrant::Coarsened,
     };
     let made = store
         .create_api_token(&token, "tokhash", Some(account.id), draft("create_api_token"))
@@ -615,10 +619,9 @@ async fn master_data_organisation_accounts_and_tokens_work_on_the_server() {
         made.created_at.timestamp_micros(),
         token.created_at.timestamp_micros()
     );
-    assert_eq!(
-        store.api_token_by_hash("tokhash").await.unwrap().unwrap().id,
-        made.id
-    );
+    assert_eq!(made.extracts, ExtractGrant::Coarsened);
+    let found = store.api_token_by_hash("tokhash").await.unwrap().unwrap();
+    assert_eq!((found.id, found.extracts), (made.id, ExtractGrant::Coarsened));
     assert!(store.api_token_by_hash("other").await.unwrap().is_none());
     store
         .revoke_api_token(made.id, draft("revoke_api_token"))

@@ -21,10 +21,15 @@
 //! guard holds an exclusive session-owned application lock (`attaka:test_database`) on a
 //! connection of its own until it is dropped, and before handing the database out the helper
 //! drops the store's tables (only the tables `migrations/sqlserver/` creates, and
-//! `schema_migrations`, `hub_migration_progress`). Tests then wait for each other, across processes.
+//! `schema_migrations`, `hub_migration_progress`), after the foreign keys other tables hold
+//! on them. Tests then wait for each other, across processes.
 
 use super::conn::connect;
 use super::connect::ConnectOptions;
+
+/// Every foreign key of the database: its table, its name and the table it refers to.
+pub(super) const FOREIGN_KEYS: &str =
+    "SELECT OBJECT_NAME(parent_object_id), name, OBJECT_NAME(referenced_object_id) FROM sys.foreign_keys";
 
 /// The variable naming the test server: a `sqlserver://` URL (or ADO string) whose login may
 /// create databases; its database part, if any, is only where the helper connects first.
@@ -40,9 +45,12 @@ pub(super) const SQL: &[&str] = &[
     SHARED_LOCK,
     FOREIGN_KEYS,
     DROP_TABLE_EXAMPLE,
+    DROP_FOREIGN_KEY_EXAMPLE,
 ];
 #[cfg(test)]
 const DROP_TABLE_EXAMPLE: &str = "DROP TABLE IF EXISTS [activities]";
+#[cfg(test)]
+const DROP_FOREIGN_KEY_EXAMPLE: &str = "ALTER TABLE [region_members] DROP CONSTRAINT [region_members_fk]";
 #[cfg(test)]
 const CREATE_EXAMPLE: &str = "CREATE DATABASE [attaka_t_0123456789abcdef]";
 #[cfg(test)]
@@ -184,8 +192,6 @@ EXEC @status = sp_getapplock @Resource = N'attaka:test_database', @LockMode = 'E
 SELECT @status";
 
 /// Every foreign key of the database: its table, its name, the table it refers to.
-pub(super) const FOREIGN_KEYS: &str =
-    "SELECT OBJECT_NAME(parent_object_id), name, OBJECT_NAME(referenced_object_id) FROM sys.foreign_keys";
 
 /// The tables the migrations create, newest first (a table only refers to older ones, so they
 /// drop in this order), and `schema_migrations`.

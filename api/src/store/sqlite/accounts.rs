@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
-use shared::dto::auth::{Role, Scope};
+use shared::dto::auth::{ExtractGrant, Role, Scope};
 
 use super::{audit, is_constraint, parse_opt_date, parse_ts, ts};
 use crate::domain::account::{
@@ -319,7 +319,7 @@ pub fn session_principal(
 }
 
 const TOKEN_COLUMNS: &str =
-    "id, name, prefix, scope_level, scope_code, created_at, expires_on, revoked_at, created_by";
+    "id, name, prefix, scope_level, scope_code, created_at, expires_on, revoked_at, created_by, extracts";
 
 fn token_row(r: &Row) -> rusqlite::Result<ApiToken> {
     Ok(ApiToken {
@@ -331,6 +331,10 @@ fn token_row(r: &Row) -> rusqlite::Result<ApiToken> {
         expires_on: parse_opt_date(r.get(6)?)?,
         revoked: r.get::<_, Option<String>>(7)?.is_some(),
         created_by: r.get(8)?,
+        extracts: {
+            let grant: String = r.get(9)?;
+            ExtractGrant::parse(&grant).ok_or_else(|| bad_value(format!("extract grant {grant:?}")))?
+        },
     })
 }
 
@@ -344,8 +348,9 @@ pub fn create_api_token(
     let (level, code) = scope_columns(&t.scope);
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id: i64 = tx.query_row(
-        "INSERT INTO api_tokens (token_hash, prefix, name, scope_level, scope_code, created_by, created_at, expires_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        "INSERT INTO api_tokens (token_hash, prefix, name, scope_level, scope_code, created_by, created_at, expires_on,
+                                 extracts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
         params![
             hash,
             t.prefix,
@@ -354,7 +359,8 @@ pub fn create_api_token(
             code,
             created_by,
             ts(t.created_at),
-            t.expires_on.map(|d| d.to_string())
+            t.expires_on.map(|d| d.to_string()),
+            t.extracts.as_str()
         ],
         |r| r.get(0),
     )?;

@@ -95,6 +95,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../../../migrations/sqlite/0017_account_hardening.sql"),
     ),
     (
+        18,
+        "api_token_extracts",
+        include_str!("../../../../migrations/sqlite/0018_api_token_extracts.sql"),
+    ),
+    (
         19,
         "ops_log",
         include_str!("../../../../migrations/sqlite/0019_ops_log.sql"),
