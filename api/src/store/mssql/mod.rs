@@ -22,6 +22,7 @@
 mod accounts;
 mod alerts;
 mod audit;
+pub mod backup;
 pub(crate) mod conn;
 pub mod connect;
 mod duplicate_hints;
@@ -94,6 +95,7 @@ pub(crate) const SQL: &[(&str, &[&str])] = &[
     ("sync", sync::SQL),
     ("duplicate_hints", duplicate_hints::SQL),
     ("testing", testing::SQL),
+    ("backup", backup::SQL),
 ];
 
 /// The hub's store on SQL Server.

@@ -39,7 +39,14 @@ pub(super) const SQL: &[&str] = &[
     VERSION,
     SHARED_LOCK,
     DROP_TABLE_EXAMPLE,
+    FOREIGN_KEYS,
+    DROP_FOREIGN_KEY_EXAMPLE,
 ];
+#[cfg(test)]
+const DROP_FOREIGN_KEY_EXAMPLE: &str = "ALTER TABLE [region_members] DROP CONSTRAINT [region_members_fk]";
+/// The database's foreign keys: the table holding each, its name, the table it refers to.
+pub(super) const FOREIGN_KEYS: &str =
+    "SELECT OBJECT_NAME(parent_object_id), name, OBJECT_NAME(referenced_object_id) FROM sys.foreign_keys";
 #[cfg(test)]
 const DROP_TABLE_EXAMPLE: &str = "DROP TABLE IF EXISTS [activities]";
 #[cfg(test)]
@@ -182,9 +189,59 @@ pub(super) const SHARED_LOCK: &str = "DECLARE @status INT;
 EXEC @status = sp_getapplock @Resource = N'attaka:test_database', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 1800000;
 SELECT @status";
 
+/// Test support: every row `sql` answers on the database at `url`, each cell as text (NULL as
+/// none; dates and times in ISO form, bits as 0/1, binary as hex). For tests that look at the
+/// hub's tables themselves, as they do with the SQLite file.
+pub async fn rows_as_text(url: &str, sql: &str) -> anyhow::Result<Vec<Vec<Option<String>>>> {
+    let options = ConnectOptions::parse(url)?;
+    let mut client = connect(&options.tiberius()).await?;
+    let rows = client.simple_query(sql).await?.into_first_result().await?;
+    let out = rows
+        .iter()
+        .map(|row| row.cells().map(|(_, d)| cell_text(d)).collect())
+        .collect();
+    client.close().await?;
+    Ok(out)
+}
+
+/// Test support: runs `sql` on the database at `url`; how many rows it changed.
+pub async fn execute(url: &str, sql: &str) -> anyhow::Result<u64> {
+    let options = ConnectOptions::parse(url)?;
+    let mut client = connect(&options.tiberius()).await?;
+    let done = client.execute(sql, &[]).await?.total();
+    client.close().await?;
+    Ok(done)
+}
+
+fn cell_text(d: &tiberius::ColumnData<'static>) -> Option<String> {
+    use tiberius::{ColumnData as C, FromSql};
+    match d {
+        C::String(v) => v.as_ref().map(|s| s.to_string()),
+        C::I64(v) => v.map(|n| n.to_string()),
+        C::I32(v) => v.map(|n| n.to_string()),
+        C::I16(v) => v.map(|n| n.to_string()),
+        C::U8(v) => v.map(|n| n.to_string()),
+        C::F32(v) => v.map(|n| n.to_string()),
+        C::F64(v) => v.map(|n| n.to_string()),
+        C::Bit(v) => v.map(|b| u8::from(b).to_string()),
+        C::Binary(v) => v.as_ref().map(hex::encode),
+        C::Guid(v) => v.map(|g| g.to_string()),
+        C::Numeric(v) => v.map(|n| n.to_string()),
+        C::Date(_) => chrono::NaiveDate::from_sql(d)
+            .ok()
+            .flatten()
+            .map(|x| x.to_string()),
+        C::DateTime2(_) | C::DateTime(_) | C::SmallDateTime(_) => chrono::NaiveDateTime::from_sql(d)
+            .ok()
+            .flatten()
+            .map(|x| x.to_string()),
+        other => Some(format!("{other:?}")),
+    }
+}
+
 /// The tables the migrations create, newest first (a table only refers to older ones, so they
 /// drop in this order), and `schema_migrations`.
-fn store_tables() -> Vec<String> {
+pub fn store_tables() -> Vec<String> {
     let mut tables = Vec::new();
     for (_, _, sql) in super::migrations::MIGRATIONS {
         for part in sql.split("CREATE TABLE ").skip(1) {
@@ -222,7 +279,33 @@ async fn shared_database(
         status.is_some_and(|s| s >= 0),
         "waiting for the shared test database: sp_getapplock status {status:?}"
     );
-    for table in store_tables() {
+    let tables = store_tables();
+    // A table this build does not know (left by a build with newer migrations sharing the
+    // server) may refer to one of ours: its foreign key goes first, or the drop is refused.
+    let keys = client
+        .simple_query(FOREIGN_KEYS)
+        .await?
+        .into_first_result()
+        .await?;
+    for key in keys {
+        let (Some(child), Some(name), Some(parent)) = (
+            key.get::<&str, _>(0),
+            key.get::<&str, _>(1),
+            key.get::<&str, _>(2),
+        ) else {
+            continue;
+        };
+        let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let ours = |t: &str| tables.iter().any(|x| x.eq_ignore_ascii_case(t));
+        if ours(parent) && !ours(child) && plain(child) && plain(name) {
+            client
+                .simple_query(format!("ALTER TABLE [{child}] DROP CONSTRAINT [{name}]"))
+                .await?
+                .into_results()
+                .await?;
+        }
+    }
+    for table in tables {
         // Names from the migrations' own CREATE TABLE statements (letters, digits, _ only).
         client
             .simple_query(format!("DROP TABLE IF EXISTS [{table}]"))
