@@ -44,6 +44,11 @@ const NOT_A_PERSONS: &[(&str, &str, &str)] = &[
     ("accounts", "username", "the hub's own users, not data subjects"),
     (
         "accounts",
+        "username_key",
+        "SQL Server only: the computed lower-case key of the hub's own users' usernames",
+    ),
+    (
+        "accounts",
         "display_name",
         "the hub's own users, not data subjects",
     ),
