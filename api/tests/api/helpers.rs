@@ -85,7 +85,11 @@ async fn fresh_hub_database(dir: &Path) -> Option<Arc<HubDatabase>> {
         .await
         .expect("a fresh SQL Server database for the hub");
     // Said on the test's output, so a run shows which tests had their hub on SQL Server.
-    eprintln!("attaka-test: hub on SQL Server (database {})", guard.name());
+    eprintln!(
+        "attaka-test: hub on SQL Server (database {}) in {}",
+        guard.name(),
+        std::thread::current().name().unwrap_or("?")
+    );
     let db = Arc::new(HubDatabase {
         url,
         guard: Mutex::new(Some(guard)),
