@@ -37,7 +37,8 @@ if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --no-fail-fast
     if [[ -z "${ATTAKA_TEST_MSSQL_URL:-}" ]]; then
         printf '\nSQL Server: ATTAKA_TEST_MSSQL_URL is not set, so the store suite'"'"'s SQL Server\n'
-        printf 'variants above printed SKIPPED and ran nothing on SQL Server.\n'
+        printf 'variants above printed SKIPPED and ran nothing on SQL Server; the HTTP tests that\n'
+        printf 'start a hub ran it on SQLite only, and the SQL Server backup test printed SKIPPED.\n'
     fi
     # nextest does not run doctests.
     step "cargo test --doc"

@@ -212,6 +212,10 @@ pub struct BackupSettings {
     pub dir: Option<PathBuf>,
     /// How many generations to keep.
     pub keep: usize,
+    /// Hub on SQL Server: the generations' directory as the database server names it (the
+    /// server writes the files there with BACKUP DATABASE); `dir` is the same directory as the
+    /// node sees it. Default: `dir` as written (the server on the same machine).
+    pub server_dir: Option<String>,
 }
 
 impl Default for BackupSettings {
@@ -220,6 +224,7 @@ impl Default for BackupSettings {
             enabled: true,
             dir: None,
             keep: 14,
+            server_dir: None,
         }
     }
 }

@@ -161,7 +161,11 @@ pub fn make(
             let _ = fs::remove_file(entry.path());
         }
     }
-    engine.copy_to(&partial)?;
+    if let Err(e) = engine.copy_to(&partial) {
+        // Nothing of a refused or cut-short copy is kept, let alone counted as a generation.
+        let _ = fs::remove_file(&partial);
+        return Err(e);
+    }
     let checked = engine.verify(&partial).and_then(|version| {
         Ok((
             version,
@@ -176,10 +180,12 @@ pub fn make(
             bail!("the new backup did not verify: {reason}");
         }
     };
-    // Opened for writing: Windows refuses to flush a file opened read-only.
-    fs::OpenOptions::new().write(true).open(&partial)?.sync_all()?;
-    // A copy of personal data: owner-only whatever the process's umask.
-    crate::ops::files::make_owner_only(&partial)?;
+    if engine.node_writes_copies() {
+        // Opened for writing: Windows refuses to flush a file opened read-only.
+        fs::OpenOptions::new().write(true).open(&partial)?.sync_all()?;
+        // A copy of personal data: owner-only whatever the process's umask.
+        crate::ops::files::make_owner_only(&partial)?;
+    }
     fs::rename(&partial, &path)?;
     let manifest = Manifest {
         created_at: now,

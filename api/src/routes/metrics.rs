@@ -23,8 +23,8 @@ fn gauge(out: &mut String, name: &str, help: &str, samples: &[(String, f64)]) {
 
 /// The node's state for Prometheus: up, this month's 稼働率 (also without the maintenance
 /// windows), open alerts by event, the operations log's open items and breaches, the sync
-/// backlog (centre node), the age of the newest backup, which leases this process holds, and
-/// HTTP requests and their latency by route template.
+/// backlog (centre node), whether the node backs itself up and the age of the newest backup,
+/// which leases this process holds, and HTTP requests and their latency by route template.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus のテキスト形式", content_type = "text/plain")))]
 pub async fn metrics(
@@ -125,6 +125,14 @@ pub async fn metrics(
             &[(String::new(), waiting)],
         );
     }
+    // 0 when the node makes no backups itself (e.g. a hub on SQL Server whose DBA backs the
+    // database up): then no age of a newest backup is to be expected below.
+    gauge(
+        &mut out,
+        "attaka_backup_enabled",
+        "1 when the node makes its nightly backup itself ([backup] enabled), 0 when not.",
+        &[(String::new(), if settings.backup.enabled { 1.0 } else { 0.0 })],
+    );
     let dir = settings.backup_dir();
     let newest = tokio::task::spawn_blocking(move || backup::generations(&dir))
         .await

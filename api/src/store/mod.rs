@@ -639,14 +639,27 @@ pub trait BackupEngine: Send + Sync {
     /// Puts the copy at `path` in place of the database (the node must be stopped); where the
     /// database it replaced was kept, if there was one.
     fn restore_from(&self, path: &Path, now: DateTime<Utc>) -> anyhow::Result<Option<PathBuf>>;
+    /// Whether the node itself writes the copies (and so flushes them and makes them
+    /// owner-only); false when the database server writes them under its own account.
+    fn node_writes_copies(&self) -> bool {
+        true
+    }
 }
 
 /// The backup engine of the configured database's dialect.
 pub fn backup_engine(settings: &Settings) -> anyhow::Result<Box<dyn BackupEngine>> {
-    match settings.sqlite_path() {
-        Some(db) => Ok(Box::new(sqlite::backup::SqliteBackups::new(db))),
-        None => anyhow::bail!("no backup engine for database URL {:?}", settings.database_url()),
+    if let Some(db) = settings.sqlite_path() {
+        return Ok(Box::new(sqlite::backup::SqliteBackups::new(db)));
     }
+    if let Some(url) = settings.sql_server_url() {
+        let server = mssql::connect::ConnectOptions::parse(&url)?;
+        let server_dir = match &settings.backup.server_dir {
+            Some(dir) => dir.clone(),
+            None => settings.backup_dir().display().to_string(),
+        };
+        return Ok(Box::new(mssql::backup::MssqlBackups::new(server, server_dir)));
+    }
+    anyhow::bail!("no backup engine for this database URL")
 }
 
 /// The store of this node, typed by its role: a node holds exactly the traits its role may use.

@@ -254,3 +254,77 @@ fn a_restore_refuses_while_a_node_serves_from_the_database_and_proceeds_once_it_
     assert!(restored.status.success(), "{restored:?}");
     assert!(String::from_utf8_lossy(&restored.stdout).contains("restored from"));
 }
+
+/// The hub on SQL Server (`ATTAKA_TEST_MSSQL_URL`): the nightly job runs the SQL Server engine
+/// (`BACKUP DATABASE … TO DISK`). A server that refuses BACKUP (Babelfish for PostgreSQL does)
+/// fails the job with the server's words, leaves no file and no generation, and the node says
+/// so: the `backup_failed` alert, open in `/metrics`. A node whose backups the DBA makes
+/// instead (`backup.enabled = false`) says that in `/metrics` too.
+#[tokio::test]
+async fn on_a_sql_server_hub_the_nightly_backup_runs_bak_generations_or_says_clearly_why_not() {
+    let Some(_) = api::store::mssql::testing::test_url() else {
+        eprintln!(
+            "SKIPPED: ATTAKA_TEST_MSSQL_URL is not set; the SQL Server backup engine ran against no server"
+        );
+        return;
+    };
+    let app = spawn_node(NodeRole::Hub).await;
+    let db = app.sql_server.as_ref().expect("the hub on SQL Server");
+    let version = app.hub_rows("", "SELECT @@VERSION").await[0][0]
+        .clone()
+        .unwrap_or_default();
+    let mut settings = settings(NodeRole::Hub, app.dir.path());
+    assert_eq!(settings.database.url.as_deref(), Some(db.url.as_str()));
+    settings.backup.enabled = true;
+    let engine = api::store::backup_engine(&settings).expect("the SQL Server engine");
+    assert_eq!(engine.extension(), ".bak");
+    let dir = settings.backup_dir();
+    if !version.contains("Babelfish") {
+        // A real SQL Server writes the file itself: only where it can write and this test can read.
+        eprintln!("SKIPPED: {version:?} is not Babelfish; its BACKUP needs a directory both sides share");
+        return;
+    }
+    api::ops::daily::run(app.store.as_ref(), &settings).await;
+    let alerts = app.store.alerts(true).await.expect("alerts");
+    let failed = alerts
+        .iter()
+        .find(|a| a.event == BACKUP_FAILED)
+        .expect("the refusal raised backup_failed");
+    assert!(failed.message.contains("BACKUP DATABASE"), "{}", failed.message);
+    assert!(
+        failed.message.contains("not currently supported"),
+        "{}",
+        failed.message
+    );
+    assert!(
+        failed.message.contains("backup.enabled = false"),
+        "{}",
+        failed.message
+    );
+    // Nothing recorded: no generation, no manifest, no partial file.
+    assert!(backup::generations(&dir).expect("list").is_empty());
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    // The same from the command the operator runs.
+    let e = backup::run_once(app.store.as_ref(), &settings).await.unwrap_err();
+    assert!(format!("{e:#}").contains("refused BACKUP DATABASE"), "{e:#}");
+    let metrics = app.client.get(app.url("/metrics")).send().await.expect("metrics");
+    let text = metrics.text().await.expect("body");
+    assert!(
+        text.contains("attaka_alerts_open{event=\"backup_failed\"} 1"),
+        "{text}"
+    );
+    // The test app runs with backups off (as a hub whose DBA backs it up would): /metrics says so.
+    assert!(text.contains("attaka_backup_enabled 0"), "{text}");
+    assert!(!text.contains("attaka_backup_newest_age_seconds"), "{text}");
+    // A restore finds nothing to restore and leaves the database as it was.
+    let refused = backup::restore_configured(&settings).await.unwrap_err();
+    assert!(refused.to_string().contains("no backup in"), "{refused}");
+    let pref = app.token(Role::Prefecture).await;
+    assert_eq!(
+        app.get("/api/v1/sync/status", &pref).await.status(),
+        StatusCode::OK
+    );
+}

@@ -2,7 +2,6 @@
 //! synchronising, staff at C002 asking about a person registered at C001. Off by default; only a
 //! keyed hash of kana + birth date reaches the hub; roles and centres are kept apart.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -65,38 +64,33 @@ fn outbox_payloads(app: &TestApp) -> Vec<String> {
         .unwrap()
 }
 
-fn stored_match_keys(hub: &TestApp) -> Vec<(String, String, String)> {
-    db(hub)
-        .prepare("SELECT center, common_id, match_key FROM duplicate_hints ORDER BY center, common_id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+async fn stored_match_keys(hub: &TestApp) -> Vec<(String, String, String)> {
+    let sql = "SELECT center, common_id, match_key FROM duplicate_hints ORDER BY center, common_id";
+    hub.hub_rows(sql, sql)
+        .await
+        .into_iter()
+        .map(|r| {
+            let cell = |i: usize| r[i].clone().unwrap_or_default();
+            (cell(0), cell(1), cell(2))
+        })
+        .collect()
 }
 
-/// Every text value in every table of the database at `path`, with where it is.
-fn all_text(path: &Path) -> Vec<(String, String)> {
-    let conn =
-        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+/// Every value in every table of the hub's database (SQLite or SQL Server), as text, with where
+/// it is.
+async fn all_text(hub: &TestApp) -> Vec<(String, String)> {
+    let mut tables: Vec<String> = hub.hub_columns().await.into_iter().map(|(t, _)| t).collect();
+    tables.dedup();
     let mut out = Vec::new();
     for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
-        let n = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            for i in 0..n {
-                if let Ok(rusqlite::types::ValueRef::Text(t)) = row.get_ref(i) {
-                    out.push((table.clone(), String::from_utf8_lossy(t).into_owned()));
-                }
-            }
+        let rows = hub
+            .hub_rows(
+                &format!("SELECT * FROM \"{table}\""),
+                &format!("SELECT * FROM [{table}]"),
+            )
+            .await;
+        for value in rows.into_iter().flatten().flatten() {
+            out.push((table.clone(), value));
         }
     }
     out
@@ -137,7 +131,7 @@ async fn off_by_default_nothing_is_sent_and_the_answer_says_disabled() {
     c002.register(&other, &second).await;
     wait_until_synced(&c002).await;
     assert!(outbox_payloads(&c002).iter().any(|p| p.contains("match_key")));
-    assert!(stored_match_keys(&hub_off).is_empty());
+    assert!(stored_match_keys(&hub_off).await.is_empty());
     let answer = ask(&c002, &other, &query("ヤマモト", "ハナコ", "1948-05-01")).await;
     assert_eq!(answer.status, DuplicateHintStatus::Disabled);
     assert!(answer.candidates.is_empty());
@@ -181,7 +175,7 @@ async fn a_person_of_c001_is_offered_at_c002_by_kana_in_any_script_and_birth_dat
     assert!(answer.candidates.is_empty());
 
     // The hub holds a keyed hash, not the kana or the birth date.
-    let keys = stored_match_keys(&hub);
+    let keys = stored_match_keys(&hub).await;
     assert_eq!(keys.len(), 1, "{keys:?}");
     let (center, common_id, match_key) = &keys[0];
     assert_eq!(
@@ -196,8 +190,7 @@ async fn a_person_of_c001_is_offered_at_c002_by_kana_in_any_script_and_birth_dat
         keyer.derive("ヤマモト", "ハナコ", day(1948, 5, 1)),
         "HMAC under the prefecture's key"
     );
-    let hub_db = hub.dir.path().join("test.sqlite3");
-    for (table, text) in all_text(&hub_db) {
+    for (table, text) in all_text(&hub).await {
         for plain in [
             "ヤマモト",
             "ﾔﾏﾓﾄ",
@@ -242,13 +235,13 @@ async fn a_person_of_c001_is_offered_at_c002_by_kana_in_any_script_and_birth_dat
         answer.candidates.is_empty(),
         "the hub knows it is here too: {answer:?}"
     );
-    assert_eq!(stored_match_keys(&hub).len(), 2);
+    assert_eq!(stored_match_keys(&hub).await.len(), 2);
 
     // A hub restarted with the hint off erases what it held.
     hub.stop.stop().await;
     let dir = Arc::clone(&hub.dir);
     let restarted = spawn_in(dir, NodeRole::Hub, false, |s| s.duplicate_hint.enabled = false).await;
-    assert!(stored_match_keys(&restarted).is_empty());
+    assert!(stored_match_keys(&restarted).await.is_empty());
 }
 
 #[tokio::test]

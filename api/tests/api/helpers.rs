@@ -1,6 +1,15 @@
-//! Spawning a node on port 0 with a fresh SQLite file, accounts for every role, and typed calls.
+//! Spawning a node on port 0 with a fresh database, accounts for every role, and typed calls.
+//!
+//! A centre node always runs on a fresh SQLite file. The hub does too, unless
+//! `ATTAKA_TEST_MSSQL_URL` names a SQL Server: then every hub a test starts runs on a fresh SQL
+//! Server database (`api::store::mssql::testing::fresh_database`), kept while any node started
+//! on the hub's data directory lives, and [`settings`] for that directory names it, so CLI
+//! commands a test runs reach the same database. Restarting the hub ([`spawn_in`] with
+//! `fresh = false`) starts it again on that database.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 
 use api::config::Settings;
 use api::domain::org::{Center, Site};
@@ -40,6 +49,62 @@ pub struct TestApp {
     pub stop: api::startup::StopHandle,
     /// The node's data directory: start the node again on it with [`spawn_in`].
     pub dir: Arc<tempfile::TempDir>,
+    /// The hub's SQL Server database, when the hub runs on one (see the module's note).
+    pub sql_server: Option<Arc<HubDatabase>>,
+}
+
+/// A hub's SQL Server database for a test: its URL, and the guard that drops it (or, on a
+/// single-database Babelfish, lets the next test have it) when the last node on it is gone.
+pub struct HubDatabase {
+    pub url: String,
+    guard: Mutex<Option<api::store::mssql::testing::DropGuard>>,
+}
+
+impl HubDatabase {
+    /// Lets the database go now (a test that replaces its hub by a new, empty one).
+    pub async fn release(&self) {
+        let guard = self.guard.lock().expect("guard").take();
+        if let Some(g) = guard {
+            g.drop_now().await;
+        }
+    }
+}
+
+/// The SQL Server databases of the hubs alive in this process, by data directory.
+fn hub_databases() -> &'static Mutex<HashMap<PathBuf, Weak<HubDatabase>>> {
+    static MAP: std::sync::OnceLock<Mutex<HashMap<PathBuf, Weak<HubDatabase>>>> = std::sync::OnceLock::new();
+    MAP.get_or_init(Default::default)
+}
+
+fn hub_database_of(dir: &Path) -> Option<Arc<HubDatabase>> {
+    hub_databases()
+        .lock()
+        .expect("map")
+        .get(dir)
+        .and_then(Weak::upgrade)
+}
+
+/// A fresh SQL Server database for a hub in `dir`, when a test server is configured.
+async fn fresh_hub_database(dir: &Path) -> Option<Arc<HubDatabase>> {
+    let base = api::store::mssql::testing::test_url()?;
+    let (url, guard) = api::store::mssql::testing::fresh_database(&base)
+        .await
+        .expect("a fresh SQL Server database for the hub");
+    // Said on the test's output, so a run shows which tests had their hub on SQL Server.
+    eprintln!(
+        "attaka-test: hub on SQL Server (database {}) in {}",
+        guard.name(),
+        std::thread::current().name().unwrap_or("?")
+    );
+    let db = Arc::new(HubDatabase {
+        url,
+        guard: Mutex::new(Some(guard)),
+    });
+    hub_databases()
+        .lock()
+        .expect("map")
+        .insert(dir.to_path_buf(), Arc::downgrade(&db));
+    Some(db)
 }
 
 /// Usernames of the accounts every test app has, one per role (plus one of another centre).
@@ -61,7 +126,10 @@ pub fn settings(role: NodeRole, dir: &std::path::Path) -> Settings {
     s.node.center = (role == NodeRole::Center).then(|| CENTER.to_owned());
     s.node.data_dir = dir.to_path_buf();
     s.server.listen = "127.0.0.1:0".parse().expect("addr");
-    s.database.url = Some(format!("sqlite://{}", dir.join("test.sqlite3").display()));
+    s.database.url = Some(match hub_database_of(dir).filter(|_| role == NodeRole::Hub) {
+        Some(db) => db.url.clone(),
+        None => format!("sqlite://{}", dir.join("test.sqlite3").display()),
+    });
     s.database.pool_size = 4;
     s.log.level = "warn".into();
     // The watch's alerts would depend on the machine's free disk and on tests that fail logins
@@ -97,6 +165,29 @@ pub async fn spawn_in(
     fresh: bool,
     adjust: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    spawn_on(dir, role, fresh, true, adjust).await
+}
+
+/// A hub on a fresh SQLite file whatever `ATTAKA_TEST_MSSQL_URL` says (a test that compares
+/// two hubs: a single-database test server has room for one at a time).
+pub async fn spawn_sqlite_hub() -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    spawn_on(dir, NodeRole::Hub, true, false, |_| {}).await
+}
+
+async fn spawn_on(
+    dir: Arc<tempfile::TempDir>,
+    role: NodeRole,
+    fresh: bool,
+    sql_server_allowed: bool,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let sql_server = match (role, fresh) {
+        (NodeRole::Hub, true) if sql_server_allowed => fresh_hub_database(dir.path()).await,
+        (NodeRole::Hub, true) => None,
+        (NodeRole::Hub, false) => hub_database_of(dir.path()),
+        (NodeRole::Center, _) => None,
+    };
     let mut settings = settings(role, dir.path());
     adjust(&mut settings);
     api::telemetry::init(&settings.log.level, "pretty");
@@ -119,6 +210,7 @@ pub async fn spawn_in(
         client: reqwest::Client::new(),
         stop,
         dir,
+        sql_server,
     }
 }
 
@@ -372,5 +464,75 @@ pub fn person_input() -> PersonInput {
         disabilities: vec![],
         household: "alone".into(),
         registered_on: date(2024, 4, 1),
+    }
+}
+
+/// One row of [`TestApp::hub_rows`]: each cell as text, NULL as none.
+pub type TextRow = Vec<Option<String>>;
+
+impl TestApp {
+    /// The rows a query answers on the hub's own database, whichever it runs on: `sqlite` on
+    /// the SQLite file, `tsql` on the SQL Server database. Each cell as text.
+    pub async fn hub_rows(&self, sqlite: &str, tsql: &str) -> Vec<TextRow> {
+        if let Some(db) = &self.sql_server {
+            return api::store::mssql::testing::rows_as_text(&db.url, tsql)
+                .await
+                .unwrap_or_else(|e| panic!("{tsql}: {e:#}"));
+        }
+        let conn = rusqlite::Connection::open(self.dir.path().join("test.sqlite3")).expect("open db");
+        let mut stmt = conn.prepare(sqlite).unwrap_or_else(|e| panic!("{sqlite}: {e}"));
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).expect("query");
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().expect("row") {
+            out.push(
+                (0..n)
+                    .map(|i| match row.get_ref(i).expect("cell") {
+                        rusqlite::types::ValueRef::Null => None,
+                        rusqlite::types::ValueRef::Integer(v) => Some(v.to_string()),
+                        rusqlite::types::ValueRef::Real(v) => Some(v.to_string()),
+                        rusqlite::types::ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                        rusqlite::types::ValueRef::Blob(b) => Some(hex::encode(b)),
+                    })
+                    .collect(),
+            );
+        }
+        out
+    }
+
+    /// Runs a statement on the hub's own database (`sqlite` or `tsql`, as [`TestApp::hub_rows`]).
+    pub async fn hub_execute(&self, sqlite: &str, tsql: &str) -> u64 {
+        if let Some(db) = &self.sql_server {
+            return api::store::mssql::testing::execute(&db.url, tsql)
+                .await
+                .unwrap_or_else(|e| panic!("{tsql}: {e:#}"));
+        }
+        let conn = rusqlite::Connection::open(self.dir.path().join("test.sqlite3")).expect("open db");
+        conn.execute(sqlite, [])
+            .unwrap_or_else(|e| panic!("{sqlite}: {e}")) as u64
+    }
+
+    /// `(table, column)` of every table the store's migrations made on the hub's database.
+    pub async fn hub_columns(&self) -> Vec<(String, String)> {
+        let rows = if self.sql_server.is_some() {
+            let ours = api::store::mssql::testing::store_tables();
+            self.hub_rows(
+                "",
+                "SELECT t.name, c.name FROM sys.tables t JOIN sys.columns c ON c.object_id = t.object_id ORDER BY t.name, c.column_id",
+            )
+            .await
+            .into_iter()
+            .filter(|r| ours.iter().any(|t| Some(t.as_str()) == r[0].as_deref()))
+            .collect()
+        } else {
+            self.hub_rows(
+                "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid",
+                "",
+            )
+            .await
+        };
+        rows.into_iter()
+            .map(|r| (r[0].clone().unwrap_or_default(), r[1].clone().unwrap_or_default()))
+            .collect()
     }
 }

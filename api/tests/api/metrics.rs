@@ -112,6 +112,8 @@ async fn metrics_give_the_nodes_state_in_prometheus_text_without_a_token() {
         text.contains("# TYPE attaka_http_request_duration_seconds histogram"),
         "{text}"
     );
+    // The test node's nightly backup is off (backup tests make theirs directly): said as such.
+    assert_eq!(sample(&text, "attaka_backup_enabled"), Some(0.0));
     for pii in [
         person.family_name.as_str(),
         person.family_kana.as_str(),

@@ -422,14 +422,19 @@ async fn a_lock_list_the_centre_cannot_read_is_reported_while_the_outbox_still_r
     mirrored(&n, good.id, true).await;
     // A lock this centre cannot read (a quarter, which no version locks) breaks the whole list:
     // nothing of it is applied, and nothing of what was mirrored is undone.
-    let db = rusqlite::Connection::open(n.hub.dir.path().join("test.sqlite3")).expect("hub db");
-    db.execute(
-        "INSERT INTO period_locks (scope_level, scope_code, period, from_date, to_date, locked_by, locked_at)
-         VALUES ('prefecture', NULL, 'FY2024Q2', '2024-07-01', '2024-09-30', 'pref', '2026-01-01T00:00:00.000000Z')",
-        [],
-    )
-    .expect("odd lock");
-    let odd = db.last_insert_rowid();
+    let odd = n
+        .hub
+        .hub_rows(
+            "INSERT INTO period_locks (scope_level, scope_code, period, from_date, to_date, locked_by, locked_at)
+             VALUES ('prefecture', NULL, 'FY2024Q2', '2024-07-01', '2024-09-30', 'pref', '2026-01-01T00:00:00.000000Z')
+             RETURNING id",
+            "INSERT INTO period_locks (scope_level, scope_code, period, from_date, to_date, locked_by, locked_at)
+             OUTPUT INSERTED.id
+             VALUES (N'prefecture', NULL, N'FY2024Q2', '2024-07-01', '2024-09-30', N'pref', '2026-01-01T00:00:00')",
+        )
+        .await[0][0]
+        .clone()
+        .expect("odd lock");
     eventually("the unreadable list reported in /sync/status", || async {
         sync_status(&n)
             .await
@@ -460,8 +465,12 @@ async fn a_lock_list_the_centre_cannot_read_is_reported_while_the_outbox_still_r
     assert_eq!(persons["totals"][0], json!(1), "{persons}");
 
     // Gone again: the next pull succeeds and the error is cleared.
-    db.execute("DELETE FROM period_locks WHERE id = ?1", [odd])
-        .expect("remove the odd lock");
+    let remove = format!("DELETE FROM period_locks WHERE id = {odd}");
+    assert_eq!(
+        n.hub.hub_execute(&remove, &remove).await,
+        1,
+        "remove the odd lock"
+    );
     eventually("the error cleared by a good pull", || async {
         sync_status(&n).await.locks_error.is_none()
     })
@@ -474,9 +483,11 @@ async fn a_replaced_hub_whose_lock_ids_start_again_is_mirrored_as_it_now_is() {
     let old = lock_on_hub(&n, json!({"level": "prefecture"}), "FY2024").await;
     let old_copy = mirrored(&n, old.id, true).await;
     // The hub is replaced by one without that lock; its IDs start again.
-    let db = rusqlite::Connection::open(n.hub.dir.path().join("test.sqlite3")).expect("hub db");
-    db.execute("DELETE FROM period_locks", [])
-        .expect("forget the hub's locks");
+    // SQLite hands out max(id) + 1 again; on SQL Server TRUNCATE sets the IDENTITY back to 1
+    // (nothing refers to period_locks).
+    n.hub
+        .hub_execute("DELETE FROM period_locks", "TRUNCATE TABLE period_locks")
+        .await;
     let new = lock_on_hub(&n, json!({"level": "center", "code": CENTER}), "2024-05").await;
     assert_eq!(new.id, old.id, "the new hub reuses the ID");
     mirrored(&n, new.id, true).await;

@@ -22,6 +22,7 @@
 mod accounts;
 mod alerts;
 mod audit;
+pub mod backup;
 pub(crate) mod conn;
 pub mod connect;
 mod duplicate_hints;
@@ -109,6 +110,7 @@ pub(crate) const SQL: &[(&str, &[&str])] = &[
     ("leases", leases::SQL),
     ("duplicate_hints", duplicate_hints::SQL),
     ("testing", testing::SQL),
+    ("backup", backup::SQL),
 ];
 
 /// The hub's store on SQL Server.

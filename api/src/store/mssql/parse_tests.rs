@@ -27,6 +27,23 @@ const STORE_ALLOWED: &[(&str, &str)] = &[
         super::testing::SHARED_LOCK,
         "EXEC @status = sp_getapplock (test support)",
     ),
+    // Backups (store/mssql/backup.rs): sqlparser 0.64 has no BACKUP or RESTORE statement at
+    // all. Each is written to SQL Server's documented grammar (BACKUP DATABASE { name | @var }
+    // TO DISK = { 'file' | @var } WITH …; RESTORE VERIFYONLY / HEADERONLY / DATABASE likewise),
+    // every value a parameter. Babelfish refuses all four, so no server here has run them.
+    (super::backup::BACKUP, "BACKUP DATABASE (no BACKUP in sqlparser)"),
+    (
+        super::backup::VERIFY,
+        "RESTORE VERIFYONLY (no RESTORE in sqlparser)",
+    ),
+    (
+        super::backup::HEADER,
+        "RESTORE HEADERONLY (no RESTORE in sqlparser)",
+    ),
+    (
+        super::backup::RESTORE,
+        "RESTORE DATABASE (no RESTORE in sqlparser)",
+    ),
     // Test support only: sqlparser has no ALTER DATABASE. SQL Server will not drop a database
     // its pool still holds, so the test helper first sets it SINGLE_USER (Babelfish refuses
     // that, and the helper goes on without it).
@@ -188,7 +205,8 @@ fn the_store_modules_hold_no_sql_outside_the_registry() {
             // registry holds the same statements with a sample name.
             // migrate_hub.rs puts a checked, bracket-quoted table name into `{}`; the registry
             // holds each such statement with an example table.
-            let templated = (file == "testing.rs" && (lit.contains("[{name}]") || lit.contains("[{table}]")))
+            let templated = (file == "testing.rs"
+                && (lit.contains("[{name}]") || lit.contains("[{table}]") || lit.contains("[{child}]")))
                 || (file == "migrate_hub.rs" && lit.contains("{}"));
             assert!(
                 templated || registered.contains(lit.as_str()),

@@ -191,11 +191,59 @@ pub(super) const SHARED_LOCK: &str = "DECLARE @status INT;
 EXEC @status = sp_getapplock @Resource = N'attaka:test_database', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 1800000;
 SELECT @status";
 
-/// Every foreign key of the database: its table, its name, the table it refers to.
+/// Test support: every row `sql` answers on the database at `url`, each cell as text (NULL as
+/// none; dates and times in ISO form, bits as 0/1, binary as hex). For tests that look at the
+/// hub's tables themselves, as they do with the SQLite file.
+pub async fn rows_as_text(url: &str, sql: &str) -> anyhow::Result<Vec<Vec<Option<String>>>> {
+    let options = ConnectOptions::parse(url)?;
+    let mut client = connect(&options.tiberius()).await?;
+    let rows = client.simple_query(sql).await?.into_first_result().await?;
+    let out = rows
+        .iter()
+        .map(|row| row.cells().map(|(_, d)| cell_text(d)).collect())
+        .collect();
+    client.close().await?;
+    Ok(out)
+}
+
+/// Test support: runs `sql` on the database at `url`; how many rows it changed.
+pub async fn execute(url: &str, sql: &str) -> anyhow::Result<u64> {
+    let options = ConnectOptions::parse(url)?;
+    let mut client = connect(&options.tiberius()).await?;
+    let done = client.execute(sql, &[]).await?.total();
+    client.close().await?;
+    Ok(done)
+}
+
+fn cell_text(d: &tiberius::ColumnData<'static>) -> Option<String> {
+    use tiberius::{ColumnData as C, FromSql};
+    match d {
+        C::String(v) => v.as_ref().map(|s| s.to_string()),
+        C::I64(v) => v.map(|n| n.to_string()),
+        C::I32(v) => v.map(|n| n.to_string()),
+        C::I16(v) => v.map(|n| n.to_string()),
+        C::U8(v) => v.map(|n| n.to_string()),
+        C::F32(v) => v.map(|n| n.to_string()),
+        C::F64(v) => v.map(|n| n.to_string()),
+        C::Bit(v) => v.map(|b| u8::from(b).to_string()),
+        C::Binary(v) => v.as_ref().map(hex::encode),
+        C::Guid(v) => v.map(|g| g.to_string()),
+        C::Numeric(v) => v.map(|n| n.to_string()),
+        C::Date(_) => chrono::NaiveDate::from_sql(d)
+            .ok()
+            .flatten()
+            .map(|x| x.to_string()),
+        C::DateTime2(_) | C::DateTime(_) | C::SmallDateTime(_) => chrono::NaiveDateTime::from_sql(d)
+            .ok()
+            .flatten()
+            .map(|x| x.to_string()),
+        other => Some(format!("{other:?}")),
+    }
+}
 
 /// The tables the migrations create, newest first (a table only refers to older ones, so they
 /// drop in this order), and `schema_migrations`.
-fn store_tables() -> Vec<String> {
+pub fn store_tables() -> Vec<String> {
     let mut tables = Vec::new();
     for (_, _, sql) in super::migrations::MIGRATIONS {
         for part in sql.split("CREATE TABLE ").skip(1) {
