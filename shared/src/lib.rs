@@ -10,5 +10,6 @@ pub mod error;
 pub mod holidays;
 pub mod kana;
 pub mod municipality;
+pub mod person_rules;
 pub mod sync_health;
 pub mod text;
