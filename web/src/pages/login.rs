@@ -45,7 +45,9 @@ pub fn LoginPage() -> impl IntoView {
             match api::login(&request).await {
                 Ok(tokens) => {
                     session.sign_in(tokens);
-                    navigate(HOME_PATH, Default::default());
+                    // Back where the session ended (its draft is restored there).
+                    let to = session.take_return_to().unwrap_or_else(|| HOME_PATH.to_owned());
+                    navigate(&to, Default::default());
                 }
                 Err(err) => {
                     form_error.set(Some(err.user_message()));
