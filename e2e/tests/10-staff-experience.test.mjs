@@ -19,6 +19,7 @@ const dialogs = { seen: [], answer: 'accept', installed: false };
 function watchDialogs(page) {
   if (dialogs.installed) return;
   dialogs.installed = true;
+  if (process.env.E2E_DEBUG) page.on('console', (m) => console.log('console:', m.text()));
   page.on('dialog', (d) => {
     dialogs.seen.push(d.type());
     (dialogs.answer === 'accept' ? d.accept() : d.dismiss()).catch(() => {});
@@ -198,8 +199,12 @@ scenario(browser, 'a gathering saved after the session ended asks for the passwo
   await page.getByTestId('reauth-password').fill(ACCOUNTS.staff.password);
   await page.getByTestId('reauth-submit').click();
   await expect(dialog).toHaveCount(0);
-  if (await page.getByTestId('activity-form').isVisible()) await page.getByTestId('activity-save').click();
-  await page.getByTestId('page-activity-day').waitFor();
+  const day = page.getByTestId('page-activity-day');
+  // Only when the dialog came before the click above was the save not under way yet.
+  if (!(await day.waitFor({ timeout: 5000 }).then(() => true, () => false))) {
+    await page.getByTestId('activity-save').click();
+  }
+  await day.waitFor();
   await expect(page.getByTestId('activity-saved')).toBeVisible();
   await expect(page.getByTestId('activity-row').filter({ hasText: title })).toHaveCount(1);
 });

@@ -16,7 +16,6 @@ use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use crate::session::Session;
 
 const PREFIX: &str = "attaka.draft.";
 
@@ -30,6 +29,9 @@ pub const LOGOUT_QUESTION: &str =
     "入力途中の内容があります。ログアウトすると下書きは削除されます。ログアウトしますか？";
 
 thread_local! {
+    /// The signed-in account (kept here by [`crate::session::Session`]), so code running outside
+    /// the component tree (a save's task) can name its drafts.
+    static ACCOUNT: RefCell<Option<i64>> = const { RefCell::new(None) };
     /// The draft key of the form on screen whose input differs from its start, if any.
     static DIRTY: RefCell<Option<String>> = const { RefCell::new(None) };
 }
@@ -40,8 +42,13 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The storage key of form `name` for the signed-in account; `None` when nobody is signed in.
 fn key(name: &str) -> Option<String> {
-    let account = Session::expect().account_untracked()?;
-    Some(format!("{PREFIX}{}.{name}", account.id))
+    let account = ACCOUNT.with(|a| *a.borrow())?;
+    Some(format!("{PREFIX}{account}.{name}"))
+}
+
+/// Whose drafts are read and written from now on (`None`: nobody signed in).
+pub fn set_account(account: Option<i64>) {
+    ACCOUNT.with(|a| *a.borrow_mut() = account);
 }
 
 /// The draft of form `name` for the signed-in account, if one is kept and still readable.

@@ -119,7 +119,9 @@ fn ReauthForm(session: Session) -> impl IntoView {
                 <p id="reauth-text">
                     "ログインの有効期限が切れました。入力中の内容はそのままです。パスワードを入力すると、続きから処理します。"
                 </p>
-                <p class="modal-account">"ユーザー名: " <strong data-testid="reauth-username">{shown_name}</strong></p>
+                <p class="modal-account">"ユーザー名: " <strong data-testid="reauth-username">{shown_name.clone()}</strong></p>
+                // For password managers: which account this password is for.
+                <input type="text" name="username" autocomplete="username" value=shown_name hidden readonly />
                 <div class="field">
                     <label for="reauth-password">"パスワード"</label>
                     <input

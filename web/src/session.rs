@@ -56,6 +56,7 @@ impl Session {
     /// Restores the session from `sessionStorage` and makes it available to every component.
     pub fn provide() -> Session {
         let stored = load();
+        crate::drafts::set_account(stored.as_ref().map(|s| s.account.id));
         let account = RwSignal::new(stored.as_ref().map(|s| s.account.clone()));
         let session = Session {
             account,
@@ -135,6 +136,7 @@ impl Session {
             account: response.account.clone(),
         });
         self.tokens.set_value(Some(tokens));
+        crate::drafts::set_account(Some(response.account.id));
         if self
             .account
             .with_untracked(|a| a.as_ref() != Some(&response.account))
@@ -151,6 +153,7 @@ impl Session {
 
     fn end(&self) {
         clear();
+        crate::drafts::set_account(None);
         self.tokens.set_value(None);
         self.account.set(None);
         self.reauth.set(false);
