@@ -16,7 +16,6 @@ use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-
 const PREFIX: &str = "attaka.draft.";
 
 /// The question before leaving a form whose input is kept as a draft.
