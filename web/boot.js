@@ -2,8 +2,14 @@
 // inline script (`script-src 'self' 'wasm-unsafe-eval'`, see api/src/routes/hardening.rs).
 import init from "/attaka-web.js";
 
-init({ module_or_path: "/attaka-web_bg.wasm" }).catch((err) => {
-  console.error(err);
-  const box = document.getElementById("boot-error");
-  if (box) box.hidden = false;
-});
+// The loading screen in index.html stays until the app has started (or failed to).
+const loading = () => document.getElementById("boot-loading");
+
+init({ module_or_path: "/attaka-web_bg.wasm" })
+  .then(() => loading()?.remove())
+  .catch((err) => {
+    console.error(err);
+    loading()?.remove();
+    const box = document.getElementById("boot-error");
+    if (box) box.hidden = false;
+  });

@@ -43,6 +43,16 @@ export function expect(locator) {
         () => `expected ${locator} to have text ${expected}`,
         timeout,
       ),
+    /** Waits until an input's value is exactly `expected`. */
+    toHaveValue: (expected, timeout) =>
+      until(
+        async () => {
+          const value = await locator.inputValue({ timeout: 1000 });
+          return { ok: value === expected, value };
+        },
+        () => `expected ${locator} to have value ${expected}`,
+        timeout,
+      ),
     toBeVisible: (timeout) =>
       until(
         async () => ({ ok: await locator.isVisible(), value: 'hidden' }),

@@ -343,6 +343,21 @@ fn normalize_char(c: char) -> Option<char> {
     }
 }
 
+/// A search box's text read as part of a common ID, without separators: `000007`, `C001000007`,
+/// `Ｃ００１－０００００７` → `000007`, `C001000007`. `None` unless it is an optional `C` and 4 to 10
+/// digits (so a name or フリガナ is never taken for one). A stored ID matches when its text
+/// without hyphens contains the fragment.
+pub fn search_fragment(input: &str) -> Option<String> {
+    let text = normalize(input);
+    let compact: String = text.trim().chars().filter(|c| !is_separator(*c)).collect();
+    let (prefix, digits) = match compact.strip_prefix(['C', 'c']) {
+        Some(rest) => ("C", rest),
+        None => ("", compact.as_str()),
+    };
+    let ok = (4..=10).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| format!("{prefix}{digits}"))
+}
+
 /// NFKC folds full-width letters, digits and hyphens to ASCII. ASCII is already NFKC, so the common
 /// case skips the allocation-heavy normaliser.
 fn normalize(input: &str) -> std::borrow::Cow<'_, str> {
@@ -673,5 +688,21 @@ mod tests {
         assert_eq!(CommonIdError::CheckDigit.code(), "check_digit");
         assert_eq!(CenterCodeError::Format.code(), "format");
         assert!(CommonIdError::CheckDigit.to_string().contains("チェック数字"));
+    }
+
+    #[test]
+    fn search_fragments_ignore_hyphens_and_width() {
+        assert_eq!(search_fragment("000007").as_deref(), Some("000007"));
+        assert_eq!(search_fragment("C001000007").as_deref(), Some("C001000007"));
+        assert_eq!(
+            search_fragment("ｃ００１－０００００７").as_deref(),
+            Some("C001000007")
+        );
+        assert_eq!(search_fragment(" C001-000007 ").as_deref(), Some("C001000007"));
+        assert_eq!(search_fragment("０００００７").as_deref(), Some("000007"));
+        assert_eq!(search_fragment("007"), None);
+        assert_eq!(search_fragment("やまだ"), None);
+        assert_eq!(search_fragment("C"), None);
+        assert_eq!(search_fragment("C12345678901"), None);
     }
 }

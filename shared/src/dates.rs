@@ -187,6 +187,29 @@ pub fn from_wareki(era: Era, year: u32, month: u32, day: u32) -> Result<NaiveDat
     Ok(date)
 }
 
+/// Like [`from_wareki`], but as offices write dates in an era's last calendar year: 平成31年5月1日
+/// is read as the day it names (令和元年5月1日), since forms printed before a change of era keep
+/// the old name until the year ends. Only that calendar year: 平成32年 and 令和0年 stay refused,
+/// as does any day before the era began.
+pub fn from_wareki_lenient(era: Era, year: u32, month: u32, day: u32) -> Result<NaiveDate, DateInputError> {
+    match from_wareki(era, year, month, day) {
+        Err(DateInputError::OutOfEra(_)) if year > 0 => {
+            let last = era.last_day().ok_or(DateInputError::OutOfEra(era))?;
+            let gregorian = i64::from(era.start().year()) + i64::from(year) - 1;
+            if gregorian != i64::from(last.year()) {
+                return Err(DateInputError::OutOfEra(era));
+            }
+            let date = NaiveDate::from_ymd_opt(last.year(), month, day).ok_or(DateInputError::InvalidDate)?;
+            if date > last {
+                Ok(date)
+            } else {
+                Err(DateInputError::OutOfEra(era))
+            }
+        }
+        other => other,
+    }
+}
+
 /// Why a typed date was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DateInputError {
@@ -237,14 +260,16 @@ impl fmt::Display for DateInputError {
 impl std::error::Error for DateInputError {}
 
 /// Reads a date as staff type it: `2024-04-01`, `2024/4/1`, `20240401`, `2024年4月1日`,
-/// `昭和23年5月1日`, `S23.5.1`, `s23/5/1`, `H元.1.8`, `令和元年5月1日`, in either width and with
-/// stray spaces. A Japanese IME turns the minus key into ー, so ー also separates.
+/// `昭和23年5月1日`, `S23.5.1`, `s23/5/1`, `H元.1.8`, `令和元年5月1日`, `昭23.5.1` (one-kanji era),
+/// `S230501` (era and six digits), in either width and with stray spaces; an era's last calendar
+/// year is read past the era's end (`H31.5.1`, see [`from_wareki_lenient`]). A Japanese IME turns the minus key into ー, so ー also separates.
 pub fn parse_date_input(input: &str) -> Result<NaiveDate, DateInputError> {
     let text: String = input.nfkc().filter(|c| !c.is_whitespace()).collect();
     let (era, rest) = split_era(&text)?;
     let tokens = tokenize(rest).ok_or(DateInputError::Format)?;
     let (year, month, day) = match tokens.as_slice() {
         [Token::Number(all)] if era.is_none() && all.len() == 8 => (&all[..4], &all[4..6], &all[6..]),
+        [Token::Number(all)] if era.is_some() && all.len() == 6 => (&all[..2], &all[2..4], &all[4..]),
         [Token::Number(y), Token::Sep(a), Token::Number(m), Token::Sep(b), Token::Number(d), tail @ ..]
             if fits_pattern(*a, *b, tail) =>
         {
@@ -271,7 +296,7 @@ pub fn parse_date_input(input: &str) -> Result<NaiveDate, DateInputError> {
             } else {
                 small_number(year, 3).ok_or(DateInputError::Format)?
             };
-            from_wareki(era, year, month, day)
+            from_wareki_lenient(era, year, month, day)
         }
     }
 }
@@ -304,6 +329,13 @@ fn fits_pattern(a: Sep, b: Sep, tail: &[Token]) -> bool {
 fn split_era(text: &str) -> Result<(Option<Era>, &str), DateInputError> {
     for era in Era::ALL {
         if let Some(rest) = text.strip_prefix(era.kanji()) {
+            return Ok((Some(era), rest));
+        }
+    }
+    // One-kanji abbreviations as on office forms: 明 大 昭 平 令.
+    for era in Era::ALL {
+        let first = era.kanji().chars().next().unwrap_or_default();
+        if let Some(rest) = text.strip_prefix(first) {
             return Ok((Some(era), rest));
         }
     }
@@ -751,6 +783,38 @@ mod tests {
     }
 
     #[test]
+    fn office_shorthands_are_read_with_the_same_era_limits() {
+        let cases = [
+            ("昭23.5.1", d(1948, 5, 1)),
+            ("昭２３．５．１", d(1948, 5, 1)),
+            ("平元.1.8", d(1989, 1, 8)),
+            ("令6年4月1日", d(2024, 4, 1)),
+            ("大15.12.24", d(1926, 12, 24)),
+            ("S230501", d(1948, 5, 1)),
+            ("ｓ２３０５０１", d(1948, 5, 1)),
+            ("R060401", d(2024, 4, 1)),
+            // An era's last calendar year, written past the era's end.
+            ("H31.5.1", d(2019, 5, 1)),
+            ("平成31年12月31日", d(2019, 12, 31)),
+            ("S64.1.8", d(1989, 1, 8)),
+            ("H310501", d(2019, 5, 1)),
+        ];
+        for (typed, expected) in cases {
+            assert_eq!(parse_date_input(typed), Ok(expected), "{typed}");
+        }
+        assert_eq!(parse_date_input("S230230"), Err(DateInputError::InvalidDate));
+        assert_eq!(parse_date_input("S23.2.30"), Err(DateInputError::InvalidDate));
+        assert_eq!(parse_date_input("H310230"), Err(DateInputError::InvalidDate));
+        assert_eq!(parse_date_input("S2305"), Err(DateInputError::Format));
+        assert_eq!(parse_date_input("昭"), Err(DateInputError::Format));
+        assert_eq!(from_wareki_lenient(Era::Reiwa, 99, 1, 1), Ok(d(2117, 1, 1)));
+        assert_eq!(
+            from_wareki_lenient(Era::Heisei, 32, 1, 1),
+            Err(DateInputError::OutOfEra(Era::Heisei))
+        );
+    }
+
+    #[test]
     fn typed_dates_that_do_not_exist_are_invalid() {
         for typed in ["2024-02-30", "2023/2/29", "2024/13/1", "2024/0/1", "R6.2.30"] {
             assert_eq!(
@@ -764,12 +828,24 @@ mod tests {
     #[test]
     fn typed_era_dates_outside_their_era_are_rejected() {
         assert_eq!(
-            parse_date_input("平成31年5月1日"),
+            parse_date_input("平成32年1月1日"),
             Err(DateInputError::OutOfEra(Era::Heisei))
         );
         assert_eq!(
-            parse_date_input("S64.1.8"),
+            parse_date_input("S65.1.8"),
             Err(DateInputError::OutOfEra(Era::Showa))
+        );
+        assert_eq!(
+            parse_date_input("R1.4.30"),
+            Err(DateInputError::OutOfEra(Era::Reiwa))
+        );
+        assert_eq!(
+            parse_date_input("H0.5.1"),
+            Err(DateInputError::OutOfEra(Era::Heisei))
+        );
+        assert_eq!(
+            parse_date_input("T16.1.1"),
+            Err(DateInputError::OutOfEra(Era::Taisho))
         );
         assert_eq!(parse_date_input("S64.1.7"), Ok(d(1989, 1, 7)));
         assert_eq!(DateInputError::OutOfEra(Era::Showa).code(), "out_of_era");

@@ -11,5 +11,6 @@ pub mod file_name;
 pub mod holidays;
 pub mod kana;
 pub mod municipality;
+pub mod person_rules;
 pub mod sync_health;
 pub mod text;

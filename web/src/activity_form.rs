@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use shared::dto::activity::{
     ActivityInput, ActivityView, ParticipantInput, ParticipationView, UnregisteredCounts,
 };
@@ -14,7 +15,7 @@ use crate::api::ApiError;
 use crate::forms::FormErrors;
 
 /// A registered person as the form lists them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRef {
     pub common_id: String,
     pub name: String,
@@ -35,7 +36,7 @@ impl PersonRef {
 }
 
 /// A person ticked as taking part, with the detail of their participation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chosen {
     pub person: PersonRef,
     pub visit_purpose: String,
@@ -80,7 +81,121 @@ pub struct ActivityFormState {
     pub added: RwSignal<Vec<PersonRef>>,
 }
 
+/// The activity form as kept in a draft (see [`crate::drafts`]); `id` too, so a save after a
+/// reload still cannot record the activity twice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityDraft {
+    pub id: Uuid,
+    pub kind: String,
+    pub date: String,
+    pub function: String,
+    pub site: String,
+    pub title: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub staff_count: String,
+    pub volunteer_count: String,
+    pub elderly: String,
+    pub disabled: String,
+    pub child: String,
+    pub other: String,
+    pub note: String,
+    pub chosen: Vec<Chosen>,
+    pub added: Vec<PersonRef>,
+}
+
 impl ActivityFormState {
+    /// What the form holds now (tracked), for its draft.
+    pub fn snapshot(&self) -> ActivityDraft {
+        ActivityDraft {
+            id: self.id,
+            kind: self.kind.query().to_owned(),
+            date: self.date.get(),
+            function: self.function.get(),
+            site: self.site.get(),
+            title: self.title.get(),
+            start_time: self.start_time.get(),
+            end_time: self.end_time.get(),
+            staff_count: self.staff_count.get(),
+            volunteer_count: self.volunteer_count.get(),
+            elderly: self.elderly.get(),
+            disabled: self.disabled.get(),
+            child: self.child.get(),
+            other: self.other.get(),
+            note: self.note.get(),
+            chosen: self.chosen.get(),
+            added: self.added.get(),
+        }
+    }
+
+    /// The form filled from a kept draft.
+    pub fn from_draft(d: ActivityDraft) -> ActivityFormState {
+        ActivityFormState {
+            id: d.id,
+            kind: FormKind::from_query(&d.kind),
+            date: RwSignal::new(d.date),
+            function: RwSignal::new(d.function),
+            site: RwSignal::new(d.site),
+            title: RwSignal::new(d.title),
+            start_time: RwSignal::new(d.start_time),
+            end_time: RwSignal::new(d.end_time),
+            staff_count: RwSignal::new(d.staff_count),
+            volunteer_count: RwSignal::new(d.volunteer_count),
+            elderly: RwSignal::new(d.elderly),
+            disabled: RwSignal::new(d.disabled),
+            child: RwSignal::new(d.child),
+            other: RwSignal::new(d.other),
+            note: RwSignal::new(d.note),
+            chosen: RwSignal::new(d.chosen),
+            added: RwSignal::new(d.added),
+        }
+    }
+
+    /// The form under draft `name`: the kept draft when there is one (`true`), else `self`;
+    /// from here on its input is kept as it changes.
+    pub fn with_draft(self, name: &str) -> (ActivityFormState, bool) {
+        let pristine = untrack(|| self.snapshot());
+        let (state, restored) = match crate::drafts::load::<ActivityDraft>(name) {
+            Some(d) if d != pristine && d.kind == pristine.kind => (ActivityFormState::from_draft(d), true),
+            _ => (self, false),
+        };
+        let snapshot = Memo::new(move |_| state.snapshot());
+        crate::drafts::keep(name.to_owned(), snapshot, pristine);
+        (state, restored)
+    }
+
+    /// Each input's value as text, keyed like the form's errors.
+    pub fn field_values(&self) -> Vec<(String, String)> {
+        let d = self.snapshot();
+        let mut out: Vec<(String, String)> = vec![
+            ("date".into(), d.date),
+            ("function".into(), d.function),
+            ("site".into(), d.site),
+            ("title".into(), d.title),
+            ("start_time".into(), d.start_time),
+            ("end_time".into(), d.end_time),
+            ("staff_count".into(), d.staff_count),
+            ("volunteer_count".into(), d.volunteer_count),
+            ("unregistered.elderly".into(), d.elderly),
+            ("unregistered.disabled".into(), d.disabled),
+            ("unregistered.child".into(), d.child),
+            ("unregistered.other".into(), d.other),
+            ("note".into(), d.note),
+            ("participants".into(), d.chosen.len().to_string()),
+        ];
+        for c in d.chosen {
+            let id = &c.person.common_id;
+            out.push((participant_key(id, None), String::new()));
+            out.push((participant_key(id, Some("visit_purpose")), c.visit_purpose));
+            out.push((participant_key(id, Some("topics")), c.topics.join(",")));
+            out.push((
+                participant_key(id, Some("referral_destination")),
+                c.referral_destination,
+            ));
+        }
+        out
+    }
+
     pub fn new(kind: FormKind, date: NaiveDate, function: &str) -> ActivityFormState {
         let text = |v: &str| RwSignal::new(v.to_owned());
         ActivityFormState {

@@ -834,9 +834,16 @@ async fn refresh_now(session: Session) -> Result<String, ApiError> {
             Ok(access_token)
         }
         Err(err) if err.status() == Some(UNAUTHORIZED) => {
-            // Expired, revoked or already used: this session is over.
-            session.expire(ApiError::SignedOut.user_message());
-            Err(ApiError::SignedOut)
+            // Expired, revoked or already used: this session is over. Sign in again over the
+            // page (the form and its input stay), then carry on with the new token.
+            if crate::reauth::wait(session).await {
+                session
+                    .tokens()
+                    .map(|t| t.access_token)
+                    .ok_or(ApiError::SignedOut)
+            } else {
+                Err(ApiError::SignedOut)
+            }
         }
         // Network trouble: keep the session, the next call tries again.
         Err(err) => Err(err),

@@ -98,6 +98,7 @@ pub fn App() -> impl IntoView {
     Master::provide(session);
     ActivityMaster::provide(session);
     SyncState::provide(session);
+    crate::layout::keep_focus_clear_of_sticky_bars();
     view! {
         <Router>
             <Shell />
@@ -167,6 +168,13 @@ fn Shell() -> impl IntoView {
         if signing_out.get_untracked() {
             return;
         }
+        if crate::drafts::dirty()
+            && !web_sys::window()
+                .and_then(|w| w.confirm_with_message(crate::drafts::LOGOUT_QUESTION).ok())
+                .unwrap_or(true)
+        {
+            return;
+        }
         signing_out.set(true);
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -201,11 +209,16 @@ fn Shell() -> impl IntoView {
             Some(false)
         }
     };
+    // A signed-in account that may not use the page goes home, which says why (`?denied=`).
     let away_from_persons = move || {
         if session.is_signed_in() {
-            HOME_PATH
+            let asked = location.pathname.get_untracked();
+            format!(
+                "{HOME_PATH}?denied={}",
+                String::from(js_sys::encode_uri_component(&asked))
+            )
         } else {
-            LOGIN_PATH
+            LOGIN_PATH.to_owned()
         }
     };
     // Figures: every role but the operator; `None` (wait) while /meta loads.
@@ -374,5 +387,6 @@ fn Shell() -> impl IntoView {
                 />
             </Routes>
         </main>
+        <crate::reauth::ReauthDialog />
     }
 }

@@ -17,6 +17,16 @@ pub fn wareki_with_seireki(date: NaiveDate) -> String {
     format!("{}（{}）", format_wareki(date), seireki(date))
 }
 
+/// A moment in Japan time, `令和6年4月1日（2024年4月1日）14:05`: record and print timestamps.
+pub fn timestamp_jst(at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at + chrono::Duration::hours(9);
+    format!(
+        "{} {}",
+        wareki_with_seireki(local.date_naive()),
+        local.format("%H:%M")
+    )
+}
+
 /// `2024年4月1日`.
 pub fn seireki(date: NaiveDate) -> String {
     date.format("%Y年%-m月%-d日").to_string()

@@ -1,8 +1,11 @@
 //! Form state and form errors: the person form's fields as signals, the checks that must pass
 //! before a request can even be built, and the server's field errors keyed by input.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use shared::common_id::CommonId;
 use shared::dto::person::{DisabilityInput, EndRegistration, PersonInput, PersonView};
 
@@ -26,6 +29,13 @@ impl FormErrors {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Files every error of a shared rule check under its input.
+    pub fn extend_shared(&mut self, found: &shared::error::FieldErrors) {
+        for e in &found.0 {
+            self.push(&e.field, e.message.clone());
+        }
     }
 
     /// Every message for `key`, joined (a group may collect several).
@@ -110,6 +120,72 @@ impl Default for Submission {
     fn default() -> Self {
         Submission::new()
     }
+}
+
+/// Clears an error once its field is fixed: when the field's value (from `values`, keyed like
+/// the errors) differs from when the error appeared and `check` (the form's own rules) no longer
+/// finds fault with it. A field the rules still fault shows their current message. The count
+/// above the form follows; it goes when the last error does.
+pub fn clear_fixed_errors(
+    submission: Submission,
+    values: Memo<Vec<(String, String)>>,
+    check: impl Fn() -> FormErrors + 'static,
+) {
+    let seen: StoredValue<HashMap<String, String>> = StoredValue::new(HashMap::new());
+    Effect::new(move |_| {
+        let current: HashMap<String, String> = values.get().into_iter().collect();
+        let errors = submission.errors.get();
+        if errors.is_empty() {
+            seen.set_value(HashMap::new());
+            return;
+        }
+        let found = untrack(&check);
+        let mut kept = FormErrors::default();
+        let mut changed = false;
+        seen.update_value(|seen| {
+            seen.retain(|k, _| errors.get(k).is_some());
+            for (key, message) in errors.entries() {
+                let now = current.get(&key).cloned().unwrap_or_default();
+                let then = seen.entry(key.clone()).or_insert_with(|| now.clone());
+                match found.get(&key) {
+                    Some(still) => {
+                        changed |= still != message;
+                        kept.push_exact(&key, still);
+                    }
+                    None if *then != now => changed = true,
+                    None => kept.push_exact(&key, message),
+                }
+            }
+        });
+        if changed {
+            submission.alert.set((!kept.is_empty()).then(|| kept.summary()));
+            submission.errors.set(kept);
+        }
+    });
+}
+
+/// The person form as kept in a draft (see [`crate::drafts`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonDraft {
+    pub has_common_id: bool,
+    pub common_id: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub family_kana: String,
+    pub given_kana: String,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: String,
+    pub residence_municipality: String,
+    pub postal_code: String,
+    pub address: String,
+    pub phone: String,
+    pub emergency_contact: String,
+    pub notes: String,
+    pub categories: Vec<String>,
+    pub care_level: String,
+    pub disabilities: Vec<DisabilityInput>,
+    pub household: String,
+    pub registered_on: String,
 }
 
 /// The input a request field belongs to: `categories[0]` → `categories`,
@@ -203,12 +279,87 @@ impl PersonFormState {
         }
     }
 
-    /// The request, or the errors that keep one from being built (nothing chosen in a list, no
-    /// readable date, a mistyped common ID). Everything else is the server's to judge, so its
-    /// messages are the ones staff see.
+    /// What the form holds now (tracked), for its draft.
+    pub fn snapshot(&self) -> PersonDraft {
+        PersonDraft {
+            has_common_id: self.has_common_id.get(),
+            common_id: self.common_id.get(),
+            family_name: self.family_name.get(),
+            given_name: self.given_name.get(),
+            family_kana: self.family_kana.get(),
+            given_kana: self.given_kana.get(),
+            birth_date: self.birth_date.get(),
+            sex: self.sex.get(),
+            residence_municipality: self.residence_municipality.get(),
+            postal_code: self.postal_code.get(),
+            address: self.address.get(),
+            phone: self.phone.get(),
+            emergency_contact: self.emergency_contact.get(),
+            notes: self.notes.get(),
+            categories: self.categories.get(),
+            care_level: self.care_level.get(),
+            disabilities: self.disabilities.get(),
+            household: self.household.get(),
+            registered_on: self.registered_on.get(),
+        }
+    }
+
+    /// The form filled from a kept draft.
+    pub fn from_draft(d: PersonDraft) -> PersonFormState {
+        PersonFormState {
+            has_common_id: RwSignal::new(d.has_common_id),
+            common_id: RwSignal::new(d.common_id),
+            family_name: RwSignal::new(d.family_name),
+            given_name: RwSignal::new(d.given_name),
+            family_kana: RwSignal::new(d.family_kana),
+            given_kana: RwSignal::new(d.given_kana),
+            birth_date: RwSignal::new(d.birth_date),
+            sex: RwSignal::new(d.sex),
+            residence_municipality: RwSignal::new(d.residence_municipality),
+            postal_code: RwSignal::new(d.postal_code),
+            address: RwSignal::new(d.address),
+            phone: RwSignal::new(d.phone),
+            emergency_contact: RwSignal::new(d.emergency_contact),
+            notes: RwSignal::new(d.notes),
+            categories: RwSignal::new(d.categories),
+            care_level: RwSignal::new(d.care_level),
+            disabilities: RwSignal::new(d.disabilities),
+            household: RwSignal::new(d.household),
+            registered_on: RwSignal::new(d.registered_on),
+        }
+    }
+
+    /// Each input's value as text, keyed like the form's errors (for [`clear_fixed_errors`]).
+    pub fn field_values(&self) -> Vec<(String, String)> {
+        let d = self.snapshot();
+        vec![
+            ("common_id".into(), d.common_id),
+            ("family_name".into(), d.family_name),
+            ("given_name".into(), d.given_name),
+            ("family_kana".into(), d.family_kana),
+            ("given_kana".into(), d.given_kana),
+            ("birth_date".into(), format!("{:?}", d.birth_date)),
+            ("sex".into(), d.sex),
+            ("residence_municipality".into(), d.residence_municipality),
+            ("postal_code".into(), d.postal_code),
+            ("address".into(), d.address),
+            ("phone".into(), d.phone),
+            ("emergency_contact".into(), d.emergency_contact),
+            ("notes".into(), d.notes),
+            ("categories".into(), d.categories.join(",")),
+            ("care_level".into(), d.care_level),
+            ("disabilities".into(), format!("{:?}", d.disabilities)),
+            ("household".into(), d.household),
+            ("registered_on".into(), d.registered_on),
+        ]
+    }
+
+    /// The request, or every problem the shared rules (`shared::person_rules`, the server's
+    /// too) and the form itself (no readable date, a mistyped common ID) find, all at once.
+    /// Only what needs the server (a code withdrawn today, an ID already registered) is left to
+    /// its answer.
     pub fn to_input(&self, new_registration: bool) -> Result<PersonInput, FormErrors> {
         let mut errors = FormErrors::default();
-        let choose = "選択してください。";
         let common_id = if new_registration && self.has_common_id.get_untracked() {
             match CommonId::parse(&self.common_id.get_untracked()) {
                 Ok(id) => Some(id.to_string()),
@@ -227,22 +378,30 @@ impl PersonFormState {
                 "生年月日を入力してください（例: 昭和23年5月1日、S23.5.1）。",
             );
         }
-        for (key, signal) in [
-            ("sex", self.sex),
-            ("residence_municipality", self.residence_municipality),
-            ("care_level", self.care_level),
-            ("household", self.household),
-        ] {
-            if signal.with_untracked(String::is_empty) {
-                errors.push(key, choose);
-            }
-        }
         let categories = self.categories.get_untracked();
-        if categories.is_empty() {
-            errors.push("categories", "対象区分を1つ以上選んでください。");
-        }
         let registered_on =
             parse_date_field(&mut errors, "registered_on", &self.registered_on.get_untracked());
+        let d = untrack(|| self.snapshot());
+        let fields = shared::person_rules::PersonFields {
+            family_name: &d.family_name,
+            given_name: &d.given_name,
+            family_kana: &d.family_kana,
+            given_kana: &d.given_kana,
+            birth_date,
+            sex: &d.sex,
+            residence_municipality: &d.residence_municipality,
+            postal_code: Some(d.postal_code.as_str()),
+            address: Some(d.address.as_str()),
+            phone: Some(d.phone.as_str()),
+            emergency_contact: Some(d.emergency_contact.as_str()),
+            notes: Some(d.notes.as_str()),
+            categories: &d.categories,
+            care_level: &d.care_level,
+            disabilities: &d.disabilities,
+            household: &d.household,
+            registered_on,
+        };
+        errors.extend_shared(&shared::person_rules::check(&fields, crate::clock::today_jst()));
         match (birth_date, registered_on) {
             (Some(birth_date), Some(registered_on)) if errors.is_empty() => Ok(PersonInput {
                 common_id,
@@ -275,6 +434,27 @@ impl PersonFormState {
             _ => Err(errors),
         }
     }
+}
+
+/// The person form under draft `name`: the kept draft when there is one (`true`), else `fresh`;
+/// from here on its input is kept as it changes (see [`crate::drafts`]).
+pub fn person_with_draft(name: &str, fresh: PersonFormState) -> (PersonFormState, bool) {
+    let pristine = untrack(|| fresh.snapshot());
+    let (state, restored) = match crate::drafts::load::<PersonDraft>(name) {
+        Some(d) if d != pristine => (PersonFormState::from_draft(d), true),
+        _ => (fresh, false),
+    };
+    let snapshot = Memo::new(move |_| state.snapshot());
+    crate::drafts::keep(name.to_owned(), snapshot, pristine);
+    (state, restored)
+}
+
+/// The person form's errors clear as their fields are fixed (see [`clear_fixed_errors`]).
+pub fn person_errors_follow_fixes(state: PersonFormState, submission: Submission, new_registration: bool) {
+    let values = Memo::new(move |_| state.field_values());
+    clear_fixed_errors(submission, values, move || {
+        state.to_input(new_registration).err().unwrap_or_default()
+    });
 }
 
 /// Ending a registration: the date and the reason.

@@ -45,18 +45,26 @@ pub struct Session {
     signed_in: Memo<bool>,
     /// Why the user was signed out without asking (shown on the login page).
     notice: RwSignal<Option<String>>,
+    /// The server no longer accepts the session and a request waits for the sign-in dialog
+    /// (see [`crate::reauth`]).
+    reauth: RwSignal<bool>,
+    /// Where the user was when the session ended, to return there after signing in.
+    return_to: RwSignal<Option<String>>,
 }
 
 impl Session {
     /// Restores the session from `sessionStorage` and makes it available to every component.
     pub fn provide() -> Session {
         let stored = load();
+        crate::drafts::set_account(stored.as_ref().map(|s| s.account.id));
         let account = RwSignal::new(stored.as_ref().map(|s| s.account.clone()));
         let session = Session {
             account,
             tokens: StoredValue::new(stored.map(|s| s.tokens)),
             signed_in: Memo::new(move |_| account.with(Option::is_some)),
             notice: RwSignal::new(None),
+            reauth: RwSignal::new(false),
+            return_to: RwSignal::new(None),
         };
         provide_context(session);
         session
@@ -76,6 +84,27 @@ impl Session {
         self.account.get()
     }
 
+    /// The account, not tracked (for code outside the reactive graph, such as drafts).
+    pub fn account_untracked(&self) -> Option<AccountView> {
+        self.account.get_untracked()
+    }
+
+    /// Whether the sign-in dialog is wanted (reactive).
+    pub fn reauth_wanted(&self) -> bool {
+        self.reauth.get()
+    }
+
+    pub(crate) fn set_reauth_wanted(&self, wanted: bool) {
+        self.reauth.set(wanted);
+    }
+
+    /// Where to go after signing in again (taken once).
+    pub fn take_return_to(&self) -> Option<String> {
+        let path = self.return_to.get_untracked();
+        self.return_to.set(None);
+        path
+    }
+
     /// The current tokens (not reactive).
     pub fn tokens(&self) -> Option<Tokens> {
         self.tokens.get_value()
@@ -88,6 +117,8 @@ impl Session {
 
     pub fn sign_in(&self, response: TokenResponse) {
         self.notice.set(None);
+        // Another account's drafts never show to this one.
+        crate::drafts::forget_all_but(Some(response.account.id));
         self.replace_tokens(response);
     }
 
@@ -105,6 +136,7 @@ impl Session {
             account: response.account.clone(),
         });
         self.tokens.set_value(Some(tokens));
+        crate::drafts::set_account(Some(response.account.id));
         if self
             .account
             .with_untracked(|a| a.as_ref() != Some(&response.account))
@@ -113,16 +145,30 @@ impl Session {
         }
     }
 
+    /// Signing out: the session and every draft (they hold personal data) are removed.
     pub fn sign_out(&self) {
+        crate::drafts::forget_all_but(None);
+        self.end();
+    }
+
+    fn end(&self) {
         clear();
+        crate::drafts::set_account(None);
         self.tokens.set_value(None);
         self.account.set(None);
+        self.reauth.set(false);
     }
 
     /// Signs out because the server no longer accepts the session; the login page says why.
+    /// Drafts stay, so signing in again in this tab brings the input back.
     pub fn expire(&self, message: String) {
         self.notice.set(Some(message));
-        self.sign_out();
+        self.return_to.set(
+            web_sys::window()
+                .and_then(|w| w.location().pathname().ok())
+                .filter(|p| p != crate::app::LOGIN_PATH),
+        );
+        self.end();
     }
 }
 

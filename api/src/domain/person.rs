@@ -4,7 +4,9 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use shared::common_id::CommonId;
 use shared::dto::person::{DisabilityView, EndRegistration, PersonInput, PersonSummary, PersonView};
 use shared::error::{FieldError, FieldErrors};
-use shared::kana::{normalize_kana, validate_kana};
+use shared::kana::normalize_kana;
+// The rules that need no code list are shared with the web app (decision 0028).
+use shared::person_rules::{self as rules, NAME_MAX, NOTES_MAX, TEXT_MAX};
 use unicode_normalization::UnicodeNormalization;
 
 use super::codes::{list, Codes};
@@ -99,86 +101,6 @@ pub struct PersonQuery {
     pub limit: u64,
 }
 
-const NAME_MAX: usize = 50;
-const TEXT_MAX: usize = 200;
-const NOTES_MAX: usize = 2000;
-
-fn required_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
-    let v = value.trim();
-    if v.is_empty() {
-        errors.push(field, "required", "入力してください。");
-    } else if v.chars().count() > max {
-        errors.push(field, "too_long", format!("{max}文字以内で入力してください。"));
-    }
-    v.to_owned()
-}
-
-fn optional_text(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: &Option<String>,
-    max: usize,
-) -> Option<String> {
-    let v = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-    if v.chars().count() > max {
-        errors.push(field, "too_long", format!("{max}文字以内で入力してください。"));
-    }
-    Some(v.to_owned())
-}
-
-fn kana(errors: &mut FieldErrors, field: &str, value: &str) -> String {
-    match validate_kana(value) {
-        Ok(k) if k.chars().count() > NAME_MAX => {
-            errors.push(
-                field,
-                "too_long",
-                format!("{NAME_MAX}文字以内で入力してください。"),
-            );
-            k
-        }
-        Ok(k) => k,
-        Err(e) => {
-            errors.push(field, e.code(), e.to_string());
-            String::new()
-        }
-    }
-}
-
-fn postal_code(errors: &mut FieldErrors, value: &Option<String>) -> Option<String> {
-    let raw = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-    let digits: String = raw
-        .nfkc()
-        .filter(|c| !matches!(c, '-' | 'ー' | '−' | '‐'))
-        .collect();
-    if digits.len() == 7 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        Some(format!("{}-{}", &digits[..3], &digits[3..]))
-    } else {
-        errors.push(
-            "postal_code",
-            "format",
-            "郵便番号は7桁の数字で入力してください（例: 780-0850）。",
-        );
-        None
-    }
-}
-
-fn phone(errors: &mut FieldErrors, value: &Option<String>) -> Option<String> {
-    let raw = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-    let v: String = raw.nfkc().collect();
-    let digits = v.chars().filter(char::is_ascii_digit).count();
-    let ok = v
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')' | '+' | ' '));
-    if !ok || !(9..=15).contains(&digits) {
-        errors.push(
-            "phone",
-            "format",
-            "電話番号は数字とハイフンで入力してください（例: 088-823-9999）。",
-        );
-    }
-    Some(v)
-}
-
 fn code(
     errors: &mut FieldErrors,
     codes: &Codes,
@@ -205,21 +127,12 @@ impl PersonRecord {
         today: NaiveDate,
     ) -> Result<PersonRecord, Vec<FieldError>> {
         let mut e = FieldErrors::default();
-        let family_name = required_text(&mut e, "family_name", &input.family_name, NAME_MAX);
-        let given_name = required_text(&mut e, "given_name", &input.given_name, NAME_MAX);
-        let family_kana = kana(&mut e, "family_kana", &input.family_kana);
-        let given_kana = kana(&mut e, "given_kana", &input.given_kana);
+        let family_name = rules::required_text(&mut e, "family_name", &input.family_name, NAME_MAX);
+        let given_name = rules::required_text(&mut e, "given_name", &input.given_name, NAME_MAX);
+        let family_kana = rules::kana(&mut e, "family_kana", &input.family_kana);
+        let given_kana = rules::kana(&mut e, "given_kana", &input.given_kana);
         let birth_date = input.birth_date;
-        let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
-        let birth_ok = if birth_date > today {
-            e.push("birth_date", "future", "生年月日が未来の日付です。");
-            false
-        } else if birth_date < earliest {
-            e.push("birth_date", "too_early", "生年月日が1900年より前です。");
-            false
-        } else {
-            true
-        };
+        let birth_ok = rules::birth_date(&mut e, birth_date, today);
         let sex = code(&mut e, codes, "sex", list::SEX, &input.sex, today);
         let residence = input.residence_municipality.trim().to_owned();
         if !codes.is_municipality(&residence) {
@@ -229,18 +142,19 @@ impl PersonRecord {
                 "居住市町村のコードが正しくありません。",
             );
         }
-        if input.categories.is_empty() {
-            e.push("categories", "required", "対象区分を1つ以上選んでください。");
-        }
-        let mut categories: Vec<String> = Vec::new();
-        for (i, c) in input.categories.iter().enumerate() {
-            let field = format!("categories[{i}]");
-            if categories.contains(c) {
-                e.push(field, "duplicate", "同じ区分が重複しています。");
-            } else {
-                categories.push(code(&mut e, codes, &field, list::CATEGORIES, c, today));
-            }
-        }
+        let categories: Vec<String> = rules::categories(&mut e, &input.categories)
+            .into_iter()
+            .map(|(i, c)| {
+                code(
+                    &mut e,
+                    codes,
+                    &format!("categories[{i}]"),
+                    list::CATEGORIES,
+                    c,
+                    today,
+                )
+            })
+            .collect();
         let care_level = code(
             &mut e,
             codes,
@@ -257,33 +171,37 @@ impl PersonRecord {
             &input.household,
             today,
         );
-        let mut disabilities: Vec<Disability> = Vec::new();
-        for (i, d) in input.disabilities.iter().enumerate() {
-            let field = format!("disabilities[{i}].kind");
-            if disabilities.iter().any(|x| x.kind == d.kind) {
-                e.push(field, "duplicate", "同じ手帳の種類が重複しています。");
-                continue;
-            }
-            let kind = code(&mut e, codes, &field, list::DISABILITY_KINDS, &d.kind, today);
-            let grade = optional_text(&mut e, &format!("disabilities[{i}].grade"), &d.grade, 10);
-            disabilities.push(Disability { kind, grade });
-        }
-        if input.registered_on > today {
-            e.push("registered_on", "future", "登録日が未来の日付です。");
-        } else if birth_ok && input.registered_on < birth_date {
-            e.push("registered_on", "before_birth", "登録日が生年月日より前です。");
-        }
+        let disabilities: Vec<Disability> = rules::disabilities(&mut e, &input.disabilities)
+            .into_iter()
+            .map(|(i, kind, grade)| Disability {
+                kind: code(
+                    &mut e,
+                    codes,
+                    &format!("disabilities[{i}].kind"),
+                    list::DISABILITY_KINDS,
+                    &kind,
+                    today,
+                ),
+                grade,
+            })
+            .collect();
+        rules::registered_on(&mut e, input.registered_on, birth_ok.then_some(birth_date), today);
         let identity = Identity {
             family_name,
             given_name,
             family_kana,
             given_kana,
             birth_date,
-            postal_code: postal_code(&mut e, &input.postal_code),
-            address: optional_text(&mut e, "address", &input.address, TEXT_MAX),
-            phone: phone(&mut e, &input.phone),
-            emergency_contact: optional_text(&mut e, "emergency_contact", &input.emergency_contact, TEXT_MAX),
-            notes: optional_text(&mut e, "notes", &input.notes, NOTES_MAX),
+            postal_code: rules::postal_code(&mut e, input.postal_code.as_deref()),
+            address: rules::optional_text(&mut e, "address", input.address.as_deref(), TEXT_MAX),
+            phone: rules::phone(&mut e, input.phone.as_deref()),
+            emergency_contact: rules::optional_text(
+                &mut e,
+                "emergency_contact",
+                input.emergency_contact.as_deref(),
+                TEXT_MAX,
+            ),
+            notes: rules::optional_text(&mut e, "notes", input.notes.as_deref(), NOTES_MAX),
         };
         e.into_result()?;
         Ok(PersonRecord {

@@ -225,3 +225,72 @@ async fn the_hub_has_no_people_registry() {
     let pref = app.token(Role::Prefecture).await;
     expect_problem(app.get("/api/v1/persons", &pref).await, StatusCode::FORBIDDEN).await;
 }
+
+#[tokio::test]
+async fn a_common_id_is_found_without_hyphens_without_its_check_digit_and_in_full_width() {
+    let app = spawn_app().await;
+    let staff = app.token(Role::CenterStaff).await;
+    let created = app.register(&staff, &person_input()).await;
+    let id = CommonId::parse(&created.common_id).unwrap();
+    let serial = format!("{:06}", id.serial());
+    let without_check = format!("C{:03}{serial}", id.center_number());
+    let full_width: String = serial
+        .chars()
+        .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap())
+        .collect();
+    let compact = created.common_id.replace('-', "");
+    for q in [
+        serial.as_str(),
+        without_check.as_str(),
+        full_width.as_str(),
+        compact.as_str(),
+    ] {
+        let page: PersonPage = expect_json(
+            app.client
+                .get(app.url("/api/v1/persons"))
+                .query(&[("q", q)])
+                .bearer_auth(&staff)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(page.total, 1, "search {q:?}");
+        assert_eq!(page.items[0].common_id, created.common_id);
+    }
+    // A fragment that is in no ID finds nobody (and is not read as a name).
+    let page: PersonPage =
+        expect_json(app.get("/api/v1/persons?q=9999999", &staff).await, StatusCode::OK).await;
+    assert_eq!(page.total, 0);
+}
+
+#[tokio::test]
+async fn an_empty_registration_names_the_names_and_kana_with_the_other_fields_at_once() {
+    let app = spawn_app().await;
+    let staff = app.token(Role::CenterStaff).await;
+    let mut input = person_input();
+    input.family_name = String::new();
+    input.given_name = " ".to_owned();
+    input.family_kana = String::new();
+    input.given_kana = String::new();
+    input.sex = String::new();
+    input.categories.clear();
+    let problem = expect_problem(
+        app.post("/api/v1/persons", &staff, &input).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+    for field in [
+        "family_name",
+        "given_name",
+        "family_kana",
+        "given_kana",
+        "sex",
+        "categories",
+    ] {
+        assert!(fields.contains(&field), "{field} missing from {fields:?}");
+    }
+    assert_eq!(app.person_count().await, 0);
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use shared::dto::activity::{ActivityView, ParticipationView};
 
@@ -23,9 +23,7 @@ pub fn date_with_weekday(date: chrono::NaiveDate) -> String {
 
 /// A server timestamp in Japan time, `2024年4月1日 10:05`.
 pub fn jst(at: DateTime<Utc>) -> String {
-    (at + Duration::hours(9))
-        .format("%Y年%-m月%-d日 %H:%M")
-        .to_string()
+    crate::format::timestamp_jst(at)
 }
 
 /// The detail of a participation in words: `見守り・安否確認`, `介護、健康・医療 → 地域包括支援センター`.

@@ -405,7 +405,7 @@ pub fn ActivityForm(
                     }}
                 </button>
                 <span class="muted af-shortcut">"Ctrl+Enter でも保存できます"</span>
-                <a class="button" href=cancel_href data-testid="activity-cancel">"キャンセル"</a>
+                <a class="button" href=cancel_href data-testid="activity-cancel" data-draft-discard="">"キャンセル"</a>
             </div>
         </form>
     }

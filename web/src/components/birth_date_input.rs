@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use shared::dates::{age_on, from_wareki, parse_date_input, to_wareki, DateInputError, Era};
+use shared::dates::{age_on, from_wareki_lenient, parse_date_input, to_wareki, DateInputError, Era};
 
 use crate::components::fields::{FieldError, RequiredMark};
 use crate::format;
@@ -82,7 +82,17 @@ pub fn BirthDateInput(
     let on_text = move |raw: String| {
         text.set(raw.clone());
         text_error.set(None);
-        if let Ok(date) = parse_date_input(&raw) {
+        let parsed = parse_date_input(&raw);
+        if parsed.is_err() && !raw.trim().is_empty() {
+            // Whatever was chosen before no longer stands: an unreadable or impossible date
+            // (S23.2.30 after S23.5.1) leaves no date, and the fields say so.
+            year.set(String::new());
+            month.set(String::new());
+            day.set(String::new());
+            parts_error.set(None);
+            value.set(None);
+        }
+        if let Ok(date) = parsed {
             let typed_seireki = raw.trim_start().starts_with(|c: char| c.is_numeric());
             let (e, y) = match to_wareki(date) {
                 Some((e, y)) if !typed_seireki => (e.letter().to_string(), y),
@@ -174,7 +184,7 @@ pub fn BirthDateInput(
                         on:blur=move |_| on_text_blur()
                     />
                     <p class="field-hint" id=id("text-hint")>
-                        "S23.5.1、昭和23年5月1日、1948/5/1 のように入力できます"
+                        "S23.5.1、昭23.5.1、S230501、昭和23年5月1日、1948/5/1 のように入力できます"
                     </p>
                 </div>
             </div>
@@ -231,7 +241,7 @@ fn date_of(era: &str, year: u32, month: u32, day: u32) -> Result<NaiveDate, Date
         .next()
         .and_then(Era::from_letter)
         .ok_or(DateInputError::Format)?;
-    from_wareki(era, year, month, day)
+    from_wareki_lenient(era, year, month, day)
 }
 
 /// Digits as typed (full-width too, `元` for year 1); `None` while empty or not a number.

@@ -24,7 +24,7 @@ pub fn ResultHeader(
         format::wareki_with_seireki(from),
         format::wareki_with_seireki(to)
     );
-    let generated = generated_at.format("%Y-%m-%d %H:%M").to_string();
+    let generated = format::timestamp_jst(generated_at.with_timezone(&chrono::Utc));
     view! {
         <header class="result-header">
             <h2 class="print-only print-title">"あったかふれあいセンター 集計表"</h2>

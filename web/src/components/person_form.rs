@@ -169,7 +169,7 @@ pub fn PersonForm(
                         (false, false) => "保存する",
                     }}
                 </button>
-                <a class="button" href=cancel_href data-testid="person-cancel">"キャンセル"</a>
+                <a class="button" href=cancel_href data-testid="person-cancel" data-draft-discard="">"キャンセル"</a>
             </div>
         </form>
     }

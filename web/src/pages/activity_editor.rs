@@ -140,6 +140,12 @@ pub fn ActivityEditor(
     let navigate = use_navigate();
     let center = home_center();
     let is_new = existing.is_none();
+    let draft = match &existing {
+        Some(v) => format!("activity-edit:{}", v.id),
+        None => format!("activity-new:{}", state.kind.query()),
+    };
+    let (state, restored) = state.with_draft(&draft);
+    let draft_name = StoredValue::new(draft);
     let exclude = existing.as_ref().map(|v| v.id.to_string());
     let kept = StoredValue::new(Vec::<PersonRef>::new());
     let submission = Submission::new();
@@ -148,6 +154,10 @@ pub fn ActivityEditor(
         alert,
         pending,
     } = submission;
+    let values = Memo::new(move |_| state.field_values());
+    crate::forms::clear_fixed_errors(submission, values, move || {
+        state.to_input().err().unwrap_or_default()
+    });
 
     let locks = LocalResource::new({
         let center = center.clone();
@@ -321,12 +331,16 @@ pub fn ActivityEditor(
         };
         submission.start();
         let navigate = navigate.clone();
+        let draft = draft_name.get_value();
         spawn_local(async move {
             let result = if is_new {
                 api::record_activity(session, &input).await.map(|(v, _)| v)
             } else {
                 api::replace_activity(session, &input).await
             };
+            if result.is_ok() {
+                crate::drafts::discard(&draft);
+            }
             match result {
                 Ok(view) if is_new => navigate(
                     &format!("{}?saved={}", day_href(view.date), view.id),
@@ -353,6 +367,7 @@ pub fn ActivityEditor(
     });
 
     view! {
+        <crate::drafts::DraftNotice name=draft_name.get_value() restored />
         <ActivityForm
             state
             codes

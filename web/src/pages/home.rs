@@ -113,6 +113,7 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <section class="page page-home" data-testid="page-home" aria-labelledby="home-title">
             <h1 id="home-title">"ホーム"</h1>
+            <DeniedNotice />
             <div class="home-grid">
                 {ops}
                 {shortcuts}
@@ -141,5 +142,54 @@ pub fn HomePage() -> impl IntoView {
                 </section>
             </div>
         </section>
+    }
+}
+
+/// Why a page asked for by its address (a bookmark, a link in a mail) was not shown: the route
+/// sends accounts that may not use it here with `?denied=<path>`.
+#[component]
+fn DeniedNotice() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let session = Session::expect();
+    move || {
+        let path = query.with(|q| q.get("denied"))?;
+        let role = session.account().map(|a| a.role.label()).unwrap_or_default();
+        let (page, reason) = denied_reason(&path);
+        Some(view! {
+            <div class="alert alert-error" role="alert" data-testid="home-denied">
+                <p>{format!("「{page}」（{path}）は、このアカウント（{role}）では開けないため、ホームを表示しています。")}</p>
+                <p>{reason}</p>
+            </div>
+        })
+    }
+}
+
+/// The page's name and who may use it.
+pub fn denied_reason(path: &str) -> (&'static str, &'static str) {
+    let first = path
+        .trim_start_matches('/')
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default();
+    match first {
+        "figures" => (
+            "集計",
+            "集計は、センター・市町村・県のアカウントが見る画面です。運用保守担当と連携用のアカウントには実績の数値を見る権限がありません。",
+        ),
+        "overview" => (
+            "概況",
+            "概況は、センター・市町村・県のアカウントが見る画面です。運用保守担当と連携用のアカウントには実績の数値を見る権限がありません。",
+        ),
+        "persons" => (
+            "利用者",
+            "利用者の情報は、センターのノードでそのセンターのアカウントだけが扱えます。",
+        ),
+        "activities" => (
+            "活動記録",
+            "活動記録は、センターのノードでそのセンターのアカウントだけが扱えます。",
+        ),
+        "period-locks" => ("期間ロック", "期間ロックは、県と市町村のアカウントが使う画面です。"),
+        "accounts" => ("アカウント管理", "アカウント管理は、県とセンター管理者のアカウントが使う画面です。"),
+        _ => ("この画面", "この画面を使う権限がありません。"),
     }
 }

@@ -50,7 +50,10 @@ pub fn LoginPage() -> impl IntoView {
                         _ => HOME_PATH,
                     };
                     session.sign_in(tokens);
-                    navigate(landing, Default::default());
+                    // Back where the session ended (its draft is restored there); otherwise the
+                    // role's landing page.
+                    let to = session.take_return_to().unwrap_or_else(|| landing.to_owned());
+                    navigate(&to, Default::default());
                 }
                 Err(err) => {
                     form_error.set(Some(err.user_message()));

@@ -33,8 +33,10 @@ pub fn PersonEditPage() -> impl IntoView {
 fn EditPersonForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView {
     let session = Session::expect();
     let navigate = use_navigate();
-    let state = PersonFormState::from_view(&person);
+    let draft = format!("person-edit:{}", person.common_id);
+    let (state, restored) = crate::forms::person_with_draft(&draft, PersonFormState::from_view(&person));
     let submission = Submission::new();
+    crate::forms::person_errors_follow_fixes(state, submission, false);
     let Submission {
         errors,
         alert,
@@ -45,6 +47,7 @@ fn EditPersonForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView 
 
     let on_submit = Callback::new({
         let common_id = common_id.clone();
+        let draft = draft.clone();
         move |()| {
             let input = match state.to_input(false) {
                 Ok(input) => input,
@@ -53,12 +56,16 @@ fn EditPersonForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView 
             submission.start();
             let navigate = navigate.clone();
             let common_id = common_id.clone();
+            let draft = draft.clone();
             spawn_local(async move {
                 match api::update_person(session, &common_id, &input).await {
-                    Ok(_) => navigate(
-                        &format!("{PERSONS_PATH}/{common_id}?saved=updated"),
-                        Default::default(),
-                    ),
+                    Ok(_) => {
+                        crate::drafts::discard(&draft);
+                        navigate(
+                            &format!("{PERSONS_PATH}/{common_id}?saved=updated"),
+                            Default::default(),
+                        )
+                    }
                     Err(e) => submission.fail(FormErrors::from_api(&e), e.user_message()),
                 }
             });
@@ -67,6 +74,7 @@ fn EditPersonForm(person: PersonView, master: Arc<MasterData>) -> impl IntoView 
 
     view! {
         <PersonHeading person=person.clone() />
+        <crate::drafts::DraftNotice name=draft restored />
         <PersonForm
             state
             master

@@ -22,6 +22,9 @@ use crate::master::{Master, MasterData};
 use crate::node::Node;
 use crate::session::Session;
 
+/// The draft of a new registration (one per account and tab).
+const DRAFT: &str = "person-new";
+
 /// Pause after the last keystroke before asking for the duplicate hint.
 const HINT_DEBOUNCE: Duration = Duration::from_millis(500);
 
@@ -54,8 +57,10 @@ fn NewPersonForm(master: Arc<MasterData>) -> impl IntoView {
         .and_then(|meta| meta.center)
         .and_then(|center| master.center_municipality(&center).map(str::to_owned))
         .unwrap_or_default();
-    let state = PersonFormState::new(&home_municipality, today);
+    let (state, restored) =
+        crate::forms::person_with_draft(DRAFT, PersonFormState::new(&home_municipality, today));
     let submission = Submission::new();
+    crate::forms::person_errors_follow_fixes(state, submission, true);
     let Submission {
         errors,
         alert,
@@ -73,6 +78,7 @@ fn NewPersonForm(master: Arc<MasterData>) -> impl IntoView {
         spawn_local(async move {
             match api::register_person(session, &input).await {
                 Ok(person) => {
+                    crate::drafts::discard(DRAFT);
                     navigate(
                         &format!("{PERSONS_PATH}/{}?saved=new", person.common_id),
                         Default::default(),
@@ -90,6 +96,7 @@ fn NewPersonForm(master: Arc<MasterData>) -> impl IntoView {
     });
 
     view! {
+        <crate::drafts::DraftNotice name=DRAFT.to_owned() restored />
         <PersonForm
             state
             master

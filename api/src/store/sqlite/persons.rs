@@ -348,8 +348,13 @@ pub fn list(c: &mut Connection, center: &str, q: &PersonQuery) -> StoreResult<(V
     let by_id = text
         .and_then(|t| CommonId::parse(t).ok())
         .map(|id| id.to_string());
-    let (kana, name) = match (text, &by_id) {
-        (Some(t), None) => (
+    // Part of an ID, typed without hyphens or in full width (`000007`, `C001000007`).
+    let fragment = match (text, &by_id) {
+        (Some(t), None) => shared::common_id::search_fragment(t).map(|f| like_fragment(&f)),
+        _ => None,
+    };
+    let (kana, name) = match (text, &by_id, &fragment) {
+        (Some(t), None, None) => (
             Some(like_fragment(&normalize_kana(t))),
             Some(like_fragment(&name_key(t))),
         ),
@@ -360,15 +365,16 @@ pub fn list(c: &mut Connection, center: &str, q: &PersonQuery) -> StoreResult<(V
           AND (?3 IS NULL OR v.kana_key LIKE ?3 ESCAPE '\\' OR v.name_key LIKE ?4 ESCAPE '\\')
           AND (?5 IS NULL OR EXISTS (SELECT 1 FROM person_categories pc WHERE pc.center = p.center
                                      AND pc.common_id = p.common_id AND pc.category = ?5))
-          AND (?6 OR p.ended_on IS NULL)";
-    let args = params![center, by_id, kana, name, q.category, q.include_ended];
+          AND (?6 OR p.ended_on IS NULL)
+          AND (?7 IS NULL OR replace(p.common_id, '-', '') LIKE ?7 ESCAPE '\\')";
+    let args = params![center, by_id, kana, name, q.category, q.include_ended, fragment];
     let total: i64 = c
         .prepare_cached(&format!(
             "SELECT count(*) FROM persons p JOIN person_private v
            ON v.center = p.center AND v.common_id = p.common_id {filter}"
         ))?
         .query_row(args, |r| r.get(0))?;
-    let sql = format!("{PERSON_SELECT} {filter} ORDER BY v.kana_key, p.common_id LIMIT ?7 OFFSET ?8");
+    let sql = format!("{PERSON_SELECT} {filter} ORDER BY v.kana_key, p.common_id LIMIT ?8 OFFSET ?9");
     let mut people: Vec<Person> = c
         .prepare_cached(&sql)?
         .query_map(
@@ -379,6 +385,7 @@ pub fn list(c: &mut Connection, center: &str, q: &PersonQuery) -> StoreResult<(V
                 name,
                 q.category,
                 q.include_ended,
+                fragment,
                 q.limit as i64,
                 q.offset as i64
             ],
