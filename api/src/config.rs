@@ -293,6 +293,12 @@ pub struct StatsSettings {
     pub timeout_ms: u64,
     /// Time one extraction may stream; it is cut off (and its SQL interrupted) beyond it.
     pub extract_timeout_ms: u64,
+    /// The result cache (decision 0029; defaults in the operator runbook).
+    #[serde(default)]
+    pub cache: crate::stats::cache::CacheSettings,
+    /// The bounded pool `/stats` computations run on (503 + `Retry-After` when full).
+    #[serde(default)]
+    pub pool: crate::stats::cache::PoolSettings,
 }
 
 impl StatsSettings {

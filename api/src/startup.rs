@@ -41,9 +41,18 @@ pub struct AppState {
     pub hint_lookups: KeyedLimit,
     /// Failed logins per client address and per username (decision 0024).
     pub login_throttle: crate::auth::throttle::LoginThrottle,
+    /// `/stats` results, their invalidation and the bounded pool they are computed on
+    /// (decision 0029).
+    pub stats_cache: Arc<crate::stats::cache::StatsCache>,
 }
 
 impl AppState {
+    /// The generations of the facts: every write that can change a figure bumps them once its
+    /// transaction has committed.
+    pub fn generations(&self) -> &crate::stats::cache::Generations {
+        &self.stats_cache.generations
+    }
+
     /// The centre's part of the store; on the hub, `NotFound` (the hub holds no person data and
     /// no recorded activities, so such a route finds nothing there).
     pub fn center_store(&self) -> crate::error::ApiResult<&dyn CenterStore> {
@@ -123,6 +132,10 @@ impl Application {
             login_throttle: crate::auth::throttle::LoginThrottle::new(
                 crate::auth::throttle::Limits::from_settings(&settings.auth),
             ),
+            stats_cache: Arc::new(crate::stats::cache::StatsCache::new(
+                &settings.stats.cache,
+                &settings.stats.pool,
+            )),
             store,
             node: node.clone(),
             settings: settings.clone(),

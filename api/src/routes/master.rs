@@ -121,6 +121,7 @@ pub async fn put_center(
         ));
     }
     state.store.upsert_center(&center).await?;
+    state.generations().touch_all();
     Ok(web::Json(center.to_view()))
 }
 
@@ -170,5 +171,6 @@ pub async fn put_site(
         }
     }
     state.store.upsert_site(&site).await?;
+    state.generations().touch_all();
     Ok(HttpResponse::Ok().json(site.to_view()))
 }

@@ -25,6 +25,7 @@ mod persons;
 mod roles;
 mod service;
 mod stats;
+mod stats_cache;
 mod sync_hub;
 mod sync_locks;
 mod sync_nodes;
