@@ -170,9 +170,12 @@ impl Application {
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
                 .configure(routes::configure);
             if let Some(dir) = &static_dir {
-                app = app.service(spa_files(dir));
+                // Precompressed copies first; the plain files and the page's deep links after.
+                app = app
+                    .service(routes::assets::service(dir.clone()))
+                    .service(spa_files(dir));
             }
-            app
+            app.wrap(from_fn(routes::assets::cache_headers))
         })
         .shutdown_timeout(10)
         .listen(listener)?

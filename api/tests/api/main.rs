@@ -35,3 +35,4 @@ mod sync_support;
 mod uptime;
 mod validation;
 mod watch;
+mod web_assets;
