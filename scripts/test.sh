@@ -31,6 +31,8 @@ cargo check -p shared --target wasm32-unknown-unknown
 
 step "build the SPA (scripts/build-web.sh)"
 bash scripts/build-web.sh
+# The first-load size test (api/tests/api/web_assets.rs) must then find the build.
+export ATTAKA_REQUIRE_WEB_DIST=1
 
 if cargo nextest --version >/dev/null 2>&1; then
     step "cargo nextest run --no-fail-fast"

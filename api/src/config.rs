@@ -342,6 +342,12 @@ pub struct StatsSettings {
     /// (`integrator = 2`; decision 0020). A role not listed, or 0, gets unperturbed figures.
     #[serde(default)]
     pub perturbation: std::collections::HashMap<String, u32>,
+    /// The result cache (decision 0029; defaults in the operator runbook).
+    #[serde(default)]
+    pub cache: crate::stats::cache::CacheSettings,
+    /// The bounded pool `/stats` computations run on (503 + `Retry-After` when full).
+    #[serde(default)]
+    pub pool: crate::stats::cache::PoolSettings,
 }
 
 impl StatsSettings {

@@ -33,6 +33,9 @@ pub enum ApiError {
     /// The caller's budget of calls is spent; the next is allowed after this many seconds.
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The node's `/stats` pool and its queue are full; try again after this many seconds.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     /// CSV in CP932 cannot hold some characters; each is named.
     #[error("characters not encodable")]
     Unencodable(Vec<FieldError>),
@@ -85,6 +88,7 @@ impl ApiError {
             ApiError::PasswordChangeRequired => ProblemCode::PasswordChangeRequired,
             ApiError::MethodNotAllowed => ProblemCode::MethodNotAllowed,
             ApiError::OverLimit { code, .. } => *code,
+            ApiError::Busy { .. } => ProblemCode::Busy,
             ApiError::Internal(_) => ProblemCode::Internal,
         }
     }
@@ -98,6 +102,9 @@ impl ApiError {
             ApiError::Unencodable(errors) => format!("{}件の文字を CP932 に変換できません。", errors.len()),
             ApiError::TooManyRequests { retry_after_secs } => format!(
                 "短い間に多くの要求がありました。{retry_after_secs}秒ほど待ってから再度お試しください。"
+            ),
+            ApiError::Busy { retry_after_secs } => format!(
+                "集計の依頼が混み合っています。{retry_after_secs}秒ほど待ってから再度お試しください。"
             ),
             _ => self.code().message_ja().to_owned(),
         }
@@ -142,6 +149,7 @@ impl ResponseError for ApiError {
             ApiError::OverLimit { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
             }
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -155,7 +163,7 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthenticated(_)) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if let ApiError::TooManyRequests { retry_after_secs } = self {
+        if let ApiError::TooManyRequests { retry_after_secs } | ApiError::Busy { retry_after_secs } = self {
             res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         res.json(self.problem())

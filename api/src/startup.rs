@@ -41,9 +41,18 @@ pub struct AppState {
     pub hint_lookups: KeyedLimit,
     /// Failed logins per client address and per username (decision 0024).
     pub login_throttle: crate::auth::throttle::LoginThrottle,
+    /// `/stats` results, their invalidation and the bounded pool they are computed on
+    /// (decision 0029).
+    pub stats_cache: Arc<crate::stats::cache::StatsCache>,
 }
 
 impl AppState {
+    /// The generations of the facts: every write that can change a figure bumps them once its
+    /// transaction has committed.
+    pub fn generations(&self) -> &crate::stats::cache::Generations {
+        &self.stats_cache.generations
+    }
+
     /// The centre's part of the store; on the hub, `NotFound` (the hub holds no person data and
     /// no recorded activities, so such a route finds nothing there).
     pub fn center_store(&self) -> crate::error::ApiResult<&dyn CenterStore> {
@@ -134,6 +143,10 @@ impl Application {
             login_throttle: crate::auth::throttle::LoginThrottle::new(
                 crate::auth::throttle::Limits::from_settings(&settings.auth),
             ),
+            stats_cache: Arc::new(crate::stats::cache::StatsCache::new(
+                &settings.stats.cache,
+                &settings.stats.pool,
+            )),
             store,
             node: node.clone(),
             settings: settings.clone(),
@@ -171,9 +184,12 @@ impl Application {
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
                 .configure(routes::configure);
             if let Some(dir) = &static_dir {
-                app = app.service(spa_files(dir));
+                // Precompressed copies first; the plain files and the page's deep links after.
+                app = app
+                    .service(routes::assets::service(dir.clone()))
+                    .service(spa_files(dir));
             }
-            app
+            app.wrap(from_fn(routes::assets::cache_headers))
         })
         .shutdown_timeout(10)
         .listen(listener)?

@@ -96,6 +96,9 @@ problem_codes! {
     /// The request ran past its time budget (`stats.timeout_ms`, `stats.extract_timeout_ms`);
     /// its SQL was interrupted (422).
     TimeBudgetExceeded = "time_budget_exceeded", "処理の上限を超えています", "処理が制限時間内に終わりませんでした。期間を短くするか、分類を減らしてください。";
+    /// The node is busy computing other figures (its `/stats` queue is full): retry after
+    /// `Retry-After` seconds (503).
+    Busy = "busy", "混み合っています", "集計の依頼が混み合っています。しばらく待ってから再度お試しください。";
     /// Something failed on the server; the request ID finds its log lines.
     Internal = "internal", "サーバーでエラーが発生しました", "処理中にエラーが発生しました。時間をおいて再度お試しください。";
 }

@@ -99,6 +99,7 @@ pub async fn create(
                 e.set_detail(json!({"participants": a.record.participations.len(), "replayed": !r.is_new()}));
             });
         let recorded = state.center_store()?.create_activity(&record, row).await?;
+        state.generations().touch_date(&record.center, record.date);
         Ok((recorded.is_new(), view(&state, &recorded.into_inner()).await?))
     }
     .await;
@@ -217,11 +218,10 @@ pub async fn update(
         let row = audit
             .draft(Some(id.to_string()), None)
             .completed_by(with_participants);
-        view(
-            &state,
-            &state.center_store()?.update_activity(&record, row).await?,
-        )
-        .await
+        let updated = state.center_store()?.update_activity(&record, row).await?;
+        // The old date may lie in another fiscal year: the whole centre's figures go.
+        state.generations().touch_center(&record.center);
+        view(&state, &updated).await
     }
     .await;
     audit
@@ -243,10 +243,12 @@ pub async fn delete(
     let audit = CallAudit::by(&state, &caller, "activity.delete");
     let result = async {
         let center = own_center(&state, &caller, Permission::WriteActivities)?;
-        Ok(state
+        state
             .center_store()?
             .delete_activity(center.as_str(), *id, audit.draft(Some(id.to_string()), None))
-            .await?)
+            .await?;
+        state.generations().touch_center(center.as_str());
+        Ok(())
     }
     .await;
     audit.write(Some(id.to_string()), None, result).await?;
@@ -282,14 +284,14 @@ pub async fn put_participation(
         );
         let codes = state.store.codes().await?;
         let p = Participation::parse_single(&raw, &input, &activity.record, &codes, &people)?;
-        view(
-            &state,
-            &state
-                .center_store()?
-                .put_participation(center.as_str(), id, &p, audit.draft(target.clone(), None))
-                .await?,
-        )
-        .await
+        let activity = state
+            .center_store()?
+            .put_participation(center.as_str(), id, &p, audit.draft(target.clone(), None))
+            .await?;
+        state
+            .generations()
+            .touch_date(center.as_str(), activity.record.date);
+        view(&state, &activity).await
     }
     .await;
     audit.write(target, None, result).await.map(web::Json)
@@ -316,6 +318,9 @@ pub async fn delete_participation(
             .center_store()?
             .delete_participation(center.as_str(), id, &person, audit.draft(target.clone(), None))
             .await?;
+        state
+            .generations()
+            .touch_date(center.as_str(), activity.record.date);
         view(&state, &activity).await
     }
     .await;

@@ -125,6 +125,7 @@ pub async fn put_center(
         ));
     }
     state.store.upsert_center(&center).await?;
+    state.generations().touch_all();
     Ok(web::Json(center.to_view()))
 }
 
@@ -175,6 +176,7 @@ pub async fn put_site(
         }
     }
     state.store.upsert_site(&site).await?;
+    state.generations().touch_all();
     Ok(HttpResponse::Ok().json(site.to_view()))
 }
 
@@ -232,5 +234,7 @@ pub async fn put_region(
     }
     .await;
     let region = audit.write(Some(code.into_inner()), None, result).await?;
+    // Which municipalities a region holds changes its figures: every cached answer goes.
+    state.generations().touch_all();
     Ok(web::Json(region.to_view()))
 }

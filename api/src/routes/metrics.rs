@@ -162,6 +162,57 @@ pub async fn metrics(
     if let Some(http) = http {
         http.render(&mut out);
     }
+    let cache = &state.stats_cache;
+    let c = &cache.counters;
+    for (name, help, value) in [
+        (
+            "attaka_stats_cache_hits_total",
+            "/stats answers served from the result cache.",
+            &c.hits,
+        ),
+        (
+            "attaka_stats_cache_shared_total",
+            "/stats answers shared with an identical request's computation.",
+            &c.shared,
+        ),
+        (
+            "attaka_stats_computations_total",
+            "/stats computations run (cache misses).",
+            &c.computations,
+        ),
+        (
+            "attaka_stats_busy_total",
+            "/stats requests refused with 503 because the pool and its queue were full.",
+            &c.rejected,
+        ),
+        (
+            "attaka_stats_cache_evictions_total",
+            "/stats cache entries dropped for the entry or byte limit.",
+            &c.evictions,
+        ),
+    ] {
+        let v = value.load(std::sync::atomic::Ordering::Relaxed);
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}");
+    }
+    let (entries, bytes) = cache.size();
+    gauge(
+        &mut out,
+        "attaka_stats_cache_entries",
+        "/stats cache entries stored.",
+        &[(String::new(), entries as f64)],
+    );
+    gauge(
+        &mut out,
+        "attaka_stats_cache_bytes",
+        "Estimated bytes of the /stats cache entries.",
+        &[(String::new(), bytes as f64)],
+    );
+    gauge(
+        &mut out,
+        "attaka_stats_pool_load",
+        "/stats computations running or waiting for the pool.",
+        &[(String::new(), cache.pool.load() as f64)],
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(out))

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod assets;
 pub mod audit;
 pub mod audited;
 pub mod auth;

@@ -121,6 +121,7 @@ pub async fn register(
             .center_store()?
             .register_person(&center, existing.as_ref(), &record, row)
             .await?;
+        state.generations().touch_center(center.as_str());
         Ok(person.to_view(today))
     }
     .await;
@@ -219,6 +220,7 @@ pub async fn update(
                 audit.draft(Some(id.to_string()), None),
             )
             .await?;
+        state.generations().touch_center(center.as_str());
         Ok(updated.to_view(today))
     }
     .await;
@@ -267,6 +269,7 @@ pub async fn end(
                 audit.draft(Some(id.to_string()), None),
             )
             .await?;
+        state.generations().touch_center(center.as_str());
         Ok(ended.to_view(today))
     }
     .await;

@@ -5,16 +5,22 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use shared::dto::stats::{Perturbation, StatsMeta, StatsResponse};
 use shared::error::{FieldError, Problem, ProblemCode};
 
+use std::sync::Arc;
+
+use shared::dto::auth::Scope;
+
 use crate::auth::{Caller, Permission};
+use crate::domain::account::Principal;
 use crate::domain::clock;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{self, Event};
 use crate::startup::AppState;
 use crate::stats::budget::{self, OrgSizes, OverBudget};
+use crate::stats::cache::{Answer, Dependency, Key, Refused, Served};
 use crate::stats::download::About;
 use crate::stats::engine::{self, KnownCodes, Planned};
 use crate::stats::table::Labeler;
-use crate::stats::{csv_out, params, Format, StatsRequest};
+use crate::stats::{csv_out, params, Format, StatsQuery, StatsRequest};
 
 /// Labels and known codes for checking and rendering.
 pub async fn labeler(state: &AppState) -> ApiResult<(Labeler, KnownCodes)> {
@@ -179,6 +185,63 @@ pub fn over_time(limit: &'static str, ms: u64) -> ApiError {
     }
 }
 
+/// How the figures were found: `hit` (stored), `shared` (an identical request's computation),
+/// `miss` (computed for this request) or `none` (nothing to compute).
+pub const CACHE_HEADER: &str = "x-attaka-cache";
+
+/// The store's answer to `q` for the caller: from the cache, or computed on the bounded pool
+/// within the time budget (decision 0029).
+pub async fn cached(
+    state: &AppState,
+    p: &Principal,
+    q: StatsQuery,
+    totals: bool,
+) -> ApiResult<(Arc<Answer>, Served)> {
+    let scope = match &p.scope {
+        Scope::Prefecture => String::new(),
+        Scope::Municipality(m) => format!("municipality:{m}"),
+        Scope::Region(r) => format!("region:{r}"),
+        Scope::Center(c) => format!("center:{c}"),
+    };
+    let key = Key::new(p.role.as_str(), &scope, &q, totals);
+    let dep = Dependency::of(&q);
+    let limits = &state.settings.stats;
+    let budget_time = std::time::Duration::from_millis(limits.timeout_ms);
+    let compute = || async move {
+        let work = async {
+            let rows = state.store.stats(&q).await?;
+            let totals = if totals {
+                let columns = q.measures.len();
+                let all = StatsQuery {
+                    dims: Vec::new(),
+                    ..q
+                };
+                let t = state.store.stats(&all).await?;
+                Some(
+                    t.into_iter()
+                        .next()
+                        .map(|(_, v)| v)
+                        .unwrap_or_else(|| vec![0; columns]),
+                )
+            } else {
+                None
+            };
+            Ok::<_, ApiError>(Answer { rows, totals })
+        };
+        tokio::time::timeout(budget_time, work)
+            .await
+            .map_err(|_| over_time("stats.timeout_ms", limits.timeout_ms))?
+    };
+    state
+        .stats_cache
+        .get_or_compute(key, dep, compute)
+        .await
+        .map_err(|e| match e {
+            Refused::Busy { retry_after_secs } => ApiError::Busy { retry_after_secs },
+            Refused::Failed(e) => e,
+        })
+}
+
 /// Figures: measures by dimensions over a period, within the caller's scope.
 ///
 /// Query parameters as in the API contract: `measures`, `rows`, `period` or `from`/`to`,
@@ -230,6 +293,8 @@ pub fn over_time(limit: &'static str, ms: u64) -> ApiError {
         (status = 413, body = Problem, content_type = "application/problem+json", description = "result_too_large: over stats.max_cells"),
         (status = 422, body = Problem, content_type = "application/problem+json",
          description = "characters CP932 cannot hold; too_many_dimensions (stats.max_row_dimensions); time_budget_exceeded (stats.timeout_ms)"),
+        (status = 503, body = Problem, content_type = "application/problem+json",
+         description = "busy: the node's statistics queue is full (stats.pool); retry after `Retry-After` seconds"),
     ))]
 pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
     let p = caller.require(Permission::ReadStats)?;
@@ -248,41 +313,27 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
     if let Planned::Query(q) = &planned {
         budget::check_cells(q, labeler.codes(), org, limits.max_cells).map_err(over_budget)?;
     }
-    // The cell keys of a perturbed role are read within the same time budget as the figures.
-    let work = async {
-        let (planned, rows, totals) = match planned {
-            Planned::Nothing => (
-                None,
-                Vec::new(),
-                request.totals.then(|| vec![0; request.measures.len()]),
-            ),
-            Planned::Query(q) => {
-                let rows = state.store.stats(&q).await?;
-                let totals = if request.totals {
-                    let all = crate::stats::StatsQuery {
-                        dims: Vec::new(),
-                        ..q.clone()
-                    };
-                    let t = state.store.stats(&all).await?;
-                    Some(
-                        t.into_iter()
-                            .next()
-                            .map(|(_, v)| v)
-                            .unwrap_or_else(|| vec![0; request.measures.len()]),
-                    )
-                } else {
-                    None
-                };
-                (Some(q), rows, totals)
-            }
-        };
-        let disclosure = disclosure(&state, p.role, planned.as_ref(), request.totals, &labeler).await?;
-        Ok::<_, ApiError>((rows, totals, disclosure))
+    let (query, rows, totals, served) = match planned {
+        Planned::Nothing => (
+            None,
+            Vec::new(),
+            request.totals.then(|| vec![0; request.measures.len()]),
+            None,
+        ),
+        Planned::Query(q) => {
+            let (answer, served) = cached(&state, p, q.clone(), request.totals).await?;
+            (Some(q), answer.rows.clone(), answer.totals.clone(), Some(served))
+        }
     };
+    // The cell keys of a perturbed role are read within the same time budget as the figures
+    // (not cached: they are only read for the roles whose figures are perturbed).
     let budget_time = std::time::Duration::from_millis(limits.timeout_ms);
-    let (rows, totals, disclosure) = tokio::time::timeout(budget_time, work)
-        .await
-        .map_err(|_| over_time("stats.timeout_ms", limits.timeout_ms))??;
+    let disclosure = tokio::time::timeout(
+        budget_time,
+        disclosure(&state, p.role, query.as_ref(), request.totals, &labeler),
+    )
+    .await
+    .map_err(|_| over_time("stats.timeout_ms", limits.timeout_ms))??;
     let (table, done) = engine::assemble(&request, rows, totals, &labeler, &disclosure);
     let detail = serde_json::json!({"query": req.query_string(), "rows": table.rows.len()});
     let event = Event {
@@ -311,6 +362,7 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
                 )
                 .map_err(unencodable)?;
             Ok(HttpResponse::Ok()
+                .insert_header((CACHE_HEADER, served.map_or("none", Served::as_str)))
                 .insert_header((header::CONTENT_TYPE, csv_out::content_type(request.encoding)))
                 .insert_header((header::CONTENT_DISPOSITION, about.content_disposition("csv")))
                 .body(bytes))
@@ -349,7 +401,9 @@ pub async fn stats(state: web::Data<AppState>, caller: Caller, req: HttpRequest)
                 generated_at: clock::now_jst(),
                 notes: engine::notes(&request),
             };
-            Ok(HttpResponse::Ok().json(table.to_json(request.labels, &labeler, meta)))
+            Ok(HttpResponse::Ok()
+                .insert_header((CACHE_HEADER, served.map_or("none", Served::as_str)))
+                .json(table.to_json(request.labels, &labeler, meta)))
         }
     }
 }

@@ -77,6 +77,8 @@ pub async fn receive_batch(
             .hub_store()?
             .apply_sync_batch(&valid, Utc::now(), row)
             .await?;
+        // Committed: the answers touching this centre's changed years are no longer current.
+        state.generations().touch(&valid.center, &applied.touched);
         Ok::<_, ApiError>(SyncAck {
             center: valid.center,
             stream: valid.stream,

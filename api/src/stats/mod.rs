@@ -3,6 +3,7 @@
 //! SQL lives in the store.
 
 pub mod budget;
+pub mod cache;
 pub mod cellkey;
 pub mod csv_out;
 pub mod download;

@@ -386,7 +386,9 @@ async fn the_same_batch_applied_at_once_is_applied_once(hub: Fresh<dyn HubStore>
         AppliedBatch {
             last_seq: 4,
             applied: 4,
-            skipped: 0
+            skipped: 0,
+            // Which years it touched: `applied_batches_name_the_years_they_touch`.
+            touched: applied[0].touched.clone(),
         }
     );
     assert!(results

@@ -2,7 +2,7 @@
 //! and how far each centre has been applied.
 
 use api::domain::org::Site;
-use api::domain::sync::{AppliedBatch, Change};
+use api::domain::sync::{AppliedBatch, Change, FactsTouched};
 use api::stats::{Measure, StatsQuery};
 use api::store::{ConflictKind, HubStore, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -18,6 +18,7 @@ hub_story!(
     a_batch_that_does_not_follow_on_is_refused_whole,
     a_new_stream_begins_with_a_reset_that_replaces_the_centres_facts,
     a_record_of_another_centre_is_not_overwritten,
+    applied_batches_name_the_years_they_touch,
 );
 
 /// Participations, unique people and activities the hub holds for fiscal year 2024.
@@ -109,7 +110,9 @@ async fn open_stream(hub: &dyn HubStore) -> Opening {
         AppliedBatch {
             last_seq: 3,
             applied: 3,
-            skipped: 0
+            skipped: 0,
+            // Which years it touched: `applied_batches_name_the_years_they_touch`.
+            touched: applied.touched.clone(),
         }
     );
     let applied = hub
@@ -125,7 +128,9 @@ async fn open_stream(hub: &dyn HubStore) -> Opening {
         AppliedBatch {
             last_seq: 6,
             applied: 3,
-            skipped: 0
+            skipped: 0,
+            // Which years it touched: `applied_batches_name_the_years_they_touch`.
+            touched: applied.touched.clone(),
         }
     );
     o
@@ -212,7 +217,9 @@ async fn a_replayed_batch_applies_nothing_twice(hub: Fresh<dyn HubStore>) {
         AppliedBatch {
             last_seq: 6,
             applied: 0,
-            skipped: 3
+            skipped: 3,
+            // Nothing applied, nothing touched.
+            touched: FactsTouched::default(),
         }
     );
     assert_eq!(held(&*hub).await, [2, 2, 1]);
@@ -236,7 +243,12 @@ async fn a_replayed_batch_applies_nothing_twice(hub: Fresh<dyn HubStore>) {
         AppliedBatch {
             last_seq: 7,
             applied: 1,
-            skipped: 3
+            skipped: 3,
+            // Only the new part: the FY2024 activity's participation.
+            touched: FactsTouched {
+                fiscal_years: [2024].into(),
+                whole_center: false
+            },
         }
     );
     assert_eq!(held(&*hub).await, [1, 1, 1]);
@@ -358,7 +370,9 @@ async fn a_new_stream_begins_with_a_reset_that_replaces_the_centres_facts(hub: F
         AppliedBatch {
             last_seq: 3,
             applied: 3,
-            skipped: 0
+            skipped: 0,
+            // Which years it touched: `applied_batches_name_the_years_they_touch`.
+            touched: applied.touched.clone(),
         }
     );
     // Only what the new stream holds: one activity with one person.
@@ -408,4 +422,73 @@ async fn a_record_of_another_centre_is_not_overwritten(hub: Fresh<dyn HubStore>)
         1,
         "C002 recorded nothing"
     );
+}
+
+/// What the `/stats` cache invalidates (decision 0029): an applied batch names the fiscal years
+/// of the activities it added, moved (before and after), changed or removed, and marks the
+/// whole centre when people, sites or everything changed.
+async fn applied_batches_name_the_years_they_touch(hub: Fresh<dyn HubStore>) {
+    let o = open_stream(&*hub).await;
+    let years = |ys: &[i32]| FactsTouched {
+        fiscal_years: ys.iter().copied().collect(),
+        whole_center: false,
+    };
+    let send =
+        |seq: u64, batch_seq: u64, changes: Vec<Change>| batch(CENTER, o.stream, batch_seq, seq, changes);
+    // An activity of FY2022 added: that year only.
+    let mut old = activity(CENTER, date(2022, 10, 3), "tsudoi", &[&o.people[0]]);
+    let applied = hub
+        .apply_sync_batch(
+            &send(7, 3, vec![Change::UpsertActivity(old.clone())]),
+            when(),
+            draft("apply_sync_batch"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(applied.touched, years(&[2022]));
+    // Moved to FY2025: the year it left and the year it entered.
+    old.date = date(2025, 5, 1);
+    let applied = hub
+        .apply_sync_batch(
+            &send(8, 4, vec![Change::UpsertActivity(old.clone())]),
+            when(),
+            draft("apply_sync_batch"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(applied.touched, years(&[2022, 2025]));
+    // A participation taken off the FY2024 activity, then the moved one deleted.
+    let changes = vec![
+        Change::DeleteParticipation {
+            activity: o.activity,
+            common_id: o.people[1].clone(),
+        },
+        Change::DeleteActivity(old.id),
+    ];
+    let applied = hub
+        .apply_sync_batch(&send(9, 5, changes), when(), draft("apply_sync_batch"))
+        .await
+        .unwrap();
+    assert_eq!(applied.touched, years(&[2024, 2025]));
+    // A person: every figure of the centre.
+    let changes = vec![Change::UpsertPerson(person_facts(&o.people[1], None))];
+    let applied = hub
+        .apply_sync_batch(&send(11, 6, changes), when(), draft("apply_sync_batch"))
+        .await
+        .unwrap();
+    assert!(applied.touched.whole_center && applied.touched.fiscal_years.is_empty());
+    // Sent again: nothing applied, nothing touched.
+    let applied = hub
+        .apply_sync_batch(
+            &send(
+                11,
+                6,
+                vec![Change::UpsertPerson(person_facts(&o.people[1], None))],
+            ),
+            when(),
+            draft("apply_sync_batch"),
+        )
+        .await
+        .unwrap();
+    assert!(applied.touched.is_empty(), "{applied:?}");
 }

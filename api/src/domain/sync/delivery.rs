@@ -6,11 +6,33 @@ use shared::dto::sync::{CenterSyncStatus, OutboxStatus, SyncCredentialView};
 use uuid::Uuid;
 
 /// What the hub did with a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedBatch {
     pub last_seq: u64,
     pub applied: u64,
     pub skipped: u64,
+    /// Which of the centre's figures the applied entries can have changed (the `/stats`
+    /// cache's invalidation, decision 0029); filled in by the store as it applies them.
+    pub touched: FactsTouched,
+}
+
+/// The fiscal years whose facts a write changed, for one centre, or the whole centre.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactsTouched {
+    /// Fiscal years of activities added, changed (before and after) or removed.
+    pub fiscal_years: std::collections::BTreeSet<i32>,
+    /// People, sites or the whole centre changed: every figure of the centre may differ.
+    pub whole_center: bool,
+}
+
+impl FactsTouched {
+    pub fn year(&mut self, fiscal_year: i32) {
+        self.fiscal_years.insert(fiscal_year);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fiscal_years.is_empty() && !self.whole_center
+    }
 }
 
 /// A centre node's outbox and the state of its delivery.

@@ -61,6 +61,7 @@ impl ApplyPlan<'_> {
             last_seq: self.last_seq.unwrap_or(0),
             applied: self.apply.len() as u64,
             skipped: self.skipped,
+            touched: Default::default(),
         }
     }
 }

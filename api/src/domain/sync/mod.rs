@@ -23,7 +23,7 @@ use super::activity::{ActivityRecord, Participation};
 use super::org::Site;
 use super::person::Facts;
 
-pub use delivery::{AppliedBatch, CenterSyncState, OutboxState, OutgoingBatch, SyncCredential};
+pub use delivery::{AppliedBatch, CenterSyncState, FactsTouched, OutboxState, OutgoingBatch, SyncCredential};
 pub use ingest::{
     check_owner, check_participation_target, parse_batch, ApplyPlan, BatchRefusal, DateWindow, ForeignRecord,
     OutOfOrder, StreamPosition, ValidBatch,

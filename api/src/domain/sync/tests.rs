@@ -181,7 +181,8 @@ fn a_first_delivery_is_applied_from_seq_one() {
         AppliedBatch {
             last_seq: 3,
             applied: 3,
-            skipped: 0
+            skipped: 0,
+            touched: Default::default(),
         }
     );
 }
@@ -203,7 +204,8 @@ fn a_batch_sent_again_whole_is_skipped_whole() {
         AppliedBatch {
             last_seq: 5,
             applied: 0,
-            skipped: 2
+            skipped: 2,
+            touched: Default::default(),
         }
     );
 }

@@ -14,7 +14,7 @@ use super::{duplicate_hints, org};
 use crate::domain::activity::ActivityRecord;
 use crate::domain::audit::AuditDraft;
 use crate::domain::org::Site;
-use crate::domain::sync::{check_owner, check_participation_target, StreamPosition};
+use crate::domain::sync::{check_owner, check_participation_target, FactsTouched, StreamPosition};
 use crate::domain::sync::{
     AppliedBatch, CenterSyncState, Change, PersonFactsRecord, SyncCredential, ValidBatch,
 };
@@ -40,7 +40,7 @@ pub(super) const INSERT_PERSON: &str =
      VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9, @P10, @P11, @P11)";
 pub(super) const DELETE_PERSON_CATEGORIES: &str =
     "DELETE FROM person_categories WHERE center = @P1 AND common_id = @P2";
-pub(super) const ACTIVITY_CENTER: &str = "SELECT center FROM activities WHERE id = @P1";
+pub(super) const ACTIVITY_CENTER: &str = "SELECT center, fiscal_year FROM activities WHERE id = @P1";
 pub(super) const DELETE_PARTICIPATIONS: &str = "DELETE FROM participations WHERE activity_id = @P1";
 pub(super) const DELETE_PARTICIPATION: &str =
     "DELETE FROM participations WHERE activity_id = @P1 AND common_id = @P2";
@@ -130,18 +130,36 @@ async fn upsert_person(
     duplicate_hints::put(c, center, id, p.match_key.as_deref()).await
 }
 
-/// The centre an activity belongs to on the hub, if it is there.
-async fn activity_center(c: &mut Conn, id: &str) -> StoreResult<Option<String>> {
+/// The centre an activity belongs to on the hub, if it is there, noting its fiscal year as
+/// touched when it is the sending centre's.
+async fn activity_center(
+    c: &mut Conn,
+    id: &str,
+    center: &str,
+    touched: &mut FactsTouched,
+) -> StoreResult<Option<String>> {
     match c.row(ACTIVITY_CENTER, &[&id]).await? {
-        Some(r) => Ok(Some(str(&r, 0)?)),
+        Some(r) => {
+            let owner = str(&r, 0)?;
+            if owner == center {
+                touched.year(i32::try_from(int(&r, 1)?).unwrap_or_default());
+            }
+            Ok(Some(owner))
+        }
         None => Ok(None),
     }
 }
 
-async fn upsert_activity(c: &mut Conn, center: &str, a: &ActivityRecord) -> StoreResult<()> {
+async fn upsert_activity(
+    c: &mut Conn,
+    center: &str,
+    a: &ActivityRecord,
+    touched: &mut FactsTouched,
+) -> StoreResult<()> {
     let row = ActivityRow::of(a, center);
     let id = row.id.as_str();
-    let owner = activity_center(c, id).await?;
+    let owner = activity_center(c, id, center, touched).await?;
+    touched.year(a.fiscal_year());
     check_owner(owner.as_deref(), center)?;
     match owner.as_deref() {
         Some(_) => {
@@ -183,7 +201,14 @@ async fn apply_change(
     center: &str,
     change: &Change,
     now: &chrono::NaiveDateTime,
+    touched: &mut FactsTouched,
 ) -> StoreResult<()> {
+    if matches!(
+        change,
+        Change::ResetCenter | Change::UpsertSite(_) | Change::UpsertPerson(_)
+    ) {
+        touched.whole_center = true;
+    }
     match change {
         Change::ResetCenter => {
             // Participations, their categories and topics go with their activities; categories,
@@ -200,10 +225,10 @@ async fn apply_change(
             check_owner(Some(&org::put_site(c, &site).await?), center)?;
         }
         Change::UpsertPerson(p) => upsert_person(c, center, p, now).await?,
-        Change::UpsertActivity(a) => upsert_activity(c, center, a).await?,
+        Change::UpsertActivity(a) => upsert_activity(c, center, a, touched).await?,
         Change::DeleteActivity(id) => {
             let id = id.to_string();
-            if activity_center(c, &id).await?.as_deref() == Some(center) {
+            if activity_center(c, &id, center, touched).await?.as_deref() == Some(center) {
                 facts::take_out(c, &[&id]).await?;
                 c.exec(DELETE_ACTIVITY, &[&id, &center]).await?;
             }
@@ -213,7 +238,7 @@ async fn apply_change(
             participation,
         } => {
             let id = activity.to_string();
-            check_participation_target(activity_center(c, &id).await?.as_deref(), center)?;
+            check_participation_target(activity_center(c, &id, center, touched).await?.as_deref(), center)?;
             facts::take_out(c, &[&id]).await?;
             c.exec(DELETE_PARTICIPATION, &[&id, &participation.common_id.as_str()])
                 .await?;
@@ -222,7 +247,7 @@ async fn apply_change(
         }
         Change::DeleteParticipation { activity, common_id } => {
             let id = activity.to_string();
-            if activity_center(c, &id).await?.as_deref() == Some(center) {
+            if activity_center(c, &id, center, touched).await?.as_deref() == Some(center) {
                 facts::take_out(c, &[&id]).await?;
                 c.exec(DELETE_PARTICIPATION, &[&id, &common_id.as_str()]).await?;
                 facts::put_back(c, &[&id]).await?;
@@ -250,8 +275,9 @@ pub async fn apply(
         c.lock(&facts_lock(&batch.center), LockMode::Exclusive).await?;
         let position = position(c, &batch.center).await?;
         let plan = batch.plan(position.as_ref())?;
+        let mut touched = FactsTouched::default();
         for (_, change) in &plan.apply {
-            apply_change(c, &batch.center, change, &now).await?;
+            apply_change(c, &batch.center, change, &now, &mut touched).await?;
         }
         if let Some(last) = plan.last_seq {
             let values: [&dyn tiberius::ToSql; 5] = [
@@ -265,7 +291,10 @@ pub async fn apply(
                 c.exec(INSERT_STATE, &values).await?;
             }
         }
-        let done = plan.outcome();
+        let done = AppliedBatch {
+            touched,
+            ..plan.outcome()
+        };
         super::audit::append(c, &audit.entry_for(&done)).await?;
         Ok(done)
     }

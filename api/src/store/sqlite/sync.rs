@@ -9,8 +9,8 @@ use super::{activities, audit, is_constraint, parse_ts, ts};
 use crate::domain::activity::ActivityRecord;
 use crate::domain::audit::AuditDraft;
 use crate::domain::sync::{
-    check_owner, check_participation_target, AppliedBatch, CenterSyncState, Change, PersonFactsRecord,
-    Resend, StreamPosition, SyncCredential, ValidBatch,
+    check_owner, check_participation_target, AppliedBatch, CenterSyncState, Change, FactsTouched,
+    PersonFactsRecord, Resend, StreamPosition, SyncCredential, ValidBatch,
 };
 use crate::store::{Reference, StoreError, StoreResult};
 
@@ -58,17 +58,40 @@ fn upsert_person(tx: &Transaction, center: &str, p: &PersonFactsRecord, now: &st
     Ok(())
 }
 
-/// The centre an activity belongs to on the hub, if it is there.
-fn activity_center(tx: &Transaction, id: &str) -> StoreResult<Option<String>> {
+/// The centre an activity belongs to on the hub, if it is there, and its fiscal year.
+fn activity_place(tx: &Transaction, id: &str) -> StoreResult<Option<(String, i32)>> {
     Ok(tx
-        .prepare_cached("SELECT center FROM activities WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
+        .prepare_cached("SELECT center, fiscal_year FROM activities WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 
-fn upsert_activity(tx: &Transaction, center: &str, a: &ActivityRecord, now: &str) -> StoreResult<()> {
+/// The centre an activity belongs to on the hub, noting its fiscal year as touched when it is
+/// the sending centre's.
+fn activity_center(
+    tx: &Transaction,
+    id: &str,
+    center: &str,
+    touched: &mut FactsTouched,
+) -> StoreResult<Option<String>> {
+    Ok(activity_place(tx, id)?.map(|(owner, year)| {
+        if owner == center {
+            touched.year(year);
+        }
+        owner
+    }))
+}
+
+fn upsert_activity(
+    tx: &Transaction,
+    center: &str,
+    a: &ActivityRecord,
+    now: &str,
+    touched: &mut FactsTouched,
+) -> StoreResult<()> {
     let id = a.id.to_string();
-    check_owner(activity_center(tx, &id)?.as_deref(), center)?;
+    check_owner(activity_center(tx, &id, center, touched)?.as_deref(), center)?;
+    touched.year(a.fiscal_year());
     let u = &a.unregistered;
     // The hub's activities have no title column.
     tx.prepare_cached(
@@ -117,7 +140,19 @@ fn upsert_activity(tx: &Transaction, center: &str, a: &ActivityRecord, now: &str
     Ok(())
 }
 
-fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> StoreResult<()> {
+fn apply_change(
+    tx: &Transaction,
+    center: &str,
+    change: &Change,
+    now: &str,
+    touched: &mut FactsTouched,
+) -> StoreResult<()> {
+    if matches!(
+        change,
+        Change::ResetCenter | Change::UpsertSite(_) | Change::UpsertPerson(_)
+    ) {
+        touched.whole_center = true;
+    }
     match change {
         Change::ResetCenter => {
             // Participations, their categories and topics go with their activities; categories
@@ -146,8 +181,9 @@ fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> S
             check_owner(Some(&owner), center)?;
         }
         Change::UpsertPerson(p) => upsert_person(tx, center, p, now)?,
-        Change::UpsertActivity(a) => upsert_activity(tx, center, a, now)?,
+        Change::UpsertActivity(a) => upsert_activity(tx, center, a, now, touched)?,
         Change::DeleteActivity(id) => {
+            activity_center(tx, &id.to_string(), center, touched)?;
             tx.execute(
                 "DELETE FROM activities WHERE id = ?1 AND center = ?2",
                 params![id.to_string(), center],
@@ -158,7 +194,7 @@ fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> S
             participation,
         } => {
             let id = activity.to_string();
-            check_participation_target(activity_center(tx, &id)?.as_deref(), center)?;
+            check_participation_target(activity_center(tx, &id, center, touched)?.as_deref(), center)?;
             tx.execute(
                 "DELETE FROM participations WHERE activity_id = ?1 AND common_id = ?2",
                 params![id, participation.common_id.as_str()],
@@ -166,6 +202,7 @@ fn apply_change(tx: &Transaction, center: &str, change: &Change, now: &str) -> S
             activities::insert_participation(tx, &id, participation)?;
         }
         Change::DeleteParticipation { activity, common_id } => {
+            activity_center(tx, &activity.to_string(), center, touched)?;
             tx.execute(
                 "DELETE FROM participations WHERE activity_id = ?1 AND common_id = ?2
                    AND activity_id IN (SELECT id FROM activities WHERE center = ?3)",
@@ -191,8 +228,9 @@ pub fn apply(
     let position = stream_position(&tx, &batch.center)?;
     let plan = batch.plan(position.as_ref())?;
     let now = ts(at);
+    let mut touched = FactsTouched::default();
     for (_, change) in &plan.apply {
-        apply_change(&tx, &batch.center, change, &now)?;
+        apply_change(&tx, &batch.center, change, &now, &mut touched)?;
     }
     let Some(last) = plan.last_seq else {
         // Nothing new (an empty batch, or one the hub already has): only the call is recorded.
@@ -214,7 +252,10 @@ pub fn apply(
             now
         ],
     )?;
-    let done = plan.outcome();
+    let done = AppliedBatch {
+        touched,
+        ..plan.outcome()
+    };
     audit::append(&tx, &audit.entry_for(&done))?;
     tx.commit()?;
     Ok(done)
