@@ -497,13 +497,17 @@ async fn a_person_at_two_centres_of_one_region_counts_once_there_and_region_rows
 
 #[tokio::test]
 async fn an_integrator_token_of_a_region_sees_what_the_regional_office_sees() {
-    // Exact figures for the comparison: integrators' small cells are otherwise hidden.
+    // Exact figures for the comparison: integrators' small cells are otherwise hidden and their
+    // people counts perturbed.
     let app = hub_with(|s| {
         s.stats.suppression.remove("integrator");
+        s.stats.perturbation.remove("integrator");
     })
     .await;
     let pref = app.token(Role::Prefecture).await;
-    let body = json!({"name": "地域集計", "scope": {"level": "region", "code": REGION}, "expires_on": null});
+    // Record-level extracts only with a grant, as for any integrator token.
+    let body = json!({"name": "地域集計", "scope": {"level": "region", "code": REGION}, "expires_on": null,
+                      "extracts": "coarsened"});
     let token: CreatedApiToken = expect_json(
         app.post("/api/v1/api-tokens", &pref, &body).await,
         StatusCode::CREATED,
@@ -642,4 +646,42 @@ async fn the_prefecture_maintains_regions_and_a_municipality_is_in_one_region_at
         StatusCode::OK,
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_regions_new_member_changes_its_figures_at_once_not_a_cached_answer() {
+    let app = hub().await;
+    let pref = app.token(Role::Prefecture).await;
+    let query = "/api/v1/stats?measures=unique_persons&rows=region&period=FY2024";
+    let ask = || async {
+        let res = app.get(query, &pref).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let served = res.headers()["x-attaka-cache"].to_str().unwrap().to_owned();
+        (served, rows(&res.json::<StatsResponse>().await.unwrap()))
+    };
+    let (first, before) = ask().await;
+    let (second, again) = ask().await;
+    assert_eq!((first.as_str(), second.as_str()), ("miss", "hit"));
+    assert_eq!(before, again);
+    let east_before = before.iter().find(|(code, _)| code == OTHER_REGION).unwrap().1[0];
+    // 南国市 (C004, person Z) joins `east` for good.
+    let east = json!({"code": OTHER_REGION, "name": "東部福祉保健所", "sort_order": 2,
+        "valid_from": "2009-04-01", "valid_to": null, "members": [
+            {"municipality": OTHER_MUNICIPALITY, "valid_from": "2024-04-01", "valid_to": null},
+            {"municipality": "392031", "valid_from": "2009-04-01", "valid_to": null},
+            {"municipality": "392049", "valid_from": "2009-04-01", "valid_to": null}]});
+    let _: Value = expect_json(
+        app.put(&format!("/api/v1/regions/{OTHER_REGION}"), &pref, &east)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let (third, after) = ask().await;
+    assert_eq!(third, "miss", "a region's change drops the cached answers");
+    let east_after = after.iter().find(|(code, _)| code == OTHER_REGION).unwrap().1[0];
+    assert_eq!(east_after, east_before + 1, "{before:?} → {after:?}");
+    assert!(
+        after.iter().all(|(code, v)| code != "unknown" || v[0] == 0),
+        "no centre is left outside a region: {after:?}"
+    );
 }
