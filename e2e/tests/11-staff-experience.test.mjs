@@ -63,8 +63,8 @@ async function assertNothingCovers(page, selector, viewport) {
 
 scenario(browser, 'the first load shows a Japanese loading screen until the app has started', async (page) => {
   watchDialogs(page);
-  // Hold the app file back a moment, as a slow line does.
-  await page.route('**/attaka-web_bg.wasm', async (route) => {
+  // Hold the app file back a moment, as a slow line does (its name carries a content hash).
+  await page.route('**/attaka-web_bg*.wasm', async (route) => {
     await new Promise((r) => setTimeout(r, 1500));
     await route.continue();
   });
@@ -73,7 +73,7 @@ scenario(browser, 'the first load shows a Japanese loading screen until the app 
   await expect(page.getByTestId('boot-loading')).toContainText('読み込んでいます');
   await page.getByTestId('login-username').waitFor();
   assert.equal(await page.getByTestId('boot-loading').count(), 0, 'the loading screen is gone once the app runs');
-  await page.unroute('**/attaka-web_bg.wasm');
+  await page.unroute('**/attaka-web_bg*.wasm');
 });
 
 scenario(browser, 'an operator following a link to the figures is told why home is shown instead', async (page) => {
