@@ -70,6 +70,15 @@ async function tabTo(page, testid, max = 15) {
   assert.fail(`Tab never reached ${testid}`);
 }
 
+/** Signs in on the hub as the 安芸 office and waits for its landing page, the overview. */
+async function signInAsAkiOffice(page) {
+  await page.goto(`${HUB_URL}/login`);
+  await page.getByTestId('login-username').fill(AKI_OFFICE.username);
+  await page.getByTestId('login-password').fill(AKI_OFFICE.password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('page-overview').waitFor();
+}
+
 /** Opens the hub's figures page with `query` and waits for its table. */
 async function openHubFigures(page, query) {
   await page.goto(`${HUB_URL}/figures${query}`);
@@ -184,12 +193,8 @@ scenario(browser, 'the prefecture overview has the 福祉保健所別 level, and
 });
 
 scenario(browser, 'the 安芸 office lands on its overview with its name in the header and sees only its municipalities', async (page) => {
-  await page.goto(`${HUB_URL}/login`);
-  await page.getByTestId('login-username').fill(AKI_OFFICE.username);
-  await page.getByTestId('login-password').fill(AKI_OFFICE.password);
-  await page.getByTestId('login-submit').click();
+  await signInAsAkiOffice(page);
   // Its landing page is the region's overview, not ホーム.
-  await page.getByTestId('page-overview').waitFor();
   assert.match(new URL(page.url()).pathname, /^\/overview$/);
   await expect(page.getByTestId('header-scope')).toContainText(AKI_NAME);
   await expect(page.getByTestId('header-role')).toContainText('福祉保健所');
@@ -231,9 +236,11 @@ scenario(browser, 'the 安芸 office lands on its overview with its name in the 
     await expect(page.getByTestId('stats-empty')).toBeVisible();
     assert.equal(await other.total('participations'), 0, filter);
   }
+  await signOut(page);
 });
 
 scenario(browser, 'the 安芸 office downloads its figures as CSV and as an Excel workbook', async (page) => {
+  await signInAsAkiOffice(page);
   const figures = await openHubFigures(page, '?rows=region,municipality&measures=participations,activities');
   const csv = await figures.downloadCsv('utf-8-bom');
   await expect(figures.csvStatus).toContainText('ダウンロードしました');
