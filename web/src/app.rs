@@ -51,6 +51,16 @@ pub const ACTIVITIES_PATH: &str = "/activities";
 /// Figures (集計) and the year at a glance (概況), for every role with figures.
 pub const FIGURES_PATH: &str = "/figures";
 pub const OVERVIEW_PATH: &str = "/overview";
+
+/// Where an account lands after signing in: a regional office on its region's overview,
+/// everyone else at home. Both the login page and the `/login` route (which sends a signed-in
+/// caller away, possibly before the login page's own navigation) go here, so neither wins a race.
+pub fn landing_path(role: Option<shared::dto::auth::Role>) -> &'static str {
+    match role {
+        Some(shared::dto::auth::Role::Region) => OVERVIEW_PATH,
+        _ => HOME_PATH,
+    }
+}
 /// De-identified records (抽出) as workbooks or CSV, for the roles the API lets extract.
 pub const EXTRACTS_PATH: &str = "/extracts";
 /// Period locks (締め): the prefecture locks and unlocks, municipalities read.
@@ -268,7 +278,12 @@ fn Shell() -> impl IntoView {
         <main id="main" class="app-main" tabindex="-1" data-testid="app-main">
             <Routes fallback=|| view! { <NotFoundPage /> }>
                 <ProtectedRoute path=path!("/") view=HomePage condition=signed_in redirect_path=|| LOGIN_PATH />
-                <ProtectedRoute path=path!("/login") view=LoginPage condition=signed_out redirect_path=|| HOME_PATH />
+                <ProtectedRoute
+                    path=path!("/login")
+                    view=LoginPage
+                    condition=signed_out
+                    redirect_path=move || landing_path(session.account_untracked().map(|a| a.role))
+                />
                 <ProtectedRoute
                     path=path!("/persons")
                     view=PersonListPage
@@ -388,5 +403,26 @@ fn Shell() -> impl IntoView {
             </Routes>
         </main>
         <crate::reauth::ReauthDialog />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::dto::auth::Role;
+
+    use super::*;
+
+    #[test]
+    fn a_regional_office_lands_on_its_overview_and_everyone_else_at_home() {
+        assert_eq!(landing_path(Some(Role::Region)), OVERVIEW_PATH);
+        for role in [
+            Role::Prefecture,
+            Role::Municipality,
+            Role::CenterStaff,
+            Role::Operator,
+        ] {
+            assert_eq!(landing_path(Some(role)), HOME_PATH);
+        }
+        assert_eq!(landing_path(None), HOME_PATH);
     }
 }

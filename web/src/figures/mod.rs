@@ -60,7 +60,8 @@ pub const DIMENSIONS: [(&str, &str); 15] = [
 ];
 
 /// Dimensions the page can filter on (a time filter is the period itself).
-pub const FILTER_DIMENSIONS: [&str; 10] = [
+pub const FILTER_DIMENSIONS: [&str; 11] = [
+    "region",
     "municipality",
     "center",
     "site",
@@ -103,12 +104,12 @@ pub fn figures_allowed(meta: &MetaView) -> bool {
 }
 
 /// Dimensions worth offering to an account of `scope` (a centre account has one centre, in
-/// one municipality, so those breakdowns say nothing).
+/// one municipality, so those breakdowns say nothing). A region account keeps `region`: its
+/// one row carries the region's name over its municipalities, and its filter names the region.
 pub fn offered_dimension(scope: &Scope, code: &str) -> bool {
     match scope {
-        Scope::Prefecture => true,
+        Scope::Prefecture | Scope::Region(_) => true,
         Scope::Municipality(_) => !matches!(code, "municipality" | "region"),
-        Scope::Region(_) => code != "region",
         Scope::Center(_) => !matches!(code, "municipality" | "region" | "center"),
     }
 }

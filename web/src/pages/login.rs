@@ -7,7 +7,6 @@ use leptos_router::hooks::use_navigate;
 use shared::dto::auth::LoginRequest;
 
 use crate::api;
-use crate::app::HOME_PATH;
 use crate::components::messages::{ErrorAlert, FieldMessage};
 use crate::session::Session;
 
@@ -45,10 +44,7 @@ pub fn LoginPage() -> impl IntoView {
             match api::login(&request).await {
                 Ok(tokens) => {
                     // A regional office lands on its region's overview; everyone else at home.
-                    let landing = match tokens.account.role {
-                        shared::dto::auth::Role::Region => crate::app::OVERVIEW_PATH,
-                        _ => HOME_PATH,
-                    };
+                    let landing = crate::app::landing_path(Some(tokens.account.role));
                     session.sign_in(tokens);
                     // Back where the session ended (its draft is restored there); otherwise the
                     // role's landing page.

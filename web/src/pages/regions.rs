@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use shared::dto::master::{RegionInput, RegionMember, RegionView};
 
 use crate::api;
-use crate::components::messages::{focus_element, ErrorAlert, Loading, SuccessNotice};
+use crate::components::messages::{focus_element, ErrorAlert, FieldMessage, Loading, SuccessNotice};
 use crate::master::{Master, MasterData};
 use crate::session::Session;
 
@@ -55,6 +55,29 @@ fn parse_members(text: &str) -> Result<Vec<RegionMember>, String> {
     Ok(out)
 }
 
+/// Whether a request field the server named is one of the member lines (`members`,
+/// `members[2].municipality`, …).
+fn is_members_field(field: &str) -> bool {
+    field == "members" || field.starts_with("members[")
+}
+
+/// The server's messages when it refused the member lines alone (a municipality another region
+/// holds, an unknown code), joined for the line under the members field; `None` when it named
+/// anything else too (the alert above the form says everything then).
+fn members_message(e: &api::ApiError) -> Option<String> {
+    let p = e.problem()?;
+    if p.errors.is_empty() || !p.errors.iter().all(|f| is_members_field(&f.field)) {
+        return None;
+    }
+    Some(
+        p.errors
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
 /// `室戸市（392022） 2024-04-01〜` for the list.
 fn member_label(m: &RegionMember, master: Option<&MasterData>) -> String {
     let name = master
@@ -80,6 +103,8 @@ pub fn RegionsPage() -> impl IntoView {
     let valid_to = RwSignal::new(String::new());
     let members = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // What is wrong with the member lines, shown under that field (not in the alert above).
+    let members_error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
@@ -91,6 +116,7 @@ pub fn RegionsPage() -> impl IntoView {
         valid_to.set(r.valid_to.map(|d| d.to_string()).unwrap_or_default());
         members.set(members_text(&r.members));
         error.set(None);
+        members_error.set(None);
         notice.set(None);
         focus_element("region-name");
     };
@@ -100,8 +126,16 @@ pub fn RegionsPage() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
+        let members = match parse_members(&members.get_untracked()) {
+            Ok(members) => members,
+            Err(message) => {
+                error.set(None);
+                members_error.set(Some(message));
+                focus_element("region-members");
+                return;
+            }
+        };
         let parsed = (|| {
-            let members = parse_members(&members.get_untracked())?;
             let valid_from = valid_from
                 .get_untracked()
                 .trim()
@@ -132,6 +166,7 @@ pub fn RegionsPage() -> impl IntoView {
         let input = match parsed {
             Ok(input) => input,
             Err(message) => {
+                members_error.set(None);
                 error.set(Some(message));
                 focus_element("region-error");
                 return;
@@ -139,6 +174,7 @@ pub fn RegionsPage() -> impl IntoView {
         };
         busy.set(true);
         error.set(None);
+        members_error.set(None);
         notice.set(None);
         spawn_local(async move {
             match api::put_region(session, &input).await {
@@ -147,10 +183,17 @@ pub fn RegionsPage() -> impl IntoView {
                     reload.update(|n| *n += 1);
                     master.reload();
                 }
-                Err(e) => {
-                    error.set(Some(e.full_message()));
-                    focus_element("region-error");
-                }
+                Err(e) => match members_message(&e) {
+                    // The member lines alone are wrong: say so beside them, and go there.
+                    Some(message) => {
+                        members_error.set(Some(message));
+                        focus_element("region-members");
+                    }
+                    _ => {
+                        error.set(Some(e.full_message()));
+                        focus_element("region-error");
+                    }
+                },
             }
             busy.set(false);
         });
@@ -270,8 +313,11 @@ pub fn RegionsPage() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="region-members">"所属市町村（1行に「市町村コード 開始日 [終了日]」）"</label>
-                    <textarea id="region-members" rows="10" data-testid="region-members" aria-describedby="region-members-hint"
+                    <textarea id="region-members" rows="10" data-testid="region-members"
+                        aria-describedby="region-members-hint region-members-error"
+                        aria-invalid=move || if members_error.with(Option::is_some) { "true" } else { "false" }
                         prop:value=move || members.get() on:input=move |ev| members.set(event_target_value(&ev))></textarea>
+                    <FieldMessage id="region-members-error" message=members_error />
                     <p id="region-members-hint" class="hint">"例: 392022 2009-04-01 2024-03-31（室戸市を2023年度まで）"</p>
                 </div>
                 <div class="actions">
@@ -306,5 +352,31 @@ mod tests {
         assert!(parse_members("392022 2009-04-01\n\n392031 4月1日")
             .unwrap_err()
             .starts_with("3行目"));
+    }
+
+    fn refusal(fields: &[&str]) -> api::ApiError {
+        api::ApiError::Problem(Box::new(shared::error::Problem {
+            kind: "urn:attaka:problem:validation".into(),
+            title: "入力内容に誤りがあります".into(),
+            status: 400,
+            detail: String::new(),
+            code: shared::error::ProblemCode::Validation,
+            request_id: None,
+            errors: fields
+                .iter()
+                .map(|f| shared::error::FieldError::new(*f, "region_overlap", format!("{f} が違います。")))
+                .collect(),
+        }))
+    }
+
+    #[test]
+    fn a_refusal_of_the_member_lines_alone_goes_beside_that_field() {
+        assert_eq!(
+            members_message(&refusal(&["members", "members[1].municipality"])).as_deref(),
+            Some("members が違います。 members[1].municipality が違います。")
+        );
+        assert_eq!(members_message(&refusal(&["members", "name"])), None);
+        assert_eq!(members_message(&refusal(&[])), None);
+        assert_eq!(members_message(&api::ApiError::Status(500)), None);
     }
 }
