@@ -5,6 +5,7 @@
 //! A command, not a test: it needs a big database and a quiet machine.
 
 mod http;
+mod load;
 mod report;
 
 use std::time::{Duration, Instant};
@@ -53,6 +54,18 @@ pub struct BenchArgs {
     /// HTTP against a second hub on it, beside the SQLite hub on the same facts.
     #[arg(long, value_name = "URL")]
     pub sql_server: Option<String>,
+    /// Concurrency runs: simulated users at once, one run per number (e.g. `50,200`), against
+    /// the SQLite hub with the result cache on, as served.
+    #[arg(long, value_delimiter = ',')]
+    pub users: Vec<usize>,
+    /// Seconds each concurrency run lasts.
+    #[arg(long, default_value_t = 60)]
+    pub load_seconds: u64,
+    /// A simulated user's think time between questions, uniform between these (ms).
+    #[arg(long, default_value_t = 1000)]
+    pub think_min_ms: u64,
+    #[arg(long, default_value_t = 5000)]
+    pub think_max_ms: u64,
 }
 
 /// One standard question: its `/stats` query string and, for the first four, its floor.
@@ -372,6 +385,45 @@ async fn sql_server_side(settings: &Settings, base: &str, sqlite: &str) -> anyho
     })
 }
 
+/// The concurrency runs, on a hub of their own on the same store with the result cache on.
+async fn concurrency(
+    settings: &Settings,
+    node: &crate::store::NodeStore,
+    db: &rusqlite::Connection,
+    args: &BenchArgs,
+) -> anyhow::Result<report::Load> {
+    let (centers, years) = floor::centers_and_years(db)?;
+    let (first, last) = years.context("no activities to ask about")?;
+    let mix = std::sync::Arc::new(load::mix(first, last, &centers));
+    let mut served = settings.clone();
+    served.stats.cache.enabled = true;
+    let hub = start_hub(&served, node.clone()).await?;
+    let addr = hub.client.addr().to_owned();
+    let load_settings = |users| load::LoadSettings {
+        users,
+        duration: Duration::from_secs(args.load_seconds),
+        think: (
+            Duration::from_millis(args.think_min_ms),
+            Duration::from_millis(args.think_max_ms),
+        ),
+        timeout: Duration::from_secs(30),
+        max_retries: 10,
+    };
+    let mut out = report::Load {
+        questions: mix.len(),
+        settings: load_settings(0),
+        pool: served.stats.pool.clone(),
+        runs: Vec::new(),
+    };
+    for &users in &args.users {
+        tracing::info!(users, "concurrency run");
+        out.runs
+            .push(load::run(&addr, &hub.token, mix.clone(), &load_settings(users)).await);
+    }
+    hub.server.abort();
+    Ok(out)
+}
+
 /// Runs the benchmark; returns the Markdown report.
 pub async fn run(mut settings: Settings, args: &BenchArgs) -> anyhow::Result<String> {
     let path = sqlite_path(&settings)?;
@@ -467,6 +519,9 @@ pub async fn run(mut settings: Settings, args: &BenchArgs) -> anyhow::Result<Str
     if let Some(side) = sql_server.take() {
         side.hub.server.abort();
         side.guard.drop_now().await;
+    }
+    if !args.users.is_empty() {
+        report.load = concurrency(&settings, &node, &db, args).await?;
     }
     if args.queries_only {
         sqlite_hub.server.abort();

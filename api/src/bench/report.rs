@@ -56,6 +56,15 @@ pub struct Extraction {
     pub anon_peak: u64,
 }
 
+/// The concurrency runs and how they were set up.
+#[derive(Default)]
+pub struct Load {
+    pub questions: usize,
+    pub settings: super::load::LoadSettings,
+    pub pool: crate::stats::cache::PoolSettings,
+    pub runs: Vec<super::load::LoadResult>,
+}
+
 pub struct Report {
     machine: Vec<(&'static str, String)>,
     data: Vec<(&'static str, String)>,
@@ -64,6 +73,7 @@ pub struct Report {
     /// Whether the `/stats` result cache was on.
     pub cache: bool,
     pub sql_server: Option<SqlServerInfo>,
+    pub load: Load,
     pub queries: Vec<Timed>,
     pub extractions: Vec<Extraction>,
 }
@@ -181,6 +191,7 @@ impl Report {
             runs,
             cache: false,
             sql_server: None,
+            load: Load::default(),
             queries: Vec::new(),
             extractions: Vec::new(),
         })
@@ -252,6 +263,9 @@ impl Report {
         let _ = writeln!(out, "\nQuery strings (`GET /api/v1/stats?…`):\n");
         for q in &self.queries {
             let _ = writeln!(out, "- {}: `{}`", &q.name[..3], q.query);
+        }
+        if !self.load.runs.is_empty() {
+            out.push_str(&self.load.to_markdown());
         }
         if self.extractions.is_empty() {
             return out;
@@ -330,6 +344,63 @@ impl Report {
     }
 }
 
+/// 50 users: p95 ≤ 1 s; 200 users: p95 ≤ 3 s (issue 15); none lost at either.
+pub fn load_p95_target_ms(users: usize) -> f64 {
+    if users <= 50 {
+        1000.0
+    } else {
+        3000.0
+    }
+}
+
+impl Load {
+    fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let s = &self.settings;
+        let _ = writeln!(
+            out,
+            "\n### Concurrency (hub on SQLite, result cache on; ms)\n\n\
+             Each simulated user keeps one connection and asks one of {} questions (weighted: \
+             prefecture tables and trends most, centres' months, months, quarters, halves, every \
+             fiscal year of the data), thinking {:.1}–{:.1} s between them, for {} s; a 503 is \
+             retried after its `Retry-After` (the wait counts in the latency). Stats pool: {} \
+             workers, queue {}.\n",
+            self.questions,
+            s.think.0.as_secs_f64(),
+            s.think.1.as_secs_f64(),
+            s.duration.as_secs(),
+            self.pool.worker_count(),
+            self.pool.queue
+        );
+        let _ = writeln!(
+            out,
+            "| users | answered | per second | p50 | p95 | p99 | max | errors | 503s retried | lost | p95 target |"
+        );
+        let _ = writeln!(out, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|");
+        for r in &self.runs {
+            let l = &r.latencies;
+            let p95 = percentile(l, 95.0);
+            let target = load_p95_target_ms(r.users);
+            let ok = p95 <= target && r.errors == 0;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.1} | {:.1} | {p95:.1} | {:.1} | {:.1} | {} | {} | {} | ≤ {target:.0} ms, 0 errors: {} |",
+                r.users,
+                l.len(),
+                r.per_second(),
+                percentile(l, 50.0),
+                percentile(l, 99.0),
+                percentile(l, 100.0),
+                r.errors,
+                r.busy,
+                r.lost,
+                if ok { "yes" } else { "**no**" }
+            );
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +421,7 @@ mod tests {
             runs: 2,
             cache: false,
             sql_server: None,
+            load: Load::default(),
             queries: Vec::new(),
             extractions: Vec::new(),
         }

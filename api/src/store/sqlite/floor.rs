@@ -330,6 +330,21 @@ pub fn sizes(c: &Connection) -> rusqlite::Result<Vec<(&'static str, String)>> {
 
 /// Copies everything in the write-ahead log into the database file and empties the log, so
 /// reads go through the memory map rather than the log (after a migration wrote much).
+/// The centres' codes and the first and last fiscal years with activities (the load run's mix).
+pub fn centers_and_years(c: &Connection) -> rusqlite::Result<(Vec<String>, Option<(i32, i32)>)> {
+    let mut s = c.prepare("SELECT code FROM centers ORDER BY code")?;
+    let centers = s
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let years = c.query_row(
+        "SELECT min(fiscal_year), max(fiscal_year) FROM activities",
+        [],
+        |r| Ok(r.get::<_, Option<i32>>(0)?.zip(r.get::<_, Option<i32>>(1)?)),
+    )?;
+    Ok((centers, years))
+}
+
+/// Checkpoints the WAL into the database file.
 pub fn settle(path: &str) -> anyhow::Result<()> {
     let c = Connection::open(path).with_context(|| format!("opening {path}"))?;
     c.busy_timeout(std::time::Duration::from_secs(30))?;
