@@ -15,6 +15,8 @@ struct Closed;
 pub struct Client {
     addr: String,
     conn: Option<BufReader<TcpStream>>,
+    /// The last response's `Retry-After`, in seconds (a 503 from the busy stats pool).
+    pub retry_after: Option<u64>,
 }
 
 impl Client {
@@ -22,7 +24,13 @@ impl Client {
         Client {
             addr: addr.into(),
             conn: None,
+            retry_after: None,
         }
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> &str {
+        &self.addr
     }
 
     /// Sends a request and passes the response body to `sink`; returns the status. A kept-alive
@@ -80,7 +88,8 @@ impl Client {
         if let Some(body) = json {
             stream.write_all(body).await?;
         }
-        let (status, length, chunked, close) = read_head(conn).await?;
+        let (status, length, chunked, close, retry_after) = read_head(conn).await?;
+        self.retry_after = retry_after;
         if chunked {
             read_chunked(conn, sink).await?;
         } else if let Some(n) = length {
@@ -113,8 +122,16 @@ impl Client {
     }
 }
 
-/// Status, content length, whether chunked, whether the server closes the connection.
-async fn read_head(conn: &mut BufReader<TcpStream>) -> anyhow::Result<(u16, Option<usize>, bool, bool)> {
+/// Status, content length, whether chunked, whether the server closes the connection, and
+/// `Retry-After` in seconds.
+type Head = (u16, Option<usize>, bool, bool, Option<u64>);
+
+/// `Retry-After` as delay-seconds (the form the server sends; an HTTP date is not read).
+pub fn retry_after_secs(value: &str) -> Option<u64> {
+    value.trim().parse().ok()
+}
+
+async fn read_head(conn: &mut BufReader<TcpStream>) -> anyhow::Result<Head> {
     let mut line = String::new();
     if conn.read_line(&mut line).await.unwrap_or(0) == 0 {
         return Err(Closed.into());
@@ -124,7 +141,7 @@ async fn read_head(conn: &mut BufReader<TcpStream>) -> anyhow::Result<(u16, Opti
         .nth(1)
         .and_then(|s| s.parse().ok())
         .with_context(|| format!("bad status line {line:?}"))?;
-    let (mut length, mut chunked, mut close) = (None, false, false);
+    let (mut length, mut chunked, mut close, mut retry_after) = (None, false, false, None);
     loop {
         line.clear();
         if conn.read_line(&mut line).await? == 0 {
@@ -140,11 +157,12 @@ async fn read_head(conn: &mut BufReader<TcpStream>) -> anyhow::Result<(u16, Opti
                 "content-length" => length = value.parse().ok(),
                 "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
                 "connection" => close = value.eq_ignore_ascii_case("close"),
+                "retry-after" => retry_after = retry_after_secs(value),
                 _ => {}
             }
         }
     }
-    Ok((status, length, chunked, close))
+    Ok((status, length, chunked, close, retry_after))
 }
 
 async fn read_exact(
@@ -187,5 +205,16 @@ async fn read_chunked(
         read_exact(conn, size, sink).await?;
         line.clear();
         conn.read_line(&mut line).await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_read_as_seconds_and_a_date_is_not_guessed() {
+        assert_eq!(retry_after_secs(" 2"), Some(2));
+        assert_eq!(retry_after_secs("Wed, 21 Oct 2026 07:28:00 GMT"), None);
     }
 }

@@ -49,6 +49,19 @@ async fn a_sqlite_hub_moves_to_sql_server_with_the_same_figures_and_a_rerun_resu
             assert!(store.raise_alert(&alert, now).await.unwrap());
         }
         store.start_uptime_run(now).await.unwrap();
+        // An account: `accounts` has a computed column on SQL Server (`username_key`), which
+        // the copy must leave to the server.
+        let new = shared::dto::auth::NewAccount {
+            username: "Pref-Officer".into(),
+            display_name: "県".into(),
+            password: "a long enough passphrase 2026".into(),
+            role: shared::dto::auth::Role::Prefecture,
+            scope: shared::dto::auth::Scope::Prefecture,
+        };
+        let row = api::ops::audit::by_cli("account.create", Some(new.username.clone()), None);
+        api::auth::accounts::create(store.as_ref(), &settings, new, None, row)
+            .await
+            .unwrap();
     }
 
     let (url, guard) = api::store::mssql::testing::fresh_database(&base).await.unwrap();
@@ -70,12 +83,19 @@ async fn a_sqlite_hub_moves_to_sql_server_with_the_same_figures_and_a_rerun_resu
     assert!(copied("activities") > 0 && copied("participations") > 0);
     assert!(first.questions >= 8, "two fiscal years of questions");
     assert_eq!(copied("ops_alerts"), 3);
+    assert_eq!(copied("accounts"), 1);
     let source = api::store::open_common(&settings).await.unwrap();
     let target = MssqlStore::open(&url, 1).await.unwrap();
     assert_eq!(
         target.alerts(false).await.unwrap(),
         source.alerts(false).await.unwrap(),
         "alerts with the same ids"
+    );
+    let officer = target.find_account("pref-officer").await.unwrap();
+    assert_eq!(
+        officer.map(|a| a.username),
+        Some("Pref-Officer".to_owned()),
+        "found by its case-insensitive key, computed on the server"
     );
     drop(target);
 

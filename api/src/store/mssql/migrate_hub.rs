@@ -31,7 +31,9 @@ pub(super) const RECORD: &str =
 pub(super) const FORGET: &str = "DELETE FROM hub_migration_progress WHERE table_name = @P1";
 pub(super) const COLUMNS: &str = "SELECT COLUMN_NAME, DATA_TYPE,
     COLUMNPROPERTY(OBJECT_ID(TABLE_NAME), COLUMN_NAME, 'IsIdentity')
-FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = @P1 ORDER BY ORDINAL_POSITION";
+FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = @P1
+  AND COLUMNPROPERTY(OBJECT_ID(TABLE_NAME), COLUMN_NAME, 'IsComputed') = 0
+ORDER BY ORDINAL_POSITION";
 
 /// Statements built from a table name (the parse test checks them with an example name).
 #[cfg(test)]

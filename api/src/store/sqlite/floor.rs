@@ -330,9 +330,50 @@ pub fn sizes(c: &Connection) -> rusqlite::Result<Vec<(&'static str, String)>> {
 
 /// Copies everything in the write-ahead log into the database file and empties the log, so
 /// reads go through the memory map rather than the log (after a migration wrote much).
+/// The first and last fiscal years with activities.
+pub type YearSpan = Option<(i32, i32)>;
+
+/// The centres' codes and the first and last fiscal years with activities (the load run's mix).
+pub fn centers_and_years(c: &Connection) -> rusqlite::Result<(Vec<String>, YearSpan)> {
+    let mut s = c.prepare("SELECT code FROM centers ORDER BY code")?;
+    let centers = s
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let years = c.query_row(
+        "SELECT min(fiscal_year), max(fiscal_year) FROM activities",
+        [],
+        |r| Ok(r.get::<_, Option<i32>>(0)?.zip(r.get::<_, Option<i32>>(1)?)),
+    )?;
+    Ok((centers, years))
+}
+
+/// Checkpoints the WAL into the database file.
 pub fn settle(path: &str) -> anyhow::Result<()> {
     let c = Connection::open(path).with_context(|| format!("opening {path}"))?;
     c.busy_timeout(std::time::Duration::from_secs(30))?;
     c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn centres_come_in_code_order_with_the_span_of_fiscal_years_and_none_without_activities() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE centers (code TEXT PRIMARY KEY);
+             CREATE TABLE activities (fiscal_year INTEGER);
+             INSERT INTO centers VALUES ('C002'), ('C001');",
+        )
+        .unwrap();
+        assert_eq!(
+            centers_and_years(&c).unwrap(),
+            (vec!["C001".to_owned(), "C002".to_owned()], None)
+        );
+        c.execute_batch("INSERT INTO activities VALUES (2025), (2021), (2023);")
+            .unwrap();
+        assert_eq!(centers_and_years(&c).unwrap().1, Some((2021, 2025)));
+    }
 }
