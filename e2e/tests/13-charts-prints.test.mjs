@@ -66,6 +66,13 @@ async function squeezedCells(page, selector) {
   }, selector);
 }
 
+/** Signs in as `account` unless a page of the app is already signed in (a failed scenario signs out). */
+async function signedIn(page, account) {
+  await page.goto('/');
+  await page.getByTestId('page-home').or(page.getByTestId('page-login')).first().waitFor();
+  if ((await page.getByTestId('page-login').count()) > 0) await new LoginPage(page).signIn(account);
+}
+
 /** Signs out if signed in (scenarios switch accounts and nodes). */
 async function signOut(page) {
   const logout = page.getByTestId('logout-button');
@@ -129,7 +136,9 @@ scenario(browser, 'this month is marked 途中 and drawn apart, and a single mon
   if (lines > 0) {
     // Several months: this month's slot is shaded and labelled, its point hollow, the last
     // segment dashed in its own path; a note says what 途中 means.
-    await expect(figures.chart.getByTestId('chart-partial-mark')).toHaveText('途中');
+    // SVG text has no innerText: its textContent.
+    await expect(figures.chart.getByTestId('chart-partial-mark')).toHaveCount(1);
+    assert.equal(await figures.chart.getByTestId('chart-partial-mark').textContent(), '途中');
     await expect(figures.chart.locator('circle.chart-point-partial')).toHaveCount(1);
     const partialPath = await figures.chart.locator('path.chart-line-partial').getAttribute('d');
     assert.match(partialPath ?? '', /^M[\d.]+,[\d.]+ L/, 'the segment into this month is drawn apart');
@@ -146,7 +155,7 @@ scenario(browser, 'this month is marked 途中 and drawn apart, and a single mon
   const bar = figures.chart.getByTestId('chart-bar-item');
   await expect(bar).toHaveCount(1);
   await expect(bar).toHaveAttribute('data-partial', 'true');
-  await expect(bar.getByTestId('chart-bar-label')).toContainText('（途中）');
+  assert.match(await bar.getByTestId('chart-bar-label').textContent(), /（途中）$/);
   await screenshot(page, '21-figures-one-month');
 
   // A month that is over: bars, nothing 途中.
@@ -160,9 +169,9 @@ scenario(browser, 'this month is marked 途中 and drawn apart, and a single mon
   await expect(page.getByTestId('overview-partial')).toHaveText('途中');
   const trend = overview.months.getByTestId('chart-line');
   if ((await trend.count()) > 0) {
-    await expect(overview.months.getByTestId('chart-partial-mark').first()).toBeVisible();
+    assert.ok((await overview.months.getByTestId('chart-partial-mark').count()) >= 1, 'this month marked on the trend');
   } else {
-    await expect(overview.months.locator('[data-partial="true"]').first()).toBeVisible();
+    assert.ok((await overview.months.locator('[data-partial="true"]').count()) >= 1, 'this month marked');
   }
 });
 
@@ -207,6 +216,7 @@ scenario(browser, 'the day print keeps 名目 readable, headings apart, on A4 po
 });
 
 scenario(browser, 'the calendar print names the centre and keeps its totals with the last week', async (page) => {
+  await signedIn(page, ACCOUNTS.staff);
   if (!(await recordingScreensPresent(page))) return;
   await page.goto(`/activities?month=${thisMonth}`);
   await page.getByTestId('activity-calendar').waitFor();
@@ -235,6 +245,7 @@ scenario(browser, 'the calendar print names the centre and keeps its totals with
 });
 
 scenario(browser, 'the figures print says when in 和暦 and explains in Japanese only', async (page) => {
+  await signedIn(page, ACCOUNTS.staff);
   const figures = await new FiguresPage(page).open('?rows=month&measures=participations,unique_persons');
   await asPrinted(page, async () => {
     const generated = page.locator('.result-header dd.print-only');
