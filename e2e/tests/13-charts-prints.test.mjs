@@ -123,6 +123,9 @@ scenario(browser, 'the centre chart of the hub overview gives every centre its f
   }
   // The total over several centres says what it counts.
   await expect(page.getByTestId('overview-kpi-open_days')).toContainText('延べ開所日数（センター日数）');
+  // …and its longer heading wraps in its column, squeezing no other in the half-width card.
+  const groups = await squeezedCells(page, '[data-testid="overview-groups-table"]');
+  assert.deepEqual(groups.narrow, [], 'no cell of the group table narrower than two characters');
   await screenshot(page, '20-overview-centres');
   await signOut(page);
   await page.goto('/login');
