@@ -25,7 +25,8 @@ chromium="${ATTAKA_E2E_CHROMIUM:-/usr/bin/chromium}"
     log "e2e/node_modules missing: run ATTAKA_WITH_BROWSER=1 bash scripts/setup.sh (npm ci in e2e/)"
     exit 1
 }
-if [[ ! -f web/dist/index.html || ! -f web/dist/attaka-web_bg.wasm ]]; then
+# build-web.sh names the wasm by a hash of its content (attaka-web_bg-<hash>.wasm).
+if [[ ! -f web/dist/index.html ]] || ! compgen -G 'web/dist/attaka-web_bg*.wasm' > /dev/null; then
     log "web/dist is missing: building the SPA"
     bash scripts/build-web.sh
 fi

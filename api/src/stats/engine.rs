@@ -276,23 +276,21 @@ pub fn assemble(
     (table, done)
 }
 
-/// Reading notes for `meta.notes`.
+/// Reading notes for `meta.notes`, in Japanese only: they are printed on the figures page and
+/// head the CSV/xlsx header blocks, where an API code such as `unique_persons` means nothing.
 pub fn notes(request: &StatsRequest) -> Vec<String> {
     let mut out = Vec::new();
     if request.rows.contains(&Dimension::Category) {
         out.push(
-            "category は1人が複数の区分に該当しうるため、行を足しても合計になりません（合計行はサーバーが重複なく数えた値です）。"
+            "該当区分は1人が複数の区分に該当しうるため、行を足しても合計になりません（合計行はサーバーが重複なく数えた値です）。"
                 .to_owned(),
         );
     }
     if request.measures.contains(&Measure::UniquePersons) && !request.rows.is_empty() {
-        out.push(
-            "unique_persons（実利用者数）は各行で重複なく数えた人数で、行を足しても合計にはなりません。"
-                .to_owned(),
-        );
+        out.push("実利用者数は各行で重複なく数えた人数で、行を足しても合計にはなりません。".to_owned());
     }
     if request.measures.contains(&Measure::RegisteredPersons) {
-        out.push("registered_persons（登録者数）は各期間の末日時点の人数です（期間・月などで絞り込んだときは、絞り込んだ範囲の末日時点）。".to_owned());
+        out.push("登録者数は各期間の末日時点の人数です（期間・月などで絞り込んだときは、絞り込んだ範囲の末日時点）。".to_owned());
     }
     if request.measures.iter().any(|m| m.is_registry()) && request.rows.contains(&Dimension::AgeBand) {
         out.push("登録者の年齢区分は生年月（日を除く）から求めています。".to_owned());
@@ -324,6 +322,21 @@ mod tests {
             plan(&other, &Scope::Region("aki".into()), &other.rows),
             Planned::Nothing
         );
+    }
+
+    #[test]
+    fn the_reading_notes_name_measures_and_breakdowns_in_japanese_only() {
+        let r =
+            stats_request("measures=unique_persons,registered_persons&rows=category,age_band&period=FY2024")
+                .unwrap();
+        let all = notes(&r);
+        assert_eq!(all.len(), 4, "{all:?}");
+        for n in &all {
+            assert!(
+                !n.chars().any(|c| c.is_ascii_alphabetic()),
+                "an API code in a printed note: {n}"
+            );
+        }
     }
 
     #[test]

@@ -73,7 +73,8 @@ impl Measure {
             Measure::Participations => "延べ利用者数",
             Measure::UniquePersons => "実利用者数",
             Measure::Activities => "実施回数",
-            Measure::OpenDays => "開所日数",
+            // Summed over the centres of a row: centre-days, said so (issue 14).
+            Measure::OpenDays => "延べ開所日数（センター日数）",
             Measure::NewRegistrations => "新規登録者数",
             Measure::RegisteredPersons => "登録者数",
             Measure::Visits => "訪問件数",

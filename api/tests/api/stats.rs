@@ -202,7 +202,9 @@ async fn distinct_people_are_counted_per_month_and_never_summed_in_the_total() {
     );
     // 3 + 2 + 2 + 3 = 10 rows of people, but only 3 people.
     assert_eq!(totals(&r), [json!(15), json!(3)]);
-    assert!(r.meta.notes.iter().any(|n| n.contains("unique_persons")));
+    assert!(r.meta.notes.iter().any(|n| n.starts_with("実利用者数は")));
+    // The notes are printed and head the CSV/xlsx header blocks: Japanese only, no API codes.
+    assert!(r.meta.notes.iter().all(|n| !n.contains("unique_persons")));
 }
 
 #[tokio::test]
@@ -290,7 +292,12 @@ async fn categories_are_multi_valued_so_rows_exceed_the_true_total() {
         ]
     );
     assert_eq!(totals(&r), [json!(15)]);
-    assert!(r.meta.notes.iter().any(|n| n.contains("category")));
+    assert!(r.meta.notes.iter().any(|n| n.starts_with("該当区分は")));
+    assert!(r
+        .meta
+        .notes
+        .iter()
+        .all(|n| !n.is_ascii() && !n.contains("category")));
 }
 
 #[tokio::test]

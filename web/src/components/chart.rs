@@ -1,5 +1,7 @@
 //! Small charts drawn as inline SVG from their props: horizontal bars to compare categories
-//! (long Japanese names fit on the left), lines for a trend over months or years. No chart
+//! (long Japanese names on the left, wrapped onto more lines rather than cut, so 55 centres stay
+//! readable), lines for a trend over months or years. A period not over yet (this month, this
+//! 年度) is drawn lighter and dashed and marked 「途中」, with a note saying so. No chart
 //! library, nothing fetched: they work offline and print as vectors. The table beside a chart
 //! carries the same figures for screen readers; the chart itself is one labelled image.
 
@@ -23,11 +25,13 @@ const PALETTE: [(&str, &str); 8] = [
     ("#7a4fa3", "6 2 1 2"),
 ];
 
-/// One bar: its label and value (`None` where the figure is suppressed).
+/// One bar: its label and value (`None` where the figure is suppressed); `partial` when it is a
+/// period not over yet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
     pub label: String,
     pub value: Option<u64>,
+    pub partial: bool,
 }
 
 /// One line: its name and a value per x position (`None` leaves a gap).
@@ -37,12 +41,18 @@ pub struct Series {
     pub values: Vec<Option<u64>>,
 }
 
-/// A tick on the x axis: its text and, where a new year starts, a second line.
+/// A tick on the x axis: its text and, where a new year starts, a second line; `partial` when
+/// the period is not over yet (its values are drawn lighter, dashed, under a 「途中」 band).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tick {
     pub text: String,
     pub sub: Option<String>,
+    pub partial: bool,
 }
+
+/// What a chart says under itself when it has a period not over yet.
+pub const PARTIAL_NOTE: &str =
+    "「途中」は、まだ終わっていない期間（今月・今年度など）で、今日までの値です。薄い色・点線で示しています。";
 
 /// Rounded axis ticks from 0 covering `max`: `(top, step)`.
 pub fn nice_scale(max: u64, target_ticks: u32) -> (u64, u64) {
@@ -74,21 +84,31 @@ fn text_width(text: &str, size: f64) -> f64 {
         * size
 }
 
-/// `text` cut to fit `width` at `size`, with `…` when cut.
-fn fit(text: &str, width: f64, size: f64) -> String {
-    if text_width(text, size) <= width {
-        return text.to_owned();
-    }
-    let mut out = String::new();
+/// `text` broken into lines that fit `width` at `size`, at a space where there is one (a
+/// centre's name and its place), else between characters; never cut short.
+fn wrap(text: &str, width: f64, size: f64) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
     for c in text.chars() {
-        let next = format!("{out}{c}…");
-        if text_width(&next, size) > width {
-            break;
+        let next = format!("{line}{c}");
+        if !line.is_empty() && text_width(&next, size) > width {
+            match line.rfind([' ', '　']) {
+                Some(at) if at > 0 => {
+                    let rest = line[at..].trim_start().to_owned();
+                    line.truncate(at);
+                    lines.push(std::mem::replace(&mut line, rest));
+                }
+                _ => lines.push(std::mem::take(&mut line)),
+            }
         }
-        out.push(c);
+        if !(line.is_empty() && (c == ' ' || c == '　')) {
+            line.push(c);
+        }
     }
-    out.push('…');
-    out
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// Horizontal bars, one per category, value at the end of each bar.
@@ -103,6 +123,7 @@ pub fn BarChart(
     width: Option<f64>,
 ) -> impl IntoView {
     const FONT: f64 = 14.0;
+    const LINE: f64 = 17.0;
     let width = width.unwrap_or(WIDTH);
     const ROW: f64 = 30.0;
     const BAR: f64 = 20.0;
@@ -112,13 +133,30 @@ pub fn BarChart(
         .iter()
         .map(|b| text_width(&b.label, FONT))
         .fold(0.0, f64::max);
-    let label_width = longest.clamp(48.0, width / 3.0) + 12.0;
+    // Up to 45 % of the width for names; a longer name wraps onto a second (third) line.
+    let label_width = longest.clamp(48.0, width * 0.45) + 12.0;
     let plot_left = label_width;
     let plot_width = width - plot_left - VALUE_ROOM;
     let max = bars.iter().filter_map(|b| b.value).max().unwrap_or(0);
     let (top, step) = nice_scale(max, 5);
     let x = move |v: u64| plot_left + plot_width * v as f64 / top as f64;
-    let height = TOP + ROW * bars.len() as f64 + 8.0;
+    let any_partial = bars.iter().any(|b| b.partial);
+    // Each row as tall as its wrapped name.
+    let mut y = TOP;
+    let laid_out: Vec<(Bar, Vec<String>, f64, f64)> = bars
+        .into_iter()
+        .map(|bar| {
+            let mut lines = wrap(&bar.label, label_width - 12.0, FONT);
+            if bar.partial {
+                lines.push("（途中）".to_owned());
+            }
+            let row = ROW.max(LINE * lines.len() as f64 + 10.0);
+            let at = y;
+            y += row;
+            (bar, lines, at, row)
+        })
+        .collect();
+    let height = y + 8.0;
 
     let grid = (0..=top / step)
         .map(|i| {
@@ -130,21 +168,33 @@ pub fn BarChart(
             }
         })
         .collect_view();
-    let rows = bars
+    let rows = laid_out
         .into_iter()
-        .enumerate()
-        .map(|(i, bar)| {
-            let y = TOP + ROW * i as f64;
-            let label = fit(&bar.label, label_width - 12.0, FONT);
+        .map(|(bar, lines, y, row)| {
+            let middle = y + row / 2.0;
+            let first_baseline = middle + 5.0 - LINE * (lines.len() as f64 - 1.0) / 2.0;
             let value_text = bar.value.map_or_else(|| SUPPRESSED.to_owned(), count);
             let bar_end = bar.value.map_or(plot_left, x);
-            let tooltip = format!("{}: {value_text}", bar.label);
+            let tooltip = if bar.partial {
+                format!("{}（途中）: {value_text}", bar.label)
+            } else {
+                format!("{}: {value_text}", bar.label)
+            };
+            let spans = lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, line)| {
+                    let class = if line == "（途中）" { "chart-partial-mark" } else { "" };
+                    view! { <tspan class=class x=plot_left - 10.0 y=first_baseline + LINE * i as f64>{line}</tspan> }
+                })
+                .collect_view();
+            let bar_class = if bar.partial { "chart-bar chart-bar-partial" } else { "chart-bar" };
             view! {
-                <g class="chart-bar-row" data-testid="chart-bar-item">
+                <g class="chart-bar-row" data-testid="chart-bar-item" data-partial=bar.partial.then_some("true")>
                     <title>{tooltip}</title>
-                    <text class="chart-label" x=plot_left - 10.0 y=y + ROW / 2.0 + 5.0 text-anchor="end">{label}</text>
-                    <rect class="chart-bar" x=plot_left y=y + (ROW - BAR) / 2.0 width=bar_end - plot_left height=BAR />
-                    <text class="chart-value" x=bar_end + 6.0 y=y + ROW / 2.0 + 5.0>{value_text}</text>
+                    <text class="chart-label" data-testid="chart-bar-label" text-anchor="end">{spans}</text>
+                    <rect class=bar_class x=plot_left y=middle - BAR / 2.0 width=bar_end - plot_left height=BAR />
+                    <text class="chart-value" x=bar_end + 6.0 y=middle + 5.0>{value_text}</text>
                 </g>
             }
         })
@@ -165,6 +215,7 @@ pub fn BarChart(
                 <line class="chart-axis" x1=plot_left x2=plot_left y1=TOP - 4.0 y2=height - 8.0 />
                 {rows}
             </svg>
+            {any_partial.then(|| view! { <p class="chart-note chart-partial-note" data-testid="chart-partial-note">{PARTIAL_NOTE}</p> })}
             <figcaption class="chart-caption">{title}</figcaption>
         </figure>
     }
@@ -255,21 +306,40 @@ pub fn LineChart(
             })
             .collect_view()
     });
+    let partial_at: Vec<bool> = ticks.iter().map(|t| t.partial).collect();
+    let partial = |i: usize| partial_at.get(i).copied().unwrap_or(false);
+    let any_partial = partial_at.contains(&true);
+    // The slot of a period not over yet, shaded and labelled 「途中」 above the plot.
+    let bands = (0..ticks.len())
+        .filter(|&i| partial(i))
+        .map(|i| {
+            view! {
+                <rect class="chart-partial-band" x=x(i) - slot / 2.0 y=TOP width=slot height=plot_height />
+                <text class="chart-partial-mark" data-testid="chart-partial-mark" x=x(i) y=TOP + 14.0 text-anchor="middle">
+                    "途中"
+                </text>
+            }
+        })
+        .collect_view();
     let lines = series
         .into_iter()
         .enumerate()
         .map(|(si, s)| {
             let (colour, dash) = PALETTE[si % PALETTE.len()];
+            // Segments between neighbouring points; one that reaches a period not over yet goes
+            // into its own lighter, dashed path, so an unfinished month is no cliff.
             let mut path = String::new();
-            let mut pen_down = false;
-            for (i, v) in s.values.iter().enumerate() {
-                match v {
-                    Some(v) => {
-                        let command = if pen_down { 'L' } else { 'M' };
-                        path.push_str(&format!("{command}{:.1},{:.1} ", x(i), y(*v)));
-                        pen_down = true;
-                    }
-                    None => pen_down = false,
+            let mut partial_path = String::new();
+            for (i, pair) in s.values.windows(2).enumerate() {
+                if let [Some(a), Some(b)] = pair {
+                    let target = if partial(i) || partial(i + 1) { &mut partial_path } else { &mut path };
+                    target.push_str(&format!(
+                        "M{:.1},{:.1} L{:.1},{:.1} ",
+                        x(i),
+                        y(*a),
+                        x(i + 1),
+                        y(*b)
+                    ));
                 }
             }
             let markers = s
@@ -286,9 +356,19 @@ pub fn LineChart(
                         .unwrap_or_default();
                     match v {
                         Some(v) => {
-                            let tip = format!("{} {label}: {}", s.name, count(*v));
+                            let unfinished = partial(i);
+                            let tip = if unfinished {
+                                format!("{} {label}（途中）: {}", s.name, count(*v))
+                            } else {
+                                format!("{} {label}: {}", s.name, count(*v))
+                            };
+                            let (class, fill) = if unfinished {
+                                ("chart-point chart-point-partial", "#ffffff")
+                            } else {
+                                ("chart-point", colour)
+                            };
                             view! {
-                                <circle class="chart-point" cx=x(i) cy=y(*v) r="4" fill=colour>
+                                <circle class=class cx=x(i) cy=y(*v) r="4" fill=fill stroke=colour stroke-width="2">
                                     <title>{tip}</title>
                                 </circle>
                             }
@@ -305,7 +385,16 @@ pub fn LineChart(
                 .collect_view();
             view! {
                 <g class="chart-series" data-testid="chart-line-series">
-                    <path d=path fill="none" stroke=colour stroke-width="2.5" stroke-dasharray=dash stroke-linejoin="round" />
+                    <path d=path fill="none" stroke=colour stroke-width="2.5" stroke-dasharray=dash stroke-linecap="round" />
+                    <path
+                        class="chart-line-partial"
+                        d=partial_path
+                        fill="none"
+                        stroke=colour
+                        stroke-width="2"
+                        stroke-dasharray="3 4"
+                        stroke-linecap="round"
+                    />
                     {markers}
                 </g>
             }
@@ -323,12 +412,14 @@ pub fn LineChart(
                 preserveAspectRatio="xMinYMin meet"
             >
                 <title>{title.clone()}</title>
+                {bands}
                 {grid}
                 <line class="chart-axis" x1=LEFT x2=width - RIGHT y1=height - BOTTOM y2=height - BOTTOM />
                 {x_axis}
                 {lines}
             </svg>
             {legend.map(|items| view! { <ul class="chart-legend">{items}</ul> })}
+            {any_partial.then(|| view! { <p class="chart-note chart-partial-note" data-testid="chart-partial-note">{PARTIAL_NOTE}</p> })}
             <figcaption class="chart-caption">{title}</figcaption>
         </figure>
     }

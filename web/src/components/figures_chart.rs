@@ -1,11 +1,14 @@
 //! The chart that suits a figures table: a line over time when the first breakdown is 年度,
-//! 四半期, 月 or 日付 (one line per value of the other breakdowns), bars when there is a single
-//! other breakdown, and a short explanation otherwise.
+//! 四半期, 月 or 日付 and there are at least two periods (one line per value of the other
+//! breakdowns; a single period is bars, never a one-point line), bars when there is a single
+//! other breakdown, and a short explanation otherwise. A period not over yet by today's date in
+//! Japan is marked 「途中」.
 
 use leptos::prelude::*;
 
+use crate::clock::today_jst;
 use crate::components::chart::{Bar, BarChart, LineChart, Series, Tick};
-use crate::figures::{dimension_label, is_time_dimension, measure_label, time_tick, Table};
+use crate::figures::{dimension_label, is_time_dimension, measure_label, time_tick, unfinished, Table};
 
 /// Most lines one chart draws; the rest are in the table.
 const MAX_SERIES: usize = 8;
@@ -41,6 +44,25 @@ pub fn FiguresChart(
 
     if is_time_dimension(&first) {
         let (ticks, series, dropped) = line_data(&table, &first, mi);
+        if let [only] = ticks.as_slice() {
+            // One period: a trend of one point says nothing; bars (one per series) instead.
+            // The server's own name of the period (every row has the same one).
+            let when = table.rows[0].keys[0].1.clone();
+            let bars = series
+                .into_iter()
+                .map(|s| Bar {
+                    label: if table.dimensions.len() > 1 {
+                        s.name
+                    } else {
+                        when.clone()
+                    },
+                    value: s.values.first().copied().flatten(),
+                    partial: only.partial,
+                })
+                .collect();
+            let title = format!("{measure_name}（{when}）");
+            return view! { <BarChart title bars testid width /> }.into_any();
+        }
         let title = if table.dimensions.len() > 1 {
             let others: Vec<&str> = table.dimensions[1..].iter().map(|d| dimension_label(d)).collect();
             format!("{measure_name}の推移（{}別）", others.join("・"))
@@ -67,6 +89,7 @@ pub fn FiguresChart(
             .map(|r| Bar {
                 label: r.keys[0].1.clone(),
                 value: r.values[mi],
+                partial: false,
             })
             .collect();
         let title = format!("{measure_name}（{}別）", dimension_label(&first));
@@ -89,12 +112,17 @@ fn line_data(table: &Table, dimension: &str, mi: usize) -> (Vec<Tick>, Vec<Serie
             xs.push(row.keys[0].clone());
         }
     }
+    let today = today_jst();
     let ticks = xs
         .iter()
         .enumerate()
         .map(|(i, (code, _))| {
             let (text, sub) = time_tick(dimension, code, i == 0);
-            Tick { text, sub }
+            Tick {
+                text,
+                sub,
+                partial: unfinished(dimension, code, today),
+            }
         })
         .collect();
     let mut series: Vec<(String, Vec<Option<u64>>, u64)> = Vec::new();

@@ -18,6 +18,9 @@ pub fn ResultHeader(
     scope: String,
     /// `機能：集い・訪問` and so on, if any filter is set.
     filters: Option<String>,
+    /// The period is not over yet (today, JST, falls in it): its figures run to today.
+    #[prop(optional)]
+    partial: bool,
 ) -> impl IntoView {
     let range = format!(
         "{}〜{}",
@@ -28,7 +31,17 @@ pub fn ResultHeader(
     view! {
         <header class="result-header">
             <h2 class="print-only print-title">"あったかふれあいセンター 集計表"</h2>
-            <p class="result-period" data-testid="figures-period-label">{period}</p>
+            <p class="result-period">
+                <span data-testid="figures-period-label">{period}</span>
+                {partial
+                    .then(|| {
+                        view! {
+                            <span class="partial-badge" data-testid="figures-partial" title="この期間はまだ終わっていません（今日までの値）">
+                                "途中"
+                            </span>
+                        }
+                    })}
+            </p>
             <dl class="result-facts">
                 <dt>"期間"</dt>
                 <dd data-testid="figures-range">{range}</dd>

@@ -14,7 +14,9 @@ mod url;
 
 pub use fetch::{latest_stats, waiting, StatsAnswer};
 pub use lists::{filter_choices, FigureLists, Lists};
-pub use period::{fiscal_year_label, month_label, months_of_fiscal_year, quarter_label, time_tick, Period};
+pub use period::{
+    fiscal_year_label, month_label, months_of_fiscal_year, quarter_label, time_tick, unfinished, Period,
+};
 pub use table::{Table, TableRow};
 pub use url::{figures_url, query_from_url};
 
@@ -26,7 +28,8 @@ pub const MEASURES: [(&str, &str); 9] = [
     ("participations", "延べ利用者数"),
     ("unique_persons", "実利用者数"),
     ("activities", "実施回数"),
-    ("open_days", "開所日数"),
+    // Summed over centres: a day two centres are open counts twice (issue 14).
+    ("open_days", "延べ開所日数（センター日数）"),
     ("new_registrations", "新規登録者数"),
     ("registered_persons", "登録者数"),
     ("visits", "訪問件数"),

@@ -138,6 +138,20 @@ pub fn months_of_fiscal_year(year: i32) -> Vec<(i32, u32)> {
         .collect()
 }
 
+/// Whether the period a time code names is not over yet on `today` (JST): this month, this
+/// quarter, this 年度, today. Its figures are partial — a chart marks it 「途中」 rather than
+/// drawing the cliff of a month with a week in it.
+pub fn unfinished(dimension: &str, code: &str, today: NaiveDate) -> bool {
+    let fy = fiscal_year(today);
+    match dimension {
+        "month" => code == format!("{:04}-{:02}", today.year(), today.month()),
+        "fiscal_year" => code == format!("FY{fy}"),
+        "quarter" => code == format!("FY{fy}Q{}", shared::dates::fiscal_quarter(today)),
+        "date" => code == today.format("%Y-%m-%d").to_string(),
+        _ => false,
+    }
+}
+
 /// A short x-axis label for a time code and, where a new year starts, the year under it:
 /// `2024-04` → (`4月`, `2024年`), `FY2024` → (`R6年度`, None), `FY2024Q1` → (`Q1`, `R6年度`).
 pub fn time_tick(dimension: &str, code: &str, first: bool) -> (String, Option<String>) {

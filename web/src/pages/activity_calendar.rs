@@ -153,6 +153,7 @@ pub fn ActivityCalendarPage() -> impl IntoView {
                     </div>
                 </Show>
             </div>
+            <PrintCenter />
             <nav class="toolbar month-nav no-print" aria-label="月の切り替え">
                 <button type="button" class="button" data-testid="activity-prev-month" on:click=go_prev>"← 前の月"</button>
                 <button type="button" class="button" data-testid="activity-this-month" disabled=is_this_month on:click=go_today>"今月"</button>
@@ -211,6 +212,20 @@ fn month_days(
                 .collect(),
         })
         .collect()
+}
+
+/// The centre's name on paper: the header that names it on screen does not print (issue 14).
+#[component]
+pub fn PrintCenter() -> impl IntoView {
+    let master = crate::master::Master::expect();
+    let code = home_center();
+    let name = move || {
+        master
+            .data()
+            .and_then(|d| d.center_name(&code).map(str::to_owned))
+            .unwrap_or_else(|| code.clone())
+    };
+    view! { <p class="print-only print-center" data-testid="activity-print-center">{name}</p> }
 }
 
 pub fn print() {

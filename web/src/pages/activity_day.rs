@@ -13,7 +13,7 @@ use crate::components::activity_details::date_with_weekday;
 use crate::components::activity_table::{ActivityRow, ActivityTable};
 use crate::components::function_totals::FunctionTotalsTable;
 use crate::components::messages::{ErrorAlert, Loading, SuccessNotice};
-use crate::pages::activity_calendar::{day_href, month_key, print};
+use crate::pages::activity_calendar::{day_href, month_key, print, PrintCenter};
 use crate::session::Session;
 
 #[component]
@@ -145,6 +145,7 @@ pub fn ActivityDayPage() -> impl IntoView {
             <div class="page-head">
                 <h1 id="activity-day-title" data-testid="activity-day-title">{title} "の活動"</h1>
             </div>
+            <PrintCenter />
             {nav}
             {body}
         </section>

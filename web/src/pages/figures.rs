@@ -106,6 +106,32 @@ pub fn FiguresPage() -> impl IntoView {
                 .collect()
         }
     });
+    // Every name a filter code may have, whatever the scope offers: a URL (a bookmark, a link
+    // from the overview) may carry a filter the controls do not offer, and the header still
+    // says 「市町村：本山町」, never the bare code.
+    let names = Signal::derive(move || {
+        let (Some(data), Some(Ok(lists))) = (master.data(), lists.get()) else {
+            return Vec::new();
+        };
+        let mut all: Vec<FilterOffer> = FILTER_DIMENSIONS
+            .iter()
+            .map(|&d| FilterOffer {
+                dimension: d,
+                label: dimension_label(d),
+                choices: filter_choices(d, &Scope::Prefecture, &data, &lists),
+            })
+            .collect();
+        all.push(FilterOffer {
+            dimension: "region",
+            label: dimension_label("region"),
+            choices: data
+                .regions
+                .iter()
+                .map(|r| (r.code.clone(), r.name.clone()))
+                .collect(),
+        });
+        all
+    });
     let dimensions: Vec<(&'static str, &'static str)> = DIMENSIONS
         .iter()
         .copied()
@@ -157,7 +183,7 @@ pub fn FiguresPage() -> impl IntoView {
                     }
                 };
                 let caption = format!("集計表　{}", a.period.label());
-                let filters = filter_text(&a.query, &offers.get());
+                let filters = filter_text(&a.query, &names.get());
                 view! {
                     <ResultHeader
                         period=a.period.label()
@@ -166,6 +192,7 @@ pub fn FiguresPage() -> impl IntoView {
                         generated_at=a.meta.generated_at
                         scope=scope_text()
                         filters
+                        partial=a.meta.from <= today && today <= a.meta.to
                     />
                     <ResultNotes meta=a.meta.clone() has_suppressed=a.table.has_suppressed />
                     <div class="chart-head no-print">
@@ -226,13 +253,14 @@ pub fn FiguresPage() -> impl IntoView {
     }
 }
 
-/// `機能：集い・訪問　性別：女` from the query's filters, with labels where they are known.
-fn filter_text(query: &StatsQuery, offers: &[FilterOffer]) -> Option<String> {
+/// `機能：集い・訪問　性別：女` from the query's filters, with labels where they are known
+/// (`names` holds every code list, not only the ones the scope offers as filters).
+fn filter_text(query: &StatsQuery, names: &[FilterOffer]) -> Option<String> {
     let parts: Vec<String> = query
         .filters
         .iter()
         .map(|(d, codes)| {
-            let choices = offers
+            let choices = names
                 .iter()
                 .find(|o| o.dimension == d)
                 .map(|o| o.choices.as_slice());

@@ -104,6 +104,16 @@ pub fn OverviewPage() -> impl IntoView {
             <p class="overview-scope">
                 <span class="print-only print-title">"あったかふれあいセンター 概況　"</span>
                 <span data-testid="overview-year">{move || fiscal_year_label(year.get())}</span>
+                {move || {
+                    (year.get() == current_fy)
+                        .then(|| {
+                            view! {
+                                <span class="partial-badge" data-testid="overview-partial" title="この年度はまだ終わっていません（今日までの値）">
+                                    "途中"
+                                </span>
+                            }
+                        })
+                }}
                 "　範囲："
                 <span class="long-text" data-testid="overview-scope">{scope_text}</span>
             </p>
@@ -242,6 +252,7 @@ fn render_groups(table: Table) -> AnyView {
         .map(|r| Bar {
             label: r.keys[0].1.clone(),
             value: r.values.get(unique).copied().flatten(),
+            partial: false,
         })
         .collect();
     let chart = (!table.rows.is_empty()).then(|| {

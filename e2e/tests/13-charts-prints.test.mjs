@@ -1,0 +1,263 @@
+// Issue 14 items 5 and 7 as staff and officers meet them: the centre chart gives every full
+// name (never 「あったかふれあいセンタ…」), the period not over yet is marked 「途中」 and drawn
+// apart, a single period is never a one-point line, 開所日数 says it counts centre-days, a
+// filter forced by the URL is named; the day and calendar prints (PDF, A4 portrait) squeeze no
+// column and keep the totals with the month, and the figures print says when in 和暦 and uses no
+// API names.
+import assert from 'node:assert/strict';
+import { before } from 'node:test';
+
+import { Api } from '../lib/api.mjs';
+import { screenshot, VIEWPORT } from '../lib/browser.mjs';
+import { ACCOUNTS, HUB_URL, RUN_ID, todayJst } from '../lib/env.mjs';
+import { scenario, useBrowser } from '../lib/scenario.mjs';
+import { recordingScreensPresent } from '../pages/activity-pages.mjs';
+import { expect } from '../pages/expect.mjs';
+import { FiguresPage, OverviewPage } from '../pages/figures-page.mjs';
+import { LoginPage } from '../pages/login-page.mjs';
+
+const browser = useBrowser();
+const today = todayJst();
+const thisMonth = today.slice(0, 7);
+const [thisYear, thisMonthNumber] = thisMonth.split('-').map(Number);
+const lastMonth = thisMonthNumber === 1 ? `${thisYear - 1}-12` : `${thisYear}-${String(thisMonthNumber - 1).padStart(2, '0')}`;
+/** The long 名目 that used to print one character per line. */
+const LONG_TITLE = `いきいき百歳体操と口腔ケア・栄養のミニ講座（秋の特別編）${RUN_ID}`;
+
+before(async () => {
+  // Six gatherings today with long titles: the day print the issue describes.
+  const staff = await Api.login(ACCOUNTS.staff);
+  for (let i = 1; i <= 6; i += 1) {
+    await staff.recordGathering({ date: today, title: `${LONG_TITLE}その${i}`, participants: [], unregistered: { elderly: i } });
+  }
+});
+
+/** Page count of a PDF made by `page.pdf`. */
+function pdfPages(buffer) {
+  return (buffer.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
+}
+
+/** Lays the page out as on A4 paper (print media, 794 px wide) for `fn`, then restores it. */
+async function asPrinted(page, fn) {
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize({ width: 794, height: 1123 });
+  try {
+    return await fn();
+  } finally {
+    await page.emulateMedia({ media: 'screen' });
+    await page.setViewportSize(VIEWPORT);
+  }
+}
+
+/** Cells (with more than one character) narrower than two characters, and headings whose text runs out of their cell. */
+async function squeezedCells(page, selector) {
+  return page.evaluate((selector) => {
+    const out = { narrow: [], overflowing: [] };
+    for (const table of document.querySelectorAll(selector)) {
+      for (const c of table.querySelectorAll('th, td')) {
+        if (c.textContent.trim().length < 2) continue;
+        const fontSize = parseFloat(getComputedStyle(c).fontSize);
+        const width = c.getBoundingClientRect().width;
+        if (width < fontSize * 2) out.narrow.push(`${c.textContent.trim()} (${width.toFixed(1)}px)`);
+        if (c.scrollWidth > c.clientWidth + 1) out.overflowing.push(c.textContent.trim());
+      }
+    }
+    return out;
+  }, selector);
+}
+
+/** Signs in as `account` unless a page of the app is already signed in (a failed scenario signs out). */
+async function signedIn(page, account) {
+  await page.goto('/');
+  await page.getByTestId('page-home').or(page.getByTestId('page-login')).first().waitFor();
+  if ((await page.getByTestId('page-login').count()) > 0) await new LoginPage(page).signIn(account);
+}
+
+/** Signs out if signed in (scenarios switch accounts and nodes). */
+async function signOut(page) {
+  const logout = page.getByTestId('logout-button');
+  if ((await logout.count()) > 0 && (await logout.isVisible())) {
+    await logout.click();
+    await page.getByTestId('page-login').waitFor();
+  }
+}
+
+scenario(browser, 'the centre chart of the hub overview gives every centre its full name, readable', async (page) => {
+  await page.goto(`${HUB_URL}/login`);
+  await page.getByTestId('login-username').fill(ACCOUNTS.pref.username);
+  await page.getByTestId('login-password').fill(ACCOUNTS.pref.password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('page-home').waitFor();
+  const overview = new OverviewPage(page);
+  const chart = overview.centers.getByTestId('chart-bar');
+  // A fresh run's hub has figures once the centres have delivered (a sync round or two).
+  for (let tries = 0; ; tries += 1) {
+    await page.goto(`${HUB_URL}/overview`);
+    await page.getByTestId('page-overview').waitFor();
+    await overview.settled();
+    if ((await chart.count()) > 0) break;
+    assert.ok(tries < 30, 'the hub never had figures by centre');
+    await page.waitForTimeout(3000);
+  }
+  const names = (await overview.centers.getByTestId('stats-cell-center').allInnerTexts()).map((n) => n.trim());
+  assert.ok(names.length >= 1, 'the hub has centres with figures');
+  const labels = await chart.evaluate((svg) => {
+    const box = svg.viewBox.baseVal;
+    return [...svg.querySelectorAll('[data-testid="chart-bar-label"]')].map((label) => {
+      const b = label.getBBox();
+      const lines = [...label.querySelectorAll('tspan')];
+      return {
+        text: lines.map((t) => t.textContent).join(''),
+        inside: b.x >= -0.5 && b.x + b.width <= box.width + 0.5,
+        // Rendered height of one line in CSS pixels: what a reader's eye gets.
+        linePx: Math.min(...lines.map((t) => t.getBoundingClientRect().height)),
+      };
+    });
+  });
+  const strip = (s) => s.replace(/[\s　]/g, '');
+  assert.deepEqual(labels.map((l) => strip(l.text)), names.map(strip), 'each bar is named in full, in table order');
+  for (const l of labels) {
+    assert.ok(!l.text.includes('…'), `not cut: ${l.text}`);
+    assert.ok(l.inside, `inside the drawing: ${l.text}`);
+    assert.ok(l.linePx >= 12, `readable (${l.linePx.toFixed(1)} px): ${l.text}`);
+  }
+  // The total over several centres says what it counts.
+  await expect(page.getByTestId('overview-kpi-open_days')).toContainText('延べ開所日数（センター日数）');
+  // …and its longer heading wraps in its column, squeezing no other in the half-width card.
+  const groups = await squeezedCells(page, '[data-testid="overview-groups-table"]');
+  assert.deepEqual(groups.narrow, [], 'no cell of the group table narrower than two characters');
+  await screenshot(page, '20-overview-centres');
+  await signOut(page);
+  await page.goto('/login');
+});
+
+scenario(browser, 'this month is marked 途中 and drawn apart, and a single month is bars, never a one-point line', async (page) => {
+  await new LoginPage(page).signIn(ACCOUNTS.staff);
+  const figures = await new FiguresPage(page).open('?rows=month&measures=participations');
+  await expect(page.getByTestId('figures-partial')).toHaveText('途中');
+  const lines = await figures.chart.getByTestId('chart-line').count();
+  if (lines > 0) {
+    // Several months: this month's slot is shaded and labelled, its point hollow, the last
+    // segment dashed in its own path; a note says what 途中 means.
+    // SVG text has no innerText: its textContent.
+    await expect(figures.chart.getByTestId('chart-partial-mark')).toHaveCount(1);
+    assert.equal(await figures.chart.getByTestId('chart-partial-mark').textContent(), '途中');
+    await expect(figures.chart.locator('circle.chart-point-partial')).toHaveCount(1);
+    const partialPath = await figures.chart.locator('path.chart-line-partial').getAttribute('d');
+    assert.match(partialPath ?? '', /^M[\d.]+,[\d.]+ L/, 'the segment into this month is drawn apart');
+  } else {
+    await expect(figures.chart.locator('[data-testid="chart-bar-item"][data-partial="true"]')).toHaveCount(1);
+  }
+  await expect(figures.chart.getByTestId('chart-partial-note')).toContainText('途中');
+
+  // One month: bars (this month, 途中), no line of one point.
+  await figures.open(`?period=${thisMonth}&rows=month&measures=participations`);
+  await expect(figures.rows).toHaveCount(1);
+  await expect(figures.chart.getByTestId('chart-line')).toHaveCount(0);
+  await expect(figures.chart.getByTestId('chart-bar')).toBeVisible();
+  const bar = figures.chart.getByTestId('chart-bar-item');
+  await expect(bar).toHaveCount(1);
+  await expect(bar).toHaveAttribute('data-partial', 'true');
+  assert.match(await bar.getByTestId('chart-bar-label').textContent(), /（途中）$/);
+  await screenshot(page, '21-figures-one-month');
+
+  // A month that is over: bars, nothing 途中.
+  await figures.open(`?period=${lastMonth}&rows=month&measures=participations`);
+  await expect(figures.chart.getByTestId('chart-line')).toHaveCount(0);
+  await expect(page.getByTestId('figures-partial')).toHaveCount(0);
+  await expect(figures.chart.getByTestId('chart-partial-note')).toHaveCount(0);
+
+  // The overview of this 年度: 途中 beside the year, and on the month trend.
+  const overview = await new OverviewPage(page).open();
+  await expect(page.getByTestId('overview-partial')).toHaveText('途中');
+  const trend = overview.months.getByTestId('chart-line');
+  if ((await trend.count()) > 0) {
+    assert.ok((await overview.months.getByTestId('chart-partial-mark').count()) >= 1, 'this month marked on the trend');
+  } else {
+    assert.ok((await overview.months.locator('[data-partial="true"]').count()) >= 1, 'this month marked');
+  }
+});
+
+scenario(browser, 'a filter the URL forces is shown by its name, not its code', async (page) => {
+  await signOut(page);
+  await new LoginPage(page).signIn(ACCOUNTS.city);
+  // A municipality officer has no 市町村 filter to choose from; a link may still carry one.
+  const figures = await new FiguresPage(page).open('?rows=group&measures=participations&filter=municipality:392014');
+  await expect(page.getByTestId('figures-filters')).toHaveText('市町村：高知市');
+  await signOut(page);
+});
+
+scenario(browser, 'the day print keeps 名目 readable, headings apart, on A4 portrait', async (page) => {
+  await new LoginPage(page).signIn(ACCOUNTS.staff);
+  if (!(await recordingScreensPresent(page))) return;
+  await page.goto(`/activities/day/${today}`);
+  await page.getByTestId('activity-table').waitFor();
+  const rows = await page.getByTestId('activity-row').count();
+  assert.ok(rows >= 6, `today has the six gatherings (${rows})`);
+  await asPrinted(page, async () => {
+    await expect(page.getByTestId('activity-print-center')).toContainText('春野');
+    const cells = await squeezedCells(page, '.activity-table, .totals-table');
+    assert.deepEqual(cells.narrow, [], 'no cell narrower than two characters');
+    assert.deepEqual(cells.overflowing, [], 'no heading runs into the next');
+    // The long 名目 prints on a few lines, not one character per line.
+    const title = page.getByTestId('activity-row-link').filter({ hasText: LONG_TITLE }).first();
+    const box = await title.evaluate((a) => {
+      const r = a.getBoundingClientRect();
+      const style = getComputedStyle(a);
+      // `normal` line height: about 1.6 em for Japanese fonts.
+      const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.6;
+      return { lines: r.height / lineHeight, height: r.height };
+    });
+    // 35 characters: one per line was the fault; a few lines is a readable column.
+    assert.ok(box.lines <= 5, `名目 on at most five lines (${box.height} px, ${box.lines.toFixed(1)} lines)`);
+    await screenshot(page, '22-day-print');
+    const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+    const pages = pdfPages(pdf);
+    // At least eight rows of long titles fit a page with the day's totals (six took two pages).
+    assert.ok(pages >= 1 && pages <= Math.ceil(rows / 8), `${rows} activities on ${pages} page(s)`);
+  });
+});
+
+scenario(browser, 'the calendar print names the centre and keeps its totals with the last week', async (page) => {
+  await signedIn(page, ACCOUNTS.staff);
+  if (!(await recordingScreensPresent(page))) return;
+  await page.goto(`/activities?month=${thisMonth}`);
+  await page.getByTestId('activity-calendar').waitFor();
+  await page.getByTestId('activity-month-totals').waitFor();
+  await asPrinted(page, async () => {
+    await expect(page.getByTestId('activity-print-center')).toBeVisible();
+    await expect(page.getByTestId('activity-print-center')).toContainText('あったかふれあいセンター');
+    const layout = await page.evaluate(() => {
+      const side = document.querySelector('.calendar-side');
+      const table = document.querySelector('[data-testid="activity-month-totals"]');
+      return {
+        sideBreak: getComputedStyle(side).breakInside,
+        rowBreak: getComputedStyle(table.querySelector('tbody tr, tfoot tr')).breakInside,
+        thead: getComputedStyle(table.querySelector('thead')).display,
+      };
+    });
+    assert.equal(layout.sideBreak, 'avoid', 'the totals move as one piece');
+    assert.equal(layout.rowBreak, 'avoid', 'no row split across pages');
+    assert.equal(layout.thead, 'table-header-group', 'headings repeat');
+    const cells = await squeezedCells(page, '.totals-table');
+    assert.deepEqual(cells.narrow, [], 'no cell narrower than two characters');
+    await screenshot(page, '23-calendar-print');
+    const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+    assert.equal(pdfPages(pdf), 1, 'the month and its 合計 on one A4 page');
+  });
+});
+
+scenario(browser, 'the figures print says when in 和暦 and explains in Japanese only', async (page) => {
+  await signedIn(page, ACCOUNTS.staff);
+  const figures = await new FiguresPage(page).open('?rows=month&measures=participations,unique_persons');
+  await asPrinted(page, async () => {
+    const generated = page.locator('.result-header dd.print-only');
+    await expect(generated).toBeVisible();
+    await expect(generated).toContainText(/^令和\d+年\d+月\d+日（\d{4}年\d+月\d+日）\s*\d{1,2}:\d{2}$/u);
+    await expect(figures.notes).toContainText('実利用者数は');
+    const notes = await figures.notes.innerText();
+    assert.doesNotMatch(notes, /unique_persons|participations|[a-z]+_[a-z]+/, notes);
+    const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+    assert.equal(pdfPages(pdf), 1, 'a 年度 by month on one page');
+  });
+});
