@@ -743,7 +743,9 @@ async fn locks_imports_audit_alerts_and_uptime_work_on_the_server() {
     ));
     assert_eq!(drift(&store).await, 0, "imports keep the year aggregates");
 
-    // Audit: appended, searched, chained, purged.
+    // Audit: appended, searched, chained, purged. The audited writes above have rows of their
+    // own (now); the three below are dated 2024 and searched in that year.
+    let pre = store.verify_audit_chain().await.unwrap().rows;
     let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     for (i, action) in ["auth.login", "person.read", "auth.logout"].iter().enumerate() {
         store
@@ -765,6 +767,7 @@ async fn locks_imports_audit_alerts_and_uptime_work_on_the_server() {
     }
     let q = |prefix: Option<&str>| AuditQuery {
         action_prefix: prefix.map(str::to_owned),
+        until: Some(t0 + Duration::days(365)),
         limit: 100,
         ..Default::default()
     };
@@ -784,7 +787,7 @@ async fn locks_imports_audit_alerts_and_uptime_work_on_the_server() {
     };
     assert_eq!(store.audit(&limited).await.unwrap().len(), 1);
     let report = store.verify_audit_chain().await.unwrap();
-    assert_eq!((report.rows, report.broken_at.clone()), (3, None));
+    assert_eq!((report.rows, report.broken_at.clone()), (pre + 3, None));
     let purged = store
         .purge_audit(t0 + Duration::days(150), Utc::now())
         .await
@@ -793,7 +796,7 @@ async fn locks_imports_audit_alerts_and_uptime_work_on_the_server() {
     let report = store.verify_audit_chain().await.unwrap();
     assert_eq!(
         (report.rows, report.broken_at.clone()),
-        (2, None),
+        (pre + 2, None),
         "the purge row links on"
     );
     {
@@ -1125,7 +1128,8 @@ async fn kana_compare_and_sort_as_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let lite = sqlite_hub(&dir).await;
     // Pairs SQLite tells apart: hiragana and katakana, voiced and plain, half and full width,
-    // the long-vowel mark, small kana, case, a character beyond the BMP.
+    // the long-vowel mark, small kana, a character beyond the BMP. (Not ASCII case: usernames
+    // fold it on both since migration 0017, a case the store suite's account stories cover.)
     let kana = [
         "ア",
         "あ",
@@ -1144,7 +1148,6 @@ async fn kana_compare_and_sort_as_on_sqlite() {
         "ツ",
         "ﾂ",
         "a",
-        "A",
         "ａ",
         "ﾝ",
         "ン",
@@ -1327,7 +1330,8 @@ async fn concurrent_check_then_write_steps_are_serialised() {
         .count();
     let reused = uses.iter().filter(|u| matches!(u, RefreshUse::Reused)).count();
     assert_eq!((rotated, reused), (1, 1));
-    // Audit rows appended at once still form one chain.
+    // Audit rows appended at once still form one chain (after the audited writes above).
+    let pre = store.verify_audit_chain().await.unwrap().rows;
     let appended = all((0..N * 2)
         .map(|i| {
             let s = store.clone();
@@ -1352,7 +1356,7 @@ async fn concurrent_check_then_write_steps_are_serialised() {
     .await;
     assert!(appended.iter().all(Result::is_ok));
     let chain = store.verify_audit_chain().await.unwrap();
-    assert_eq!((chain.rows, chain.broken_at), ((N * 2) as u64, None));
+    assert_eq!((chain.rows, chain.broken_at), (pre + (N * 2) as u64, None));
     // One batch delivered twice at once: applied once, skipped once.
     let b = batches("C001", stream("C001", 5), Uuid::from_u64_pair(5, 5), 10_000).remove(0);
     let at = Utc::now();
