@@ -66,8 +66,12 @@ async fn of_two_hub_processes_waking_for_the_nightly_jobs_one_runs_them() {
         api::ops::daily::run_leased(second.store.as_ref(), &settings, &b),
     );
     assert!(ran_a ^ ran_b, "exactly one ran them: {ran_a} {ran_b}");
-    let generations = api::ops::backup::generations(&settings.backup_dir()).unwrap();
-    assert_eq!(generations.len(), 1, "one backup for the night");
+    // On SQL Server the backup is the server's (Babelfish refuses BACKUP: the job raises
+    // backup_failed instead, see backup::on_a_sql_server_hub_*); on SQLite, one file for the night.
+    if first.sql_server.is_none() {
+        let generations = api::ops::backup::generations(&settings.backup_dir()).unwrap();
+        assert_eq!(generations.len(), 1, "one backup for the night");
+    }
     // Later the same night the other process still finds the lease taken.
     let (late_store, late_leases) = if ran_a {
         (second.store.as_ref(), &b)

@@ -376,14 +376,13 @@ async fn the_node_records_its_version_and_migrations_as_changes_once_and_an_upgr
     assert_eq!(changes(&hub, operator.clone()).await.len(), 2);
 
     // As if the last start had run 0.0.9: this start is an upgrade.
-    {
-        let db = rusqlite::Connection::open(hub.dir.path().join("test.sqlite3")).unwrap();
-        db.execute(
+    let renamed = hub
+        .hub_execute(
             "UPDATE ops_changes SET auto_key = 'release:0.0.9' WHERE auto_key LIKE 'release:%'",
-            [],
+            "UPDATE ops_changes SET auto_key = N'release:0.0.9' WHERE auto_key LIKE N'release:%'",
         )
-        .unwrap();
-    }
+        .await;
+    assert_eq!(renamed, 1);
     hub.stop.stop().await;
     let hub = spawn_in(hub.dir.clone(), NodeRole::Hub, false, |_| {}).await;
     let operator = hub.token(Role::Operator).await;

@@ -16,7 +16,7 @@ use crate::privacy_support::*;
 /// every integrator token is by default).
 async fn scene() -> (TestApp, String, String) {
     let (app, pref) = generated_hub(8, 800).await;
-    pin_cell_key_secret(&app);
+    pin_cell_key_secret(&app).await;
     let attacker = app.token(Role::Integrator).await;
     (app, pref, attacker)
 }

@@ -120,12 +120,14 @@ pub fn totals(r: &StatsResponse) -> Vec<Option<u64>> {
 }
 
 /// Pins the node's cell-key secret before anything uses it, so the noise of a test's tables
-/// is the same on every run.
-pub fn pin_cell_key_secret(app: &TestApp) {
-    let db = rusqlite::Connection::open(app.dir.path().join("test.sqlite3")).expect("open db");
-    db.execute(
-        "INSERT INTO node_secrets (name, value, created_at) VALUES ('cell_key', ?1, '2025-01-01T00:00:00Z')",
-        [vec![0x5Au8; 32]],
-    )
-    .expect("the cell-key secret is not made yet");
+/// is the same on every run (on the hub's SQLite file or its SQL Server database).
+pub async fn pin_cell_key_secret(app: &TestApp) {
+    let key = "5A".repeat(32);
+    let pinned = app
+        .hub_execute(
+            &format!("INSERT INTO node_secrets (name, value, created_at) VALUES ('cell_key', X'{key}', '2025-01-01T00:00:00Z')"),
+            &format!("INSERT INTO node_secrets (name, value, created_at) VALUES (N'cell_key', 0x{key}, '2025-01-01T00:00:00')"),
+        )
+        .await;
+    assert_eq!(pinned, 1, "the cell-key secret is not made yet");
 }

@@ -21,21 +21,28 @@ fn t(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn run(app: &TestApp, from: &str, to: &str) {
-    let fmt = |s: &str| t(s).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    rusqlite::Connection::open(app.dir.path().join("test.sqlite3"))
-        .unwrap()
-        .execute(
-            "INSERT INTO ops_uptime (started_at, last_seen_at) VALUES (?1, ?2)",
-            [fmt(from), fmt(to)],
-        )
-        .unwrap();
+async fn run(app: &TestApp, from: &str, to: &str) {
+    let lite = |s: &str| t(s).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let tsql = |s: &str| t(s).naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+    app.hub_execute(
+        &format!(
+            "INSERT INTO ops_uptime (started_at, last_seen_at) VALUES ('{}', '{}')",
+            lite(from),
+            lite(to)
+        ),
+        &format!(
+            "INSERT INTO ops_uptime (started_at, last_seen_at) VALUES ('{}', '{}')",
+            tsql(from),
+            tsql(to)
+        ),
+    )
+    .await;
 }
 
 /// The hub's May 2025.
 async fn may(app: &TestApp) {
-    run(app, "2025-05-01T00:00", "2025-05-10T00:00");
-    run(app, "2025-05-10T04:00", "2025-06-30T00:00");
+    run(app, "2025-05-01T00:00", "2025-05-10T00:00").await;
+    run(app, "2025-05-10T04:00", "2025-06-30T00:00").await;
     let store = &app.store;
     let inquiry = |received: &str, answered: &str, minutes: u32| InquiryRecord {
         received_at: t(received),
