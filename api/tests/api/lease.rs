@@ -79,10 +79,12 @@ async fn of_two_hub_processes_waking_for_the_nightly_jobs_one_runs_them() {
         (first.store.as_ref(), &a)
     };
     assert!(!api::ops::daily::run_leased(late_store, &settings, late_leases).await);
-    assert_eq!(
-        api::ops::backup::generations(&settings.backup_dir())
-            .unwrap()
-            .len(),
-        1
-    );
+    if first.sql_server.is_none() {
+        assert_eq!(
+            api::ops::backup::generations(&settings.backup_dir())
+                .unwrap()
+                .len(),
+            1
+        );
+    }
 }
