@@ -67,7 +67,7 @@ async fn entries_older_than_the_log_keeps_are_pruned_by_the_next_append(store: F
         .map(|(seq, _)| seq)
         .collect();
     assert_eq!(left, vec![kept, newest], "{old} pruned");
-    // Numbers are never handed out again, even once the log has been emptied.
+    // Numbers are never handed out again, even once everything before is pruned.
     let later = store
         .append_stats_changes(&[StatsChange::All], now + KEPT_FOR + Duration::minutes(1))
         .await

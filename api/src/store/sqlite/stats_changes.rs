@@ -8,7 +8,8 @@ use super::ts;
 use crate::domain::stats_change::{StatsChange, KEPT_FOR};
 use crate::store::StoreResult;
 
-/// Appends `changes` in one transaction and prunes what is older than [`KEPT_FOR`].
+/// Appends `changes` in one transaction and prunes what is older than [`KEPT_FOR`] (but the
+/// newest row).
 pub fn append(c: &mut Connection, changes: &[StatsChange], at: DateTime<Utc>) -> StoreResult<i64> {
     let tx = c.transaction()?;
     let mut last = 0;
@@ -21,8 +22,11 @@ pub fn append(c: &mut Connection, changes: &[StatsChange], at: DateTime<Utc>) ->
             last = tx.last_insert_rowid();
         }
     }
+    // The newest row stays: a new row's number is the largest one's plus one, so a number is
+    // never handed out twice.
     tx.execute(
-        "DELETE FROM stats_changes WHERE at < ?1",
+        "DELETE FROM stats_changes
+         WHERE at < ?1 AND seq < (SELECT max(seq) FROM stats_changes)",
         params![ts(at - KEPT_FOR)],
     )?;
     tx.commit()?;
