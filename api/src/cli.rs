@@ -1,6 +1,7 @@
 //! Command line: `attaka [--config FILE] serve | migrate | demo | generate | bench | admin |
 //! privacy report …`.
 
+use crate::domain::stats_change::StatsChange;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -234,6 +235,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let node = crate::store::open(&settings).await?;
             node.common().migrate().await?;
             let report = crate::demo::fill(&node, &settings, &args).await?;
+            // A node serving this database meanwhile drops its cached figures (decision 0033).
+            node.common()
+                .append_stats_changes(&[StatsChange::All], chrono::Utc::now())
+                .await?;
             let mut out = std::io::stdout().lock();
             use std::io::Write;
             writeln!(out, "{report}")?;
@@ -241,7 +246,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Generate(args) => {
             let store = crate::store::open_common(&settings).await?;
             store.migrate().await?;
-            let report = crate::generate::run(store, &settings, &args).await?;
+            let report = crate::generate::run(store.clone(), &settings, &args).await?;
+            store
+                .append_stats_changes(&[StatsChange::All], chrono::Utc::now())
+                .await?;
             use std::io::Write;
             writeln!(std::io::stdout().lock(), "{report}")?;
         }

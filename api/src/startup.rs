@@ -53,6 +53,12 @@ impl AppState {
         &self.stats_cache.generations
     }
 
+    /// Tells every process serving this database that a committed write changed `changes`,
+    /// so that none serves a cached answer it may have changed (decision 0033).
+    pub async fn facts_changed(&self, changes: Vec<crate::domain::stats_change::StatsChange>) {
+        self.generations().record(self.store.as_ref(), &changes).await;
+    }
+
     /// The centre's part of the store; on the hub, `NotFound` (the hub holds no person data and
     /// no recorded activities, so such a route finds nothing there).
     pub fn center_store(&self) -> crate::error::ApiResult<&dyn CenterStore> {

@@ -14,5 +14,6 @@ pub mod password_policy;
 pub mod period_lock;
 pub mod person;
 pub mod region;
+pub mod stats_change;
 pub mod sync;
 pub mod uptime;

@@ -1,6 +1,7 @@
 //! `/activities` and `/persons/{common_id}/participations`: what the centre did each day and who
 //! took part (centre node). Every call that names people is audited.
 
+use crate::domain::stats_change::StatsChange;
 use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
@@ -99,7 +100,9 @@ pub async fn create(
                 e.set_detail(json!({"participants": a.record.participations.len(), "replayed": !r.is_new()}));
             });
         let recorded = state.center_store()?.create_activity(&record, row).await?;
-        state.generations().touch_date(&record.center, record.date);
+        state
+            .facts_changed(vec![StatsChange::of_date(&record.center, record.date)])
+            .await;
         Ok((recorded.is_new(), view(&state, &recorded.into_inner()).await?))
     }
     .await;
@@ -220,7 +223,9 @@ pub async fn update(
             .completed_by(with_participants);
         let updated = state.center_store()?.update_activity(&record, row).await?;
         // The old date may lie in another fiscal year: the whole centre's figures go.
-        state.generations().touch_center(&record.center);
+        state
+            .facts_changed(vec![StatsChange::Center(record.center.clone())])
+            .await;
         view(&state, &updated).await
     }
     .await;
@@ -247,7 +252,9 @@ pub async fn delete(
             .center_store()?
             .delete_activity(center.as_str(), *id, audit.draft(Some(id.to_string()), None))
             .await?;
-        state.generations().touch_center(center.as_str());
+        state
+            .facts_changed(vec![StatsChange::Center(center.to_string())])
+            .await;
         Ok(())
     }
     .await;
@@ -289,8 +296,8 @@ pub async fn put_participation(
             .put_participation(center.as_str(), id, &p, audit.draft(target.clone(), None))
             .await?;
         state
-            .generations()
-            .touch_date(center.as_str(), activity.record.date);
+            .facts_changed(vec![StatsChange::of_date(center.as_str(), activity.record.date)])
+            .await;
         view(&state, &activity).await
     }
     .await;
@@ -319,8 +326,8 @@ pub async fn delete_participation(
             .delete_participation(center.as_str(), id, &person, audit.draft(target.clone(), None))
             .await?;
         state
-            .generations()
-            .touch_date(center.as_str(), activity.record.date);
+            .facts_changed(vec![StatsChange::of_date(center.as_str(), activity.record.date)])
+            .await;
         view(&state, &activity).await
     }
     .await;

@@ -1,5 +1,6 @@
 //! `/master/*` and `/centers`: code lists and the organisation.
 
+use crate::domain::stats_change::StatsChange;
 use actix_web::{web, HttpResponse};
 use shared::dto::master::{
     CenterInput, CenterView, MasterItem, MunicipalityView, RegionInput, RegionView, SiteInput, SiteView,
@@ -125,7 +126,7 @@ pub async fn put_center(
         ));
     }
     state.store.upsert_center(&center).await?;
-    state.generations().touch_all();
+    state.facts_changed(vec![StatsChange::All]).await;
     Ok(web::Json(center.to_view()))
 }
 
@@ -176,7 +177,7 @@ pub async fn put_site(
         }
     }
     state.store.upsert_site(&site).await?;
-    state.generations().touch_all();
+    state.facts_changed(vec![StatsChange::All]).await;
     Ok(HttpResponse::Ok().json(site.to_view()))
 }
 
@@ -235,6 +236,6 @@ pub async fn put_region(
     .await;
     let region = audit.write(Some(code.into_inner()), None, result).await?;
     // Which municipalities a region holds changes its figures: every cached answer goes.
-    state.generations().touch_all();
+    state.facts_changed(vec![StatsChange::All]).await;
     Ok(web::Json(region.to_view()))
 }

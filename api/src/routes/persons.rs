@@ -1,5 +1,6 @@
 //! `/persons`: the people registry of a centre node. Every call is audited.
 
+use crate::domain::stats_change::StatsChange;
 use actix_web::{web, HttpResponse};
 use shared::common_id::{CenterCode, CommonId};
 use shared::dto::person::{EndRegistration, PersonInput, PersonPage, PersonView};
@@ -121,7 +122,9 @@ pub async fn register(
             .center_store()?
             .register_person(&center, existing.as_ref(), &record, row)
             .await?;
-        state.generations().touch_center(center.as_str());
+        state
+            .facts_changed(vec![StatsChange::Center(center.to_string())])
+            .await;
         Ok(person.to_view(today))
     }
     .await;
@@ -220,7 +223,9 @@ pub async fn update(
                 audit.draft(Some(id.to_string()), None),
             )
             .await?;
-        state.generations().touch_center(center.as_str());
+        state
+            .facts_changed(vec![StatsChange::Center(center.to_string())])
+            .await;
         Ok(updated.to_view(today))
     }
     .await;
@@ -269,7 +274,9 @@ pub async fn end(
                 audit.draft(Some(id.to_string()), None),
             )
             .await?;
-        state.generations().touch_center(center.as_str());
+        state
+            .facts_changed(vec![StatsChange::Center(center.to_string())])
+            .await;
         Ok(ended.to_view(today))
     }
     .await;

@@ -232,6 +232,8 @@ pub async fn cached(
             .await
             .map_err(|_| over_time("stats.timeout_ms", limits.timeout_ms))?
     };
+    // Writes by other processes on the same database first (decision 0033).
+    state.generations().catch_up(state.store.as_ref()).await?;
     state
         .stats_cache
         .get_or_compute(key, dep, compute)

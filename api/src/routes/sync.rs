@@ -1,6 +1,7 @@
 //! `/sync/*`: centre → hub synchronisation. The hub receives batches from centre nodes holding
 //! a credential and issues those credentials; both nodes report their sync state.
 
+use crate::domain::stats_change::StatsChange;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde_json::json;
@@ -78,7 +79,9 @@ pub async fn receive_batch(
             .apply_sync_batch(&valid, Utc::now(), row)
             .await?;
         // Committed: the answers touching this centre's changed years are no longer current.
-        state.generations().touch(&valid.center, &applied.touched);
+        state
+            .facts_changed(StatsChange::of_facts(&valid.center, &applied.touched))
+            .await;
         Ok::<_, ApiError>(SyncAck {
             center: valid.center,
             stream: valid.stream,

@@ -26,7 +26,8 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use super::plan::StatsRows;
 use super::{Dimension, StatsQuery};
-use crate::domain::sync::FactsTouched;
+use crate::domain::stats_change::{StatsChange, KEPT_FOR};
+use crate::store::{CommonStore, StoreResult};
 
 /// What one computation answers: the rows and, when asked, the totals.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +115,27 @@ struct Counters {
     center: HashMap<String, u64>,
     /// Any centre's people, sites or everything changed.
     any_center: u64,
+    /// The last entry of the database's change log applied here (decision 0033); none before
+    /// the first read.
+    seen: Option<i64>,
+    /// When the log was last read.
+    read_at: Option<Instant>,
+}
+
+impl Counters {
+    fn bump(&mut self, change: &StatsChange) {
+        match change {
+            StatsChange::All => self.global += 1,
+            StatsChange::Center(center) => {
+                *self.center.entry(center.clone()).or_default() += 1;
+                self.any_center += 1;
+            }
+            StatsChange::Year(center, y) => {
+                *self.cell.entry((center.clone(), *y)).or_default() += 1;
+                *self.year.entry(*y).or_default() += 1;
+            }
+        }
+    }
 }
 
 /// What an answer depends on.
@@ -154,43 +176,82 @@ impl Generations {
         self.counters.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A centre's facts changed: in the fiscal years named, or everywhere with `whole_center`.
-    pub fn touch(&self, center: &str, touched: &FactsTouched) {
-        if touched.is_empty() {
+    /// A write changed what `changes` say, in this process only. Writers go through
+    /// [`Generations::record`], which tells every process on the database.
+    pub fn touch(&self, changes: &[StatsChange]) {
+        let mut c = self.lock();
+        for change in changes {
+            c.bump(change);
+        }
+    }
+
+    /// Records what a committed write changed in the database's change log and applies the log
+    /// here, so that every process serving the database (several hub processes, or the CLI's
+    /// bulk loads beside a serving node) drops the answers it may have changed. When the log
+    /// cannot be written, this process is still told, and the others find the answers stale at
+    /// the latest after `max_age_secs`.
+    pub async fn record(&self, store: &dyn CommonStore, changes: &[StatsChange]) {
+        if changes.is_empty() {
             return;
         }
+        let appended = store.append_stats_changes(changes, chrono::Utc::now()).await;
+        let caught_up = match appended {
+            Ok(_) => self.catch_up(store).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = caught_up {
+            tracing::warn!(error = %e, "the stats change log could not be written or read; only this process drops its answers");
+            self.touch(changes);
+        }
+    }
+
+    /// Applies the database's change log since the last read: every process does before it
+    /// looks an answer up. The first read only notes where the log stands (nothing is cached
+    /// yet); after a long pause (the log may have been pruned under it) the whole cache goes.
+    pub async fn catch_up(&self, store: &dyn CommonStore) -> StoreResult<()> {
+        const PAGE: usize = 1_000;
+        let (seen, fresh) = {
+            let c = self.lock();
+            let fresh = c
+                .read_at
+                .is_some_and(|t| t.elapsed() < KEPT_FOR.to_std().unwrap_or_default() / 2);
+            (c.seen, fresh)
+        };
+        let seen = match (seen, fresh) {
+            (Some(seen), true) => seen,
+            (first_or_stale, _) => {
+                let head = store.stats_changes_head().await?;
+                let mut c = self.lock();
+                if first_or_stale.is_some() {
+                    c.global += 1;
+                }
+                c.seen = Some(c.seen.unwrap_or(head).max(head));
+                c.read_at = Some(Instant::now());
+                return Ok(());
+            }
+        };
+        let mut from = seen;
+        for _ in 0..10 {
+            let page = store.stats_changes_since(from, PAGE).await?;
+            let mut c = self.lock();
+            for (seq, change) in &page {
+                if c.seen.is_none_or(|s| *seq > s) {
+                    c.bump(change);
+                    c.seen = Some(*seq);
+                }
+            }
+            c.read_at = Some(Instant::now());
+            if page.len() < PAGE {
+                return Ok(());
+            }
+            from = c.seen.unwrap_or(from);
+        }
+        // More than ten thousand entries behind: cheaper to start afresh.
+        let head = store.stats_changes_head().await?;
         let mut c = self.lock();
-        if touched.whole_center {
-            *c.center.entry(center.to_owned()).or_default() += 1;
-            c.any_center += 1;
-        }
-        for y in &touched.fiscal_years {
-            *c.cell.entry((center.to_owned(), *y)).or_default() += 1;
-            *c.year.entry(*y).or_default() += 1;
-        }
-    }
-
-    /// One activity's facts on `date` changed at `center`.
-    pub fn touch_date(&self, center: &str, date: chrono::NaiveDate) {
-        let mut t = FactsTouched::default();
-        t.year(shared::dates::fiscal_year(date));
-        self.touch(center, &t);
-    }
-
-    /// Everything of a centre changed (its people, a correction whose old date is unknown).
-    pub fn touch_center(&self, center: &str) {
-        self.touch(
-            center,
-            &FactsTouched {
-                whole_center: true,
-                ..Default::default()
-            },
-        );
-    }
-
-    /// Master data changed: labels or the place of a centre, so every answer.
-    pub fn touch_all(&self) {
-        self.lock().global += 1;
+        c.global += 1;
+        c.seen = Some(c.seen.unwrap_or(head).max(head));
+        Ok(())
     }
 
     /// The sum of the counters `dep` depends on.
@@ -532,11 +593,8 @@ mod tests {
         }
     }
 
-    fn years(ys: &[i32]) -> FactsTouched {
-        FactsTouched {
-            fiscal_years: ys.iter().copied().collect(),
-            whole_center: false,
-        }
+    fn years(ys: &[i32]) -> Vec<StatsChange> {
+        ys.iter().map(|y| StatsChange::Year("C001".into(), *y)).collect()
     }
 
     #[test]
@@ -549,15 +607,15 @@ mod tests {
         let all_2023 = Dependency::of(&query(None, "2023-04-01", "2024-03-31"));
         let deps = [&c1_2024, &c1_2023, &c2_2024, &all_2024, &all_2023];
         let before: Vec<u64> = deps.iter().map(|d| g.stamp(d)).collect();
-        g.touch("C001", &years(&[2024]));
+        g.touch(&years(&[2024]));
         let changed: Vec<bool> = deps.iter().zip(&before).map(|(d, b)| g.stamp(d) != *b).collect();
         assert_eq!(changed, [true, false, false, true, false]);
         let before: Vec<u64> = deps.iter().map(|d| g.stamp(d)).collect();
-        g.touch_center("C002");
+        g.touch(&[StatsChange::Center("C002".into())]);
         let changed: Vec<bool> = deps.iter().zip(&before).map(|(d, b)| g.stamp(d) != *b).collect();
         assert_eq!(changed, [false, false, true, true, true]);
         let before: Vec<u64> = deps.iter().map(|d| g.stamp(d)).collect();
-        g.touch_all();
+        g.touch(&[StatsChange::All]);
         assert!(deps.iter().zip(&before).all(|(d, b)| g.stamp(d) != *b));
     }
 
@@ -704,7 +762,7 @@ mod tests {
             c.generations.stamp(&dep),
         );
         assert!(c.lookup(&key).is_some());
-        c.generations.touch("C001", &years(&[2024]));
+        c.generations.touch(&years(&[2024]));
         assert!(c.lookup(&key).is_none());
     }
 }

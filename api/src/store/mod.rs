@@ -233,6 +233,22 @@ pub trait CommonStore: Send + Sync {
         audit: AuditDraft<crate::domain::region::Region>,
     ) -> StoreResult<crate::domain::region::Region>;
 
+    // The `/stats` result cache's change log (decision 0033).
+    /// Appends what a committed write changed; returns the last entry's number.
+    async fn append_stats_changes(
+        &self,
+        changes: &[crate::domain::stats_change::StatsChange],
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+    /// The entries after `seq`, oldest first, at most `limit`.
+    async fn stats_changes_since(
+        &self,
+        seq: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, crate::domain::stats_change::StatsChange)>>;
+    /// The newest entry's number (0 when the log is empty).
+    async fn stats_changes_head(&self) -> StoreResult<i64>;
+
     // Accounts and sessions.
     async fn create_account(
         &self,

@@ -218,3 +218,49 @@ async fn a_full_statistics_queue_answers_503_with_retry_after_instead_of_waiting
     );
     assert!(ok > 0, "the pool still answered the others");
 }
+
+/// Two hub processes serving one database (as behind a load balancer, decision 0033): what one
+/// of them ingests or changes, the other's cached answers reflect at once — exactly those
+/// answers it may have changed.
+#[tokio::test]
+async fn a_write_through_one_hub_process_is_seen_at_once_by_another_on_the_same_database() {
+    let (first, cred, stream) = hub_with_facts().await;
+    let second = spawn_in(first.dir.clone(), NodeRole::Hub, false, |_| {}).await;
+    let pref = second.token(Role::Prefecture).await;
+    let touched = format!("{FY2024}&filter=center:{CENTER}");
+    let untouched = format!("{FY2024}&filter=center:{OTHER_CENTER}");
+    let (_, before) = ask(&second, &pref, &touched).await;
+    assert_eq!(ask(&second, &pref, &touched).await.0, "hit");
+    assert_eq!(ask(&second, &pref, &untouched).await.0, "miss");
+    assert_eq!(ask(&second, &pref, &untouched).await.0, "hit");
+
+    // C001 delivers one more FY2024 activity to the first process.
+    let a = common_id(CENTER, 1);
+    let ops = vec![activity(CENTER, Uuid::new_v4(), "2024-06-20", &[&a])];
+    let res = deliver(&first, &cred, &batch(CENTER, stream, 2, 4, ops)).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+
+    let (served, after) = ask(&second, &pref, &touched).await;
+    assert_eq!(served, "miss", "the second process computes C001's FY2024 again");
+    assert_ne!(after.totals, before.totals, "and sees the new activity");
+    let first_pref = first.token(Role::Prefecture).await;
+    let (_, from_first) = ask(&first, &first_pref, &touched).await;
+    assert_eq!(
+        (after.rows, after.totals),
+        (from_first.rows, from_first.totals),
+        "both processes answer alike"
+    );
+    assert_eq!(
+        ask(&second, &pref, &untouched).await.0,
+        "hit",
+        "C002 is untouched"
+    );
+
+    // Master data changed through the first process: every answer of the second goes.
+    let admin = first.token(Role::Prefecture).await;
+    let region = serde_json::json!({"code": "west", "name": "西部福祉保健所", "sort_order": 3,
+        "valid_from": "2009-04-01", "valid_to": null, "members": []});
+    let res = first.put("/api/v1/regions/west", &admin, &region).await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    assert_eq!(ask(&second, &pref, &untouched).await.0, "miss");
+}

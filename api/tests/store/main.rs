@@ -110,3 +110,4 @@ mod ops;
 mod ops_log;
 mod outbox;
 mod regions;
+mod stats_changes;

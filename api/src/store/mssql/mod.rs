@@ -36,6 +36,7 @@ mod ops_log;
 mod org;
 mod period_locks;
 mod stats;
+mod stats_changes;
 mod sync;
 mod sync_resends;
 pub mod testing;
@@ -108,6 +109,7 @@ pub(crate) const SQL: &[(&str, &[&str])] = &[
     ("ops_log", ops_log::SQL),
     ("ops_changes", ops_changes::SQL),
     ("leases", leases::SQL),
+    ("stats_changes", stats_changes::SQL),
     ("duplicate_hints", duplicate_hints::SQL),
     ("testing", testing::SQL),
     ("backup", backup::SQL),
@@ -567,6 +569,24 @@ impl CommonStore for MssqlStore {
     }
     async fn maintenance_windows(&self, window: LogWindow) -> StoreResult<Vec<Maintenance>> {
         ops_changes::maintenance_windows(&mut self.conn().await?, window).await
+    }
+
+    async fn append_stats_changes(
+        &self,
+        changes: &[crate::domain::stats_change::StatsChange],
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        stats_changes::append(&mut self.conn().await?, changes, at).await
+    }
+    async fn stats_changes_since(
+        &self,
+        seq: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, crate::domain::stats_change::StatsChange)>> {
+        stats_changes::since(&mut self.conn().await?, seq, limit).await
+    }
+    async fn stats_changes_head(&self) -> StoreResult<i64> {
+        stats_changes::head(&mut self.conn().await?).await
     }
 
     async fn take_lease(

@@ -129,6 +129,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "regions",
         include_str!("../../../../migrations/sqlite/0024_regions.sql"),
     ),
+    (
+        26,
+        "stats_changes",
+        include_str!("../../../../migrations/sqlite/0026_stats_changes.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.

@@ -19,6 +19,7 @@ mod outbox;
 mod period_locks;
 mod persons;
 mod stats;
+mod stats_changes;
 pub(crate) mod stats_years;
 mod sync;
 mod uptime;
@@ -627,6 +628,24 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
     async fn maintenance_windows(&self, window: LogWindow) -> StoreResult<Vec<Maintenance>> {
         self.run(move |c| ops_changes::maintenance_windows(c, window))
             .await
+    }
+    async fn append_stats_changes(
+        &self,
+        changes: &[crate::domain::stats_change::StatsChange],
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let changes = changes.to_vec();
+        self.run(move |c| stats_changes::append(c, &changes, at)).await
+    }
+    async fn stats_changes_since(
+        &self,
+        seq: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, crate::domain::stats_change::StatsChange)>> {
+        self.run(move |c| stats_changes::since(c, seq, limit)).await
+    }
+    async fn stats_changes_head(&self) -> StoreResult<i64> {
+        self.run(stats_changes::head).await
     }
     async fn take_lease(
         &self,
