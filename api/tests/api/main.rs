@@ -35,6 +35,7 @@ mod roles;
 mod service;
 mod stats;
 mod stats_cache;
+mod stats_recount;
 mod sync_hub;
 mod sync_locks;
 mod sync_nodes;
