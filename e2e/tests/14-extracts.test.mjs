@@ -10,7 +10,8 @@ import { ACCOUNTS, HUB_URL, RUN_ID } from '../lib/env.mjs';
 import { scenario, useBrowser } from '../lib/scenario.mjs';
 import { unzip } from '../lib/unzip.mjs';
 import { expect } from '../pages/expect.mjs';
-import { LoginPage } from '../pages/login-page.mjs';
+import { LoginPage, signOutIfSignedIn as signOut } from '../pages/login-page.mjs';
+import { signInOnHub } from '../pages/ops-pages.mjs';
 
 const browser = useBrowser();
 
@@ -20,22 +21,6 @@ async function download(page, button) {
   const chunks = [];
   for await (const chunk of await file.createReadStream()) chunks.push(chunk);
   return { bytes: Buffer.concat(chunks), filename: file.suggestedFilename() };
-}
-
-async function signInAt(page, base, account) {
-  await page.goto(`${base}/login`);
-  await page.getByTestId('login-username').fill(account.username);
-  await page.getByTestId('login-password').fill(account.password);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('page-home').waitFor();
-}
-
-async function signOut(page) {
-  const logout = page.getByTestId('logout-button');
-  if ((await logout.count()) > 0 && (await logout.isVisible())) {
-    await logout.click();
-    await page.getByTestId('page-login').waitFor();
-  }
 }
 
 scenario(browser, 'centre staff open 抽出 from the menu and download records as a workbook and as CSV, named for what is inside', async (page) => {
@@ -72,7 +57,7 @@ scenario(browser, 'centre staff open 抽出 from the menu and download records a
 });
 
 scenario(browser, 'the operator has no 抽出 in the menu and a link to it says why', async (page) => {
-  await signInAt(page, HUB_URL, ACCOUNTS.operator);
+  await signInOnHub(page, ACCOUNTS.operator);
   await expect(page.getByTestId('nav-extracts')).toHaveCount(0);
   await page.goto(`${HUB_URL}/extracts`);
   await page.getByTestId('page-home').waitFor();
@@ -86,6 +71,18 @@ scenario(browser, 'the operator has no 抽出 in the menu and a link to it says 
   await signOut(page);
 });
 
+/** Asks the `testid` page's buttons for a Shift_JIS CSV: a plain-Japanese refusal naming 𠮷. */
+async function assertShiftJisRefusedPlainly(page, testid) {
+  await page.getByTestId(`${testid}-csv-encoding`).selectOption('cp932');
+  await page.getByTestId(`${testid}-csv-download`).click();
+  const error = page.getByTestId(`${testid}-csv-error`);
+  await expect(error).toContainText('Shift_JIS では表せない文字');
+  await expect(error).toContainText('「𠮷」');
+  await expect(error).toContainText('Excel 用（UTF-8 BOM 付き）');
+  // No API parameter names or values.
+  assert.doesNotMatch(await error.innerText(), /encoding|cp932|on_unmappable|labels|period=|format=|utf-8-bom|[a-z]+_[a-z]+/);
+}
+
 scenario(browser, 'a Shift_JIS CSV that cannot hold a name says so in plain Japanese, naming the character', async (page) => {
   // A centre renamed with 𠮷 (not in Shift_JIS) on the hub for this scenario, then named back.
   const pref = await Api.login(ACCOUNTS.pref, HUB_URL);
@@ -96,27 +93,15 @@ scenario(browser, 'a Shift_JIS CSV that cannot hold a name says so in plain Japa
   const original = { code, name, municipality, operator_body, opened_on, closed_on: closed_on ?? null };
   await pref.request('PUT', `/centers/${target.code}`, { ...original, name: `𠮷田あったかふれあいセンター${RUN_ID}` });
   try {
-    await signInAt(page, HUB_URL, ACCOUNTS.pref);
-    const apiWords = /encoding|cp932|on_unmappable|labels|period=|format=|utf-8-bom|[a-z]+_[a-z]+/;
+    await signInOnHub(page, ACCOUNTS.pref);
     await page.getByTestId('nav-extracts').click();
     await page.getByTestId('page-extracts').waitFor();
     await page.getByTestId('extracts-kind-activities').check();
-    await page.getByTestId('extracts-csv-encoding').selectOption('cp932');
-    await page.getByTestId('extracts-csv-download').click();
-    const error = page.getByTestId('extracts-csv-error');
-    await expect(error).toContainText('Shift_JIS では表せない文字');
-    await expect(error).toContainText('「𠮷」');
-    await expect(error).toContainText('Excel 用（UTF-8 BOM 付き）');
-    assert.doesNotMatch(await error.innerText(), apiWords);
+    await assertShiftJisRefusedPlainly(page, 'extracts');
     // The figures page's download says the same.
     await page.goto(`${HUB_URL}/figures?rows=center&measures=participations`);
     await page.getByTestId('figures-table').waitFor();
-    await page.getByTestId('figures-csv-encoding').selectOption('cp932');
-    await page.getByTestId('figures-csv-download').click();
-    const figuresError = page.getByTestId('figures-csv-error');
-    await expect(figuresError).toContainText('Shift_JIS では表せない文字');
-    await expect(figuresError).toContainText('「𠮷」');
-    assert.doesNotMatch(await figuresError.innerText(), apiWords);
+    await assertShiftJisRefusedPlainly(page, 'figures');
     // The UTF-8 file holds it.
     await page.getByTestId('figures-csv-encoding').selectOption('utf-8-bom');
     const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('figures-csv-download').click()]);
