@@ -1,8 +1,8 @@
 // Issue 14 item 6 on the 抽出 page, as the roles meet it: centre staff (allowed) find it in the
 // menu and download the de-identified records as an Excel workbook and as CSV, each file named
 // for what is inside; the operator (refused) has no such menu entry and a deep link says why;
-// and a Shift_JIS CSV the characters of the data cannot be written in says so in plain Japanese,
-// on the 抽出 page and the figures page alike (no API parameter names).
+// and a Shift_JIS CSV the characters of the data cannot be written in says so in plain Japanese
+// (no API parameter names), the UTF-8 file downloading instead.
 import assert from 'node:assert/strict';
 
 import { Api } from '../lib/api.mjs';
@@ -98,14 +98,10 @@ scenario(browser, 'a Shift_JIS CSV that cannot hold a name says so in plain Japa
     await page.getByTestId('page-extracts').waitFor();
     await page.getByTestId('extracts-kind-activities').check();
     await assertShiftJisRefusedPlainly(page, 'extracts');
-    // The figures page's download says the same.
-    await page.goto(`${HUB_URL}/figures?rows=center&measures=participations`);
-    await page.getByTestId('figures-table').waitFor();
-    await assertShiftJisRefusedPlainly(page, 'figures');
-    // The UTF-8 file holds it.
-    await page.getByTestId('figures-csv-encoding').selectOption('utf-8-bom');
-    const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('figures-csv-download').click()]);
-    assert.match(file.suggestedFilename(), /^集計_.+\.csv$/u);
+    // The same records in UTF-8 hold it.
+    await page.getByTestId('extracts-csv-encoding').selectOption('utf-8-bom');
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('extracts-csv-download').click()]);
+    assert.match(file.suggestedFilename(), /^抽出_活動記録_.+\.csv$/u);
     await signOut(page);
   } finally {
     await pref.request('PUT', `/centers/${original.code}`, original);
