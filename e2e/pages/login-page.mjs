@@ -59,4 +59,13 @@ export class Shell {
   }
 }
 
+/** Signs out if signed in (scenarios switch accounts and nodes; a failed one may have signed out). */
+export async function signOutIfSignedIn(page) {
+  const logout = page.getByTestId('logout-button');
+  if ((await logout.count()) > 0 && (await logout.isVisible())) {
+    await logout.click();
+    await page.getByTestId('page-login').waitFor();
+  }
+}
+
 export { expect };

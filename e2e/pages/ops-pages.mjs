@@ -63,7 +63,7 @@ export class ReportsPage {
     this.show = page.getByTestId('report-show');
     this.csv = page.getByTestId('report-csv');
     this.document = page.getByTestId('report-document');
-    this.title = page.getByTestId('report-title');
+    this.title = this.document.getByTestId('print-title');
   }
 
   async downloadCsv() {

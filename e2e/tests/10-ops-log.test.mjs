@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { Api } from '../lib/api.mjs';
 import { screenshot, VIEWPORT } from '../lib/browser.mjs';
 import { ACCOUNTS, fiscalYearOf, HUB_URL, RUN_ID, todayJst } from '../lib/env.mjs';
+import { pageRules } from '../lib/print.mjs';
 import { scenario, useBrowser } from '../lib/scenario.mjs';
 import { expect } from '../pages/expect.mjs';
 import { LoginPage } from '../pages/login-page.mjs';
@@ -141,21 +142,11 @@ scenario(browser, 'the 稼働状況報告書 of the 年度 prints on A4 portrait
     await expect(page.getByTestId('app-header')).toBeHidden();
     await expect(reports.document).toBeVisible();
     // The print stylesheet numbers the pages in the footer of an A4 portrait page.
-    const pageRules = await page.evaluate(() => {
-      const found = [];
-      const walk = (rules) => {
-        for (const rule of rules) {
-          if (rule.cssRules) walk(rule.cssRules);
-          if (rule.constructor.name === 'CSSPageRule') found.push(rule.cssText);
-        }
-      };
-      for (const sheet of document.styleSheets) walk(sheet.cssRules);
-      return found.join('\n');
-    });
+    const rules = (await pageRules(page)).join('\n');
     // (Chromium writes `A4 portrait` back as `a4`: portrait is A4's own orientation.)
-    assert.match(pageRules, /size: a4/i);
-    assert.doesNotMatch(pageRules, /landscape/);
-    assert.match(pageRules, /counter\(page\)/);
+    assert.match(rules, /size: a4/i);
+    assert.doesNotMatch(rules, /landscape/);
+    assert.match(rules, /counter\(page\)/);
     await page.setViewportSize({ width: 794, height: 1123 });
     await screenshot(page, '17-report-print');
     const pdf = (await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true })).toString('latin1');

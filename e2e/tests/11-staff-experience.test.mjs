@@ -109,6 +109,55 @@ scenario(browser, 'the first submit of an empty registration lists every problem
   await expect(items).toHaveCount(before - 1);
 });
 
+scenario(browser, 'the first submit of a gathering lists every problem beside its field and above the form, and each clears when fixed', async (page) => {
+  if (!(await hasRecordingScreens(page))) return;
+  await page.goto(`/activities/new?kind=gathering&date=${todayJst()}`);
+  await page.getByTestId('activity-form').waitFor();
+  const field = (name) => page.getByTestId(`activity-form-${name}`);
+  // Nothing may be sent while the browser's own rules (shared with the server) find fault.
+  const sent = [];
+  const watch = (r) => {
+    if (r.method() !== 'GET' && /\/activities/.test(new URL(r.url()).pathname)) sent.push(r.url());
+  };
+  page.on('request', watch);
+  try {
+    await field('start_time').fill('11:00');
+    await field('end_time').fill('10:00');
+    await field('staff_count').fill('ア');
+    await field('volunteer_count').fill('1200');
+    await field('unregistered.child').fill('1000');
+    await page.getByTestId('activity-save').click();
+    const summary = page.getByTestId('activity-form-errors');
+    await expect(summary).toBeVisible();
+    const items = summary.getByTestId('activity-form-errors-item');
+    await expect(items).toHaveCount(4);
+    for (const label of ['終了時刻', '職員数', 'ボランティア数', '登録外の人数（子ども）']) {
+      await expect(summary).toContainText(label);
+    }
+    // Each beside its field: the shared rules' messages (the server's words) and the form's own.
+    await expect(page.getByTestId('field-error-end_time')).toContainText('開始時刻より後');
+    await expect(page.getByTestId('field-error-volunteer_count')).toContainText('999以下');
+    await expect(page.getByTestId('field-error-unregistered.child')).toContainText('999以下');
+    await expect(page.getByTestId('field-error-staff_count')).toContainText('数字');
+    // A summary line takes the cursor to its field.
+    await items.filter({ hasText: '子ども' }).click();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'activity-form-unregistered.child');
+    // A fixed field loses its error at once, and the count follows.
+    await field('unregistered.child').fill('3');
+    await expect(page.getByTestId('field-error-unregistered.child')).toHaveCount(0);
+    await expect(items).toHaveCount(3);
+    await field('end_time').fill('12:00');
+    await expect(page.getByTestId('field-error-end_time')).toHaveCount(0);
+    await field('staff_count').fill('2');
+    await field('volunteer_count').fill('12');
+    await expect(summary).toHaveCount(0);
+    assert.deepEqual(sent, [], 'nothing was sent while the form found fault');
+  } finally {
+    page.off('request', watch);
+  }
+  await page.getByTestId('activity-cancel').click();
+});
+
 scenario(browser, 'an impossible date typed after a good one leaves no date behind', async (page) => {
   const form = await new PersonFormPage(page).openNew();
   await form.field('birth_text').fill('S23.5.1');
@@ -230,6 +279,14 @@ for (const viewport of [{ width: 1280, height: 768 }, { width: 1280, height: 650
         await page.getByTestId('activity-form').waitFor();
         await page.waitForTimeout(300);
         await assertNothingCovers(page, '[data-testid="activity-form"]', viewport);
+        // With the error summary above the form and messages under the fields, too.
+        await page.getByTestId('activity-form-start_time').fill('11:00');
+        await page.getByTestId('activity-form-end_time').fill('10:00');
+        await page.getByTestId('activity-save').click();
+        await page.getByTestId('activity-form-errors').waitFor();
+        await assertNothingCovers(page, '[data-testid="activity-form"]', viewport);
+        await page.getByTestId('activity-form-end_time').fill('');
+        await page.getByTestId('activity-form-start_time').fill('');
         // Typed into 子ども is seen, not written under the bar.
         if (kind === 'gathering') {
           const child = page.getByTestId('activity-form-unregistered.child');

@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { before } from 'node:test';
 
 import { Api } from '../lib/api.mjs';
-import { screenshot, VIEWPORT } from '../lib/browser.mjs';
-import { ACCOUNTS, HUB_URL, RUN_ID, todayJst } from '../lib/env.mjs';
+import { screenshot } from '../lib/browser.mjs';
+import { ACCOUNTS, fiscalYearOf, HUB_URL, RUN_ID, todayJst } from '../lib/env.mjs';
+import { asPrinted, pageRules, pdfPages, pdfPortrait, squeezedCells } from '../lib/print.mjs';
 import { scenario, useBrowser } from '../lib/scenario.mjs';
 import { recordingScreensPresent } from '../pages/activity-pages.mjs';
 import { expect } from '../pages/expect.mjs';
 import { FiguresPage, OverviewPage } from '../pages/figures-page.mjs';
-import { LoginPage } from '../pages/login-page.mjs';
+import { LoginPage, signOutIfSignedIn as signOut } from '../pages/login-page.mjs';
 
 const browser = useBrowser();
 const today = todayJst();
@@ -32,54 +33,11 @@ before(async () => {
   }
 });
 
-/** Page count of a PDF made by `page.pdf`. */
-function pdfPages(buffer) {
-  return (buffer.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
-}
-
-/** Lays the page out as on A4 paper (print media, 794 px wide) for `fn`, then restores it. */
-async function asPrinted(page, fn) {
-  await page.emulateMedia({ media: 'print' });
-  await page.setViewportSize({ width: 794, height: 1123 });
-  try {
-    return await fn();
-  } finally {
-    await page.emulateMedia({ media: 'screen' });
-    await page.setViewportSize(VIEWPORT);
-  }
-}
-
-/** Cells (with more than one character) narrower than two characters, and headings whose text runs out of their cell. */
-async function squeezedCells(page, selector) {
-  return page.evaluate((selector) => {
-    const out = { narrow: [], overflowing: [] };
-    for (const table of document.querySelectorAll(selector)) {
-      for (const c of table.querySelectorAll('th, td')) {
-        if (c.textContent.trim().length < 2) continue;
-        const fontSize = parseFloat(getComputedStyle(c).fontSize);
-        const width = c.getBoundingClientRect().width;
-        if (width < fontSize * 2) out.narrow.push(`${c.textContent.trim()} (${width.toFixed(1)}px)`);
-        if (c.scrollWidth > c.clientWidth + 1) out.overflowing.push(c.textContent.trim());
-      }
-    }
-    return out;
-  }, selector);
-}
-
 /** Signs in as `account` unless a page of the app is already signed in (a failed scenario signs out). */
 async function signedIn(page, account) {
   await page.goto('/');
   await page.getByTestId('page-home').or(page.getByTestId('page-login')).first().waitFor();
   if ((await page.getByTestId('page-login').count()) > 0) await new LoginPage(page).signIn(account);
-}
-
-/** Signs out if signed in (scenarios switch accounts and nodes). */
-async function signOut(page) {
-  const logout = page.getByTestId('logout-button');
-  if ((await logout.count()) > 0 && (await logout.isVisible())) {
-    await logout.click();
-    await page.getByTestId('page-login').waitFor();
-  }
 }
 
 scenario(browser, 'the centre chart of the hub overview gives every centre its full name, readable', async (page) => {
@@ -265,4 +223,89 @@ scenario(browser, 'the figures print says when in 和暦 and explains in Japanes
     const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
     assert.equal(pdfPages(pdf), 1, 'a 年度 by month on one page');
   });
+});
+
+/** The common print head: title, scope, 作成日時 in 和暦 with 西暦 (and the period, when `period`). */
+async function assertPrintHead(root, { title, scope, period }) {
+  // (`toContainText` with anchored patterns: this expect's `toHaveText` takes strings only.)
+  const head = root.getByTestId('print-head');
+  await expect(head).toBeVisible();
+  await expect(head.getByTestId('print-title')).toContainText(title);
+  await expect(head.getByTestId('print-scope')).toContainText(scope);
+  await expect(head.getByTestId('print-generated')).toContainText(/^令和\d+年\d+月\d+日（\d{4}年\d+月\d+日） \d{2}:\d{2}$/u);
+  if (period) {
+    await expect(head.getByTestId('print-period')).toContainText(
+      /^令和\d+年(度|\d+月)　令和\d+年\d+月\d+日（\d{4}年\d+月\d+日）〜令和\d+年\d+月\d+日（\d{4}年\d+月\d+日）$/u,
+    );
+  }
+}
+
+/** Page numbers 「1 / 3」 from the one @page rule every print shares, A4 portrait. */
+async function assertPageNumbers(page) {
+  const rules = (await pageRules(page)).filter((r) => /counter\(page\)/.test(r));
+  assert.equal(rules.length, 1, `one @page rule numbers every print: ${rules.join(' | ')}`);
+  assert.match(rules[0], /size: a4/i);
+  assert.doesNotMatch(rules[0], /landscape/);
+  assert.match(rules[0], /counter\(page\) " \/ " counter\(pages\);/);
+}
+
+scenario(browser, 'the person card prints on one A4 portrait page with the common head and nothing squeezed', async (page) => {
+  const staff = await Api.login(ACCOUNTS.staff);
+  const person = await staff.registerPerson({ family_name: `印刷${RUN_ID}`, given_kana: 'インサツ' });
+  await signedIn(page, ACCOUNTS.staff);
+  await page.goto(`/persons/${encodeURIComponent(person.common_id)}`);
+  await page.getByTestId('person-card').waitFor();
+  await expect(page.getByTestId('print-head')).toBeHidden();
+  await asPrinted(page, async () => {
+    await assertPrintHead(page, { title: '利用者カード', scope: 'あったかふれあいセンター' });
+    await expect(page.getByTestId('person-common-id')).toHaveText(person.common_id);
+    await expect(page.getByTestId('person-card-registered')).toHaveText('令和6年4月1日（2024年4月1日）');
+    await expect(page.getByTestId('person-details')).toBeHidden();
+    await assertPageNumbers(page);
+    const cells = await squeezedCells(page, '[data-testid="person-card"]', 'dt, dd');
+    assert.ok(cells.count >= 6, `the card's lines are measured (${cells.count})`);
+    assert.deepEqual(cells.narrow, [], 'no line narrower than two characters');
+    await screenshot(page, '24-person-card-print');
+    const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+    assert.equal(pdfPages(pdf), 1, 'the card is one page');
+    assert.ok(pdfPortrait(pdf), 'portrait');
+  });
+});
+
+scenario(browser, 'every operations report prints on A4 portrait with the common head, repeated headings and no squeezed column', async (page) => {
+  await signOut(page);
+  await page.goto(`${HUB_URL}/login`);
+  await page.getByTestId('login-username').fill(ACCOUNTS.pref.username);
+  await page.getByTestId('login-password').fill(ACCOUNTS.pref.password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('page-home').waitFor();
+  await page.goto(`${HUB_URL}/ops/reports`);
+  await page.getByTestId('report-form').waitFor();
+  const kinds = await page.getByTestId('report-form-kind').locator('option').evaluateAll((o) => o.map((x) => x.value).filter(Boolean));
+  assert.ok(kinds.length >= 5, `the contract's reports are offered (${kinds})`);
+  for (const kind of kinds) {
+    await page.getByTestId('report-form-kind').selectOption(kind);
+    await page.getByTestId('report-form-unit').selectOption('fy');
+    await page.getByTestId('report-form-fiscal_year').selectOption(String(fiscalYearOf(today)));
+    await page.getByTestId('report-show').click();
+    const doc = page.locator(`[data-testid="report-document"][data-kind="${kind}"]`);
+    await doc.waitFor();
+    await asPrinted(page, async () => {
+      await expect(page.getByTestId('report-form')).toBeHidden();
+      await assertPrintHead(doc, { title: '報告書', scope: '県ハブ', period: true });
+      await assertPageNumbers(page);
+      const layout = await doc.evaluate((d) =>
+        [...d.querySelectorAll('.report-table thead')].map((t) => getComputedStyle(t).display),
+      );
+      assert.ok(layout.every((display) => display === 'table-header-group'), `${kind}: headings repeat on each page`);
+      const cells = await squeezedCells(page, '[data-testid="report-document"]');
+      assert.deepEqual(cells.narrow, [], `${kind}: no cell narrower than two characters`);
+      const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+      const pages = pdfPages(pdf);
+      assert.ok(pages >= 1 && pages <= 4, `${kind}: the 年度 on a few A4 pages (${pages})`);
+      assert.ok(pdfPortrait(pdf), `${kind}: portrait`);
+      if (kind === 'availability') await screenshot(page, '25-report-print');
+    });
+  }
+  await signOut(page);
 });

@@ -3,6 +3,7 @@
 //! Everything here builds for `wasm32-unknown-unknown`: no actix, tokio or database driver.
 
 pub mod activity_detail;
+pub mod activity_rules;
 pub mod common_id;
 pub mod dates;
 pub mod dto;

@@ -10,7 +10,9 @@ use shared::dto::activity::{
 };
 use uuid::Uuid;
 
-use crate::activity_rules::{detail_rule, new_activity_id, normalize_time, parse_count, FormKind, Need};
+use shared::error::FieldError;
+
+use crate::activity_rules::{detail_rule, new_activity_id, normalize_time, parse_count, FormKind};
 use crate::api::ApiError;
 use crate::forms::FormErrors;
 
@@ -304,9 +306,11 @@ impl ActivityFormState {
         (self.chosen.with(Vec::len), unregistered)
     }
 
-    /// The request, or what keeps one from being built (a date or time that does not read,
-    /// counts that are not numbers, no person for a visit). Everything else is the server's to
-    /// judge, so its messages are the ones staff see.
+    /// The request, or every problem the form finds at once: what keeps a request from being
+    /// built (a date or time that does not read, counts that are not numbers, no person for a
+    /// visit) and what the shared rules (`shared::activity_rules`, the server's too) refuse.
+    /// Only what needs the server (the centre open that day, a code in its list, a person
+    /// registered) is left to its answer.
     pub fn to_input(&self) -> Result<ActivityInput, FormErrors> {
         let mut e = FormErrors::default();
         let date = match self.date.with_untracked(|d| d.trim().to_owned()) {
@@ -359,26 +363,6 @@ impl ActivityFormState {
         if self.kind == FormKind::Individual && chosen.is_empty() {
             e.push_exact("participants", "対象の方を選んでください。");
         }
-        // The details the function asks for (the server checks the same rule, shared::activity_detail).
-        for c in &chosen {
-            let missing = [
-                ("visit_purpose", rule.visit_purpose, c.visit_purpose.is_empty()),
-                ("topics", rule.topics, c.topics.is_empty()),
-                (
-                    "referral_destination",
-                    rule.referral_destination,
-                    c.referral_destination.is_empty(),
-                ),
-            ];
-            for (detail, need, empty) in missing {
-                if need == Need::Required && empty {
-                    e.push_exact(
-                        &participant_key(&c.person.common_id, Some(detail)),
-                        "この機能では入力が必要です。",
-                    );
-                }
-            }
-        }
         let participants = chosen
             .into_iter()
             .map(|c| ParticipantInput {
@@ -395,22 +379,33 @@ impl ActivityFormState {
             let v = s.get_untracked();
             (!v.trim().is_empty()).then(|| v.trim().to_owned())
         };
-        match date {
-            Some(date) if e.is_empty() => Ok(ActivityInput {
-                id: self.id,
-                site: text(self.site),
-                date,
-                function,
-                title: text(self.title),
-                start_time,
-                end_time,
-                staff_count,
-                volunteer_count,
-                unregistered,
-                note: text(self.note),
-                participants,
-            }),
-            _ => Err(e),
+        let today = crate::clock::today_jst();
+        let input = ActivityInput {
+            id: self.id,
+            site: text(self.site),
+            // An unreadable date is named above; today stands in so the other rules still run.
+            date: date.unwrap_or(today),
+            function,
+            title: text(self.title),
+            start_time,
+            end_time,
+            staff_count,
+            volunteer_count,
+            unregistered,
+            note: text(self.note),
+            participants,
+        };
+        // A field the form has faulted already keeps the form's message (it knows what was typed).
+        let shared_found = file_errors(&shared::activity_rules::check(&input, today).0, &input);
+        for (key, message) in shared_found.entries() {
+            if e.get(&key).is_none() {
+                e.push_exact(&key, message);
+            }
+        }
+        if e.is_empty() {
+            Ok(input)
+        } else {
+            Err(e)
         }
     }
 }
@@ -424,14 +419,20 @@ pub fn participant_key(common_id: &str, detail: Option<&str>) -> String {
     }
 }
 
-/// The server's field errors, filed under the inputs they belong to: `participants[3].topics[0]`
-/// under the person sent fourth, `unregistered.child` as it is.
+/// The server's field errors, filed under the inputs they belong to (see [`file_errors`]).
 pub fn errors_from_api(error: &ApiError, sent: &ActivityInput) -> FormErrors {
+    match error.problem() {
+        Some(problem) => file_errors(&problem.errors, sent),
+        None => FormErrors::default(),
+    }
+}
+
+/// Field errors of a request (the server's, or the shared rules' run here), filed under the
+/// inputs they belong to: `participants[3].topics[0]` under the person sent fourth,
+/// `unregistered.child` as it is.
+pub fn file_errors(found: &[FieldError], sent: &ActivityInput) -> FormErrors {
     let mut errors = FormErrors::default();
-    let Some(problem) = error.problem() else {
-        return errors;
-    };
-    for fe in &problem.errors {
+    for fe in found {
         match participant_field(&fe.field) {
             Some((index, detail)) => match sent.participants.get(index) {
                 Some(p) => {

@@ -22,11 +22,7 @@ pub fn ResultHeader(
     #[prop(optional)]
     partial: bool,
 ) -> impl IntoView {
-    let range = format!(
-        "{}〜{}",
-        format::wareki_with_seireki(from),
-        format::wareki_with_seireki(to)
-    );
+    let range = crate::components::print::period_range(from, to);
     let generated = format::timestamp_jst(generated_at.with_timezone(&chrono::Utc));
     view! {
         <header class="result-header">

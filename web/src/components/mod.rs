@@ -27,5 +27,6 @@ pub mod person_details;
 pub mod person_form;
 pub mod person_picker;
 pub mod person_table;
+pub mod print;
 pub mod stats_table;
 pub mod time_field;

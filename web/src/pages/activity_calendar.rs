@@ -14,6 +14,7 @@ use crate::clock::today_jst;
 use crate::components::activity_calendar::{DayCell, DayChip, MonthGrid};
 use crate::components::function_totals::FunctionTotalsTable;
 use crate::components::messages::{ErrorAlert, Loading};
+use crate::components::print::print;
 use crate::holidays::DayKind;
 use crate::session::Session;
 
@@ -226,12 +227,4 @@ pub fn PrintCenter() -> impl IntoView {
             .unwrap_or_else(|| code.clone())
     };
     view! { <p class="print-only print-center" data-testid="activity-print-center">{name}</p> }
-}
-
-pub fn print() {
-    if let Some(window) = leptos::web_sys::window() {
-        if let Err(err) = window.print() {
-            leptos::logging::warn!("print failed: {err:?}");
-        }
-    }
 }

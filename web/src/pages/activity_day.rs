@@ -13,7 +13,8 @@ use crate::components::activity_details::date_with_weekday;
 use crate::components::activity_table::{ActivityRow, ActivityTable};
 use crate::components::function_totals::FunctionTotalsTable;
 use crate::components::messages::{ErrorAlert, Loading, SuccessNotice};
-use crate::pages::activity_calendar::{day_href, month_key, print, PrintCenter};
+use crate::components::print::print;
+use crate::pages::activity_calendar::{day_href, month_key, PrintCenter};
 use crate::session::Session;
 
 #[component]

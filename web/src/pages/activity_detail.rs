@@ -10,7 +10,8 @@ use crate::api;
 use crate::app::ACTIVITIES_PATH;
 use crate::components::activity_details::{date_with_weekday, ActivityDetails};
 use crate::components::messages::{focus_element, ErrorAlert, Loading, SuccessNotice};
-use crate::pages::activity_calendar::{day_href, print};
+use crate::components::print::print;
+use crate::pages::activity_calendar::day_href;
 use crate::session::Session;
 
 #[component]

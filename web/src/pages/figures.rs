@@ -16,6 +16,7 @@ use crate::components::figures_chart::FiguresChart;
 use crate::components::figures_controls::{FigureChoices, FiguresControls, FilterOffer, PeriodKind};
 use crate::components::figures_result::{ResultHeader, ResultNotes};
 use crate::components::messages::{ErrorAlert, Loading};
+use crate::components::print::print;
 use crate::components::stats_table::StatsTable;
 use crate::download::{DownloadButtons, DownloadStatus, DownloadStatusLine};
 use crate::figures::{
@@ -353,13 +354,4 @@ fn chosen_query(c: FigureChoices) -> Result<(Period, StatsQuery), String> {
     };
     period.apply(&mut query);
     Ok((period, query))
-}
-
-/// Opens the browser's print dialog; the print stylesheet keeps the heading, chart and table.
-fn print() {
-    if let Some(window) = leptos::web_sys::window() {
-        if let Err(err) = window.print() {
-            leptos::logging::warn!("print failed: {err:?}");
-        }
-    }
 }

@@ -14,9 +14,9 @@ use crate::clock::today_jst;
 use crate::components::fields::SelectField;
 use crate::components::messages::{ErrorAlert, Loading};
 use crate::components::ops_fields::OpsTabs;
+use crate::components::print::{print, PrintHead};
 use crate::figures::{fiscal_year_label, month_label, months_of_fiscal_year};
 use crate::forms::FormErrors;
-use crate::ops::jst_text;
 use crate::session::Session;
 
 const FORM: &str = "report";
@@ -188,23 +188,24 @@ pub fn OpsReportsPage() -> impl IntoView {
     }
 }
 
-/// The report as it prints: a title block, then each section.
+/// The report as it prints: the common print head (title, scope, period in 和暦 with 西暦,
+/// 作成日時), then each section.
 #[component]
 fn ReportDocument(report: OpsReport) -> impl IntoView {
-    let heading = format!("{}（{}）", report.title, report.period_label);
-    let meta = format!(
-        "対象: {}　対象期間: {} 〜 {}　作成: {}",
-        report.node,
-        report.from.format("%Y-%m-%d"),
-        report.to.format("%Y-%m-%d"),
-        jst_text(report.generated_at)
-    );
+    // `node` is `県ハブ` or a centre's code: a centre is named.
+    let scope = crate::master::Master::expect()
+        .data()
+        .and_then(|d| d.center_name(&report.node).map(str::to_owned))
+        .unwrap_or_else(|| report.node.clone());
     view! {
         <article class="report-document" data-testid="report-document" data-kind=report.kind.as_str()>
-            <header class="report-header">
-                <h2 data-testid="report-title">{heading}</h2>
-                <p class="muted">{meta}</p>
-            </header>
+            <PrintHead
+                title=report.title.clone()
+                scope
+                period=(report.period_label.clone(), report.from, report.to)
+                generated_at=report.generated_at
+                on_screen=true
+            />
             {report.sections.into_iter().map(|s| view! { <ReportSectionView section=s /> }).collect_view()}
         </article>
     }
@@ -258,14 +259,5 @@ fn ReportSectionView(section: ReportSection) -> impl IntoView {
             {table}
             {section.note.map(|n| view! { <p class="report-note">{n}</p> })}
         </section>
-    }
-}
-
-/// Opens the browser's print dialog: the controls hide, the document prints on A4.
-fn print() {
-    if let Some(window) = leptos::web_sys::window() {
-        if let Err(err) = window.print() {
-            leptos::logging::warn!("print failed: {err:?}");
-        }
     }
 }

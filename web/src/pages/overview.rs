@@ -13,6 +13,7 @@ use crate::clock::today_jst;
 use crate::components::chart::{Bar, BarChart};
 use crate::components::figures_chart::FiguresChart;
 use crate::components::messages::{ErrorAlert, Loading};
+use crate::components::print::print;
 use crate::components::stats_table::StatsTable;
 use crate::figures::{
     cell, figures_url, fiscal_year_label, latest_stats, measure_label, waiting, Period, StatsAnswer, Table,
@@ -286,12 +287,4 @@ fn render_bars(table: Table) -> AnyView {
         <StatsTable table caption=String::new() />
     }
     .into_any()
-}
-
-fn print() {
-    if let Some(window) = leptos::web_sys::window() {
-        if let Err(err) = window.print() {
-            leptos::logging::warn!("print failed: {err:?}");
-        }
-    }
 }

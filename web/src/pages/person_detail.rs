@@ -6,10 +6,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api;
 use crate::app::PERSONS_PATH;
-use crate::clock::today_jst;
 use crate::components::messages::{ErrorAlert, Loading, SuccessNotice};
 use crate::components::person_card::PersonCard;
 use crate::components::person_details::PersonDetails;
+use crate::components::print::print;
 use crate::format;
 use crate::master::Master;
 use crate::node::Node;
@@ -75,7 +75,7 @@ pub fn PersonDetailPage() -> impl IntoView {
                     <a class="button" href=PERSONS_PATH data-testid="person-back">"一覧へ戻る"</a>
                 </div>
                 <div class="detail-grid">
-                    <PersonCard person=p.clone() center_name printed_on=today_jst() />
+                    <PersonCard person=p.clone() center_name printed_at=crate::ops::now_utc() />
                     <PersonDetails person=p.clone() master=data />
                 </div>
                 <PersonParticipations common_id=p.common_id.clone() />
@@ -91,15 +91,6 @@ pub fn PersonDetailPage() -> impl IntoView {
             </div>
             {body}
         </section>
-    }
-}
-
-/// Opens the browser's print dialog (the stylesheet prints only the card).
-fn print() {
-    if let Some(window) = leptos::web_sys::window() {
-        if let Err(err) = window.print() {
-            leptos::logging::warn!("print failed: {err:?}");
-        }
     }
 }
 

@@ -22,6 +22,7 @@ pub use list::{totals_by_function, ActivityListItem, ActivityQuery};
 pub use participation::{Detail, Participation, PersonParticipationRow, Snapshot};
 pub use record::{SentAgain, COUNT_MAX, PARTICIPANTS_MAX};
 pub use shared::activity_detail::{detail_rule, DetailRule, Need};
+use shared::activity_rules::at;
 
 /// Unregistered headcounts by reporting group.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -86,15 +87,6 @@ pub struct Context<'a> {
     pub center: &'a Center,
     pub sites: &'a [Site],
     pub people: &'a HashMap<String, Person>,
-}
-
-/// `prefix.name`, or `name` when there is no prefix.
-fn at(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}.{name}")
-    }
 }
 
 impl Activity {

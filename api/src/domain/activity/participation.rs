@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use shared::activity_rules as rules;
 use shared::common_id::CommonId;
 use shared::dto::activity::{ParticipationInput, ParticipationView, PersonParticipation};
 use shared::error::{FieldError, FieldErrors};
@@ -74,6 +75,7 @@ impl Snapshot {
     }
 }
 
+/// A detail code: what the function asks for (the shared rule), then in its code list on `date`.
 fn detail_code(
     e: &mut FieldErrors,
     codes: &Codes,
@@ -83,21 +85,12 @@ fn detail_code(
     value: Option<&str>,
     date: NaiveDate,
 ) -> Option<String> {
-    let value = value.map(str::trim).filter(|v| !v.is_empty());
-    match (need, value) {
-        (Need::Required, None) => {
-            e.push(field, "required", "この機能では入力が必要です。");
-            None
-        }
-        (Need::NotApplicable, Some(_)) => {
-            e.push(field, "not_applicable", "この機能では入力できない項目です。");
-            None
-        }
-        (_, Some(v)) if !codes.is_valid(list, v, date) => {
+    match rules::detail_value(e, field, need, value) {
+        Some(v) if !codes.is_valid(list, v, date) => {
             e.push(field, "unknown_code", format!("「{v}」は選択肢にありません。"));
             None
         }
-        (_, v) => v.map(str::to_owned),
+        v => v.map(str::to_owned),
     }
 }
 
@@ -132,22 +125,15 @@ impl Detail {
         );
         let field = at(prefix, "topics");
         let mut topics: Vec<String> = Vec::new();
-        match (rule.topics, input.topics.is_empty()) {
-            (Need::Required, true) => e.push(&field, "required", "相談の内容を1つ以上選んでください。"),
-            (Need::NotApplicable, false) => {
-                e.push(&field, "not_applicable", "この機能では入力できない項目です。")
-            }
-            _ => {
-                for (i, t) in input.topics.iter().enumerate() {
-                    let f = format!("{field}[{i}]");
-                    if topics.contains(t) {
-                        e.push(f, "duplicate", "同じ内容が重複しています。");
-                    } else if !codes.is_valid(list::CONSULTATION_TOPICS, t, date) {
-                        e.push(f, "unknown_code", format!("「{t}」は選択肢にありません。"));
-                    } else {
-                        topics.push(t.clone());
-                    }
-                }
+        for (i, t) in rules::topics(e, &field, rule.topics, &input.topics) {
+            if codes.is_valid(list::CONSULTATION_TOPICS, t, date) {
+                topics.push(t.to_owned());
+            } else {
+                e.push(
+                    format!("{field}[{i}]"),
+                    "unknown_code",
+                    format!("「{t}」は選択肢にありません。"),
+                );
             }
         }
         topics.sort();

@@ -1,60 +1,15 @@
 //! The rules a whole activity request must keep, each naming its field.
 
-use std::collections::HashSet;
-
-use chrono::NaiveTime;
-use shared::common_id::CommonId;
+use shared::activity_rules as rules;
 use shared::dto::activity::ActivityInput;
 use shared::error::{FieldError, FieldErrors};
+use shared::person_rules::optional_text;
 
-use super::{at, ActivityRecord, Context, Detail, Participation, Unregistered};
+use super::{ActivityRecord, Context, Detail, Participation, Unregistered};
 use crate::domain::codes::list;
 
-/// Largest count (staff, volunteers, unregistered by group) one activity may carry.
-pub const COUNT_MAX: i64 = 999;
-/// Largest number of registered participants of one activity.
-pub const PARTICIPANTS_MAX: usize = 300;
-const TITLE_MAX: usize = 100;
-const NOTE_MAX: usize = 2000;
-
-fn count(e: &mut FieldErrors, field: &str, value: i64) -> u16 {
-    if value < 0 {
-        e.push(field, "negative", "0以上の数を入力してください。");
-        0
-    } else if value > COUNT_MAX {
-        e.push(
-            field,
-            "too_large",
-            format!("{COUNT_MAX}以下の数を入力してください。"),
-        );
-        0
-    } else {
-        u16::try_from(value).unwrap_or(0)
-    }
-}
-
-fn time(e: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<NaiveTime> {
-    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
-    match NaiveTime::parse_from_str(v, "%H:%M") {
-        Ok(t) if v.len() == 5 => Some(t),
-        _ => {
-            e.push(
-                field,
-                "format",
-                "時刻は HH:MM の形で入力してください（例: 09:30）。",
-            );
-            None
-        }
-    }
-}
-
-fn text(e: &mut FieldErrors, field: &str, value: Option<&str>, max: usize) -> Option<String> {
-    let v = value.map(str::trim).filter(|v| !v.is_empty())?;
-    if v.chars().count() > max {
-        e.push(field, "too_long", format!("{max}文字以内で入力してください。"));
-    }
-    Some(v.to_owned())
-}
+use rules::{count, NOTE_MAX, TITLE_MAX};
+pub use rules::{COUNT_MAX, PARTICIPANTS_MAX};
 
 /// An activity sent again under an ID already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,9 +28,7 @@ impl ActivityRecord {
         if input.id.is_nil() {
             e.push("id", "nil", "IDにはUUIDを指定してください。");
         }
-        if date > ctx.today {
-            e.push("date", "future", "未来の日付の活動は記録できません。");
-        } else if !ctx.center.is_open_on(date) {
+        if rules::date(&mut e, date, ctx.today) && !ctx.center.is_open_on(date) {
             e.push("date", "center_closed", "この日はセンターの開設期間外です。");
         }
         let site = input
@@ -111,23 +64,9 @@ impl ActivityRecord {
             ),
             Some(_) => {}
         }
-        let title = text(&mut e, "title", input.title.as_deref(), TITLE_MAX);
-        let note = text(&mut e, "note", input.note.as_deref(), NOTE_MAX);
-        let start = time(&mut e, "start_time", input.start_time.as_deref());
-        let end = time(&mut e, "end_time", input.end_time.as_deref());
-        match (start, end) {
-            (None, Some(_)) if input.start_time.as_deref().is_none_or(|s| s.trim().is_empty()) => e.push(
-                "start_time",
-                "required",
-                "終了時刻を入れるときは開始時刻も入力してください。",
-            ),
-            (Some(s), Some(t)) if t <= s => e.push(
-                "end_time",
-                "before_start",
-                "終了時刻は開始時刻より後にしてください。",
-            ),
-            _ => {}
-        }
+        let title = optional_text(&mut e, "title", input.title.as_deref(), TITLE_MAX);
+        let note = optional_text(&mut e, "note", input.note.as_deref(), NOTE_MAX);
+        let (start, end) = rules::times(&mut e, input.start_time.as_deref(), input.end_time.as_deref());
         let u = &input.unregistered;
         let unregistered = Unregistered {
             elderly: count(&mut e, "unregistered.elderly", u.elderly),
@@ -138,38 +77,21 @@ impl ActivityRecord {
         let staff_count = count(&mut e, "staff_count", input.staff_count);
         let volunteer_count = count(&mut e, "volunteer_count", input.volunteer_count);
         let mut participations = Vec::new();
-        if input.participants.len() > PARTICIPANTS_MAX {
-            e.push(
-                "participants",
-                "too_many",
-                format!("参加者は1件の活動につき{PARTICIPANTS_MAX}人までです。"),
-            );
-        } else {
-            let mut seen = HashSet::new();
-            for (i, p) in input.participants.iter().enumerate() {
-                let prefix = format!("participants[{i}]");
-                let key = CommonId::parse(&p.common_id).map(|id| id.to_string()).ok();
-                if key.as_ref().is_some_and(|k| !seen.insert(k.clone())) {
-                    e.push(
-                        at(&prefix, "common_id"),
-                        "duplicate",
-                        "同じ方が1つの活動に重複しています。",
-                    );
-                    continue;
-                }
-                let detail = p.detail();
-                if let Some(found) = Participation::parse(
-                    &mut e,
-                    &prefix,
-                    &p.common_id,
-                    &detail,
-                    &function,
-                    date,
-                    ctx.codes,
-                    ctx.people,
-                ) {
-                    participations.push(found);
-                }
+        let ids = input.participants.iter().map(|p| p.common_id.as_str());
+        for i in rules::participants(&mut e, ids) {
+            let p = &input.participants[i];
+            let prefix = format!("participants[{i}]");
+            if let Some(found) = Participation::parse(
+                &mut e,
+                &prefix,
+                &p.common_id,
+                &p.detail(),
+                &function,
+                date,
+                ctx.codes,
+                ctx.people,
+            ) {
+                participations.push(found);
             }
         }
         e.into_result()?;

@@ -409,3 +409,32 @@ fn a_list_needs_a_month_or_a_day() {
     assert!(ActivityQuery::parse(Some("FY2024"), None, None, None).is_err());
     assert!(ActivityQuery::parse(Some("2024-02"), Some(d(2024, 2, 3)), None, None).is_err());
 }
+
+#[test]
+fn every_problem_the_shared_rules_find_the_server_names_the_same_way() {
+    // What the activity form checks before sending (shared::activity_rules::check) is what the
+    // server refuses, field for field and code for code.
+    let a = person(1, d(1940, 1, 1), &["elderly"]);
+    let b = person(2, d(1941, 1, 1), &["elderly"]);
+    let mut twice = joins(&a);
+    twice.topics = vec!["care".into(), "care".into()];
+    twice.visit_purpose = Some("watching".into());
+    let mut sent = input("soudan", d(2025, 1, 15), vec![twice, joins(&b), joins(&a)]);
+    sent.title = Some("名".repeat(101));
+    sent.start_time = Some("12:00".into());
+    sent.end_time = Some("11:00".into());
+    sent.staff_count = 1000;
+    sent.unregistered.child = -1;
+    sent.note = Some("メ".repeat(2001));
+    let shared_found: Vec<(String, String)> = shared::activity_rules::check(&sent, d(2025, 1, 15))
+        .0
+        .into_iter()
+        .map(|e| (e.field, e.code))
+        .collect();
+    assert_eq!(shared_found.len(), 9, "{shared_found:?}");
+    let mut server = refused(&sent, &people(vec![a, b]));
+    let mut shared_sorted = shared_found.clone();
+    server.sort();
+    shared_sorted.sort();
+    assert_eq!(server, shared_sorted);
+}
