@@ -29,6 +29,7 @@ mod any_store {
         the_database_lists_its_migrations,
         one_holder_at_a_time_holds_a_lease_until_it_expires_or_is_released,
         of_holders_taking_a_free_lease_at_once_exactly_one_gets_it,
+        of_two_processes_racing_for_a_lease_many_times_never_both_hold_it,
     );
 }
 
@@ -423,6 +424,69 @@ async fn of_holders_taking_a_free_lease_at_once_exactly_one_gets_it(store: Fresh
             winners += usize::from(h.await.unwrap());
         }
         assert_eq!(winners, 1, "round {round}");
+    }
+}
+
+/// What the lease is like when two processes reach for it at once.
+#[derive(Debug, Clone, Copy)]
+enum Race {
+    /// No row yet: both INSERT.
+    Free,
+    /// A third holder's lease ran out: both UPDATE the same row.
+    Expired,
+    /// The first process's own lease ran out: it renews while the second takes over.
+    OwnExpired,
+    /// The first process holds it: it renews while the second tries.
+    Held,
+}
+
+/// Two processes on one database (each its own pool, as two hub processes are), reaching for
+/// the same lease at the same instant, round after round: never do both get it.
+async fn of_two_processes_racing_for_a_lease_many_times_never_both_hold_it(store: Fresh<dyn CommonStore>) {
+    let second = store.another_process().await.common();
+    let first = store.store.clone();
+    let ttl = Duration::minutes(5);
+    for round in 0..60 {
+        let race = [Race::Free, Race::Expired, Race::OwnExpired, Race::Held][round % 4];
+        let name = format!("race-{round}");
+        let long_ago = Utc::now() - Duration::hours(1);
+        match race {
+            Race::Free => {}
+            Race::Expired => assert!(first.take_lease(&name, "gone", long_ago, ttl).await.unwrap()),
+            Race::OwnExpired => assert!(first.take_lease(&name, "a", long_ago, ttl).await.unwrap()),
+            Race::Held => assert!(first.take_lease(&name, "a", Utc::now(), ttl).await.unwrap()),
+        }
+        let start = Arc::new(tokio::sync::Barrier::new(2));
+        let reach = |store: Arc<dyn CommonStore>, holder: &'static str| {
+            let (start, name) = (start.clone(), name.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                store.take_lease(&name, holder, Utc::now(), ttl).await.unwrap()
+            })
+        };
+        let (a, b) = (reach(first.clone(), "a"), reach(second.clone(), "b"));
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        assert!(
+            !(a && b),
+            "round {round} ({race:?}): both processes hold the lease"
+        );
+        assert!(a || b, "round {round} ({race:?}): neither holds the free lease");
+        if let Race::Held = race {
+            assert!(a, "round {round}: the holder keeps a lease that has not run out");
+        }
+        // And afterwards, the one that lost still finds it taken.
+        let (winner, loser, loser_store) = if a {
+            ("a", "b", &second)
+        } else {
+            ("b", "a", &first)
+        };
+        assert!(
+            !loser_store
+                .take_lease(&name, loser, Utc::now(), ttl)
+                .await
+                .unwrap(),
+            "round {round} ({race:?}): {winner}'s lease taken by {loser}"
+        );
     }
 }
 
