@@ -24,21 +24,28 @@ async fn held(app: &TestApp, lease: &str) -> Option<bool> {
         .map(|v| v.trim() == "1")
 }
 
+/// A round every half second, so a lease of three rounds (1.5 s): long enough that a database
+/// stalling for half a second (a shared test server does) lets no lease run out between rounds,
+/// short enough for the take-over below.
 fn fast_watch(s: &mut api::config::Settings) {
-    s.watch.interval_ms = 100;
+    s.watch.interval_ms = 500;
 }
 
 #[tokio::test]
 async fn of_two_hub_processes_on_one_database_one_runs_the_watch_and_the_other_takes_over() {
     let first = spawn_with(NodeRole::Hub, fast_watch).await;
     let second = spawn_in(first.dir.clone(), NodeRole::Hub, false, fast_watch).await;
-    // Both have tried a few rounds: exactly one holds it, every time we look.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    for _ in 0..5 {
+    // Both have tried: exactly one holds it, every time we look, for several rounds.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while held(&first, "watch").await.is_none() || held(&second, "watch").await.is_none() {
+        assert!(Instant::now() < deadline, "both processes try within ten seconds");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..8 {
         let (a, b) = (held(&first, "watch").await, held(&second, "watch").await);
         assert!(a.is_some() && b.is_some(), "both tried: {a:?} {b:?}");
         assert_ne!(a, b, "one holder: {a:?} {b:?}");
-        tokio::time::sleep(Duration::from_millis(120)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let (holder, other) = if held(&first, "watch").await == Some(true) {
         (first, second)

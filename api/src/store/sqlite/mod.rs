@@ -628,15 +628,9 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
         self.run(move |c| ops_changes::maintenance_windows(c, window))
             .await
     }
-    async fn take_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        ttl: chrono::Duration,
-    ) -> StoreResult<bool> {
+    async fn take_lease(&self, name: &str, holder: &str, ttl: chrono::Duration) -> StoreResult<bool> {
         let (name, holder) = (name.to_owned(), holder.to_owned());
-        self.run(move |c| leases::take_lease(c, &name, &holder, now, ttl))
+        self.run(move |c| leases::take_lease(c, &name, &holder, ttl))
             .await
     }
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
