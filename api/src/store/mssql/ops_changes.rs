@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use tiberius::{Row, ToSql};
 
 use super::conn::{at, int, is_unique_violation, opt_str, opt_ts, str, ts, Conn};
-use super::ops_log::{minutes, written, SYSTEM};
+use super::ops_log::{by_id, in_window, minutes, written, SYSTEM};
 use crate::domain::ops_log::auto_changes::AppliedMigration;
 use crate::domain::ops_log::{Change, ChangeRecord, LogWindow, Maintenance, MaintenanceRecord, Origin};
-use crate::store::{StoreError, StoreResult};
+use crate::store::StoreResult;
 
 pub(super) const CHANGE_BY_ID: &str = "SELECT id, changed_at, kind, summary, reason, impact, work_minutes,
      origin, auto_key, recorded_by, created_at, updated_at
@@ -88,10 +88,7 @@ fn change_row(r: &Row) -> StoreResult<Change> {
 }
 
 async fn change(c: &mut Conn, id: i64) -> StoreResult<Change> {
-    match c.row(CHANGE_BY_ID, &[&id]).await? {
-        Some(r) => change_row(&r),
-        None => Err(StoreError::NotFound),
-    }
+    by_id(c, CHANGE_BY_ID, id, change_row).await
 }
 
 /// Writes a change with `sql` (INSERT_CHANGE, UPDATE_CHANGE or INSERT_AUTO_CHANGE: the
@@ -138,11 +135,7 @@ pub async fn update_change(
 }
 
 pub async fn changes(c: &mut Conn, window: LogWindow) -> StoreResult<Vec<Change>> {
-    c.rows(CHANGES, &[&at(window.from), &at(window.to)])
-        .await?
-        .iter()
-        .map(change_row)
-        .collect()
+    in_window(c, CHANGES, window, change_row).await
 }
 
 /// Write first: the INSERT runs alone (no transaction) and the unique index on `auto_key`
@@ -204,10 +197,7 @@ fn maintenance_row(r: &Row) -> StoreResult<Maintenance> {
 }
 
 pub async fn maintenance(c: &mut Conn, id: i64) -> StoreResult<Maintenance> {
-    match c.row(MAINTENANCE_BY_ID, &[&id]).await? {
-        Some(r) => maintenance_row(&r),
-        None => Err(StoreError::NotFound),
-    }
+    by_id(c, MAINTENANCE_BY_ID, id, maintenance_row).await
 }
 
 /// Inside `super::audited`'s transaction.
@@ -242,9 +232,5 @@ pub async fn cancel_maintenance(c: &mut Conn, id: i64, when: DateTime<Utc>) -> S
 }
 
 pub async fn maintenance_windows(c: &mut Conn, window: LogWindow) -> StoreResult<Vec<Maintenance>> {
-    c.rows(MAINTENANCE_WINDOWS, &[&at(window.from), &at(window.to)])
-        .await?
-        .iter()
-        .map(maintenance_row)
-        .collect()
+    in_window(c, MAINTENANCE_WINDOWS, window, maintenance_row).await
 }

@@ -77,6 +77,33 @@ pub(super) fn minutes(r: &Row, i: usize) -> StoreResult<u32> {
     Ok(u32::try_from(int(r, i)?).unwrap_or(0))
 }
 
+/// Every row `sql` selects for `window` (its bounds as @P1 and @P2), each read by `row`.
+pub(super) async fn in_window<T>(
+    c: &mut Conn,
+    sql: &str,
+    window: LogWindow,
+    row: fn(&Row) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    c.rows(sql, &[&at(window.from), &at(window.to)])
+        .await?
+        .iter()
+        .map(row)
+        .collect()
+}
+
+/// The one row `sql` selects for `id` (as @P1), read by `row`; `NotFound` without one.
+pub(super) async fn by_id<T>(
+    c: &mut Conn,
+    sql: &str,
+    id: i64,
+    row: fn(&Row) -> StoreResult<T>,
+) -> StoreResult<T> {
+    match c.row(sql, &[&id]).await? {
+        Some(r) => row(&r),
+        None => Err(StoreError::NotFound),
+    }
+}
+
 /// The ID of the row an INSERT or UPDATE with `OUTPUT INSERTED.id` wrote; `NotFound` when it
 /// wrote none (an UPDATE of an unknown ID).
 pub(super) async fn written(c: &mut Conn, sql: &str, params: &[&dyn ToSql]) -> StoreResult<i64> {
@@ -110,18 +137,11 @@ fn inquiry_row(r: &Row) -> StoreResult<Inquiry> {
 }
 
 pub async fn inquiry(c: &mut Conn, id: i64) -> StoreResult<Inquiry> {
-    match c.row(INQUIRY_BY_ID, &[&id]).await? {
-        Some(r) => inquiry_row(&r),
-        None => Err(StoreError::NotFound),
-    }
+    by_id(c, INQUIRY_BY_ID, id, inquiry_row).await
 }
 
 pub async fn inquiries(c: &mut Conn, window: LogWindow) -> StoreResult<Vec<Inquiry>> {
-    c.rows(INQUIRIES, &[&at(window.from), &at(window.to)])
-        .await?
-        .iter()
-        .map(inquiry_row)
-        .collect()
+    in_window(c, INQUIRIES, window, inquiry_row).await
 }
 
 /// Writes an inquiry with `sql` (INSERT_INQUIRY or UPDATE_INQUIRY: the record's ten columns
@@ -205,18 +225,11 @@ fn incident_row(r: &Row) -> StoreResult<Incident> {
 }
 
 pub async fn incident(c: &mut Conn, id: i64) -> StoreResult<Incident> {
-    match c.row(INCIDENT_BY_ID, &[&id]).await? {
-        Some(r) => incident_row(&r),
-        None => Err(StoreError::NotFound),
-    }
+    by_id(c, INCIDENT_BY_ID, id, incident_row).await
 }
 
 pub async fn incidents(c: &mut Conn, window: LogWindow) -> StoreResult<Vec<Incident>> {
-    c.rows(INCIDENTS, &[&at(window.from), &at(window.to)])
-        .await?
-        .iter()
-        .map(incident_row)
-        .collect()
+    in_window(c, INCIDENTS, window, incident_row).await
 }
 
 /// Writes an incident with `sql` (INSERT_INCIDENT or UPDATE_INCIDENT: the record's nine

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::ops_log::{bounds, minutes, opt_ts, SYSTEM};
+use super::ops_log::{in_window, minutes, opt_ts, SYSTEM};
 use super::{audit, parse_ts, ts};
 use crate::domain::audit::AuditDraft;
 use crate::domain::ops_log::auto_changes::AppliedMigration;
@@ -101,14 +101,14 @@ pub fn update_change(
 }
 
 pub fn changes(c: &mut Connection, window: LogWindow) -> StoreResult<Vec<Change>> {
-    let (from, to) = bounds(window);
-    let rows = c
-        .prepare_cached(&format!(
+    in_window(
+        c,
+        &format!(
             "SELECT {CHANGE_COLUMNS} WHERE changed_at >= ?1 AND changed_at < ?2 ORDER BY changed_at, id"
-        ))?
-        .query_map(params![from, to], change_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+        ),
+        window,
+        change_row,
+    )
 }
 
 pub fn record_auto_change(
@@ -232,12 +232,10 @@ pub fn maintenance(c: &mut Connection, id: i64) -> StoreResult<Maintenance> {
 }
 
 pub fn maintenance_windows(c: &mut Connection, window: LogWindow) -> StoreResult<Vec<Maintenance>> {
-    let (from, to) = bounds(window);
-    let rows = c
-        .prepare_cached(&format!(
-            "SELECT {MAINTENANCE_COLUMNS} WHERE starts_at < ?2 AND ends_at > ?1 ORDER BY starts_at, id"
-        ))?
-        .query_map(params![from, to], maintenance_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+    in_window(
+        c,
+        &format!("SELECT {MAINTENANCE_COLUMNS} WHERE starts_at < ?2 AND ends_at > ?1 ORDER BY starts_at, id"),
+        window,
+        maintenance_row,
+    )
 }

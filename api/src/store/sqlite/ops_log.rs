@@ -27,9 +27,18 @@ pub(super) fn minutes(r: &Row, i: usize) -> rusqlite::Result<u32> {
     Ok(u32::try_from(r.get::<_, i64>(i)?).unwrap_or(0))
 }
 
-/// Bounds of a window as stored text.
-pub(super) fn bounds(w: LogWindow) -> (String, String) {
-    (ts(w.from), ts(w.to))
+/// Every row `sql` selects for `window` (its bounds as ?1 and ?2), each read by `row`.
+pub(super) fn in_window<T>(
+    c: &Connection,
+    sql: &str,
+    window: LogWindow,
+    row: impl FnMut(&Row) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let rows = c
+        .prepare_cached(sql)?
+        .query_map(params![ts(window.from), ts(window.to)], row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 // ---- inquiries ------------------------------------------------------------------------------
@@ -129,15 +138,15 @@ pub fn inquiry(c: &mut Connection, id: i64) -> StoreResult<Inquiry> {
 }
 
 pub fn inquiries(c: &mut Connection, window: LogWindow) -> StoreResult<Vec<Inquiry>> {
-    let (from, to) = bounds(window);
-    let rows = c
-        .prepare_cached(&format!(
+    in_window(
+        c,
+        &format!(
             "SELECT {INQUIRY_COLUMNS} WHERE received_at < ?2 AND (closed_at IS NULL OR closed_at >= ?1)
              ORDER BY received_at, id"
-        ))?
-        .query_map(params![from, to], inquiry_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+        ),
+        window,
+        inquiry_row,
+    )
 }
 
 // ---- incidents ------------------------------------------------------------------------------
@@ -300,13 +309,13 @@ pub fn incident(c: &mut Connection, id: i64) -> StoreResult<Incident> {
 }
 
 pub fn incidents(c: &mut Connection, window: LogWindow) -> StoreResult<Vec<Incident>> {
-    let (from, to) = bounds(window);
-    let rows = c
-        .prepare_cached(&format!(
+    in_window(
+        c,
+        &format!(
             "SELECT {INCIDENT_COLUMNS} WHERE detected_at < ?2 AND (resolved_at IS NULL OR resolved_at >= ?1)
              ORDER BY detected_at, id"
-        ))?
-        .query_map(params![from, to], incident_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+        ),
+        window,
+        incident_row,
+    )
 }
