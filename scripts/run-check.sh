@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Called by `scripts/run.sh --check` once the hub (on $2) and the centres C001 ($2+1) and C002
 # ($2+2) are up with demo data: proves that the run command's system works end to end.
+# The hub is on SQLite, or on SQL Server when run.sh passes RUN_CHECK_HUB_DATABASE_URL.
 #   1. both centres deliver their whole outbox to the hub (backlog 0, a successful delivery);
 #   2. for each centre, the hub's figures equal the centre's own, byte for byte, for every
 #      measure broken down by fiscal year, month, site, function, sex, age band, group, care
@@ -145,9 +146,24 @@ hint="$(curl -fsS -X POST "${c002}/api/v1/persons/duplicate-hints" -H "Authoriza
 grep -q '"status":"checked"' <<<"${hint}" && grep -q "\"common_id\":\"${id}\"" <<<"${hint}" ||
     fail "C002 was not offered ${id}: ${hint}"
 log "C002: the duplicate hint offers C001's ${id} for the same kana and birth date"
-grep -q '山本\|ヤマモト\|やまもと' "${base}/hub/attaka.sqlite3" "${base}/hub/attaka.sqlite3-wal" 2>/dev/null &&
-    fail "the hub's database file holds the new person's name or kana"
-log "the hub's database files hold neither the name nor the kana"
+if [[ -n "${RUN_CHECK_HUB_DATABASE_URL:-}" ]]; then
+    # The hub on SQL Server (run.sh with ATTAKA_TEST_MSSQL_URL): every cell of every table.
+    scan() {
+        local rc=0
+        ATTAKA_HUB_DATABASE_URL="${RUN_CHECK_HUB_DATABASE_URL}" \
+            "${CARGO_TARGET_DIR:-$(pwd)/target}/debug/examples/hub_test_database" scan "$@" >/dev/null || rc=$?
+        [[ "${rc}" == 0 || "${rc}" == 1 ]] || fail "could not read the hub's SQL Server tables"
+        return "${rc}"
+    }
+    # First what must be there (the centre's code), so that finding nothing below means something.
+    scan C001 && fail "the scan of the hub's SQL Server tables does not find C001"
+    scan 山本 ヤマモト やまもと ﾔﾏﾓﾄ || fail "the hub's SQL Server database holds the new person's name or kana"
+    log "the hub's SQL Server tables hold neither the name nor the kana"
+else
+    grep -q '山本\|ヤマモト\|やまもと' "${base}/hub/attaka.sqlite3" "${base}/hub/attaka.sqlite3-wal" 2>/dev/null &&
+        fail "the hub's database file holds the new person's name or kana"
+    log "the hub's database files hold neither the name nor the kana"
+fi
 
 # A period lock the prefecture makes on the hub reaches the centre it names (and no other), and
 # its unlock follows.

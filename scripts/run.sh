@@ -16,7 +16,11 @@
 #                                 temporary directory on ports 18080-18082 with the debug build;
 #                                 waits until both centres' outboxes are delivered, checks that
 #                                 the hub's figures for each centre equal the centre's own, byte
-#                                 for byte, for every measure, then stops everything.
+#                                 for byte, for every measure, then stops everything. With
+#                                 ATTAKA_TEST_MSSQL_URL set, the hub runs on SQL Server: a fresh
+#                                 database made as the tests make theirs (the example
+#                                 api/examples/hub_test_database.rs), dropped at the end; the
+#                                 centres stay on SQLite. It says which database the hub used.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -45,6 +49,21 @@ if [[ "${check}" == 1 ]]; then
     attaka="${CARGO_TARGET_DIR:-${repo_root}/target}/debug/attaka"
     base="$(mktemp -d "${TMPDIR:-/tmp}/attaka-run-check.XXXXXX")"
     port_base="${ATTAKA_PORT_BASE:-18080}"
+    if [[ -n "${ATTAKA_TEST_MSSQL_URL:-}" ]]; then
+        # The hub on SQL Server: a database of its own, held (and on a single-database server,
+        # locked against the tests) by a helper until its stdin closes in stop_all.
+        log "cargo build -p api --example hub_test_database"
+        cargo build -p api --example hub_test_database
+        coproc hub_db { "${CARGO_TARGET_DIR:-${repo_root}/target}/debug/examples/hub_test_database" hold; }
+        hub_db_pid="${hub_db_PID}"
+        if ! read -r hub_db_url <&"${hub_db[0]}" || ! read -r hub_db_about <&"${hub_db[0]}"; then
+            log "no SQL Server database for the hub (ATTAKA_TEST_MSSQL_URL is set)"
+            exit 1
+        fi
+        # Read by node_config (not exported: the nodes take their database from attaka.toml).
+        NODE_HUB_DATABASE_URL="${hub_db_url}"
+        hub_database="SQL Server, ${hub_db_about} (from ATTAKA_TEST_MSSQL_URL)"
+    fi
 else
     bash scripts/setup.sh
     if [[ "${ATTAKA_SKIP_WEB_BUILD:-0}" != 1 ]]; then
@@ -58,6 +77,7 @@ else
 fi
 mkdir -p "${base}"
 base="$(cd "${base}" && pwd)"
+hub_database="${hub_database:-SQLite, ${base}/hub/attaka.sqlite3}"
 hub_port="${port_base}"
 static_dir=""
 if [[ -f "${repo_root}/web/dist/index.html" ]]; then
@@ -120,8 +140,15 @@ done
 
 stop_all() {
     node_stop_all
+    if [[ -n "${hub_db_pid:-}" ]]; then
+        # Closing its stdin lets the helper drop the hub's SQL Server database.
+        local fd="${hub_db[1]:-}"
+        [[ -n "${fd}" ]] && exec {fd}>&-
+        wait "${hub_db_pid}" 2>/dev/null || true
+    fi
     if [[ "${check}" == 1 ]]; then
         rm -rf "${base}"
+        log "the hub ran on ${hub_database}"
     fi
 }
 trap stop_all EXIT
@@ -138,6 +165,7 @@ wait_ready() {
     node_wait_ready "${name}" "http://127.0.0.1:${port}" "${base}/${name}/attaka.log" || exit 1
 }
 
+log "the hub's database: ${hub_database}"
 start hub
 wait_ready hub "${hub_port}"
 start c001
@@ -146,7 +174,7 @@ wait_ready c001 "$((port_base + 1))"
 wait_ready c002 "$((port_base + 2))"
 
 if [[ "${check}" == 1 ]]; then
-    bash scripts/run-check.sh "${base}" "${port_base}"
+    RUN_CHECK_HUB_DATABASE_URL="${hub_db_url:-}" bash scripts/run-check.sh "${base}" "${port_base}"
     exit 0
 fi
 

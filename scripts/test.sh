@@ -41,6 +41,7 @@ if cargo nextest --version >/dev/null 2>&1; then
         printf '\nSQL Server: ATTAKA_TEST_MSSQL_URL is not set, so the store suite'"'"'s SQL Server\n'
         printf 'variants above printed SKIPPED and ran nothing on SQL Server; the HTTP tests that\n'
         printf 'start a hub ran it on SQLite only, and the SQL Server backup test printed SKIPPED.\n'
+        printf 'The run check below (scripts/run.sh --check) also runs its hub on SQLite.\n'
     fi
     # nextest does not run doctests.
     step "cargo test --doc"

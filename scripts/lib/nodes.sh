@@ -16,7 +16,8 @@ toml_string() {
 # node_config DIR ROLE CENTER PORT HUB_URL HINT_KEY STATIC_DIR
 # Prints a node's configuration: CENTER is `-` for the hub, STATIC_DIR may be empty (API only).
 # The duplicate hint is on (enabled at the hub, HINT_KEY on each centre); a centre delivers to
-# HUB_URL with the credential in DIR/sync-credential (passed by node_start). Pacing comes from
+# HUB_URL with the credential in DIR/sync-credential (passed by node_start). The hub's database
+# is DIR/attaka.sqlite3, or NODE_HUB_DATABASE_URL when set (a SQL Server URL). Pacing comes from
 # NODE_SYNC_INTERVAL_MS, NODE_SYNC_RETRY_MAX_MS and NODE_LOCKS_INTERVAL_MS when set. Callers
 # may append sections of their own.
 node_config() {
@@ -31,7 +32,11 @@ node_config() {
     [[ -n "${static_dir}" ]] && echo "static_dir = $(toml_string "${static_dir}")"
     echo
     echo "[database]"
-    echo "url = $(toml_string "sqlite://${dir}/attaka.sqlite3")"
+    if [[ "${role}" == hub && -n "${NODE_HUB_DATABASE_URL:-}" ]]; then
+        echo "url = $(toml_string "${NODE_HUB_DATABASE_URL}")"
+    else
+        echo "url = $(toml_string "sqlite://${dir}/attaka.sqlite3")"
+    fi
     echo
     echo "# The optional duplicate hint (docs/sync.md): on at the hub, the prefecture's key on each"
     echo "# centre (in production it comes from the prefecture, never from the hub)."

@@ -151,7 +151,7 @@ pub async fn metrics(
         gauge(
             &mut out,
             "attaka_lease_held",
-            "1 when this process holds the lease of a job (nightly jobs, watch, mailer) at its last try.",
+            "1 when this process holds the lease of a job (nightly jobs, watch, mailer): taken at its last try and not run out since.",
             &leases
                 .snapshot()
                 .into_iter()

@@ -2,6 +2,8 @@
 //! operations log the maintenance contract reports on (operator and prefecture). Writes are
 //! audited; no person data goes in (a common ID in free text is refused naming the field).
 
+use std::future::Future;
+
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use shared::dto::ops_log::{
@@ -13,6 +15,7 @@ use shared::error::Problem;
 use super::audited::CallAudit;
 use super::extract::Body;
 use crate::auth::{Caller, Permission};
+use crate::domain::audit::AuditDraft;
 use crate::domain::ops_log::LogWindow;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::log::{self, LogError};
@@ -67,6 +70,29 @@ fn by(caller: &Caller) -> String {
     caller.principal.name.clone()
 }
 
+/// Every write of the operations log: the caller needs `WriteOperationsLog`; `write` gets the
+/// audit row of `action` on `target` for the store to append with the write (decision 0016),
+/// and a refusal or failure is audited on its own (`CallAudit::write`).
+async fn audited_write<T, V, F, Fut>(
+    state: &AppState,
+    caller: &Caller,
+    action: &'static str,
+    target: Option<String>,
+    write: F,
+) -> ApiResult<V>
+where
+    F: FnOnce(AuditDraft<T>) -> Fut,
+    Fut: Future<Output = Result<V, LogError>>,
+{
+    let audit = CallAudit::by(state, caller, action);
+    let result = async {
+        caller.require(Permission::WriteOperationsLog)?;
+        Ok(write(audit.draft(target.clone(), None)).await?)
+    }
+    .await;
+    audit.write(target, None, result).await
+}
+
 /// Inquiries (問い合わせ), oldest first, each with its 24-hour first-answer clock.
 #[utoipa::path(get, path = "/api/v1/ops/inquiries", tag = "operations", params(LogQuery), security(("bearer" = [])),
     responses((status = 200, body = [InquiryView]), (status = 403, body = Problem, content_type = "application/problem+json")))]
@@ -103,22 +129,12 @@ pub async fn create_inquiry(
     caller: Caller,
     Body(input): Body<InquiryInput>,
 ) -> ApiResult<HttpResponse> {
-    let audit = CallAudit::by(&state, &caller, "ops.inquiry.create");
-    let result = async {
-        caller.require(Permission::WriteOperationsLog)?;
-        let now = Utc::now();
-        let i = log::add_inquiry(
-            state.store.as_ref(),
-            &input,
-            &by(&caller),
-            audit.draft(None, None),
-            now,
-        )
-        .await?;
-        Ok(i.to_view(&state.settings.ops.sla(), now))
-    }
-    .await;
-    Ok(HttpResponse::Created().json(audit.write(None, None, result).await?))
+    let (store, now, who) = (state.store.as_ref(), Utc::now(), by(&caller));
+    let made = audited_write(&state, &caller, "ops.inquiry.create", None, |row| {
+        log::add_inquiry(store, &input, &who, row, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(made.to_view(&state.settings.ops.sla(), now)))
 }
 
 /// Replace an inquiry's record (e.g. its first answer, its closing, more work minutes).
@@ -132,23 +148,13 @@ pub async fn update_inquiry(
     id: web::Path<i64>,
     Body(input): Body<InquiryInput>,
 ) -> ApiResult<web::Json<InquiryView>> {
-    let audit = CallAudit::by(&state, &caller, "ops.inquiry.update");
+    let (store, now) = (state.store.as_ref(), Utc::now());
     let target = Some(log::target("inquiry", *id));
-    let result = async {
-        caller.require(Permission::WriteOperationsLog)?;
-        let now = Utc::now();
-        let i = log::edit_inquiry(
-            state.store.as_ref(),
-            *id,
-            &input,
-            audit.draft(target.clone(), None),
-            now,
-        )
-        .await?;
-        Ok(i.to_view(&state.settings.ops.sla(), now))
-    }
-    .await;
-    audit.write(target, None, result).await.map(web::Json)
+    let edited = audited_write(&state, &caller, "ops.inquiry.update", target, |row| {
+        log::edit_inquiry(store, *id, &input, row, now)
+    })
+    .await?;
+    Ok(web::Json(edited.to_view(&state.settings.ops.sla(), now)))
 }
 
 /// Incidents (障害), oldest first, each with its 12-hour triage clock; alert events open theirs.
@@ -186,22 +192,12 @@ pub async fn create_incident(
     caller: Caller,
     Body(input): Body<IncidentInput>,
 ) -> ApiResult<HttpResponse> {
-    let audit = CallAudit::by(&state, &caller, "ops.incident.create");
-    let result = async {
-        caller.require(Permission::WriteOperationsLog)?;
-        let now = Utc::now();
-        let i = log::add_incident(
-            state.store.as_ref(),
-            &input,
-            &by(&caller),
-            audit.draft(None, None),
-            now,
-        )
-        .await?;
-        Ok(i.to_view(&state.settings.ops.sla(), now))
-    }
-    .await;
-    Ok(HttpResponse::Created().json(audit.write(None, None, result).await?))
+    let (store, now, who) = (state.store.as_ref(), Utc::now(), by(&caller));
+    let made = audited_write(&state, &caller, "ops.incident.create", None, |row| {
+        log::add_incident(store, &input, &who, row, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(made.to_view(&state.settings.ops.sla(), now)))
 }
 
 /// Replace an incident's record (triage, resolution, cause, impact, handling, work minutes).
@@ -215,23 +211,13 @@ pub async fn update_incident(
     id: web::Path<i64>,
     Body(input): Body<IncidentInput>,
 ) -> ApiResult<web::Json<IncidentView>> {
-    let audit = CallAudit::by(&state, &caller, "ops.incident.update");
+    let (store, now) = (state.store.as_ref(), Utc::now());
     let target = Some(log::target("incident", *id));
-    let result = async {
-        caller.require(Permission::WriteOperationsLog)?;
-        let now = Utc::now();
-        let i = log::edit_incident(
-            state.store.as_ref(),
-            *id,
-            &input,
-            audit.draft(target.clone(), None),
-            now,
-        )
-        .await?;
-        Ok(i.to_view(&state.settings.ops.sla(), now))
-    }
-    .await;
-    audit.write(target, None, result).await.map(web::Json)
+    let edited = audited_write(&state, &caller, "ops.incident.update", target, |row| {
+        log::edit_incident(store, *id, &input, row, now)
+    })
+    .await?;
+    Ok(web::Json(edited.to_view(&state.settings.ops.sla(), now)))
 }
 
 /// Changes (変更), oldest first; version upgrades and migrations are recorded by the node.
@@ -255,21 +241,12 @@ pub async fn create_change(
     caller: Caller,
     Body(input): Body<ChangeInput>,
 ) -> ApiResult<HttpResponse> {
-    let audit = CallAudit::by(&state, &caller, "ops.change.create");
-    let result = async {
-        caller.require(Permission::WriteOperationsLog)?;
-        let c = log::add_change(
-            state.store.as_ref(),
-            &input,
-            &by(&caller),
-            audit.draft(None, None),
-            Utc::now(),
-        )
-        .await?;
-        Ok(c.to_view())
-    }
-    .await;
-    Ok(HttpResponse::Created().json(audit.write(None, None, result).await?))
+    let (store, who) = (state.store.as_ref(), by(&caller));
+    let made = audited_write(&state, &caller, "ops.change.create", None, |row| {
+        log::add_change(store, &input, &who, row, Utc::now())
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(made.to_view()))
 }
 
 #[utoipa::path(put, path = "/api/v1/ops/changes/{id}", tag = "operations", request_body = ChangeInput, security(("bearer" = [])),
@@ -282,19 +259,13 @@ pub async fn update_change(
     id: web::Path<i64>,
     Body(input): Body<ChangeInput>,
 ) -> ApiResult<web::Json<ChangeView>> {
-    let audit = CallAudit::by(&state, &caller, "ops.change.update");
+    let store = state.store.as_ref();
     let target = Some(log::target("change", *id));
-    let result = async {
-        caller.require(Permission::WriteOperationsLog)?;
-        let row = audit.draft(target.clone(), None);
-        Ok(
-            log::edit_change(state.store.as_ref(), *id, &input, row, Utc::now())
-                .await?
-                .to_view(),
-        )
-    }
-    .await;
-    audit.write(target, None, result).await.map(web::Json)
+    let edited = audited_write(&state, &caller, "ops.change.update", target, |row| {
+        log::edit_change(store, *id, &input, row, Utc::now())
+    })
+    .await?;
+    Ok(web::Json(edited.to_view()))
 }
 
 /// Scheduled maintenance windows (計画停止), by start, cancelled ones included.
@@ -323,18 +294,12 @@ pub async fn create_maintenance(
     caller: Caller,
     Body(input): Body<MaintenanceInput>,
 ) -> ApiResult<HttpResponse> {
-    let audit = CallAudit::by(&state, &caller, "ops.maintenance.create");
-    let result = async {
-        caller.require(Permission::WriteOperationsLog)?;
-        let row = audit.draft(None, None);
-        Ok(
-            log::add_maintenance(state.store.as_ref(), &input, &by(&caller), row, Utc::now())
-                .await?
-                .to_view(),
-        )
-    }
-    .await;
-    Ok(HttpResponse::Created().json(audit.write(None, None, result).await?))
+    let (store, who) = (state.store.as_ref(), by(&caller));
+    let made = audited_write(&state, &caller, "ops.maintenance.create", None, |row| {
+        log::add_maintenance(store, &input, &who, row, Utc::now())
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(made.to_view()))
 }
 
 /// Cancel a window that has not begun (again: no change).
@@ -347,19 +312,13 @@ pub async fn cancel_maintenance(
     caller: Caller,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<MaintenanceView>> {
-    let audit = CallAudit::by(&state, &caller, "ops.maintenance.cancel");
+    let store = state.store.as_ref();
     let target = Some(log::target("maintenance", *id));
-    let result = async {
-        caller.require(Permission::WriteOperationsLog)?;
-        let row = audit.draft(target.clone(), None);
-        Ok(
-            log::cancel_maintenance(state.store.as_ref(), *id, row, Utc::now())
-                .await?
-                .to_view(),
-        )
-    }
-    .await;
-    audit.write(target, None, result).await.map(web::Json)
+    let cancelled = audited_write(&state, &caller, "ops.maintenance.cancel", target, |row| {
+        log::cancel_maintenance(store, *id, row, Utc::now())
+    })
+    .await?;
+    Ok(web::Json(cancelled.to_view()))
 }
 
 /// Open items whose service-level clock runs (inquiries without a first answer, incidents not

@@ -456,15 +456,13 @@ pub trait CommonStore: Send + Sync {
     async fn maintenance_windows(&self, window: LogWindow) -> StoreResult<Vec<Maintenance>>;
 
     // Leases: one process of several on the database runs a job.
-    /// Takes or renews the lease `name` for `holder` until `now + ttl`: true when `holder` holds
-    /// it now (it was free, expired, or already its own), false when another holder's lease runs.
-    async fn take_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        ttl: chrono::Duration,
-    ) -> StoreResult<bool>;
+    /// Takes or renews the lease `name` for `holder` for `ttl` from the moment the database
+    /// writes it, by the database's clock: true when `holder` holds it now (it was free, expired,
+    /// or already its own), false when another holder's lease runs. The caller's clock plays no
+    /// part: a renewal that reaches the database late (a slow server, a wait for a connection)
+    /// must not write an expiry already past, and hub processes on several hosts must not depend
+    /// on their clocks agreeing.
+    async fn take_lease(&self, name: &str, holder: &str, ttl: chrono::Duration) -> StoreResult<bool>;
     /// Gives the lease up if `holder` holds it, so another process may take it at once.
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
 }

@@ -35,12 +35,24 @@ pub struct Fresh<S: ?Sized> {
 struct Keep {
     _dir: tempfile::TempDir,
     _database: Option<mssql::FreshDatabase>,
+    /// How the store was opened, for [`Fresh::another_process`].
+    settings: Settings,
 }
 
 impl<S: ?Sized> Deref for Fresh<S> {
     type Target = S;
     fn deref(&self) -> &S {
         &self.store
+    }
+}
+
+impl<S: ?Sized> Fresh<S> {
+    /// The same database opened again with a pool of its own, as a second process serving it
+    /// would (not migrated or seeded again).
+    pub async fn another_process(&self) -> NodeStore {
+        api::store::open(&self.keep.settings)
+            .await
+            .expect("open the store again")
     }
 }
 
@@ -136,12 +148,14 @@ pub fn site(code: &str, center: &str) -> Site {
 /// A centre node's store on a fresh SQLite file (centres never run SQL Server).
 pub async fn fresh_center() -> Fresh<dyn CenterStore> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let node = open(&sqlite_settings(NodeRole::Center, dir.path())).await;
+    let settings = sqlite_settings(NodeRole::Center, dir.path());
+    let node = open(&settings).await;
     Fresh {
         store: node.center().expect("a centre store").clone(),
         keep: Keep {
             _dir: dir,
             _database: None,
+            settings,
         },
     }
 }
@@ -149,12 +163,14 @@ pub async fn fresh_center() -> Fresh<dyn CenterStore> {
 /// The hub's store on a fresh SQLite file.
 pub async fn sqlite_hub() -> Fresh<dyn HubStore> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let node = open(&sqlite_settings(NodeRole::Hub, dir.path())).await;
+    let settings = sqlite_settings(NodeRole::Hub, dir.path());
+    let node = open(&settings).await;
     Fresh {
         store: node.hub().expect("a hub store").clone(),
         keep: Keep {
             _dir: dir,
             _database: None,
+            settings,
         },
     }
 }
@@ -178,6 +194,7 @@ pub async fn mssql_hub(test: &str) -> Option<Fresh<dyn HubStore>> {
         keep: Keep {
             _dir: dir,
             _database: Some(database),
+            settings,
         },
     })
 }

@@ -29,6 +29,7 @@ mod any_store {
         the_database_lists_its_migrations,
         one_holder_at_a_time_holds_a_lease_until_it_expires_or_is_released,
         of_holders_taking_a_free_lease_at_once_exactly_one_gets_it,
+        of_two_processes_racing_for_a_lease_many_times_never_both_hold_it,
     );
 }
 
@@ -359,47 +360,42 @@ async fn the_database_lists_its_migrations(store: Fresh<dyn CommonStore>) {
         .all(|m| m.applied_at > Utc::now() - Duration::hours(1)));
 }
 
+/// Leases run by the database's clock from their write (the caller passes no time), so this
+/// story waits in real time: a few seconds.
 async fn one_holder_at_a_time_holds_a_lease_until_it_expires_or_is_released(store: Fresh<dyn CommonStore>) {
-    let minute = Duration::minutes(1);
-    let now = t(10, 0);
-    assert!(store.take_lease("watch", "a", now, minute).await.unwrap(), "free");
-    assert!(!store.take_lease("watch", "b", now, minute).await.unwrap(), "a's");
-    assert!(
-        store
-            .take_lease("watch", "a", now + Duration::seconds(30), minute)
-            .await
-            .unwrap(),
-        "renewed"
-    );
-    // Renewed to 10:01:30: b still waits at 10:01:00, takes it at 10:01:31.
-    assert!(!store
-        .take_lease("watch", "b", now + minute, minute)
-        .await
-        .unwrap());
-    assert!(store
-        .take_lease("watch", "b", now + Duration::seconds(91), minute)
-        .await
-        .unwrap());
-    assert!(!store
-        .take_lease("watch", "a", now + Duration::seconds(92), minute)
-        .await
-        .unwrap());
+    let ttl = Duration::seconds(3);
+    let start = std::time::Instant::now();
+    assert!(store.take_lease("watch", "a", ttl).await.unwrap(), "free");
+    assert!(!store.take_lease("watch", "b", ttl).await.unwrap(), "a's");
     // Another lease is another name.
-    assert!(store.take_lease("daily", "a", now, minute).await.unwrap());
-    // Released: free at once.
+    assert!(store.take_lease("daily", "b", ttl).await.unwrap());
+    // a renews two seconds in: its lease now runs to at least five seconds from the start, so b,
+    // trying once the first three seconds have passed, still finds it taken.
+    tokio::time::sleep(std::time::Duration::from_secs(2).saturating_sub(start.elapsed())).await;
+    assert!(store.take_lease("watch", "a", ttl).await.unwrap(), "renewed");
+    tokio::time::sleep(std::time::Duration::from_millis(3300).saturating_sub(start.elapsed())).await;
+    assert!(
+        !store.take_lease("watch", "b", ttl).await.unwrap(),
+        "the renewal runs from its own write"
+    );
+    // Once it runs out, b takes it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !store.take_lease("watch", "b", ttl).await.unwrap() {
+        assert!(std::time::Instant::now() < deadline, "a's lease never ran out");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(!store.take_lease("watch", "a", ttl).await.unwrap(), "b's now");
+    // Released: not by another holder, and by its own at once.
     store.release_lease("watch", "a").await.unwrap();
     assert!(
-        !store
-            .take_lease("watch", "a", now + Duration::seconds(93), minute)
-            .await
-            .unwrap(),
+        !store.take_lease("watch", "a", ttl).await.unwrap(),
         "not a's to release"
     );
     store.release_lease("watch", "b").await.unwrap();
-    assert!(store
-        .take_lease("watch", "a", now + Duration::seconds(94), minute)
-        .await
-        .unwrap());
+    assert!(
+        store.take_lease("watch", "a", ttl).await.unwrap(),
+        "free once released"
+    );
 }
 
 async fn of_holders_taking_a_free_lease_at_once_exactly_one_gets_it(store: Fresh<dyn CommonStore>) {
@@ -412,7 +408,7 @@ async fn of_holders_taking_a_free_lease_at_once_exactly_one_gets_it(store: Fresh
                 tokio::spawn(async move {
                     start.wait().await;
                     store
-                        .take_lease(&name, &format!("holder-{n}"), Utc::now(), Duration::minutes(5))
+                        .take_lease(&name, &format!("holder-{n}"), Duration::minutes(5))
                         .await
                         .unwrap()
                 })
@@ -423,6 +419,67 @@ async fn of_holders_taking_a_free_lease_at_once_exactly_one_gets_it(store: Fresh
             winners += usize::from(h.await.unwrap());
         }
         assert_eq!(winners, 1, "round {round}");
+    }
+}
+
+/// What the lease is like when two processes reach for it at once.
+#[derive(Debug, Clone, Copy)]
+enum Race {
+    /// No row yet: both INSERT.
+    Free,
+    /// A third holder's lease ran out: both UPDATE the same row.
+    Expired,
+    /// The first process's own lease ran out: it renews while the second takes over.
+    OwnExpired,
+    /// The first process holds it: it renews while the second tries.
+    Held,
+}
+
+/// Two processes on one database (each its own pool, as two hub processes are), reaching for
+/// the same lease at the same instant, round after round: never do both get it.
+async fn of_two_processes_racing_for_a_lease_many_times_never_both_hold_it(store: Fresh<dyn CommonStore>) {
+    let second = store.another_process().await.common();
+    let first = store.store.clone();
+    let ttl = Duration::minutes(5);
+    for round in 0..60 {
+        let race = [Race::Free, Race::Expired, Race::OwnExpired, Race::Held][round % 4];
+        let name = format!("race-{round}");
+        // A lease of no length runs out as it is written.
+        let over = Duration::zero();
+        match race {
+            Race::Free => {}
+            Race::Expired => assert!(first.take_lease(&name, "gone", over).await.unwrap()),
+            Race::OwnExpired => assert!(first.take_lease(&name, "a", over).await.unwrap()),
+            Race::Held => assert!(first.take_lease(&name, "a", ttl).await.unwrap()),
+        }
+        let start = Arc::new(tokio::sync::Barrier::new(2));
+        let reach = |store: Arc<dyn CommonStore>, holder: &'static str| {
+            let (start, name) = (start.clone(), name.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                store.take_lease(&name, holder, ttl).await.unwrap()
+            })
+        };
+        let (a, b) = (reach(first.clone(), "a"), reach(second.clone(), "b"));
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        assert!(
+            !(a && b),
+            "round {round} ({race:?}): both processes hold the lease"
+        );
+        assert!(a || b, "round {round} ({race:?}): neither holds the free lease");
+        if let Race::Held = race {
+            assert!(a, "round {round}: the holder keeps a lease that has not run out");
+        }
+        // And afterwards, the one that lost still finds it taken.
+        let (winner, loser, loser_store) = if a {
+            ("a", "b", &second)
+        } else {
+            ("b", "a", &first)
+        };
+        assert!(
+            !loser_store.take_lease(&name, loser, ttl).await.unwrap(),
+            "round {round} ({race:?}): {winner}'s lease taken by {loser}"
+        );
     }
 }
 

@@ -6,30 +6,32 @@ use chrono::{DateTime, Utc};
 use super::conn::{at, is_unique_violation, Conn};
 use crate::store::StoreResult;
 
-pub(super) const RENEW: &str = "UPDATE leases SET holder = @P2, expires_at = @P3
-     WHERE name = @P1 AND (holder = @P2 OR expires_at <= @P4)";
-pub(super) const INSERT: &str = "INSERT INTO leases (name, holder, expires_at) VALUES (@P1, @P2, @P3)";
+/// Both statements read the time from the server (`SYSUTCDATETIME()`, as the statement runs):
+/// hub processes on several hosts share one clock, and a renewal that reaches the server late
+/// (a stalled server, a wait for a pooled connection) still runs for `@P3` milliseconds from its
+/// write, never from when the caller asked.
+pub(super) const RENEW: &str =
+    "UPDATE leases SET holder = @P2, expires_at = DATEADD(millisecond, @P3, SYSUTCDATETIME())
+     WHERE name = @P1 AND (holder = @P2 OR expires_at <= SYSUTCDATETIME())";
+pub(super) const INSERT: &str = "INSERT INTO leases (name, holder, expires_at)
+     VALUES (@P1, @P2, DATEADD(millisecond, @P3, SYSUTCDATETIME()))";
 pub(super) const RELEASE: &str = "UPDATE leases SET expires_at = @P3 WHERE name = @P1 AND holder = @P2";
 
 #[cfg(test)]
 pub(super) const SQL: &[&str] = &[RENEW, INSERT, RELEASE];
 
 /// Takes or renews a lease by writing first, each statement alone: the UPDATE succeeds only
-/// when the lease is free (expired) or `holder`'s own; with no row at all the INSERT makes one,
-/// and a concurrent INSERT of the same name fails on the primary key, so exactly one holder
-/// gets it (no lock needed, no MERGE).
-pub async fn take_lease(
-    c: &mut Conn,
-    name: &str,
-    holder: &str,
-    now: DateTime<Utc>,
-    ttl: chrono::Duration,
-) -> StoreResult<bool> {
-    let until = at(now + ttl);
-    if c.exec(RENEW, &[&name, &holder, &until, &at(now)]).await? > 0 {
+/// when the lease is free (expired) or `holder`'s own (a concurrent UPDATE of the row waits for
+/// this one's lock and then finds the new expiry, on SQL Server and Babelfish alike); with no row
+/// at all the INSERT makes one, and a concurrent INSERT of the same name fails on the primary
+/// key, so exactly one holder gets it (no lock hint, no MERGE).
+pub async fn take_lease(c: &mut Conn, name: &str, holder: &str, ttl: chrono::Duration) -> StoreResult<bool> {
+    // DATEADD takes an INT: up to 24 days, far beyond any lease of ours.
+    let ms = i32::try_from(ttl.num_milliseconds().max(0)).unwrap_or(i32::MAX);
+    if c.exec(RENEW, &[&name, &holder, &ms]).await? > 0 {
         return Ok(true);
     }
-    match c.exec(INSERT, &[&name, &holder, &until]).await {
+    match c.exec(INSERT, &[&name, &holder, &ms]).await {
         Ok(_) => Ok(true),
         // Another holder's row: the lease runs (or another process inserted it just now).
         Err(e) if is_unique_violation(&e) => Ok(false),

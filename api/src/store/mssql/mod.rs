@@ -589,14 +589,8 @@ impl CommonStore for MssqlStore {
         stats_changes::head(&mut self.conn().await?).await
     }
 
-    async fn take_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        ttl: chrono::Duration,
-    ) -> StoreResult<bool> {
-        leases::take_lease(&mut self.conn().await?, name, holder, now, ttl).await
+    async fn take_lease(&self, name: &str, holder: &str, ttl: chrono::Duration) -> StoreResult<bool> {
+        leases::take_lease(&mut self.conn().await?, name, holder, ttl).await
     }
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
         leases::release_lease(&mut self.conn().await?, name, holder).await

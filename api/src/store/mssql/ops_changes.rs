@@ -2,13 +2,13 @@
 //! maintenance windows; the T-SQL twin of `store/sqlite/ops_changes.rs`.
 
 use chrono::{DateTime, Utc};
-use tiberius::Row;
+use tiberius::{Row, ToSql};
 
 use super::conn::{at, int, is_unique_violation, opt_str, opt_ts, str, ts, Conn};
-use super::ops_log::{inserted, minutes, SYSTEM};
+use super::ops_log::{by_id, in_window, minutes, written, SYSTEM};
 use crate::domain::ops_log::auto_changes::AppliedMigration;
 use crate::domain::ops_log::{Change, ChangeRecord, LogWindow, Maintenance, MaintenanceRecord, Origin};
-use crate::store::{StoreError, StoreResult};
+use crate::store::StoreResult;
 
 pub(super) const CHANGE_BY_ID: &str = "SELECT id, changed_at, kind, summary, reason, impact, work_minutes,
      origin, auto_key, recorded_by, created_at, updated_at
@@ -24,10 +24,12 @@ pub(super) const INSERT_CHANGE: &str =
 pub(super) const UPDATE_CHANGE: &str =
     "UPDATE ops_changes SET changed_at = @P1, kind = @P2, summary = @P3, reason = @P4, impact = @P5,
          work_minutes = @P6, updated_at = @P7
+     OUTPUT INSERTED.id
      WHERE id = @P8";
 pub(super) const INSERT_AUTO_CHANGE: &str =
     "INSERT INTO ops_changes (changed_at, kind, summary, reason, impact, work_minutes, origin, auto_key,
          recorded_by, created_at, updated_at)
+     OUTPUT INSERTED.id
      VALUES (@P1, @P2, @P3, @P4, @P5, @P6, N'auto', @P7, @P8, @P9, @P9)";
 pub(super) const LATEST_AUTO_KEY: &str = "SELECT TOP (1) auto_key FROM ops_changes
      WHERE origin = N'auto' AND LEFT(auto_key, LEN(@P1 + N'.') - 1) = @P1
@@ -86,10 +88,28 @@ fn change_row(r: &Row) -> StoreResult<Change> {
 }
 
 async fn change(c: &mut Conn, id: i64) -> StoreResult<Change> {
-    match c.row(CHANGE_BY_ID, &[&id]).await? {
-        Some(r) => change_row(&r),
-        None => Err(StoreError::NotFound),
-    }
+    by_id(c, CHANGE_BY_ID, id, change_row).await
+}
+
+/// Writes a change with `sql` (INSERT_CHANGE, UPDATE_CHANGE or INSERT_AUTO_CHANGE: the
+/// record's six columns as @P1…@P6, then `rest`); the ID of the row written, `NotFound` when
+/// none was.
+async fn write_change(
+    c: &mut Conn,
+    sql: &str,
+    record: &ChangeRecord,
+    rest: &[&dyn ToSql],
+) -> StoreResult<i64> {
+    let (changed, minutes) = (at(record.changed_at), i64::from(record.work_minutes));
+    let columns: [&dyn ToSql; 6] = [
+        &changed,
+        &record.kind,
+        &record.summary,
+        &record.reason,
+        &record.impact,
+        &minutes,
+    ];
+    written(c, sql, &[&columns[..], rest].concat()).await
 }
 
 /// Inside `super::audited`'s transaction.
@@ -99,22 +119,7 @@ pub async fn create_change(
     by: &str,
     when: DateTime<Utc>,
 ) -> StoreResult<Change> {
-    let minutes = i64::from(record.work_minutes);
-    let id = inserted(
-        c,
-        INSERT_CHANGE,
-        &[
-            &at(record.changed_at),
-            &record.kind,
-            &record.summary,
-            &record.reason,
-            &record.impact,
-            &minutes,
-            &by,
-            &at(when),
-        ],
-    )
-    .await?;
+    let id = write_change(c, INSERT_CHANGE, record, &[&by, &at(when)]).await?;
     change(c, id).await
 }
 
@@ -125,34 +130,12 @@ pub async fn update_change(
     record: &ChangeRecord,
     when: DateTime<Utc>,
 ) -> StoreResult<Change> {
-    let minutes = i64::from(record.work_minutes);
-    let n = c
-        .exec(
-            UPDATE_CHANGE,
-            &[
-                &at(record.changed_at),
-                &record.kind,
-                &record.summary,
-                &record.reason,
-                &record.impact,
-                &minutes,
-                &at(when),
-                &id,
-            ],
-        )
-        .await?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    let id = write_change(c, UPDATE_CHANGE, record, &[&at(when), &id]).await?;
     change(c, id).await
 }
 
 pub async fn changes(c: &mut Conn, window: LogWindow) -> StoreResult<Vec<Change>> {
-    c.rows(CHANGES, &[&at(window.from), &at(window.to)])
-        .await?
-        .iter()
-        .map(change_row)
-        .collect()
+    in_window(c, CHANGES, window, change_row).await
 }
 
 /// Write first: the INSERT runs alone (no transaction) and the unique index on `auto_key`
@@ -163,25 +146,8 @@ pub async fn record_auto_change(
     record: &ChangeRecord,
     when: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let minutes = i64::from(record.work_minutes);
-    let r = c
-        .exec(
-            INSERT_AUTO_CHANGE,
-            &[
-                &at(record.changed_at),
-                &record.kind,
-                &record.summary,
-                &record.reason,
-                &record.impact,
-                &minutes,
-                &key,
-                &SYSTEM,
-                &at(when),
-            ],
-        )
-        .await;
-    match r {
-        Ok(n) => Ok(n > 0),
+    match write_change(c, INSERT_AUTO_CHANGE, record, &[&key, &SYSTEM, &at(when)]).await {
+        Ok(_) => Ok(true),
         Err(e) if is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e),
     }
@@ -231,10 +197,7 @@ fn maintenance_row(r: &Row) -> StoreResult<Maintenance> {
 }
 
 pub async fn maintenance(c: &mut Conn, id: i64) -> StoreResult<Maintenance> {
-    match c.row(MAINTENANCE_BY_ID, &[&id]).await? {
-        Some(r) => maintenance_row(&r),
-        None => Err(StoreError::NotFound),
-    }
+    by_id(c, MAINTENANCE_BY_ID, id, maintenance_row).await
 }
 
 /// Inside `super::audited`'s transaction.
@@ -245,7 +208,7 @@ pub async fn create_maintenance(
     when: DateTime<Utc>,
 ) -> StoreResult<Maintenance> {
     let minutes = i64::from(record.work_minutes);
-    let id = inserted(
+    let id = written(
         c,
         INSERT_MAINTENANCE,
         &[
@@ -269,9 +232,5 @@ pub async fn cancel_maintenance(c: &mut Conn, id: i64, when: DateTime<Utc>) -> S
 }
 
 pub async fn maintenance_windows(c: &mut Conn, window: LogWindow) -> StoreResult<Vec<Maintenance>> {
-    c.rows(MAINTENANCE_WINDOWS, &[&at(window.from), &at(window.to)])
-        .await?
-        .iter()
-        .map(maintenance_row)
-        .collect()
+    in_window(c, MAINTENANCE_WINDOWS, window, maintenance_row).await
 }

@@ -32,6 +32,7 @@ pub(super) const UPDATE_INQUIRY: &str =
     "UPDATE ops_inquiries SET received_at = @P1, source_kind = @P2, source_code = @P3, channel = @P4,
          category = @P5, summary = @P6, answer = @P7, first_answered_at = @P8, closed_at = @P9,
          work_minutes = @P10, updated_at = @P11
+     OUTPUT INSERTED.id
      WHERE id = @P12";
 pub(super) const INCIDENT_BY_ID: &str = "SELECT id, detected_at, kind, origin, alert_event, alert_subject,
      alert_count, summary, triaged_at, resolved_at, cause, impact, handling, work_minutes, recorded_by,
@@ -43,13 +44,14 @@ pub(super) const INCIDENTS: &str = "SELECT id, detected_at, kind, origin, alert_
      FROM ops_incidents WHERE detected_at < @P2 AND (resolved_at IS NULL OR resolved_at >= @P1)
      ORDER BY detected_at, id";
 pub(super) const INSERT_INCIDENT: &str =
-    "INSERT INTO ops_incidents (detected_at, kind, origin, alert_event, alert_subject, alert_count, summary,
-         triaged_at, resolved_at, cause, impact, handling, work_minutes, recorded_by, created_at, updated_at)
+    "INSERT INTO ops_incidents (detected_at, kind, summary, triaged_at, resolved_at, cause, impact, handling,
+         work_minutes, origin, alert_event, alert_subject, alert_count, recorded_by, created_at, updated_at)
      OUTPUT INSERTED.id
      VALUES (@P1, @P2, @P3, @P4, @P5, @P6, @P7, @P8, @P9, @P10, @P11, @P12, @P13, @P14, @P15, @P15)";
 pub(super) const UPDATE_INCIDENT: &str =
     "UPDATE ops_incidents SET detected_at = @P1, kind = @P2, summary = @P3, triaged_at = @P4,
          resolved_at = @P5, cause = @P6, impact = @P7, handling = @P8, work_minutes = @P9, updated_at = @P10
+     OUTPUT INSERTED.id
      WHERE id = @P11";
 pub(super) const OPEN_INCIDENT_OF_ALERT: &str = "SELECT TOP (1) id FROM ops_incidents
      WHERE alert_event = @P1 AND alert_subject = @P2 AND resolved_at IS NULL
@@ -75,11 +77,39 @@ pub(super) fn minutes(r: &Row, i: usize) -> StoreResult<u32> {
     Ok(u32::try_from(int(r, i)?).unwrap_or(0))
 }
 
-/// The new row's ID from an INSERT with `OUTPUT INSERTED.id`.
-pub(super) async fn inserted(c: &mut Conn, sql: &str, params: &[&dyn ToSql]) -> StoreResult<i64> {
+/// Every row `sql` selects for `window` (its bounds as @P1 and @P2), each read by `row`.
+pub(super) async fn in_window<T>(
+    c: &mut Conn,
+    sql: &str,
+    window: LogWindow,
+    row: fn(&Row) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    c.rows(sql, &[&at(window.from), &at(window.to)])
+        .await?
+        .iter()
+        .map(row)
+        .collect()
+}
+
+/// The one row `sql` selects for `id` (as @P1), read by `row`; `NotFound` without one.
+pub(super) async fn by_id<T>(
+    c: &mut Conn,
+    sql: &str,
+    id: i64,
+    row: fn(&Row) -> StoreResult<T>,
+) -> StoreResult<T> {
+    match c.row(sql, &[&id]).await? {
+        Some(r) => row(&r),
+        None => Err(StoreError::NotFound),
+    }
+}
+
+/// The ID of the row an INSERT or UPDATE with `OUTPUT INSERTED.id` wrote; `NotFound` when it
+/// wrote none (an UPDATE of an unknown ID).
+pub(super) async fn written(c: &mut Conn, sql: &str, params: &[&dyn ToSql]) -> StoreResult<i64> {
     match c.row(sql, params).await? {
         Some(r) => int(&r, 0),
-        None => Err(StoreError::Other(anyhow::anyhow!("the INSERT returned no ID"))),
+        None => Err(StoreError::NotFound),
     }
 }
 
@@ -107,18 +137,41 @@ fn inquiry_row(r: &Row) -> StoreResult<Inquiry> {
 }
 
 pub async fn inquiry(c: &mut Conn, id: i64) -> StoreResult<Inquiry> {
-    match c.row(INQUIRY_BY_ID, &[&id]).await? {
-        Some(r) => inquiry_row(&r),
-        None => Err(StoreError::NotFound),
-    }
+    by_id(c, INQUIRY_BY_ID, id, inquiry_row).await
 }
 
 pub async fn inquiries(c: &mut Conn, window: LogWindow) -> StoreResult<Vec<Inquiry>> {
-    c.rows(INQUIRIES, &[&at(window.from), &at(window.to)])
-        .await?
-        .iter()
-        .map(inquiry_row)
-        .collect()
+    in_window(c, INQUIRIES, window, inquiry_row).await
+}
+
+/// Writes an inquiry with `sql` (INSERT_INQUIRY or UPDATE_INQUIRY: the record's ten columns
+/// as @P1…@P10, then `rest`) and reads it back; `NotFound` when no row was written.
+async fn write_inquiry(
+    c: &mut Conn,
+    sql: &str,
+    record: &InquiryRecord,
+    rest: &[&dyn ToSql],
+) -> StoreResult<Inquiry> {
+    let (received, answered, closed) = (
+        at(record.received_at),
+        record.first_answered_at.map(at),
+        record.closed_at.map(at),
+    );
+    let minutes = i64::from(record.work_minutes);
+    let columns: [&dyn ToSql; 10] = [
+        &received,
+        &record.source_kind,
+        &record.source_code,
+        &record.channel,
+        &record.category,
+        &record.summary,
+        &record.answer,
+        &answered,
+        &closed,
+        &minutes,
+    ];
+    let id = written(c, sql, &[&columns[..], rest].concat()).await?;
+    inquiry(c, id).await
 }
 
 /// Inside `super::audited`'s transaction.
@@ -128,27 +181,7 @@ pub async fn create_inquiry(
     by: &str,
     when: DateTime<Utc>,
 ) -> StoreResult<Inquiry> {
-    let minutes = i64::from(record.work_minutes);
-    let id = inserted(
-        c,
-        INSERT_INQUIRY,
-        &[
-            &at(record.received_at),
-            &record.source_kind,
-            &record.source_code,
-            &record.channel,
-            &record.category,
-            &record.summary,
-            &record.answer,
-            &record.first_answered_at.map(at),
-            &record.closed_at.map(at),
-            &minutes,
-            &by,
-            &at(when),
-        ],
-    )
-    .await?;
-    inquiry(c, id).await
+    write_inquiry(c, INSERT_INQUIRY, record, &[&by, &at(when)]).await
 }
 
 /// Inside `super::audited`'s transaction; `NotFound` for an unknown ID.
@@ -158,30 +191,7 @@ pub async fn update_inquiry(
     record: &InquiryRecord,
     when: DateTime<Utc>,
 ) -> StoreResult<Inquiry> {
-    let minutes = i64::from(record.work_minutes);
-    let n = c
-        .exec(
-            UPDATE_INQUIRY,
-            &[
-                &at(record.received_at),
-                &record.source_kind,
-                &record.source_code,
-                &record.channel,
-                &record.category,
-                &record.summary,
-                &record.answer,
-                &record.first_answered_at.map(at),
-                &record.closed_at.map(at),
-                &minutes,
-                &at(when),
-                &id,
-            ],
-        )
-        .await?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    inquiry(c, id).await
+    write_inquiry(c, UPDATE_INQUIRY, record, &[&at(when), &id]).await
 }
 
 // ---- incidents ------------------------------------------------------------------------------
@@ -215,18 +225,39 @@ fn incident_row(r: &Row) -> StoreResult<Incident> {
 }
 
 pub async fn incident(c: &mut Conn, id: i64) -> StoreResult<Incident> {
-    match c.row(INCIDENT_BY_ID, &[&id]).await? {
-        Some(r) => incident_row(&r),
-        None => Err(StoreError::NotFound),
-    }
+    by_id(c, INCIDENT_BY_ID, id, incident_row).await
 }
 
 pub async fn incidents(c: &mut Conn, window: LogWindow) -> StoreResult<Vec<Incident>> {
-    c.rows(INCIDENTS, &[&at(window.from), &at(window.to)])
-        .await?
-        .iter()
-        .map(incident_row)
-        .collect()
+    in_window(c, INCIDENTS, window, incident_row).await
+}
+
+/// Writes an incident with `sql` (INSERT_INCIDENT or UPDATE_INCIDENT: the record's nine
+/// columns as @P1…@P9, then `rest`); the ID of the row written, `NotFound` when none was.
+async fn write_incident(
+    c: &mut Conn,
+    sql: &str,
+    record: &IncidentRecord,
+    rest: &[&dyn ToSql],
+) -> StoreResult<i64> {
+    let (detected, triaged, resolved) = (
+        at(record.detected_at),
+        record.triaged_at.map(at),
+        record.resolved_at.map(at),
+    );
+    let minutes = i64::from(record.work_minutes);
+    let columns: [&dyn ToSql; 9] = [
+        &detected,
+        &record.kind,
+        &record.summary,
+        &triaged,
+        &resolved,
+        &record.cause,
+        &record.impact,
+        &record.handling,
+        &minutes,
+    ];
+    written(c, sql, &[&columns[..], rest].concat()).await
 }
 
 async fn insert_incident(
@@ -239,29 +270,8 @@ async fn insert_incident(
 ) -> StoreResult<i64> {
     let (event, subject) = (alert.map(|a| a.event), alert.map(|a| a.subject.as_str()));
     let count = i64::from(alert.is_some());
-    let minutes = i64::from(record.work_minutes);
-    inserted(
-        c,
-        INSERT_INCIDENT,
-        &[
-            &at(record.detected_at),
-            &record.kind,
-            &origin,
-            &event,
-            &subject,
-            &count,
-            &record.summary,
-            &record.triaged_at.map(at),
-            &record.resolved_at.map(at),
-            &record.cause,
-            &record.impact,
-            &record.handling,
-            &minutes,
-            &by,
-            &at(when),
-        ],
-    )
-    .await
+    let rest: [&dyn ToSql; 6] = [&origin, &event, &subject, &count, &by, &at(when)];
+    write_incident(c, INSERT_INCIDENT, record, &rest).await
 }
 
 /// Inside `alerts::raise`'s transaction, which holds the alert's application lock (event and
@@ -306,27 +316,6 @@ pub async fn update_incident(
     record: &IncidentRecord,
     when: DateTime<Utc>,
 ) -> StoreResult<Incident> {
-    let minutes = i64::from(record.work_minutes);
-    let n = c
-        .exec(
-            UPDATE_INCIDENT,
-            &[
-                &at(record.detected_at),
-                &record.kind,
-                &record.summary,
-                &record.triaged_at.map(at),
-                &record.resolved_at.map(at),
-                &record.cause,
-                &record.impact,
-                &record.handling,
-                &minutes,
-                &at(when),
-                &id,
-            ],
-        )
-        .await?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    let id = write_incident(c, UPDATE_INCIDENT, record, &[&at(when), &id]).await?;
     incident(c, id).await
 }

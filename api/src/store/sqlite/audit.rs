@@ -2,11 +2,14 @@
 //! actor and target; the chain's check, and the purge of rows past their retention.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{parse_ts, ts};
-use crate::domain::audit::{self, AuditEntry, AuditQuery, AuditRecord, ChainReport, ChainWalk, Outcome};
-use crate::store::StoreResult;
+use crate::domain::audit::{
+    self, AuditDraft, AuditEntry, AuditQuery, AuditRecord, ChainReport, ChainWalk, Outcome,
+};
+use crate::store::{StoreError, StoreResult};
 
 /// The hash the next row links to (`audit::chain_head`): from the newest row and the last purge.
 fn chain_head(c: &Connection) -> rusqlite::Result<String> {
@@ -17,6 +20,29 @@ fn chain_head(c: &Connection) -> rusqlite::Result<String> {
         )?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(audit::chain_head(newest.as_deref(), purged.as_deref()))
+}
+
+/// Runs `write` and appends its audit row in one IMMEDIATE transaction: both commit or neither
+/// does (decision 0016), as the SQL Server store's `audited`.
+pub fn audited<T>(
+    c: &mut Connection,
+    draft: AuditDraft<T>,
+    write: impl FnOnce(&Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let done = write(&tx)?;
+    append(&tx, &draft.entry_for(&done))?;
+    tx.commit()?;
+    Ok(done)
+}
+
+/// The ID of the row an INSERT or UPDATE with `RETURNING id` wrote; `NotFound` when it wrote
+/// none (an UPDATE of an unknown ID).
+pub fn written(c: &Connection, sql: &str, values: impl IntoIterator<Item = Value>) -> StoreResult<i64> {
+    c.prepare_cached(sql)?
+        .query_row(params_from_iter(values), |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Appends a row linked to the one before. Call it inside a write transaction (the caller's,

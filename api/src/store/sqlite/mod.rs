@@ -647,15 +647,9 @@ impl<R: NodeKind> CommonStore for SqliteStore<R> {
     async fn stats_changes_head(&self) -> StoreResult<i64> {
         self.run(stats_changes::head).await
     }
-    async fn take_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        ttl: chrono::Duration,
-    ) -> StoreResult<bool> {
+    async fn take_lease(&self, name: &str, holder: &str, ttl: chrono::Duration) -> StoreResult<bool> {
         let (name, holder) = (name.to_owned(), holder.to_owned());
-        self.run(move |c| leases::take_lease(c, &name, &holder, now, ttl))
+        self.run(move |c| leases::take_lease(c, &name, &holder, ttl))
             .await
     }
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {

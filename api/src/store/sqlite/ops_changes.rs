@@ -2,9 +2,10 @@
 //! maintenance windows.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::ops_log::{bounds, minutes, opt_ts, SYSTEM};
+use super::ops_log::{in_window, minutes, opt_ts, SYSTEM};
 use super::{audit, parse_ts, ts};
 use crate::domain::audit::AuditDraft;
 use crate::domain::ops_log::auto_changes::AppliedMigration;
@@ -45,6 +46,18 @@ fn change_by_id(c: &Connection, id: i64) -> StoreResult<Change> {
     )
 }
 
+/// A change's own columns: ?1…?6 of its INSERTs and its UPDATE.
+fn change_values(r: &ChangeRecord) -> [Value; 6] {
+    [
+        ts(r.changed_at).into(),
+        r.kind.clone().into(),
+        r.summary.clone().into(),
+        r.reason.clone().into(),
+        r.impact.clone().into(),
+        r.work_minutes.into(),
+    ]
+}
+
 pub fn create_change(
     c: &mut Connection,
     record: &ChangeRecord,
@@ -52,26 +65,18 @@ pub fn create_change(
     at: DateTime<Utc>,
     draft: AuditDraft<Change>,
 ) -> StoreResult<Change> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "INSERT INTO ops_changes (changed_at, kind, summary, reason, impact, work_minutes, origin, auto_key,
-             recorded_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'manual', NULL, ?7, ?8, ?8)",
-        params![
-            ts(record.changed_at),
-            record.kind,
-            record.summary,
-            record.reason,
-            record.impact,
-            record.work_minutes,
-            by,
-            ts(at),
-        ],
-    )?;
-    let stored = change_by_id(&tx, tx.last_insert_rowid())?;
-    audit::append(&tx, &draft.entry_for(&stored))?;
-    tx.commit()?;
-    Ok(stored)
+    audit::audited(c, draft, |tx| {
+        let id = audit::written(
+            tx,
+            "INSERT INTO ops_changes (changed_at, kind, summary, reason, impact, work_minutes, origin,
+                 auto_key, recorded_by, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'manual', NULL, ?7, ?8, ?8) RETURNING id",
+            change_values(record)
+                .into_iter()
+                .chain([by.to_owned().into(), ts(at).into()]),
+        )?;
+        change_by_id(tx, id)
+    })
 }
 
 pub fn update_change(
@@ -81,40 +86,29 @@ pub fn update_change(
     at: DateTime<Utc>,
     draft: AuditDraft<Change>,
 ) -> StoreResult<Change> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let n = tx.execute(
-        "UPDATE ops_changes SET changed_at = ?2, kind = ?3, summary = ?4, reason = ?5, impact = ?6,
-             work_minutes = ?7, updated_at = ?8
-         WHERE id = ?1",
-        params![
-            id,
-            ts(record.changed_at),
-            record.kind,
-            record.summary,
-            record.reason,
-            record.impact,
-            record.work_minutes,
-            ts(at),
-        ],
-    )?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    let stored = change_by_id(&tx, id)?;
-    audit::append(&tx, &draft.entry_for(&stored))?;
-    tx.commit()?;
-    Ok(stored)
+    audit::audited(c, draft, |tx| {
+        let id = audit::written(
+            tx,
+            "UPDATE ops_changes SET changed_at = ?1, kind = ?2, summary = ?3, reason = ?4, impact = ?5,
+                 work_minutes = ?6, updated_at = ?7
+             WHERE id = ?8 RETURNING id",
+            change_values(record)
+                .into_iter()
+                .chain([ts(at).into(), id.into()]),
+        )?;
+        change_by_id(tx, id)
+    })
 }
 
 pub fn changes(c: &mut Connection, window: LogWindow) -> StoreResult<Vec<Change>> {
-    let (from, to) = bounds(window);
-    let rows = c
-        .prepare_cached(&format!(
+    in_window(
+        c,
+        &format!(
             "SELECT {CHANGE_COLUMNS} WHERE changed_at >= ?1 AND changed_at < ?2 ORDER BY changed_at, id"
-        ))?
-        .query_map(params![from, to], change_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+        ),
+        window,
+        change_row,
+    )
 }
 
 pub fn record_auto_change(
@@ -124,24 +118,19 @@ pub fn record_auto_change(
     at: DateTime<Utc>,
 ) -> StoreResult<bool> {
     // Insert-if-absent on the unique key: two processes starting at once record it once.
-    let n = c.execute(
+    let rest: [Value; 3] = [key.to_owned().into(), SYSTEM.to_owned().into(), ts(at).into()];
+    match audit::written(
+        c,
         "INSERT INTO ops_changes (changed_at, kind, summary, reason, impact, work_minutes, origin, auto_key,
              recorded_by, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'auto', ?7, ?8, ?9, ?9)
-         ON CONFLICT (auto_key) DO NOTHING",
-        params![
-            ts(record.changed_at),
-            record.kind,
-            record.summary,
-            record.reason,
-            record.impact,
-            record.work_minutes,
-            key,
-            SYSTEM,
-            ts(at),
-        ],
-    )?;
-    Ok(n > 0)
+         ON CONFLICT (auto_key) DO NOTHING RETURNING id",
+        change_values(record).into_iter().chain(rest),
+    ) {
+        Ok(_) => Ok(true),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 pub fn latest_auto_change_key(c: &mut Connection, prefix: &str) -> StoreResult<Option<String>> {
@@ -203,40 +192,39 @@ pub fn create_maintenance(
     at: DateTime<Utc>,
     draft: AuditDraft<Maintenance>,
 ) -> StoreResult<Maintenance> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "INSERT INTO ops_maintenance (starts_at, ends_at, summary, work_minutes, announced_at, recorded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            ts(record.starts_at),
-            ts(record.ends_at),
-            record.summary,
-            record.work_minutes,
-            ts(at),
-            by,
-        ],
-    )?;
-    let stored = maintenance_by_id(&tx, tx.last_insert_rowid())?;
-    audit::append(&tx, &draft.entry_for(&stored))?;
-    tx.commit()?;
-    Ok(stored)
+    audit::audited(c, draft, |tx| {
+        let id: i64 = tx.query_row(
+            "INSERT INTO ops_maintenance (starts_at, ends_at, summary, work_minutes, announced_at, recorded_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            params![
+                ts(record.starts_at),
+                ts(record.ends_at),
+                record.summary,
+                record.work_minutes,
+                ts(at),
+                by,
+            ],
+            |r| r.get(0),
+        )?;
+        maintenance_by_id(tx, id)
+    })
 }
 
+/// Cancelling again changes nothing; `NotFound` for an unknown ID (the read after the UPDATE
+/// finds no row, and the transaction rolls back).
 pub fn cancel_maintenance(
     c: &mut Connection,
     id: i64,
     at: DateTime<Utc>,
     draft: AuditDraft<Maintenance>,
 ) -> StoreResult<Maintenance> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "UPDATE ops_maintenance SET cancelled_at = ?2 WHERE id = ?1 AND cancelled_at IS NULL",
-        params![id, ts(at)],
-    )?;
-    let stored = maintenance_by_id(&tx, id)?;
-    audit::append(&tx, &draft.entry_for(&stored))?;
-    tx.commit()?;
-    Ok(stored)
+    audit::audited(c, draft, |tx| {
+        tx.execute(
+            "UPDATE ops_maintenance SET cancelled_at = ?2 WHERE id = ?1 AND cancelled_at IS NULL",
+            params![id, ts(at)],
+        )?;
+        maintenance_by_id(tx, id)
+    })
 }
 
 pub fn maintenance(c: &mut Connection, id: i64) -> StoreResult<Maintenance> {
@@ -244,12 +232,10 @@ pub fn maintenance(c: &mut Connection, id: i64) -> StoreResult<Maintenance> {
 }
 
 pub fn maintenance_windows(c: &mut Connection, window: LogWindow) -> StoreResult<Vec<Maintenance>> {
-    let (from, to) = bounds(window);
-    let rows = c
-        .prepare_cached(&format!(
-            "SELECT {MAINTENANCE_COLUMNS} WHERE starts_at < ?2 AND ends_at > ?1 ORDER BY starts_at, id"
-        ))?
-        .query_map(params![from, to], maintenance_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+    in_window(
+        c,
+        &format!("SELECT {MAINTENANCE_COLUMNS} WHERE starts_at < ?2 AND ends_at > ?1 ORDER BY starts_at, id"),
+        window,
+        maintenance_row,
+    )
 }

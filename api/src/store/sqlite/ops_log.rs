@@ -2,7 +2,8 @@
 //! `alerts::raise`); changes and maintenance windows are in `ops_changes`.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{audit, parse_ts, ts};
 use crate::domain::alert::NewAlert;
@@ -10,7 +11,7 @@ use crate::domain::audit::AuditDraft;
 use crate::domain::ops_log::{
     incident_from_alert, Incident, IncidentRecord, Inquiry, InquiryRecord, LogWindow, Origin,
 };
-use crate::store::{StoreError, StoreResult};
+use crate::store::StoreResult;
 
 /// What the node writes as `recorded_by` for what it records itself.
 pub const SYSTEM: &str = "system";
@@ -26,9 +27,18 @@ pub(super) fn minutes(r: &Row, i: usize) -> rusqlite::Result<u32> {
     Ok(u32::try_from(r.get::<_, i64>(i)?).unwrap_or(0))
 }
 
-/// Bounds of a window as stored text.
-pub(super) fn bounds(w: LogWindow) -> (String, String) {
-    (ts(w.from), ts(w.to))
+/// Every row `sql` selects for `window` (its bounds as ?1 and ?2), each read by `row`.
+pub(super) fn in_window<T>(
+    c: &Connection,
+    sql: &str,
+    window: LogWindow,
+    row: impl FnMut(&Row) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let rows = c
+        .prepare_cached(sql)?
+        .query_map(params![ts(window.from), ts(window.to)], row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 // ---- inquiries ------------------------------------------------------------------------------
@@ -64,6 +74,22 @@ fn inquiry_by_id(c: &Connection, id: i64) -> StoreResult<Inquiry> {
     )
 }
 
+/// An inquiry's own columns: ?1…?10 of both its INSERT and its UPDATE.
+fn inquiry_values(r: &InquiryRecord) -> [Value; 10] {
+    [
+        ts(r.received_at).into(),
+        r.source_kind.clone().into(),
+        r.source_code.clone().into(),
+        r.channel.clone().into(),
+        r.category.clone().into(),
+        r.summary.clone().into(),
+        r.answer.clone().into(),
+        r.first_answered_at.map(ts).into(),
+        r.closed_at.map(ts).into(),
+        r.work_minutes.into(),
+    ]
+}
+
 pub fn create_inquiry(
     c: &mut Connection,
     record: &InquiryRecord,
@@ -71,30 +97,18 @@ pub fn create_inquiry(
     at: DateTime<Utc>,
     draft: AuditDraft<Inquiry>,
 ) -> StoreResult<Inquiry> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "INSERT INTO ops_inquiries (received_at, source_kind, source_code, channel, category, summary,
-             answer, first_answered_at, closed_at, work_minutes, recorded_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-        params![
-            ts(record.received_at),
-            record.source_kind,
-            record.source_code,
-            record.channel,
-            record.category,
-            record.summary,
-            record.answer,
-            record.first_answered_at.map(ts),
-            record.closed_at.map(ts),
-            record.work_minutes,
-            by,
-            ts(at),
-        ],
-    )?;
-    let stored = inquiry_by_id(&tx, tx.last_insert_rowid())?;
-    audit::append(&tx, &draft.entry_for(&stored))?;
-    tx.commit()?;
-    Ok(stored)
+    audit::audited(c, draft, |tx| {
+        let id = audit::written(
+            tx,
+            "INSERT INTO ops_inquiries (received_at, source_kind, source_code, channel, category, summary,
+                 answer, first_answered_at, closed_at, work_minutes, recorded_by, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
+            inquiry_values(record)
+                .into_iter()
+                .chain([by.to_owned().into(), ts(at).into()]),
+        )?;
+        inquiry_by_id(tx, id)
+    })
 }
 
 pub fn update_inquiry(
@@ -104,34 +118,19 @@ pub fn update_inquiry(
     at: DateTime<Utc>,
     draft: AuditDraft<Inquiry>,
 ) -> StoreResult<Inquiry> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let n = tx.execute(
-        "UPDATE ops_inquiries SET received_at = ?2, source_kind = ?3, source_code = ?4, channel = ?5,
-             category = ?6, summary = ?7, answer = ?8, first_answered_at = ?9, closed_at = ?10,
-             work_minutes = ?11, updated_at = ?12
-         WHERE id = ?1",
-        params![
-            id,
-            ts(record.received_at),
-            record.source_kind,
-            record.source_code,
-            record.channel,
-            record.category,
-            record.summary,
-            record.answer,
-            record.first_answered_at.map(ts),
-            record.closed_at.map(ts),
-            record.work_minutes,
-            ts(at),
-        ],
-    )?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    let stored = inquiry_by_id(&tx, id)?;
-    audit::append(&tx, &draft.entry_for(&stored))?;
-    tx.commit()?;
-    Ok(stored)
+    audit::audited(c, draft, |tx| {
+        let id = audit::written(
+            tx,
+            "UPDATE ops_inquiries SET received_at = ?1, source_kind = ?2, source_code = ?3, channel = ?4,
+                 category = ?5, summary = ?6, answer = ?7, first_answered_at = ?8, closed_at = ?9,
+                 work_minutes = ?10, updated_at = ?11
+             WHERE id = ?12 RETURNING id",
+            inquiry_values(record)
+                .into_iter()
+                .chain([ts(at).into(), id.into()]),
+        )?;
+        inquiry_by_id(tx, id)
+    })
 }
 
 pub fn inquiry(c: &mut Connection, id: i64) -> StoreResult<Inquiry> {
@@ -139,15 +138,15 @@ pub fn inquiry(c: &mut Connection, id: i64) -> StoreResult<Inquiry> {
 }
 
 pub fn inquiries(c: &mut Connection, window: LogWindow) -> StoreResult<Vec<Inquiry>> {
-    let (from, to) = bounds(window);
-    let rows = c
-        .prepare_cached(&format!(
+    in_window(
+        c,
+        &format!(
             "SELECT {INQUIRY_COLUMNS} WHERE received_at < ?2 AND (closed_at IS NULL OR closed_at >= ?1)
              ORDER BY received_at, id"
-        ))?
-        .query_map(params![from, to], inquiry_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+        ),
+        window,
+        inquiry_row,
+    )
 }
 
 // ---- incidents ------------------------------------------------------------------------------
@@ -193,6 +192,21 @@ fn incident_by_id(c: &Connection, id: i64) -> StoreResult<Incident> {
     )
 }
 
+/// An incident's own columns: ?1…?9 of both its INSERT and its UPDATE.
+fn incident_values(r: &IncidentRecord) -> [Value; 9] {
+    [
+        ts(r.detected_at).into(),
+        r.kind.clone().into(),
+        r.summary.clone().into(),
+        r.triaged_at.map(ts).into(),
+        r.resolved_at.map(ts).into(),
+        r.cause.clone().into(),
+        r.impact.clone().into(),
+        r.handling.clone().into(),
+        r.work_minutes.into(),
+    ]
+}
+
 fn insert_incident(
     c: &Connection,
     record: &IncidentRecord,
@@ -201,29 +215,22 @@ fn insert_incident(
     by: &str,
     at: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    c.execute(
-        "INSERT INTO ops_incidents (detected_at, kind, origin, alert_event, alert_subject, alert_count, summary,
-             triaged_at, resolved_at, cause, impact, handling, work_minutes, recorded_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
-        params![
-            ts(record.detected_at),
-            record.kind,
-            origin,
-            alert.map(|a| a.event),
-            alert.map(|a| a.subject.as_str()),
-            i64::from(alert.is_some()),
-            record.summary,
-            record.triaged_at.map(ts),
-            record.resolved_at.map(ts),
-            record.cause,
-            record.impact,
-            record.handling,
-            record.work_minutes,
-            by,
-            ts(at),
-        ],
-    )?;
-    Ok(c.last_insert_rowid())
+    let rest: [Value; 6] = [
+        origin.to_owned().into(),
+        alert.map(|a| a.event.to_owned()).into(),
+        alert.map(|a| a.subject.clone()).into(),
+        i64::from(alert.is_some()).into(),
+        by.to_owned().into(),
+        ts(at).into(),
+    ];
+    audit::written(
+        c,
+        "INSERT INTO ops_incidents (detected_at, kind, summary, triaged_at, resolved_at, cause, impact,
+             handling, work_minutes, origin, alert_event, alert_subject, alert_count, recorded_by,
+             created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15) RETURNING id",
+        incident_values(record).into_iter().chain(rest),
+    )
 }
 
 /// Inside `alerts::raise`'s transaction, for a newly raised alert: the incident it opens, or
@@ -269,12 +276,10 @@ pub fn create_incident(
     at: DateTime<Utc>,
     draft: AuditDraft<Incident>,
 ) -> StoreResult<Incident> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let id = insert_incident(&tx, record, "manual", None, by, at)?;
-    let stored = incident_by_id(&tx, id)?;
-    audit::append(&tx, &draft.entry_for(&stored))?;
-    tx.commit()?;
-    Ok(stored)
+    audit::audited(c, draft, |tx| {
+        let id = insert_incident(tx, record, "manual", None, by, at)?;
+        incident_by_id(tx, id)
+    })
 }
 
 pub fn update_incident(
@@ -284,32 +289,19 @@ pub fn update_incident(
     at: DateTime<Utc>,
     draft: AuditDraft<Incident>,
 ) -> StoreResult<Incident> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let n = tx.execute(
-        "UPDATE ops_incidents SET detected_at = ?2, kind = ?3, summary = ?4, triaged_at = ?5,
-             resolved_at = ?6, cause = ?7, impact = ?8, handling = ?9, work_minutes = ?10, updated_at = ?11
-         WHERE id = ?1",
-        params![
-            id,
-            ts(record.detected_at),
-            record.kind,
-            record.summary,
-            record.triaged_at.map(ts),
-            record.resolved_at.map(ts),
-            record.cause,
-            record.impact,
-            record.handling,
-            record.work_minutes,
-            ts(at),
-        ],
-    )?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    let stored = incident_by_id(&tx, id)?;
-    audit::append(&tx, &draft.entry_for(&stored))?;
-    tx.commit()?;
-    Ok(stored)
+    audit::audited(c, draft, |tx| {
+        let id = audit::written(
+            tx,
+            "UPDATE ops_incidents SET detected_at = ?1, kind = ?2, summary = ?3, triaged_at = ?4,
+                 resolved_at = ?5, cause = ?6, impact = ?7, handling = ?8, work_minutes = ?9,
+                 updated_at = ?10
+             WHERE id = ?11 RETURNING id",
+            incident_values(record)
+                .into_iter()
+                .chain([ts(at).into(), id.into()]),
+        )?;
+        incident_by_id(tx, id)
+    })
 }
 
 pub fn incident(c: &mut Connection, id: i64) -> StoreResult<Incident> {
@@ -317,13 +309,13 @@ pub fn incident(c: &mut Connection, id: i64) -> StoreResult<Incident> {
 }
 
 pub fn incidents(c: &mut Connection, window: LogWindow) -> StoreResult<Vec<Incident>> {
-    let (from, to) = bounds(window);
-    let rows = c
-        .prepare_cached(&format!(
+    in_window(
+        c,
+        &format!(
             "SELECT {INCIDENT_COLUMNS} WHERE detected_at < ?2 AND (resolved_at IS NULL OR resolved_at >= ?1)
              ORDER BY detected_at, id"
-        ))?
-        .query_map(params![from, to], incident_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+        ),
+        window,
+        incident_row,
+    )
 }
