@@ -105,6 +105,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "regions",
         include_str!("../../../../migrations/sqlserver/0024_regions.sql"),
     ),
+    (
+        25,
+        "stats_month_aggregates",
+        include_str!("../../../../migrations/sqlserver/0025_stats_month_aggregates.sql"),
+    ),
 ];
 
 pub(super) const CREATE_SCHEMA_MIGRATIONS: &str = "IF OBJECT_ID(N'schema_migrations', N'U') IS NULL

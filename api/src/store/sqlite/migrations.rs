@@ -129,6 +129,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         "regions",
         include_str!("../../../../migrations/sqlite/0024_regions.sql"),
     ),
+    (
+        25,
+        "stats_month_aggregates",
+        include_str!("../../../../migrations/sqlite/0025_stats_month_aggregates.sql"),
+    ),
 ];
 
 /// Whether a migration applies to a node of this role.

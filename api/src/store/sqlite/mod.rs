@@ -20,6 +20,7 @@ mod period_locks;
 mod persons;
 mod stats;
 pub(crate) mod stats_years;
+pub(crate) mod stats_months;
 mod sync;
 mod uptime;
 
