@@ -306,7 +306,11 @@ fn month_range(s: &Selection, facts: &[(usize, Aggregate)]) -> Option<FactSource
     };
     let after_to = s.to.succ_opt()?;
     // The day after the last whole month: the first of `to`'s month unless `to` ends it.
-    let end = if after_to.day() == 1 { after_to } else { first_of(s.to)? };
+    let end = if after_to.day() == 1 {
+        after_to
+    } else {
+        first_of(s.to)?
+    };
     if first_day >= end {
         return None;
     }
@@ -451,7 +455,12 @@ mod tests {
 
     #[test]
     fn whole_months_quarters_and_half_years_come_from_the_month_aggregates() {
-        let april = query(&[M::Participations, M::UniquePersons], &[], "2024-04-01", "2024-04-30");
+        let april = query(
+            &[M::Participations, M::UniquePersons],
+            &[],
+            "2024-04-01",
+            "2024-04-30",
+        );
         assert_eq!(fact_source(&plan(&april)), months(202404, 202404));
         let by_month = fy2024(&[M::Participations], &[D::Month]);
         assert_eq!(fact_source(&plan(&by_month)), months(202404, 202503));
@@ -459,7 +468,12 @@ mod tests {
         assert_eq!(fact_source(&plan(&by_quarter)), months(202404, 202503));
         let quarter = filtered(fy2024(&[M::Participations], &[]), D::Quarter, &["FY2024Q1"]);
         assert_eq!(fact_source(&plan(&quarter)), months(202404, 202503));
-        let half = query(&[M::UniquePersons], &[D::Municipality], "2024-04-01", "2024-09-30");
+        let half = query(
+            &[M::UniquePersons],
+            &[D::Municipality],
+            "2024-04-01",
+            "2024-09-30",
+        );
         assert_eq!(fact_source(&plan(&half)), months(202404, 202409));
         // Five years by month, across calendar years.
         let trend = query(&[M::Participations], &[D::Month], "2021-04-01", "2026-03-31");
@@ -471,7 +485,11 @@ mod tests {
             Some(FactSource::YearAggregates { .. })
         ));
         // Category rows with a category filter, as for years.
-        let category_rows = filtered(query(&[M::Participations], &[D::Category], "2024-05-01", "2024-05-31"), D::Category, &["elderly"]);
+        let category_rows = filtered(
+            query(&[M::Participations], &[D::Category], "2024-05-01", "2024-05-31"),
+            D::Category,
+            &["elderly"],
+        );
         assert!(matches!(
             plan(&category_rows).steps[0],
             Step::Facts {
@@ -516,7 +534,11 @@ mod tests {
             })
         );
         // No whole month in range: the facts alone.
-        for (from, to) in [("2024-04-10", "2024-05-20"), ("2024-04-02", "2024-04-30"), ("2024-04-01", "2024-04-29")] {
+        for (from, to) in [
+            ("2024-04-10", "2024-05-20"),
+            ("2024-04-02", "2024-04-30"),
+            ("2024-04-01", "2024-04-29"),
+        ] {
             let q = query(&[M::Participations], &[], from, to);
             assert_eq!(fact_source(&plan(&q)), Some(FactSource::Facts), "{from}..{to}");
         }
@@ -526,13 +548,21 @@ mod tests {
     fn days_distinct_activities_or_a_bare_category_filter_need_the_facts() {
         let by_day = query(&[M::Participations], &[D::Date], "2024-04-01", "2024-04-30");
         assert_eq!(fact_source(&plan(&by_day)), Some(FactSource::Facts));
-        let one_day = filtered(fy2024(&[M::Participations], &[D::Month]), D::Date, &["2024-04-03"]);
+        let one_day = filtered(
+            fy2024(&[M::Participations], &[D::Month]),
+            D::Date,
+            &["2024-04-03"],
+        );
         assert_eq!(fact_source(&plan(&one_day)), Some(FactSource::Facts));
         let activities = query(&[M::Activities], &[D::Sex, D::Month], "2024-04-01", "2024-06-30");
         assert_eq!(fact_source(&plan(&activities)), Some(FactSource::Facts));
         let category = filtered(fy2024(&[M::Participations], &[D::Sex]), D::Category, &["elderly"]);
         assert_eq!(fact_source(&plan(&category)), Some(FactSource::Facts));
-        let category_month = filtered(fy2024(&[M::Participations], &[D::Month]), D::Category, &["elderly"]);
+        let category_month = filtered(
+            fy2024(&[M::Participations], &[D::Month]),
+            D::Category,
+            &["elderly"],
+        );
         assert_eq!(fact_source(&plan(&category_month)), Some(FactSource::Facts));
     }
 

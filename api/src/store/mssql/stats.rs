@@ -357,7 +357,9 @@ const MONTH_FISCAL_YEAR: &str = "(month / 100 - CASE WHEN month % 100 < 4 THEN 1
 fn month_expr(d: Dimension) -> String {
     match d {
         Dimension::FiscalYear => format!("CONCAT(N'FY', {MONTH_FISCAL_YEAR})"),
-        Dimension::Quarter => format!("CONCAT(N'FY', {MONTH_FISCAL_YEAR}, N'Q', (month % 100 + 8) % 12 / 3 + 1)"),
+        Dimension::Quarter => {
+            format!("CONCAT(N'FY', {MONTH_FISCAL_YEAR}, N'Q', (month % 100 + 8) % 12 / 3 + 1)")
+        }
         Dimension::Month => "CONCAT(month / 100, N'-', RIGHT(CONCAT(N'0', month % 100), 2))".into(),
         // Never planned from the month aggregates.
         Dimension::Date => "NULL".into(),
@@ -385,7 +387,10 @@ fn month_queries(
         "CAST(NULL AS NVARCHAR(16))"
     };
     let (y_join, a_join) = if with_municipality {
-        (" JOIN centers c ON c.code = y.center", " JOIN centers c ON c.code = a.center")
+        (
+            " JOIN centers c ON c.code = y.center",
+            " JOIN centers c ON c.code = a.center",
+        )
     } else {
         ("", "")
     };
@@ -408,7 +413,12 @@ fn month_queries(
             "pc.category",
         )
     } else {
-        ("stats_person_months", "CAST(NULL AS NVARCHAR(40))", "", "CAST(NULL AS NVARCHAR(40))")
+        (
+            "stats_person_months",
+            "CAST(NULL AS NVARCHAR(40))",
+            "",
+            "CAST(NULL AS NVARCHAR(40))",
+        )
     };
     let month_of_date = "YEAR(a.date) * 100 + MONTH(a.date)";
     let months = |sql: &mut Sql| {

@@ -19,8 +19,8 @@ mod outbox;
 mod period_locks;
 mod persons;
 mod stats;
-pub(crate) mod stats_years;
 pub(crate) mod stats_months;
+pub(crate) mod stats_years;
 mod sync;
 mod uptime;
 

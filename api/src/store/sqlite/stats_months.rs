@@ -107,7 +107,11 @@ pub(super) fn queries(
     with_category: bool,
 ) -> [Sql; 2] {
     let with_municipality = needs_municipality(q);
-    let municipality = if with_municipality { "c.municipality" } else { "NULL" };
+    let municipality = if with_municipality {
+        "c.municipality"
+    } else {
+        "NULL"
+    };
     // A membership runs for whole fiscal years: the region on the year's first day is the
     // region of every fact of the year (decision 0026), whichever source the fact comes from.
     let with_region = needs_region(&q.dims, &q.filters);
