@@ -272,7 +272,7 @@ fn aggregates_can_answer(s: &Selection, facts: &[(usize, Aggregate)], finer: fn(
         return false;
     }
     let category_filter = s.filters.iter().any(|(d, _)| *d == Dimension::Category);
-    !(category_filter && !s.dims.contains(&Dimension::Category))
+    !category_filter || s.dims.contains(&Dimension::Category)
 }
 
 /// The fiscal years the facts can be read from the year aggregates for: no finer time than the

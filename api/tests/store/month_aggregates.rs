@@ -41,7 +41,7 @@ fn made(center: &str, on: NaiveDate, n: usize, people: &[CommonId]) -> ActivityR
     a.participations = people
         .iter()
         .enumerate()
-        .filter(|(i, _)| (i + n) % 3 != 0)
+        .filter(|(i, _)| !(i + n).is_multiple_of(3))
         .map(|(i, id)| varied(id, i + n))
         .collect();
     a.participations
@@ -49,7 +49,7 @@ fn made(center: &str, on: NaiveDate, n: usize, people: &[CommonId]) -> ActivityR
     if center == CENTER && n % 4 == 2 {
         a.site = Some(SITE.into());
     }
-    if n % 5 == 0 {
+    if n.is_multiple_of(5) {
         a.unregistered = unregistered(u16::try_from(n % 7).unwrap_or(0) + 1, 2);
     }
     a
