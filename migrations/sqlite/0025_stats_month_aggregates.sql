@@ -22,11 +22,14 @@ CREATE TABLE stats_person_months (
     care_level       TEXT NOT NULL,
     household        TEXT NOT NULL,
     participations   INTEGER NOT NULL,
-    PRIMARY KEY (month, center, site, function, common_id, sex, age_band, reporting_group,
+    PRIMARY KEY (center, month, site, function, common_id, sex, age_band, reporting_group,
                  care_level, household)
 ) WITHOUT ROWID;
 
--- Distinct people of a month range (totals, trends) from a narrow index alone.
+-- The key leads with the centre, so one centre's months are a short range (a question about
+-- one centre reads only its rows). Prefecture-wide months read this index instead: as the
+-- table is WITHOUT ROWID it holds every key column too, so it answers every month question
+-- alone, in month order.
 CREATE INDEX stats_person_months_people ON stats_person_months (month, common_id, participations);
 
 -- The same, once per category of the participation (categories are multi-valued).
@@ -43,7 +46,7 @@ CREATE TABLE stats_person_month_categories (
     household        TEXT NOT NULL,
     category         TEXT NOT NULL,
     participations   INTEGER NOT NULL,
-    PRIMARY KEY (month, center, site, function, common_id, sex, age_band, reporting_group,
+    PRIMARY KEY (center, month, site, function, common_id, sex, age_band, reporting_group,
                  care_level, household, category)
 ) WITHOUT ROWID;
 
@@ -58,7 +61,7 @@ CREATE TABLE stats_activity_months (
     unregistered_disabled  INTEGER NOT NULL,
     unregistered_child     INTEGER NOT NULL,
     unregistered_other     INTEGER NOT NULL,
-    PRIMARY KEY (month, center, site, function)
+    PRIMARY KEY (center, month, site, function)
 ) WITHOUT ROWID;
 
 INSERT INTO stats_activity_months

@@ -16,11 +16,12 @@ CREATE TABLE stats_person_months (
     care_level       NVARCHAR(40) NOT NULL,
     household        NVARCHAR(40) NOT NULL,
     participations   INT NOT NULL,
-    CONSTRAINT stats_person_months_pk PRIMARY KEY (month, center, site, [function], common_id, sex,
+    CONSTRAINT stats_person_months_pk PRIMARY KEY (center, month, site, [function], common_id, sex,
         age_band, reporting_group, care_level, household)
 );
 
--- Distinct people of a month range (totals, trends) from a narrow index alone.
+-- The key leads with the centre (one centre's months are a short range); prefecture-wide
+-- months and distinct people read this index.
 CREATE INDEX stats_person_months_people ON stats_person_months (month, common_id, participations);
 
 -- The same, once per category of the participation (categories are multi-valued).
@@ -37,7 +38,7 @@ CREATE TABLE stats_person_month_categories (
     household        NVARCHAR(40) NOT NULL,
     category         NVARCHAR(40) NOT NULL,
     participations   INT NOT NULL,
-    CONSTRAINT stats_person_month_categories_pk PRIMARY KEY (month, center, site, [function], common_id,
+    CONSTRAINT stats_person_month_categories_pk PRIMARY KEY (center, month, site, [function], common_id,
         sex, age_band, reporting_group, care_level, household, category)
 );
 
@@ -52,7 +53,7 @@ CREATE TABLE stats_activity_months (
     unregistered_disabled  INT NOT NULL,
     unregistered_child     INT NOT NULL,
     unregistered_other     INT NOT NULL,
-    CONSTRAINT stats_activity_months_pk PRIMARY KEY (month, center, site, [function])
+    CONSTRAINT stats_activity_months_pk PRIMARY KEY (center, month, site, [function])
 );
 
 -- Facts already there (none on a new database; kept so the step means the same as on SQLite).
