@@ -102,6 +102,8 @@ def questions(fy, center):
         ("(i) half year (Apr–Sep) by municipality, totals",
          question("c.municipality", f"a.date BETWEEN DATE '{fy}-04-01' AND DATE '{fy}-09-30'", True,
                   centers=True)),
+        ("(j) free range (10 May – 20 Aug) by month, totals",
+         question(month, f"a.date BETWEEN DATE '{fy}-05-10' AND DATE '{fy}-08-20'", True)),
     ]
 
 

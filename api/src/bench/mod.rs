@@ -149,6 +149,13 @@ fn standards(fy: i32, center: &str) -> Vec<Standard> {
             ),
             ..no_floor()
         },
+        // Issue 15 again: a free range whose first and last months are partial (decision 0030:
+        // whole months from the month aggregates, the edge days from the facts).
+        Standard {
+            name: "(j) free range (10 May – 20 Aug) by month, totals",
+            query: format!("measures=participations,unique_persons&rows=month&from={fy}-05-10&to={fy}-08-20&totals=true"),
+            ..no_floor()
+        },
     ]
 }
 

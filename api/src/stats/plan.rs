@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Months, NaiveDate};
 use shared::dates::{fiscal_year, fiscal_year_range};
 
 use super::{time_code, Dimension, Measure, StatsQuery};
@@ -29,6 +29,18 @@ pub enum FactSource {
     /// function and year for the unregistered headcounts. Registered and unregistered facts may
     /// be read by separate queries: their rows are added by key.
     YearAggregates { first: i32, last: i32 },
+    /// The month aggregates (whole months `first..=last`, each `yyyymm`), shaped as the year
+    /// aggregates with the month instead of the year, and for a range that does not start or
+    /// end on a month's edge the facts of the days before the first whole month (`head`) and
+    /// after the last (`tail`). The registered rows of both are one stream (a person in an
+    /// edge day and a whole month is one distinct person), as are the unregistered ones; the
+    /// fiscal year, quarter and month of every row follow from its month.
+    MonthAggregates {
+        first: u32,
+        last: u32,
+        head: Option<(NaiveDate, NaiveDate)>,
+        tail: Option<(NaiveDate, NaiveDate)>,
+    },
     /// The participations and unregistered headcounts of the activities in `[from, to]`, as one
     /// stream of facts: a participation weighs 1, an unregistered headcount n, with its group
     /// as group and category and `unknown` for the other person attributes.
@@ -213,9 +225,11 @@ pub fn plan(q: &StatsQuery) -> StatsPlan {
     }
     let mut activity_steps = Vec::new();
     if !facts.is_empty() {
-        let source = year_range(&selection, &facts).map_or(FactSource::Facts, |(first, last)| {
-            FactSource::YearAggregates { first, last }
-        });
+        let source = match (year_range(&selection, &facts), month_range(&selection, &facts)) {
+            (Some((first, last)), _) => FactSource::YearAggregates { first, last },
+            (None, Some(months)) => months,
+            (None, None) => FactSource::Facts,
+        };
         activity_steps.push(Step::Facts {
             source,
             per_category,
@@ -243,27 +257,71 @@ fn registry_filters(filters: &[(Dimension, Vec<String>)]) -> Vec<(Dimension, Vec
         .collect()
 }
 
-/// The fiscal years the facts can be read from the year aggregates for: no finer time than the
-/// fiscal year, whole fiscal years, no count of distinct activities or days (the aggregates
-/// do not tell them apart), and no category filter without category rows (that needs each
-/// participation's categories).
-fn year_range(s: &Selection, facts: &[(usize, Aggregate)]) -> Option<(i32, i32)> {
-    let finer = |d: Dimension| matches!(d, Dimension::Quarter | Dimension::Month | Dimension::Date);
+/// Whether aggregates (of any grain) can answer `facts` for `s`: no count of distinct
+/// activities or days (the aggregates do not tell them apart), no time finer than `finest`
+/// allows, and no category filter without category rows (that needs each participation's
+/// categories).
+fn aggregates_can_answer(s: &Selection, facts: &[(usize, Aggregate)], finer: fn(Dimension) -> bool) -> bool {
     if s.dims.iter().copied().any(finer) || s.filters.iter().any(|(d, _)| finer(*d)) {
-        return None;
+        return false;
     }
     if facts
         .iter()
         .any(|(_, a)| matches!(a, Aggregate::DistinctActivities | Aggregate::DistinctCenterDays))
     {
-        return None;
+        return false;
     }
     let category_filter = s.filters.iter().any(|(d, _)| *d == Dimension::Category);
-    if category_filter && !s.dims.contains(&Dimension::Category) {
+    !category_filter || s.dims.contains(&Dimension::Category)
+}
+
+/// The fiscal years the facts can be read from the year aggregates for: no finer time than the
+/// fiscal year, whole fiscal years, and what [`aggregates_can_answer`] asks.
+fn year_range(s: &Selection, facts: &[(usize, Aggregate)]) -> Option<(i32, i32)> {
+    let finer = |d: Dimension| matches!(d, Dimension::Quarter | Dimension::Month | Dimension::Date);
+    if !aggregates_can_answer(s, facts, finer) {
         return None;
     }
     let (first, last) = (fiscal_year(s.from), fiscal_year(s.to));
     (fiscal_year_range(first).0 == s.from && fiscal_year_range(last).1 == s.to).then_some((first, last))
+}
+
+/// `yyyymm` of a day.
+pub fn month_key(day: NaiveDate) -> u32 {
+    u32::try_from(day.year()).unwrap_or(0) * 100 + day.month()
+}
+
+/// The month source for `s`: no day (dimension or filter), at least one whole month in the
+/// range, and what [`aggregates_can_answer`] asks. Days before the first whole month and after
+/// the last are read from the facts.
+fn month_range(s: &Selection, facts: &[(usize, Aggregate)]) -> Option<FactSource> {
+    if !aggregates_can_answer(s, facts, |d| d == Dimension::Date) || s.from > s.to {
+        return None;
+    }
+    let first_of = |d: NaiveDate| d.with_day(1);
+    let first_day = if s.from.day() == 1 {
+        s.from
+    } else {
+        first_of(s.from)?.checked_add_months(Months::new(1))?
+    };
+    let after_to = s.to.succ_opt()?;
+    // The day after the last whole month: the first of `to`'s month unless `to` ends it.
+    let end = if after_to.day() == 1 {
+        after_to
+    } else {
+        first_of(s.to)?
+    };
+    if first_day >= end {
+        return None;
+    }
+    let head = (first_day > s.from).then(|| (s.from, first_day.pred_opt().unwrap_or(s.from)));
+    let tail = (end <= s.to).then_some((end, s.to));
+    Some(FactSource::MonthAggregates {
+        first: month_key(first_day),
+        last: month_key(end.pred_opt()?),
+        head,
+        tail,
+    })
 }
 
 /// The buckets of `[from, to]` by the time dimensions among `dims`, each with its last day
@@ -386,29 +444,126 @@ mod tests {
         );
     }
 
+    fn months(first: u32, last: u32) -> Option<FactSource> {
+        Some(FactSource::MonthAggregates {
+            first,
+            last,
+            head: None,
+            tail: None,
+        })
+    }
+
     #[test]
-    fn part_of_a_year_a_finer_time_or_a_bare_category_filter_needs_the_facts() {
-        let month = query(&[M::Participations], &[], "2024-04-01", "2024-04-30");
-        assert_eq!(fact_source(&plan(&month)), Some(FactSource::Facts));
+    fn whole_months_quarters_and_half_years_come_from_the_month_aggregates() {
+        let april = query(
+            &[M::Participations, M::UniquePersons],
+            &[],
+            "2024-04-01",
+            "2024-04-30",
+        );
+        assert_eq!(fact_source(&plan(&april)), months(202404, 202404));
         let by_month = fy2024(&[M::Participations], &[D::Month]);
-        assert_eq!(fact_source(&plan(&by_month)), Some(FactSource::Facts));
+        assert_eq!(fact_source(&plan(&by_month)), months(202404, 202503));
+        let by_quarter = fy2024(&[M::UniquePersons], &[D::Quarter, D::Center]);
+        assert_eq!(fact_source(&plan(&by_quarter)), months(202404, 202503));
         let quarter = filtered(fy2024(&[M::Participations], &[]), D::Quarter, &["FY2024Q1"]);
-        assert_eq!(fact_source(&plan(&quarter)), Some(FactSource::Facts));
-        let category = filtered(fy2024(&[M::Participations], &[D::Sex]), D::Category, &["elderly"]);
-        assert_eq!(fact_source(&plan(&category)), Some(FactSource::Facts));
+        assert_eq!(fact_source(&plan(&quarter)), months(202404, 202503));
+        let half = query(
+            &[M::UniquePersons],
+            &[D::Municipality],
+            "2024-04-01",
+            "2024-09-30",
+        );
+        assert_eq!(fact_source(&plan(&half)), months(202404, 202409));
+        // Five years by month, across calendar years.
+        let trend = query(&[M::Participations], &[D::Month], "2021-04-01", "2026-03-31");
+        assert_eq!(fact_source(&plan(&trend)), months(202104, 202603));
+        // Whole fiscal years without a finer time keep the year aggregates.
+        let year = fy2024(&[M::UniquePersons], &[D::FiscalYear]);
+        assert!(matches!(
+            fact_source(&plan(&year)),
+            Some(FactSource::YearAggregates { .. })
+        ));
+        // Category rows with a category filter, as for years.
         let category_rows = filtered(
-            fy2024(&[M::Participations], &[D::Category]),
+            query(&[M::Participations], &[D::Category], "2024-05-01", "2024-05-31"),
             D::Category,
             &["elderly"],
         );
         assert!(matches!(
             plan(&category_rows).steps[0],
             Step::Facts {
-                source: FactSource::YearAggregates { .. },
+                source: FactSource::MonthAggregates { .. },
                 per_category: true,
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_range_off_the_month_edges_reads_its_edge_days_from_the_facts() {
+        let free = query(&[M::UniquePersons], &[D::Month], "2024-04-10", "2024-07-20");
+        assert_eq!(
+            fact_source(&plan(&free)),
+            Some(FactSource::MonthAggregates {
+                first: 202405,
+                last: 202406,
+                head: Some((d("2024-04-10"), d("2024-04-30"))),
+                tail: Some((d("2024-07-01"), d("2024-07-20"))),
+            })
+        );
+        // Only one edge off; across a leap-year February and the turn of the calendar year.
+        let end_off = query(&[M::Participations], &[], "2023-12-01", "2024-02-28");
+        assert_eq!(
+            fact_source(&plan(&end_off)),
+            Some(FactSource::MonthAggregates {
+                first: 202312,
+                last: 202401,
+                head: None,
+                tail: Some((d("2024-02-01"), d("2024-02-28"))),
+            })
+        );
+        let start_off = query(&[M::Participations], &[], "2024-01-31", "2024-02-29");
+        assert_eq!(
+            fact_source(&plan(&start_off)),
+            Some(FactSource::MonthAggregates {
+                first: 202402,
+                last: 202402,
+                head: Some((d("2024-01-31"), d("2024-01-31"))),
+                tail: None,
+            })
+        );
+        // No whole month in range: the facts alone.
+        for (from, to) in [
+            ("2024-04-10", "2024-05-20"),
+            ("2024-04-02", "2024-04-30"),
+            ("2024-04-01", "2024-04-29"),
+        ] {
+            let q = query(&[M::Participations], &[], from, to);
+            assert_eq!(fact_source(&plan(&q)), Some(FactSource::Facts), "{from}..{to}");
+        }
+    }
+
+    #[test]
+    fn days_distinct_activities_or_a_bare_category_filter_need_the_facts() {
+        let by_day = query(&[M::Participations], &[D::Date], "2024-04-01", "2024-04-30");
+        assert_eq!(fact_source(&plan(&by_day)), Some(FactSource::Facts));
+        let one_day = filtered(
+            fy2024(&[M::Participations], &[D::Month]),
+            D::Date,
+            &["2024-04-03"],
+        );
+        assert_eq!(fact_source(&plan(&one_day)), Some(FactSource::Facts));
+        let activities = query(&[M::Activities], &[D::Sex, D::Month], "2024-04-01", "2024-06-30");
+        assert_eq!(fact_source(&plan(&activities)), Some(FactSource::Facts));
+        let category = filtered(fy2024(&[M::Participations], &[D::Sex]), D::Category, &["elderly"]);
+        assert_eq!(fact_source(&plan(&category)), Some(FactSource::Facts));
+        let category_month = filtered(
+            fy2024(&[M::Participations], &[D::Month]),
+            D::Category,
+            &["elderly"],
+        );
+        assert_eq!(fact_source(&plan(&category_month)), Some(FactSource::Facts));
     }
 
     #[test]

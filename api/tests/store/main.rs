@@ -106,6 +106,7 @@ mod hub_locks;
 mod kana;
 mod locked;
 mod migrate_hub;
+mod month_aggregates;
 mod ops;
 mod ops_log;
 mod outbox;

@@ -176,10 +176,126 @@ WHERE NOT EXISTS (SELECT 1 FROM stats_person_year_categories y WHERE y.fiscal_ye
         AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
         AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household AND y.category = s.category)";
 
+/// [`TAKE_OUT`] for the month aggregates (migration 0025).
+pub(super) const TAKE_OUT_MONTHS: &str = "UPDATE y SET y.activities = y.activities - s.n,
+    y.unregistered_elderly = y.unregistered_elderly - s.ue,
+    y.unregistered_disabled = y.unregistered_disabled - s.ud,
+    y.unregistered_child = y.unregistered_child - s.uc,
+    y.unregistered_other = y.unregistered_other - s.uo
+FROM stats_activity_months y
+  JOIN (SELECT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, COUNT(*) AS n,
+         SUM(a.unregistered_elderly) AS ue, SUM(a.unregistered_disabled) AS ud,
+         SUM(a.unregistered_child) AS uc, SUM(a.unregistered_other) AS uo
+       FROM activities a WHERE a.id IN ({ids})
+       GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function]) s
+    ON y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn;
+UPDATE y SET y.participations = y.participations - s.n
+FROM stats_person_months y
+  JOIN (SELECT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id WHERE a.id IN ({ids})
+       GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household) s
+    ON y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household;
+UPDATE y SET y.participations = y.participations - s.n
+FROM stats_person_month_categories y
+  JOIN (SELECT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, pc.category, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id
+         JOIN participation_categories pc ON pc.activity_id = p.activity_id AND pc.common_id = p.common_id
+       WHERE a.id IN ({ids})
+       GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household, pc.category) s
+    ON y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household AND y.category = s.category;
+DELETE y FROM stats_activity_months y JOIN (SELECT DISTINCT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn
+       FROM activities a WHERE a.id IN ({ids})) s ON y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn WHERE y.activities = 0;
+DELETE y FROM stats_person_months y JOIN (SELECT DISTINCT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn
+       FROM activities a WHERE a.id IN ({ids})) s ON y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn WHERE y.participations = 0;
+DELETE y FROM stats_person_month_categories y JOIN (SELECT DISTINCT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn
+       FROM activities a WHERE a.id IN ({ids})) s ON y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn WHERE y.participations = 0";
+
+/// [`PUT_BACK`] for the month aggregates (migration 0025).
+pub(super) const PUT_BACK_MONTHS: &str = "UPDATE y SET y.activities = y.activities + s.n,
+    y.unregistered_elderly = y.unregistered_elderly + s.ue,
+    y.unregistered_disabled = y.unregistered_disabled + s.ud,
+    y.unregistered_child = y.unregistered_child + s.uc,
+    y.unregistered_other = y.unregistered_other + s.uo
+FROM stats_activity_months y
+  JOIN (SELECT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, COUNT(*) AS n,
+         SUM(a.unregistered_elderly) AS ue, SUM(a.unregistered_disabled) AS ud,
+         SUM(a.unregistered_child) AS uc, SUM(a.unregistered_other) AS uo
+       FROM activities a WHERE a.id IN ({ids})
+       GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function]) s
+    ON y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn;
+UPDATE y SET y.participations = y.participations + s.n
+FROM stats_person_months y
+  JOIN (SELECT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id WHERE a.id IN ({ids})
+       GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household) s
+    ON y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household;
+UPDATE y SET y.participations = y.participations + s.n
+FROM stats_person_month_categories y
+  JOIN (SELECT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, pc.category, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id
+         JOIN participation_categories pc ON pc.activity_id = p.activity_id AND pc.common_id = p.common_id
+       WHERE a.id IN ({ids})
+       GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household, pc.category) s
+    ON y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household AND y.category = s.category;
+INSERT INTO stats_activity_months (month, center, site, [function], activities, unregistered_elderly,
+                                  unregistered_disabled, unregistered_child, unregistered_other)
+SELECT s.month, s.center, s.site, s.fn, s.n, s.ue, s.ud, s.uc, s.uo
+FROM (SELECT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, COUNT(*) AS n,
+         SUM(a.unregistered_elderly) AS ue, SUM(a.unregistered_disabled) AS ud,
+         SUM(a.unregistered_child) AS uc, SUM(a.unregistered_other) AS uo
+       FROM activities a WHERE a.id IN ({ids})
+       GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function]) s
+WHERE NOT EXISTS (SELECT 1 FROM stats_activity_months y WHERE y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn);
+INSERT INTO stats_person_months (month, center, site, [function], common_id, sex, age_band,
+                                reporting_group, care_level, household, participations)
+SELECT s.month, s.center, s.site, s.fn, s.common_id, s.sex, s.age_band, s.reporting_group, s.care_level,
+       s.household, s.n
+FROM (SELECT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id WHERE a.id IN ({ids})
+       GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household) s
+WHERE NOT EXISTS (SELECT 1 FROM stats_person_months y WHERE y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household);
+INSERT INTO stats_person_month_categories (month, center, site, [function], common_id, sex, age_band,
+                                          reporting_group, care_level, household, category, participations)
+SELECT s.month, s.center, s.site, s.fn, s.common_id, s.sex, s.age_band, s.reporting_group, s.care_level,
+       s.household, s.category, s.n
+FROM (SELECT (YEAR(a.date) * 100 + MONTH(a.date)) AS month, a.center, ISNULL(a.site, N'') AS site, a.[function] AS fn, p.common_id, p.sex,
+         p.age_band, p.reporting_group, p.care_level, p.household, pc.category, COUNT(*) AS n
+       FROM activities a JOIN participations p ON p.activity_id = a.id
+         JOIN participation_categories pc ON pc.activity_id = p.activity_id AND pc.common_id = p.common_id
+       WHERE a.id IN ({ids})
+       GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                p.reporting_group, p.care_level, p.household, pc.category) s
+WHERE NOT EXISTS (SELECT 1 FROM stats_person_month_categories y WHERE y.month = s.month AND y.center = s.center AND y.site = s.site AND y.[function] = s.fn
+        AND y.common_id = s.common_id AND y.sex = s.sex AND y.age_band = s.age_band
+        AND y.reporting_group = s.reporting_group AND y.care_level = s.care_level AND y.household = s.household AND y.category = s.category)";
+
 /// Everything a centre contributes to the aggregates goes (its facts are being reset).
 pub(super) const FORGET_CENTER: &str = "DELETE FROM stats_person_year_categories WHERE center = @P1;
 DELETE FROM stats_person_years WHERE center = @P1;
-DELETE FROM stats_activity_years WHERE center = @P1";
+DELETE FROM stats_activity_years WHERE center = @P1;
+DELETE FROM stats_person_month_categories WHERE center = @P1;
+DELETE FROM stats_person_months WHERE center = @P1;
+DELETE FROM stats_activity_months WHERE center = @P1";
 
 /// Every active lock (a bulk load checks its records against them: under the shared lock they
 /// cannot change while it runs).
@@ -201,6 +317,8 @@ pub(super) const SQL: &[&str] = &[
     INSERT_PARTICIPATION_TOPICS,
     TAKE_OUT,
     PUT_BACK,
+    TAKE_OUT_MONTHS,
+    PUT_BACK_MONTHS,
     FORGET_CENTER,
     ACTIVE_LOCKS,
 ];
@@ -208,6 +326,7 @@ pub(super) const SQL: &[&str] = &[
 pub(super) async fn take_out(c: &mut Conn, activities: &[&str]) -> StoreResult<()> {
     if !activities.is_empty() {
         c.for_ids(TAKE_OUT, activities).await?;
+        c.for_ids(TAKE_OUT_MONTHS, activities).await?;
     }
     Ok(())
 }
@@ -215,6 +334,7 @@ pub(super) async fn take_out(c: &mut Conn, activities: &[&str]) -> StoreResult<(
 pub(super) async fn put_back(c: &mut Conn, activities: &[&str]) -> StoreResult<()> {
     if !activities.is_empty() {
         c.for_ids(PUT_BACK, activities).await?;
+        c.for_ids(PUT_BACK_MONTHS, activities).await?;
     }
     Ok(())
 }

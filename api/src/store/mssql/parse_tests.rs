@@ -249,7 +249,8 @@ pub(super) fn questions() -> Vec<StatsQuery> {
     let ranges = [
         (d("2024-04-01"), d("2025-03-31")), // a whole fiscal year
         (d("2023-04-01"), d("2025-03-31")), // two
-        (d("2024-05-01"), d("2024-06-30")), // part of one
+        (d("2024-05-01"), d("2024-06-30")), // part of one: whole months
+        (d("2024-04-10"), d("2024-07-20")), // whole months and edge days
     ];
     let mut out = Vec::new();
     for (from, to) in ranges {

@@ -324,9 +324,9 @@ async fn load(store: &dyn HubStore) {
     }
 }
 
-/// The three year aggregates against a recount from the facts: rows in one and not the other.
+/// The three year and three month aggregates against a recount from the facts: rows in one and not the other.
 async fn drift(store: &MssqlStore) -> i64 {
-    const PAIRS: [(&str, &str); 3] = [
+    const PAIRS: [(&str, &str); 6] = [
         (
             "SELECT fiscal_year, center, site, [function], common_id, sex, age_band, reporting_group, care_level,
                     household, participations FROM stats_person_years",
@@ -353,6 +353,33 @@ async fn drift(store: &MssqlStore) -> i64 {
             "SELECT fiscal_year, center, ISNULL(site, N''), [function], COUNT(*), SUM(unregistered_elderly),
                     SUM(unregistered_disabled), SUM(unregistered_child), SUM(unregistered_other)
              FROM activities GROUP BY fiscal_year, center, ISNULL(site, N''), [function]",
+        ),
+        (
+            "SELECT month, center, site, [function], common_id, sex, age_band, reporting_group, care_level,
+                    household, participations FROM stats_person_months",
+            "SELECT (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                    p.reporting_group, p.care_level, p.household, COUNT(*)
+             FROM participations p JOIN activities a ON a.id = p.activity_id
+             GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                      p.reporting_group, p.care_level, p.household",
+        ),
+        (
+            "SELECT month, center, site, [function], common_id, sex, age_band, reporting_group, care_level,
+                    household, category, participations FROM stats_person_month_categories",
+            "SELECT (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                    p.reporting_group, p.care_level, p.household, pc.category, COUNT(*)
+             FROM participation_categories pc
+               JOIN participations p ON p.activity_id = pc.activity_id AND p.common_id = pc.common_id
+               JOIN activities a ON a.id = p.activity_id
+             GROUP BY (YEAR(a.date) * 100 + MONTH(a.date)), a.center, ISNULL(a.site, N''), a.[function], p.common_id, p.sex, p.age_band,
+                      p.reporting_group, p.care_level, p.household, pc.category",
+        ),
+        (
+            "SELECT month, center, site, [function], activities, unregistered_elderly, unregistered_disabled,
+                    unregistered_child, unregistered_other FROM stats_activity_months",
+            "SELECT (YEAR(date) * 100 + MONTH(date)), center, ISNULL(site, N''), [function], COUNT(*), SUM(unregistered_elderly),
+                    SUM(unregistered_disabled), SUM(unregistered_child), SUM(unregistered_other)
+             FROM activities GROUP BY (YEAR(date) * 100 + MONTH(date)), center, ISNULL(site, N''), [function]",
         ),
     ];
     let mut c = store.conn().await.unwrap();
@@ -1016,6 +1043,8 @@ async fn sync_credentials_batches_and_duplicate_hints_work_on_the_server() {
         "participations",
         "stats_person_years",
         "stats_activity_years",
+        "stats_person_months",
+        "stats_activity_months",
     ] {
         assert_eq!(count(&mut c, table).await, 0, "{table}");
     }

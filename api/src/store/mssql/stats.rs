@@ -1,6 +1,6 @@
 //! SQL for `/stats` in T-SQL: each step of the dialect-independent plan (`stats::plan`, the
 //! same one the SQLite store runs) as T-SQL — facts over participations and unregistered
-//! headcounts or the year aggregates, counts over activities, and registry measures over
+//! headcounts or the year or month aggregates, counts over activities, and registry measures over
 //! `persons` — merged by row key as the plan says. Only dimension expressions and `@Pn` placeholders are put together here,
 //! all from constants; every value is a bound parameter.
 //!
@@ -350,6 +350,150 @@ fn year_queries(
     })
 }
 
+/// The fiscal year of a `month` column (`yyyymm`), as a number.
+const MONTH_FISCAL_YEAR: &str = "(month / 100 - CASE WHEN month % 100 < 4 THEN 1 ELSE 0 END)";
+
+/// Expression of a dimension over the month stream's columns.
+fn month_expr(d: Dimension) -> String {
+    match d {
+        Dimension::FiscalYear => format!("CONCAT(N'FY', {MONTH_FISCAL_YEAR})"),
+        Dimension::Quarter => {
+            format!("CONCAT(N'FY', {MONTH_FISCAL_YEAR}, N'Q', (month % 100 + 8) % 12 / 3 + 1)")
+        }
+        Dimension::Month => "CONCAT(month / 100, N'-', RIGHT(CONCAT(N'0', month % 100), 2))".into(),
+        // Never planned from the month aggregates.
+        Dimension::Date => "NULL".into(),
+        d => activity_expr(d),
+    }
+}
+
+/// The registered-people and unregistered-headcount queries over the month aggregates for the
+/// whole months `first..=last`, with the `edges` days from the facts in the same stream (as in
+/// `store/sqlite/stats_months.rs`); their rows are added by key.
+fn month_queries(
+    s: &Selection,
+    (first, last): (u32, u32),
+    edges: &[(chrono::NaiveDate, chrono::NaiveDate)],
+    outputs: &[(usize, Aggregate)],
+    with_category: bool,
+) -> [Sql; 2] {
+    let with_region = needs_region(&s.dims, &s.filters);
+    let with_municipality = s.dims.contains(&Dimension::Municipality)
+        || s.filters.iter().any(|(d, _)| *d == Dimension::Municipality)
+        || with_region;
+    let municipality = if with_municipality {
+        "c.municipality"
+    } else {
+        "CAST(NULL AS NVARCHAR(16))"
+    };
+    let (y_join, a_join) = if with_municipality {
+        (
+            " JOIN centers c ON c.code = y.center",
+            " JOIN centers c ON c.code = a.center",
+        )
+    } else {
+        ("", "")
+    };
+    // A membership runs for whole fiscal years (decision 0026): the region on the year's
+    // first day is the region of every fact of the year, whichever source it comes from.
+    let region = |fiscal_year: &str| {
+        if with_region {
+            region_of("c.municipality", &format!("DATEFROMPARTS({fiscal_year}, 4, 1)"))
+        } else {
+            "CAST(NULL AS NVARCHAR(32))".to_owned()
+        }
+    };
+    let y_region = region("(y.month / 100 - CASE WHEN y.month % 100 < 4 THEN 1 ELSE 0 END)");
+    let a_region = region("a.fiscal_year");
+    let (table, cat, pc_join, pc_cat) = if with_category {
+        (
+            "stats_person_month_categories",
+            "y.category",
+            " JOIN participation_categories pc ON pc.activity_id = p.activity_id AND pc.common_id = p.common_id",
+            "pc.category",
+        )
+    } else {
+        (
+            "stats_person_months",
+            "CAST(NULL AS NVARCHAR(40))",
+            "",
+            "CAST(NULL AS NVARCHAR(40))",
+        )
+    };
+    let month_of_date = "YEAR(a.date) * 100 + MONTH(a.date)";
+    let months = |sql: &mut Sql| {
+        sql.push(" WHERE y.month BETWEEN ")
+            .bind(Param::Int(i64::from(first)))
+            .push(" AND ")
+            .bind(Param::Int(i64::from(last)));
+    };
+    let days = |sql: &mut Sql, (from, to): (chrono::NaiveDate, chrono::NaiveDate)| {
+        sql.push(" WHERE a.date BETWEEN ")
+            .bind(Param::Date(from))
+            .push(" AND ")
+            .bind(Param::Date(to));
+    };
+    let registered = |sql: &mut Sql| {
+        sql.push(&format!(
+            "SELECT y.month, y.center, {municipality} AS municipality, {y_region} AS region, y.site,
+                    y.[function] AS fn, y.common_id, y.sex, y.age_band, y.reporting_group AS grp,
+                    y.care_level, y.household, y.participations AS weight, {cat} AS cat
+             FROM {table} y{y_join}"
+        ));
+        months(sql);
+        for edge in edges {
+            sql.push(&format!(
+                " UNION ALL SELECT {month_of_date}, a.center, {municipality}, {a_region}, ISNULL(a.site, N''),
+                        a.[function], p.common_id, p.sex, p.age_band, p.reporting_group, p.care_level,
+                        p.household, 1, {pc_cat}
+                 FROM activities a JOIN participations p ON p.activity_id = a.id{pc_join}{a_join}"
+            ));
+            days(sql, *edge);
+        }
+    };
+    let unregistered = |sql: &mut Sql| {
+        for (i, group) in ["elderly", "disabled", "child", "other"].into_iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            // Unregistered people's category is their group (the codes are shared).
+            sql.push(&format!(
+                "SELECT y.month, y.center, {municipality} AS municipality, {y_region} AS region, y.site,
+                        y.[function] AS fn, CAST(NULL AS NVARCHAR(32)) AS common_id, N'unknown' AS sex,
+                        N'unknown' AS age_band, N'{group}' AS grp, N'unknown' AS care_level,
+                        N'unknown' AS household, y.unregistered_{group} AS weight, N'{group}' AS cat
+                 FROM stats_activity_months y{y_join}"
+            ));
+            months(sql);
+            sql.push(&format!(" AND y.unregistered_{group} > 0"));
+            for edge in edges {
+                sql.push(&format!(
+                    " UNION ALL SELECT {month_of_date}, a.center, {municipality}, {a_region}, ISNULL(a.site, N''),
+                            a.[function], NULL, N'unknown', N'unknown', N'{group}', N'unknown', N'unknown',
+                            a.unregistered_{group}, N'{group}'
+                     FROM activities a{a_join}"
+                ));
+                days(sql, *edge);
+                sql.push(&format!(" AND a.unregistered_{group} > 0"));
+            }
+        }
+    };
+    let grouped = |source: &dyn Fn(&mut Sql)| {
+        let mut sql = Sql::default();
+        let dims: Vec<String> = s.dims.iter().map(|d| month_expr(*d)).collect();
+        open_grouped(&mut sql, &dims, |q| push_aggregates(q, outputs), "s.*");
+        sql.push("FROM (");
+        source(&mut sql);
+        sql.push(") s WHERE 1 = 1");
+        for (d, codes) in &s.filters {
+            sql.and_in(&month_expr(*d), codes);
+        }
+        close_grouped(&mut sql, s.dims.len());
+        sql
+    };
+    [grouped(&registered), grouped(&unregistered)]
+}
+
 /// `WITH snap AS (…)`: people of the registry in scope, with `d` and `ref` set by `window`.
 fn snap_cte(sql: &mut Sql, filters: &[(Dimension, Vec<String>)], window: impl FnOnce(&mut Sql)) {
     sql.push(
@@ -444,6 +588,22 @@ pub(crate) fn queries(plan: &StatsPlan) -> Vec<Query<'_>> {
                 match source {
                     FactSource::YearAggregates { first, last } => {
                         for sql in year_queries(s, (*first, *last), outputs, *per_category) {
+                            out.push(Query {
+                                sql,
+                                dims: s.dims.len(),
+                                values: outputs.len(),
+                                apply: Apply::Columns(columns.clone()),
+                            });
+                        }
+                    }
+                    FactSource::MonthAggregates {
+                        first,
+                        last,
+                        head,
+                        tail,
+                    } => {
+                        let edges: Vec<_> = head.iter().chain(tail.iter()).copied().collect();
+                        for sql in month_queries(s, (*first, *last), &edges, outputs, *per_category) {
                             out.push(Query {
                                 sql,
                                 dims: s.dims.len(),

@@ -130,6 +130,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../../../migrations/sqlite/0024_regions.sql"),
     ),
     (
+        25,
+        "stats_month_aggregates",
+        include_str!("../../../../migrations/sqlite/0025_stats_month_aggregates.sql"),
+    ),
+    (
         26,
         "stats_changes",
         include_str!("../../../../migrations/sqlite/0026_stats_changes.sql"),

@@ -20,6 +20,7 @@ mod period_locks;
 mod persons;
 mod stats;
 mod stats_changes;
+pub(crate) mod stats_months;
 pub(crate) mod stats_years;
 mod sync;
 mod uptime;

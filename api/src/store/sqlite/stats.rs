@@ -1,6 +1,6 @@
 //! SQL for `/stats`: each step of the dialect-independent plan (`stats::plan`) as SQLite —
 //! facts over participations and unregistered headcounts (or the year aggregates, in
-//! stats_years.rs), counts over activities, and registry measures over `persons`. Only
+//! stats_years.rs, or the month aggregates, in stats_months.rs), counts over activities, and registry measures over `persons`. Only
 //! dimension expressions and placeholders are put together here, all from constants; every
 //! value is a bound parameter.
 
@@ -290,6 +290,23 @@ fn facts(
             for sql in super::stats_years::queries(s, (first, last), outputs, per_category) {
                 for (mut keys, values) in run(c, &sql, s.dims.len(), outputs.len())? {
                     super::stats_years::label_years(&s.dims, &mut keys);
+                    m.add(keys, columns(), &values);
+                }
+            }
+        }
+        FactSource::MonthAggregates {
+            first,
+            last,
+            head,
+            tail,
+        } => {
+            let range = super::stats_months::Range {
+                months: (first, last),
+                edges: head.into_iter().chain(tail).collect(),
+            };
+            for sql in super::stats_months::queries(s, &range, outputs, per_category) {
+                for (mut keys, values) in run(c, &sql, s.dims.len(), outputs.len())? {
+                    super::stats_months::label(&s.dims, &mut keys);
                     m.add(keys, columns(), &values);
                 }
             }

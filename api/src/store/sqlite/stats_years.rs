@@ -165,6 +165,30 @@ mod tests {
                         sum(unregistered_disabled), sum(unregistered_child), sum(unregistered_other)
                  FROM activities GROUP BY 1, 2, 3, 4",
             ),
+            // The month aggregates (migration 0025), kept by their own triggers.
+            (
+                "SELECT * FROM stats_person_months",
+                "SELECT CAST(substr(a.date, 1, 4) || substr(a.date, 6, 2) AS INTEGER), a.center, coalesce(a.site, ''), a.function, p.common_id,
+                        p.sex, p.age_band, p.reporting_group, p.care_level, p.household, count(*)
+                 FROM participations p JOIN activities a ON a.id = p.activity_id
+                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10",
+            ),
+            (
+                "SELECT * FROM stats_person_month_categories",
+                "SELECT CAST(substr(a.date, 1, 4) || substr(a.date, 6, 2) AS INTEGER), a.center, coalesce(a.site, ''), a.function, p.common_id,
+                        p.sex, p.age_band, p.reporting_group, p.care_level, p.household, pc.category, count(*)
+                 FROM participation_categories pc
+                   JOIN participations p ON p.activity_id = pc.activity_id AND p.common_id = pc.common_id
+                   JOIN activities a ON a.id = p.activity_id
+                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11",
+            ),
+            (
+                "SELECT * FROM stats_activity_months",
+                "SELECT CAST(substr(date, 1, 4) || substr(date, 6, 2) AS INTEGER), center, coalesce(site, ''), function, count(*),
+                        sum(unregistered_elderly), sum(unregistered_disabled), sum(unregistered_child),
+                        sum(unregistered_other)
+                 FROM activities GROUP BY 1, 2, 3, 4",
+            ),
         ];
         pairs
             .iter()
@@ -232,7 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn the_year_aggregates_follow_every_write_to_the_facts() {
+    fn the_year_and_month_aggregates_follow_every_write_to_the_facts() {
         let mut c = Connection::open_in_memory().unwrap();
         c.execute_batch("PRAGMA foreign_keys = ON").unwrap();
         migrations::run(&mut c, NodeRole::Hub).unwrap();
@@ -314,5 +338,13 @@ mod tests {
             )
             .unwrap();
         assert_eq!(left, 0, "nothing is left of deleted activities");
+        let months: i64 = c
+            .query_row(
+                "SELECT count(*) FROM stats_person_months WHERE month = 202504",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(months, 0, "nor of their months");
     }
 }
