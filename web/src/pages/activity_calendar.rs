@@ -14,7 +14,7 @@ use crate::clock::today_jst;
 use crate::components::activity_calendar::{DayCell, DayChip, MonthGrid};
 use crate::components::function_totals::FunctionTotalsTable;
 use crate::components::messages::{ErrorAlert, Loading};
-use crate::components::print::print;
+use crate::components::print::{print, PrintHead};
 use crate::holidays::DayKind;
 use crate::session::Session;
 
@@ -30,12 +30,16 @@ pub fn parse_month(value: &str) -> Option<NaiveDate> {
 
 /// `令和6年5月（2024年5月）`.
 pub fn month_title(first: NaiveDate) -> String {
+    format!("{}（{}年{}月）", era_month(first), first.year(), first.month())
+}
+
+/// `令和6年5月`.
+fn era_month(first: NaiveDate) -> String {
     let wareki = shared::dates::format_wareki(first);
-    let era_month = wareki.split_once('年').map_or_else(
+    wareki.split_once('年').map_or_else(
         || wareki.clone(),
         |(era_year, _)| format!("{era_year}年{}月", first.month()),
-    );
-    format!("{era_month}（{}年{}月）", first.year(), first.month())
+    )
 }
 
 pub fn day_href(date: NaiveDate) -> String {
@@ -154,7 +158,17 @@ pub fn ActivityCalendarPage() -> impl IntoView {
                     </div>
                 </Show>
             </div>
-            <PrintCenter />
+            <PrintCenter
+                title=Signal::derive(|| "活動記録（月）".to_owned())
+                period=Signal::derive(move || {
+                    let first = first.get();
+                    let last = first
+                        .checked_add_months(Months::new(1))
+                        .and_then(|d| d.pred_opt())
+                        .unwrap_or(first);
+                    Some((era_month(first), first, last))
+                })
+            />
             <nav class="toolbar month-nav no-print" aria-label="月の切り替え">
                 <button type="button" class="button" data-testid="activity-prev-month" on:click=go_prev>"← 前の月"</button>
                 <button type="button" class="button" data-testid="activity-this-month" disabled=is_this_month on:click=go_today>"今月"</button>
@@ -215,9 +229,15 @@ fn month_days(
         .collect()
 }
 
-/// The centre's name on paper: the header that names it on screen does not print (issue 14).
+/// The head of a recording print (issue 14): the common print head with the centre's name (the
+/// header that names it on screen does not print), the day or month in 和暦 and 西暦, and
+/// 作成日時 in 和暦.
 #[component]
-pub fn PrintCenter() -> impl IntoView {
+pub fn PrintCenter(
+    title: Signal<String>,
+    /// The period's name (empty for one day) and its first and last day.
+    period: Signal<Option<(String, NaiveDate, NaiveDate)>>,
+) -> impl IntoView {
     let master = crate::master::Master::expect();
     let code = home_center();
     let name = move || {
@@ -226,5 +246,18 @@ pub fn PrintCenter() -> impl IntoView {
             .and_then(|d| d.center_name(&code).map(str::to_owned))
             .unwrap_or_else(|| code.clone())
     };
-    view! { <p class="print-only print-center" data-testid="activity-print-center">{name}</p> }
+    let head = move || {
+        let period = period.get();
+        match period {
+            Some(period) => view! {
+                <PrintHead title=title.get() scope=name() period generated_at=crate::ops::now_utc() />
+            }
+            .into_any(),
+            None => view! {
+                <PrintHead title=title.get() scope=name() generated_at=crate::ops::now_utc() />
+            }
+            .into_any(),
+        }
+    };
+    view! { <div class="print-only print-center" data-testid="activity-print-center">{head}</div> }
 }

@@ -146,7 +146,10 @@ pub fn ActivityDayPage() -> impl IntoView {
             <div class="page-head">
                 <h1 id="activity-day-title" data-testid="activity-day-title">{title} "の活動"</h1>
             </div>
-            <PrintCenter />
+            <PrintCenter
+                title=Signal::derive(|| "活動記録（日）".to_owned())
+                period=Signal::derive(move || date.get().map(|d| (String::new(), d, d)))
+            />
             {nav}
             {body}
         </section>
