@@ -155,7 +155,8 @@ scenario(browser, 'the day print keeps 名目 readable, headings apart, on A4 po
   await asPrinted(page, async () => {
     await expect(page.getByTestId('activity-print-center')).toContainText('春野');
     // The common head: the day in 和暦 with 西暦, 作成日時 in 和暦.
-    await assertPrintHead(page, { title: '活動記録（日）', scope: '春野' });
+    await assertPrintHead(page, { title: 'の活動', scope: '春野' });
+    await expect(page.getByTestId('activity-day-title')).toBeHidden();
     await expect(page.getByTestId('print-period')).toContainText(/^令和\d+年\d+月\d+日（\d{4}年\d+月\d+日）$/u);
     const cells = await squeezedCells(page, '.activity-table, .totals-table');
     assert.deepEqual(cells.narrow, [], 'no cell narrower than two characters');
@@ -189,7 +190,7 @@ scenario(browser, 'the calendar print names the centre and keeps its totals with
   await asPrinted(page, async () => {
     await expect(page.getByTestId('activity-print-center')).toBeVisible();
     await expect(page.getByTestId('activity-print-center')).toContainText('あったかふれあいセンター');
-    await assertPrintHead(page, { title: '活動記録（月）', scope: 'あったかふれあいセンター', period: true });
+    await assertPrintHead(page, { title: '活動記録　令和', scope: 'あったかふれあいセンター', period: true });
     await assertPageNumbers(page);
     const layout = await page.evaluate(() => {
       const side = document.querySelector('.calendar-side');

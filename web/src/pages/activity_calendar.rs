@@ -144,7 +144,8 @@ pub fn ActivityCalendarPage() -> impl IntoView {
     view! {
         <section class="page page-activities" data-testid="page-activities" aria-labelledby="activities-title">
             <div class="page-head">
-                <h1 id="activities-title">
+                // On paper the print head below carries the title.
+                <h1 id="activities-title" class="no-print">
                     "活動記録　" <span data-testid="activity-month-title">{move || month_title(first.get())}</span>
                 </h1>
                 <Show when=move || !locked_now()>
@@ -159,7 +160,7 @@ pub fn ActivityCalendarPage() -> impl IntoView {
                 </Show>
             </div>
             <PrintCenter
-                title=Signal::derive(|| "活動記録（月）".to_owned())
+                title=Signal::derive(move || format!("活動記録　{}", month_title(first.get())))
                 period=Signal::derive(move || {
                     let first = first.get();
                     let last = first

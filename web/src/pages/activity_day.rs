@@ -144,10 +144,11 @@ pub fn ActivityDayPage() -> impl IntoView {
                 <SuccessNotice message=notice testid="activity-saved" />
             </div>
             <div class="page-head">
-                <h1 id="activity-day-title" data-testid="activity-day-title">{title} "の活動"</h1>
+                // On paper the print head below carries the title.
+                <h1 id="activity-day-title" class="no-print" data-testid="activity-day-title">{title} "の活動"</h1>
             </div>
             <PrintCenter
-                title=Signal::derive(|| "活動記録（日）".to_owned())
+                title=Signal::derive(move || format!("{}の活動", title()))
                 period=Signal::derive(move || date.get().map(|d| (String::new(), d, d)))
             />
             {nav}
