@@ -76,6 +76,9 @@ pub struct Report {
     pub load: Load,
     pub queries: Vec<Timed>,
     pub extractions: Vec<Extraction>,
+    /// Extractions the server refused as too large for their format (a workbook over one
+    /// sheet's rows), with why: noted under the table instead of ending the run.
+    pub skipped: Vec<String>,
 }
 
 /// Nearest-rank percentile `p` (0–100) in milliseconds.
@@ -194,6 +197,7 @@ impl Report {
             load: Load::default(),
             queries: Vec::new(),
             extractions: Vec::new(),
+            skipped: Vec::new(),
         })
     }
 
@@ -295,6 +299,9 @@ impl Report {
                 mark(rate >= ROWS_PER_S_TARGET),
                 mark(growth <= FLAT_MEMORY_BYTES)
             );
+        }
+        for why in &self.skipped {
+            let _ = writeln!(out, "\nNot timed: {why}.");
         }
         out
     }
@@ -424,11 +431,35 @@ mod tests {
             load: Load::default(),
             queries: Vec::new(),
             extractions: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 
     fn ms(v: &[u64]) -> Vec<Duration> {
         v.iter().copied().map(Duration::from_millis).collect()
+    }
+
+    #[test]
+    fn a_skipped_extraction_is_noted_under_the_extraction_table() {
+        let mut r = report();
+        r.extractions.push(Extraction {
+            label: "FY2025 only, labels=code".into(),
+            rows: 300_000,
+            bytes: 1_000_000,
+            elapsed: Duration::from_secs(1),
+            rss_before: 0,
+            rss_peak: 0,
+            anon_before: 0,
+            anon_peak: 0,
+        });
+        r.skipped
+            .push("FY2020–FY2025, xlsx: 1,100,000 rows do not fit one sheet (413)".into());
+        let md = r.to_markdown();
+        assert!(md.contains("| FY2025 only, labels=code | 300000 |"), "{md}");
+        assert!(
+            md.contains("Not timed: FY2020–FY2025, xlsx: 1,100,000 rows do not fit one sheet (413)."),
+            "{md}"
+        );
     }
 
     #[test]
