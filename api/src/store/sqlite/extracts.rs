@@ -202,7 +202,11 @@ pub fn extract(c: &mut Connection, q: &ExtractQuery, sink: &mut dyn FnMut(Rows) 
             match r.get_ref(i)? {
                 rusqlite::types::ValueRef::Null => chunk.push(""),
                 rusqlite::types::ValueRef::Integer(n) => chunk.push_int(n),
-                rusqlite::types::ValueRef::Text(t) => chunk.push(&String::from_utf8_lossy(t)),
+                // The store writes UTF-8 only: validate (fast) and borrow; repair only if not.
+                rusqlite::types::ValueRef::Text(t) => match std::str::from_utf8(t) {
+                    Ok(text) => chunk.push(text),
+                    Err(_) => chunk.push(&String::from_utf8_lossy(t)),
+                },
                 other => chunk.push(&format!("{other:?}")),
             }
         }
