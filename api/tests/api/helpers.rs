@@ -374,6 +374,15 @@ impl TestApp {
         req.send().await.expect("request")
     }
 
+    /// The node's `/metrics` text (no token: the endpoint is for the monitoring host).
+    pub async fn metrics_text(&self) -> String {
+        let res = self.client.get(self.url("/metrics")).send().await;
+        res.expect("GET /metrics")
+            .text()
+            .await
+            .expect("the /metrics text")
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.send::<()>(Method::GET, path, token, None).await
     }

@@ -9,15 +9,7 @@ use crate::helpers::*;
 
 /// The value of `attaka_lease_held{lease="…"}` in a node's `/metrics`, once it has tried.
 async fn held(app: &TestApp, lease: &str) -> Option<bool> {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     let series = format!("attaka_lease_held{{lease=\"{lease}\"}} ");
     text.lines()
         .find_map(|l| l.strip_prefix(&series))

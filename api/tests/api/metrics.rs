@@ -139,15 +139,7 @@ async fn the_hubs_metrics_count_its_requests_and_its_open_items_and_say_which_le
     // The watch's first round takes the lease; wait for it (bounded), then read the rest.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let text = loop {
-        let text = hub
-            .client
-            .get(hub.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = hub.metrics_text().await;
         let held = sample(&text, "attaka_lease_held{lease=\"watch\"}") == Some(1.0);
         if held || std::time::Instant::now() > deadline {
             break text;

@@ -67,15 +67,7 @@ async fn a_repeated_question_is_answered_from_the_cache_and_equivalent_filters_s
     // Another caller's scope does not share the entry, even for the same figures.
     let city = hub.token(Role::Municipality).await;
     assert_eq!(ask(&hub, &city, &q).await.0, "miss");
-    let metrics = hub
-        .client
-        .get(hub.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = hub.metrics_text().await;
     assert!(metrics.contains("attaka_stats_cache_hits_total 3"), "{metrics}");
     assert!(metrics.contains("attaka_stats_computations_total 2"), "{metrics}");
 }
@@ -157,15 +149,7 @@ async fn identical_questions_at_the_same_time_are_computed_once() {
     assert!(served
         .iter()
         .all(|s| ["miss", "shared", "hit"].contains(&s.as_str())));
-    let metrics = hub
-        .client
-        .get(hub.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = hub.metrics_text().await;
     assert!(metrics.contains("attaka_stats_computations_total 1"), "{metrics}");
 }
 
